@@ -1,0 +1,145 @@
+import SQLKit
+
+/// Organizers, their events and ticket variants: the use cases behind the admin and organizer API
+/// and the demo seed. Every read and write of an organizer's data is scoped by its ID.
+public struct Catalog: Sendable {
+    public let database: any Database
+    public let clock: any WallClock
+
+    public init(database: any Database, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    // MARK: Organizers
+
+    public func createOrganizer(name: String, slug: String, email: String, feeBasisPoints: Int?) async throws -> (Organizer, IssuedAPIKey) {
+        try Organizer.validate(name: name, slug: slug, email: email, feeBasisPoints: feeBasisPoints)
+        let now = clock.now()
+        let organizer = Organizer(id: .generate(at: now), name: name, slug: slug, email: email, feeBasisPoints: feeBasisPoints, createdAt: now)
+        return try await database.transaction { sql in
+            guard try await OrganizerRepository(sql).insert(organizer) else {
+                throw ValidationFailure(field: "slug", "is already taken")
+            }
+            let key = try await APIKeys.issue(scope: .organizer(organizer.id), label: "first key", on: sql, at: now)
+            return (organizer, key)
+        }
+    }
+
+    public func organizers(after: OrganizerID?, limit: Int) async throws -> [Organizer] {
+        try await database.read { sql in try await OrganizerRepository(sql).list(after: after, limit: limit) }
+    }
+
+    public func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
+        let now = clock.now()
+        return try await database.transaction { sql in
+            guard try await OrganizerRepository(sql).find(id) != nil else { throw PlatformError.notFound("organizer") }
+            return try await APIKeys.issue(scope: .organizer(id), label: label, on: sql, at: now)
+        }
+    }
+
+    // MARK: Events
+
+    public func createEvent(_ input: NewEvent, organizer: OrganizerID) async throws -> Event {
+        let now = clock.now()
+        let event = Event(
+            id: .generate(at: now), organizerID: organizer, title: input.title, venue: input.venue, startsAt: input.startsAt,
+            endsAt: input.endsAt, timezone: input.timezone, currency: input.currency, status: input.status ?? .draft,
+            reservationMinutes: input.reservationMinutes ?? Event.defaultReservationMinutes,
+            redirectOrigins: input.redirectOrigins ?? [], createdAt: now, updatedAt: now)
+        try event.validate()
+        guard event.status != .cancelled else { throw ValidationFailure(field: "status", "a new event is draft or live") }
+        try await database.transaction { sql in try await EventRepository(sql).insert(event) }
+        return event
+    }
+
+    public func events(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
+        try await database.read { sql in try await EventRepository(sql).list(organizer: organizer, after: after, limit: limit) }
+    }
+
+    public func event(_ id: EventID, organizer: OrganizerID) async throws -> (Event, [TicketVariant]) {
+        try await database.read { sql in
+            guard let event = try await EventRepository(sql).find(id, organizer: organizer) else { throw PlatformError.notFound("event") }
+            return (event, try await VariantRepository(sql).list(event: id))
+        }
+    }
+
+    public func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> Event {
+        let now = clock.now()
+        return try await database.transaction { sql in
+            let events = EventRepository(sql)
+            guard var event = try await events.find(id, organizer: organizer) else { throw PlatformError.notFound("event") }
+            if let status = changes.status, !event.status.canBecome(status) {
+                throw ValidationFailure(field: "status", "a \(event.status.rawValue) event cannot become \(status.rawValue)")
+            }
+            if let currency = changes.currency, currency != event.currency,
+               try await VariantRepository(sql).committedSeats(event: id) > 0 {
+                throw ValidationFailure(field: "currency", "cannot change once tickets are sold or reserved")
+            }
+            event.title = changes.title ?? event.title
+            event.venue = patched(event.venue, with: changes.venue)
+            event.startsAt = changes.startsAt ?? event.startsAt
+            event.endsAt = patched(event.endsAt, with: changes.endsAt)
+            event.timezone = changes.timezone ?? event.timezone
+            event.currency = changes.currency ?? event.currency
+            event.status = changes.status ?? event.status
+            event.reservationMinutes = changes.reservationMinutes ?? event.reservationMinutes
+            event.redirectOrigins = changes.redirectOrigins ?? event.redirectOrigins
+            event.updatedAt = now
+            try event.validate()
+            try await events.update(event)
+            return event
+        }
+    }
+
+    // MARK: Variants
+
+    public func createVariant(_ input: NewVariant, event eventID: EventID, organizer: OrganizerID) async throws -> TicketVariant {
+        let now = clock.now()
+        let variant = TicketVariant(
+            id: .generate(at: now), organizerID: organizer, eventID: eventID, name: input.name, price: input.price,
+            quota: input.quota, maxPerOrder: input.maxPerOrder, salesStart: input.salesStart, salesEnd: input.salesEnd,
+            status: input.status ?? .draft, sold: 0, reserved: 0, createdAt: now, updatedAt: now)
+        try variant.validate()
+        return try await database.transaction { sql in
+            guard let event = try await EventRepository(sql).find(eventID, organizer: organizer) else {
+                throw PlatformError.notFound("event")
+            }
+            guard event.status != .cancelled else { throw PlatformError.conflict("the event is cancelled") }
+            try await VariantRepository(sql).insert(variant)
+            return variant
+        }
+    }
+
+    public func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> TicketVariant {
+        let now = clock.now()
+        return try await database.transaction { sql in
+            let variants = VariantRepository(sql)
+            guard var variant = try await variants.find(id, organizer: organizer) else { throw PlatformError.notFound("variant") }
+            variant.name = changes.name ?? variant.name
+            variant.price = changes.price ?? variant.price
+            variant.quota = changes.quota ?? variant.quota
+            variant.maxPerOrder = patched(variant.maxPerOrder, with: changes.maxPerOrder)
+            variant.salesStart = patched(variant.salesStart, with: changes.salesStart)
+            variant.salesEnd = patched(variant.salesEnd, with: changes.salesEnd)
+            variant.status = changes.status ?? variant.status
+            variant.updatedAt = now
+            try variant.validate()
+            guard try await variants.update(variant) else {
+                throw ValidationFailure(field: "quota", "must not be below the seats already sold or reserved")
+            }
+            return variant
+        }
+    }
+
+    // MARK: Buyers
+
+    /// A live event with the variants buyers may see; anything else is not found.
+    public func publicEvent(_ id: EventID) async throws -> (Event, [TicketVariant]) {
+        try await database.read { sql in
+            guard let event = try await EventRepository(sql).findLive(id) else { throw PlatformError.notFound("event") }
+            let variants = try await VariantRepository(sql).list(event: id).filter { $0.status.isPublic }
+            return (event, variants)
+        }
+    }
+}

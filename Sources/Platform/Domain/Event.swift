@@ -1,0 +1,76 @@
+import Foundation
+
+public enum EventStatus: String, Sendable, Codable, CaseIterable {
+    case draft
+    case live
+    case cancelled
+
+    /// Draft and live may swap (publish, unpublish); cancelled is final.
+    public func canBecome(_ next: EventStatus) -> Bool {
+        self == next || self != .cancelled
+    }
+}
+
+public struct Event: Hashable, Sendable {
+    public static let defaultReservationMinutes = 15
+
+    public let id: EventID
+    public let organizerID: OrganizerID
+    public var title: String
+    public var venue: String?
+    public var startsAt: Timestamp
+    public var endsAt: Timestamp?
+    /// IANA time zone in which the event's times are shown to people.
+    public var timezone: String
+    public var currency: Currency
+    public var status: EventStatus
+    public var reservationMinutes: Int
+    /// Origins (scheme://host[:port]) that checkout may redirect buyers back to.
+    public var redirectOrigins: [String]
+    public let createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: EventID, organizerID: OrganizerID, title: String, venue: String?, startsAt: Timestamp, endsAt: Timestamp?,
+        timezone: String, currency: Currency, status: EventStatus, reservationMinutes: Int, redirectOrigins: [String],
+        createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.organizerID = organizerID
+        self.title = title
+        self.venue = venue
+        self.startsAt = startsAt
+        self.endsAt = endsAt
+        self.timezone = timezone
+        self.currency = currency
+        self.status = status
+        self.reservationMinutes = reservationMinutes
+        self.redirectOrigins = redirectOrigins
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The rules an event must satisfy whole, after a create or an edit.
+    public func validate() throws(ValidationFailure) {
+        var check = Validator()
+        check.check(TextRules.isPresent(title, max: 200), "title", "must be 1 to 200 characters")
+        if let venue { check.check(TextRules.isPresent(venue, max: 300), "venue", "must be 1 to 300 characters") }
+        if let endsAt { check.check(endsAt >= startsAt, "ends_at", "must not be before starts_at") }
+        check.check(TimeZone(identifier: timezone) != nil && (timezone.contains("/") || timezone == "UTC"),
+                    "timezone", "must be an IANA time zone such as Europe/Berlin")
+        check.check((1...1440).contains(reservationMinutes), "reservation_minutes", "must be between 1 and 1440")
+        check.check(redirectOrigins.count <= 20, "redirect_origins", "must hold at most 20 origins")
+        for origin in redirectOrigins where !Event.isOrigin(origin) {
+            check.fail("redirect_origins", "'\(origin.prefix(100))' is not an origin such as https://shop.example.com")
+        }
+        try check.throwIfFailed()
+    }
+
+    /// scheme://host[:port] with no path, query or credentials.
+    public static func isOrigin(_ text: String) -> Bool {
+        guard let components = URLComponents(string: text), let scheme = components.scheme,
+              scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty else { return false }
+        return components.user == nil && components.password == nil && (components.path.isEmpty)
+            && components.query == nil && components.fragment == nil
+    }
+}

@@ -1,0 +1,100 @@
+import Synchronization
+
+/// The kind of thing an ID names; its prefix makes IDs self-describing in logs and URLs.
+public protocol IDKind: Sendable {
+    static var prefix: String { get }
+}
+
+/// A prefixed identifier whose text sorts by creation time: `evt_` + 10 characters of millisecond
+/// timestamp + 16 characters of randomness, in lowercase Crockford base32 (a ULID).
+public struct TypedID<Kind: IDKind>: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Parses text that has this kind's prefix and a well-formed body; anything else is not an ID of this kind.
+    public init?(_ text: String) {
+        let prefix = Kind.prefix + "_"
+        guard text.hasPrefix(prefix) else { return nil }
+        let body = text.dropFirst(prefix.count)
+        guard body.count == 26, body.allSatisfy({ Crockford.alphabet.contains($0) }) else { return nil }
+        self.rawValue = text
+    }
+
+    init(timestamp: Timestamp, random: (UInt16, UInt64)) {
+        self.rawValue = Kind.prefix + "_" + Crockford.ulid(milliseconds: timestamp.milliseconds, random: random)
+    }
+
+    /// Monotonic within this process: IDs made in the same millisecond (or after the clock stepped
+    /// back) continue from the previous one, so creation order and sort order always agree.
+    public static func generate(at time: Timestamp) -> TypedID {
+        let (milliseconds, random) = IDSequence.next(milliseconds: time.milliseconds)
+        return TypedID(timestamp: Timestamp(milliseconds: milliseconds), random: random)
+    }
+
+    public static func < (lhs: TypedID, rhs: TypedID) -> Bool { lhs.rawValue < rhs.rawValue }
+    public var description: String { rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let id = TypedID(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a \(Kind.prefix)_ id")
+        }
+        self = id
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+enum IDSequence {
+    private static let last = Mutex<(milliseconds: Int64, high: UInt16, low: UInt64)>((.min, 0, 0))
+
+    static func next(milliseconds: Int64) -> (Int64, (UInt16, UInt64)) {
+        last.withLock { state in
+            if milliseconds > state.milliseconds {
+                var rng = SystemRandomNumberGenerator()
+                // The top bit starts clear so that increments within one millisecond cannot overflow.
+                state = (milliseconds, UInt16.random(in: 0...0x7FFF, using: &rng), rng.next())
+            } else {
+                let (low, carry) = state.low.addingReportingOverflow(1)
+                state.low = low
+                if carry { state.high &+= 1 }
+            }
+            return (state.milliseconds, (state.high, state.low))
+        }
+    }
+}
+
+enum Crockford {
+    static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+
+    static func ulid(milliseconds: Int64, random: (UInt16, UInt64)) -> String {
+        var chars = [Character](repeating: "0", count: 26)
+        var time = UInt64(max(0, milliseconds)) & 0xFFFF_FFFF_FFFF
+        for index in stride(from: 9, through: 0, by: -1) {
+            chars[index] = alphabet[Int(time & 31)]
+            time >>= 5
+        }
+        // 80 random bits: 16 from the first value, 64 from the second.
+        var low = random.1
+        var high = UInt64(random.0)
+        for index in stride(from: 25, through: 10, by: -1) {
+            chars[index] = alphabet[Int(low & 31)]
+            low = (low >> 5) | ((high & 31) << 59)
+            high >>= 5
+        }
+        return String(chars)
+    }
+}
+
+public enum OrganizerKind: IDKind { public static let prefix = "org" }
+public enum EventKind: IDKind { public static let prefix = "evt" }
+public enum VariantKind: IDKind { public static let prefix = "var" }
+public enum APIKeyKind: IDKind { public static let prefix = "key" }
+
+public typealias OrganizerID = TypedID<OrganizerKind>
+public typealias EventID = TypedID<EventKind>
+public typealias VariantID = TypedID<VariantKind>
+public typealias APIKeyID = TypedID<APIKeyKind>

@@ -1,0 +1,55 @@
+import Foundation
+
+/// A tenant: a company or person that sells tickets on the platform.
+public struct Organizer: Hashable, Sendable {
+    public let id: OrganizerID
+    public var name: String
+    public var slug: String
+    public var email: String
+    /// The organizer's own platform fee in basis points, or nil for the platform default.
+    public var feeBasisPoints: Int?
+    public let createdAt: Timestamp
+
+    public init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, createdAt: Timestamp) {
+        self.id = id
+        self.name = name
+        self.slug = slug
+        self.email = email
+        self.feeBasisPoints = feeBasisPoints
+        self.createdAt = createdAt
+    }
+
+    public var feePolicy: FeePolicy { .forOrganizer(feeBasisPoints: feeBasisPoints) }
+
+    public static func validate(name: String, slug: String, email: String, feeBasisPoints: Int?) throws(ValidationFailure) {
+        var check = Validator()
+        check.check(TextRules.isPresent(name, max: 200), "name", "must be 1 to 200 characters")
+        check.check(TextRules.isSlug(slug), "slug", "must be 3 to 63 lowercase letters, digits or hyphens, starting with a letter or digit")
+        check.check(TextRules.isEmail(email), "email", "must be an email address")
+        if let fee = feeBasisPoints {
+            check.check(FeePolicy(basisPoints: fee) != nil, "fee_bps", "must be between 0 and 10000 basis points")
+        }
+        try check.throwIfFailed()
+    }
+}
+
+enum TextRules {
+    static func isPresent(_ text: String, max: Int) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return !trimmed.isEmpty && text.count <= max && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+    }
+
+    static func isSlug(_ text: String) -> Bool {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
+        return (3...63).contains(text.count) && text.allSatisfy(allowed.contains) && text.first != "-" && text.last != "-"
+    }
+
+    static func isEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, text.count <= 254, !parts[0].isEmpty else { return false }
+        let domain = parts[1]
+        return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".")
+            && !text.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," })
+    }
+}
+

@@ -1,0 +1,112 @@
+/// The JSON shapes the API answers with (snake_case on the wire). Optional fields that are unset are omitted.
+struct OrganizerBody: Encodable {
+    let id: String, name: String, slug: String, email: String
+    /// The fee in force (the organizer's override or the platform default) and whether it is an override.
+    let feeBps: Int, feeBpsOverride: Int?
+    let createdAt: Timestamp
+
+    init(_ organizer: Organizer) {
+        id = organizer.id.rawValue
+        name = organizer.name
+        slug = organizer.slug
+        email = organizer.email
+        feeBps = organizer.feePolicy.basisPoints
+        feeBpsOverride = organizer.feeBasisPoints
+        createdAt = organizer.createdAt
+    }
+}
+
+struct APIKeyBody: Encodable {
+    let id: String, key: String, prefix: String, scope: String
+    init(_ key: IssuedAPIKey) {
+        id = key.id.rawValue
+        self.key = key.secret
+        prefix = key.prefix
+        scope = key.scope.rawValue
+    }
+}
+
+struct CreatedOrganizerBody: Encodable {
+    let organizer: OrganizerBody
+    let apiKey: APIKeyBody
+}
+
+struct VariantBody: Encodable {
+    let id: String, eventId: String, name: String, price: Int64, currency: String, quota: Int64
+    let maxPerOrder: Int64?, salesStart: Timestamp?, salesEnd: Timestamp?, status: String
+    let sold: Int64, reserved: Int64, available: Int64, createdAt: Timestamp, updatedAt: Timestamp
+
+    init(_ variant: TicketVariant, currency: Currency) {
+        id = variant.id.rawValue
+        eventId = variant.eventID.rawValue
+        name = variant.name
+        price = variant.price
+        self.currency = currency.code
+        quota = variant.quota
+        maxPerOrder = variant.maxPerOrder
+        salesStart = variant.salesStart
+        salesEnd = variant.salesEnd
+        status = variant.status.rawValue
+        sold = variant.sold
+        reserved = variant.reserved
+        available = variant.available
+        createdAt = variant.createdAt
+        updatedAt = variant.updatedAt
+    }
+}
+
+struct EventBody: Encodable {
+    let id: String, organizerId: String, title: String, venue: String?, startsAt: Timestamp, endsAt: Timestamp?
+    let timezone: String, currency: String, status: String, reservationMinutes: Int, redirectOrigins: [String]
+    let createdAt: Timestamp, updatedAt: Timestamp
+    let variants: [VariantBody]?
+
+    init(_ event: Event, variants: [TicketVariant]? = nil) {
+        id = event.id.rawValue
+        organizerId = event.organizerID.rawValue
+        title = event.title
+        venue = event.venue
+        startsAt = event.startsAt
+        endsAt = event.endsAt
+        timezone = event.timezone
+        currency = event.currency.code
+        status = event.status.rawValue
+        reservationMinutes = event.reservationMinutes
+        redirectOrigins = event.redirectOrigins
+        createdAt = event.createdAt
+        updatedAt = event.updatedAt
+        self.variants = variants?.map { VariantBody($0, currency: event.currency) }
+    }
+}
+
+struct PublicEventBody: Encodable {
+    struct Variant: Encodable {
+        let id: String, name: String, price: Int64, currency: String, maxPerOrder: Int64?
+        let salesStart: Timestamp?, salesEnd: Timestamp?, available: Int64, onSale: Bool, soldOut: Bool
+    }
+
+    let id: String, title: String, venue: String?, startsAt: Timestamp, endsAt: Timestamp?, timezone: String
+    let currency: String, variants: [Variant]
+
+    init(_ event: Event, variants: [TicketVariant], now: Timestamp) {
+        id = event.id.rawValue
+        title = event.title
+        venue = event.venue
+        startsAt = event.startsAt
+        endsAt = event.endsAt
+        timezone = event.timezone
+        currency = event.currency.code
+        self.variants = variants.map { variant in
+            Variant(id: variant.id.rawValue, name: variant.name, price: variant.price, currency: event.currency.code,
+                    maxPerOrder: variant.maxPerOrder, salesStart: variant.salesStart, salesEnd: variant.salesEnd,
+                    available: variant.available, onSale: variant.isOnSale(at: now),
+                    soldOut: variant.status == .soldOut || variant.available == 0)
+        }
+    }
+}
+
+struct ListBody<Item: Encodable>: Encodable {
+    let data: [Item]
+    /// Pass as `after` to read the next page; absent on the last page.
+    let nextCursor: String?
+}

@@ -1,0 +1,26 @@
+import Hummingbird
+
+/// Resolves `Authorization: Bearer <key>` to the key's scope. Routes then ask the context for the
+/// scope they need; the key itself never leaves this function.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let database: any Database
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            throw Problem.unauthorized("send an API key as Authorization: Bearer <key>")
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
+            throw Problem.unauthorized("the Authorization header must be Bearer <key>")
+        }
+        let hash = APIKeys.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        guard let key = try await database.read({ sql in try await APIKeyRepository(sql).findActive(secretHash: hash) }) else {
+            throw Problem.unauthorized("the API key is not valid")
+        }
+        var context = context
+        context.principal = key.scope
+        context.logger[metadataKey: "api_key"] = .string(key.id.rawValue)
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,47 @@
+import Hummingbird
+
+/// Admin routes: organizers and their API keys.
+struct OrganizerController {
+    let catalog: Catalog
+    let maxBodyBytes: Int
+
+    func register(_ routes: RouteRegistrar) {
+        routes.on(.post, "organizers", use: create)
+        routes.on(.get, "organizers", use: list)
+        routes.on(.post, "organizers/{id}/api-keys", use: issueKey)
+    }
+
+    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let fields = try await RequestFields.read(request, limit: maxBodyBytes)
+        let name = fields.required(fields.string("name"), "name", placeholder: "")
+        let slug = fields.required(fields.string("slug"), "slug", placeholder: "")
+        let email = fields.required(fields.string("email"), "email", placeholder: "")
+        let fee = fields.optional(fields.integer("fee_bps"), "fee_bps")
+        if let fee, !(0...10_000).contains(fee) { fields.fail("fee_bps", "must be between 0 and 10000 basis points") }
+        try fields.finish()
+        let (organizer, key) = try await catalog.createOrganizer(name: name, slug: slug, email: email, feeBasisPoints: fee.map { Int($0) })
+        return try JSONCoding.response(CreatedOrganizerBody(organizer: OrganizerBody(organizer), apiKey: APIKeyBody(key)), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let page = try Page(request)
+        let organizers = try await catalog.organizers(after: try page.cursor(OrganizerID.self), limit: page.limit)
+        return try JSONCoding.response(page.body(organizers.map(OrganizerBody.init), lastID: organizers.last?.id))
+    }
+
+    @Sendable func issueKey(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.pathID(OrganizerID.self)
+        var label = "api"
+        if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
+            let fields = try await RequestFields.read(request, limit: maxBodyBytes)
+            label = fields.optional(fields.string("label"), "label") ?? label
+            if !TextRules.isPresent(label, max: 100) { fields.fail("label", "must be 1 to 100 characters") }
+            try fields.finish()
+        }
+        let key = try await catalog.issueKey(organizer: id, label: label)
+        return try JSONCoding.response(APIKeyBody(key), status: .created)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Any JSON value, so that a request body can be checked field by field with messages that name the
+/// field, and so that a PATCH can tell a missing field from an explicit null.
+enum JSONValue: Decodable, Sendable {
+    case null, bool(Bool), int(Int64), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() { self = .null }
+        else if let value = try? container.decode(Bool.self) { self = .bool(value) }
+        else if let value = try? container.decode(Int64.self) { self = .int(value) }
+        else if let value = try? container.decode(Double.self) { self = .number(value) }
+        else if let value = try? container.decode(String.self) { self = .string(value) }
+        else if let value = try? container.decode([JSONValue].self) { self = .array(value) }
+        else { self = .object(try container.decode([String: JSONValue].self)) }
+    }
+}
+
+/// Reads a JSON object body, collecting one error per bad field. Required readers return a
+/// placeholder when the field is bad; `finish()` then throws before the placeholder can be used.
+final class RequestFields {
+    private let object: [String: JSONValue]
+    private var check = Validator()
+
+    static func read(_ request: Request, limit: Int) async throws -> RequestFields {
+        if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
+            throw Problem(.unsupportedMediaType, kind: "unsupported-media-type", title: "Unsupported media type",
+                          detail: "send the body as application/json")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit { throw Problem.tooLarge(limit: limit) }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw Problem.tooLarge(limit: limit)
+        }
+        guard buffer.readableBytes > 0 else { throw Problem.badRequest("the request needs a JSON object body") }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw Problem.badRequest("the body is not valid JSON")
+        }
+        guard case let .object(object) = value else { throw Problem.badRequest("the body must be a JSON object") }
+        return RequestFields(object: object)
+    }
+
+    init(object: [String: JSONValue]) { self.object = object }
+
+    func finish() throws(ValidationFailure) { try check.throwIfFailed() }
+
+    func fail(_ field: String, _ detail: String) { check.fail(field, detail) }
+
+    /// nil when absent; `.some(nil)` when explicitly null.
+    private func raw(_ key: String) -> JSONValue?? {
+        guard let value = object[key] else { return nil }
+        if case .null = value { return .some(nil) }
+        return .some(value)
+    }
+
+    private func typed<T>(_ key: String, _ expected: String, _ convert: (JSONValue) -> T?) -> T?? {
+        guard let present = raw(key) else { return nil }
+        guard let value = present else { return .some(nil) }
+        guard let converted = convert(value) else {
+            check.fail(key, "must be \(expected)")
+            return nil
+        }
+        return .some(converted)
+    }
+
+    // Clearable readers: nil = absent, .some(nil) = null, .some(x) = value.
+
+    func string(_ key: String) -> String?? {
+        typed(key, "a string") { if case let .string(s) = $0 { s } else { nil } }
+    }
+
+    func integer(_ key: String) -> Int64?? {
+        typed(key, "an integer") { value -> Int64? in
+            switch value {
+            case let .int(i): return i
+            case let .number(d) where d == d.rounded() && abs(d) < 9e15: return Int64(d)
+            default: return nil
+            }
+        }
+    }
+
+    func timestamp(_ key: String) -> Timestamp?? {
+        typed(key, "an RFC 3339 date-time such as 2026-05-01T19:30:00Z") { value in
+            if case let .string(s) = value { Timestamp(rfc3339: s) } else { nil }
+        }
+    }
+
+    func stringArray(_ key: String) -> [String]?? {
+        typed(key, "an array of strings") { value -> [String]? in
+            guard case let .array(items) = value else { return nil }
+            let strings = items.compactMap { item -> String? in if case let .string(s) = item { s } else { nil } }
+            return strings.count == items.count ? strings : nil
+        }
+    }
+
+    func choice<T: RawRepresentable<String> & CaseIterable>(_ key: String, _ type: T.Type) -> T?? {
+        typed(key, "one of " + T.allCases.map(\.rawValue).joined(separator: ", ")) { value in
+            if case let .string(s) = value { T(rawValue: s) } else { nil }
+        }
+    }
+
+    func currency(_ key: String) -> Currency?? {
+        typed(key, "a supported ISO 4217 currency code such as EUR") { value in
+            if case let .string(s) = value, s.count == 3 { Currency(code: s) } else { nil }
+        }
+    }
+
+    // Optional readers (absent or null mean "not given") and required readers.
+
+    func optional<T>(_ value: T??, _ key: String, nullable: Bool = true) -> T? {
+        guard let value else { return nil }
+        if value == nil && !nullable { check.fail(key, "must not be null") }
+        return value
+    }
+
+    /// For PATCH: a field that may be given but not nulled.
+    func nonNull<T>(_ value: T??, _ key: String) -> T? {
+        optional(value, key, nullable: false)
+    }
+
+    func required<T>(_ value: T??, _ key: String, placeholder: T) -> T {
+        if let value, let value { return value }
+        if !check.hasError(for: key) { check.fail(key, "is required") }
+        return placeholder
+    }
+}

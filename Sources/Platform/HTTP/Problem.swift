@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem: every error the API answers is one of these, as application/problem+json.
+public struct Problem: Error, Sendable {
+    public let status: HTTPResponse.Status
+    /// Stable machine-readable kind, the last part of `type`.
+    public let kind: String
+    public let title: String
+    public let detail: String
+    public var errors: [FieldError] = []
+    public var headers: HTTPFields = [:]
+
+    public init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, errors: [FieldError] = []) {
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+    }
+
+    public static func notFound(_ what: String) -> Problem {
+        Problem(.notFound, kind: "not-found", title: "Not found", detail: "no such \(what)")
+    }
+    public static func badRequest(_ detail: String) -> Problem {
+        Problem(.badRequest, kind: "bad-request", title: "Bad request", detail: detail)
+    }
+    public static func unauthorized(_ detail: String) -> Problem {
+        var problem = Problem(.unauthorized, kind: "unauthorized", title: "Unauthorized", detail: detail)
+        problem.headers[.wwwAuthenticate] = "Bearer"
+        return problem
+    }
+    public static func forbidden(_ detail: String) -> Problem {
+        Problem(.forbidden, kind: "forbidden", title: "Forbidden", detail: detail)
+    }
+    public static func conflict(_ detail: String) -> Problem {
+        Problem(.conflict, kind: "conflict", title: "Conflict", detail: detail)
+    }
+    public static func validation(_ failure: ValidationFailure) -> Problem {
+        let fields = failure.errors.map(\.field).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        return Problem(.unprocessableContent, kind: "validation", title: "Invalid request",
+                       detail: "invalid field\(fields.count == 1 ? "" : "s"): \(fields.joined(separator: ", "))", errors: failure.errors)
+    }
+    public static func tooLarge(limit: Int) -> Problem {
+        Problem(.contentTooLarge, kind: "too-large", title: "Request body too large", detail: "the body must be at most \(limit) bytes")
+    }
+    public static let `internal` = Problem(.internalServerError, kind: "internal", title: "Internal error",
+                                           detail: "the server failed to handle this request; quote the request id when reporting it")
+
+    struct Body: Encodable {
+        let type: String, title: String, status: Int, detail: String, instance: String, requestId: String
+        let errors: [ErrorBody]?
+        struct ErrorBody: Encodable { let field: String, detail: String, pointer: String }
+    }
+
+    public func response(instance: String, requestID: String) -> Response {
+        let body = Body(
+            type: "urn:platform:problem:\(kind)", title: title, status: Int(status.code), detail: detail, instance: instance,
+            requestId: requestID,
+            errors: errors.isEmpty ? nil : errors.map { .init(field: $0.field, detail: $0.detail, pointer: "/" + $0.field) })
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        let data = (try? JSONCoding.encoder.encode(body)) ?? Data()
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// One JSON configuration for the whole API: snake_case keys, stable key order.
+enum JSONCoding {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,28 @@
+import Hummingbird
+import Synchronization
+
+/// Every route the API registers, as "METHOD /path/{param}": the OpenAPI document is checked against it.
+public final class RouteCatalog: Sendable {
+    private let entries = Mutex<[String]>([])
+
+    public init() {}
+
+    public var routes: [String] { entries.withLock { $0 } }
+
+    func record(_ method: HTTPRequest.Method, _ path: String) {
+        entries.withLock { $0.append("\(method.rawValue) \(path)") }
+    }
+}
+
+/// Registers handlers on a router group and records them in the catalog.
+struct RouteRegistrar {
+    let group: RouterGroup<AppRequestContext>
+    let prefix: String
+    let catalog: RouteCatalog
+
+    func on(_ method: HTTPRequest.Method, _ path: String,
+            use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
+        group.on(RouterPath(path), method: method, use: handler)
+        catalog.record(method, prefix + (path.isEmpty ? "" : "/" + path))
+    }
+}

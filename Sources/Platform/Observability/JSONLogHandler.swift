@@ -1,0 +1,39 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Writes each log record as one JSON object per line on standard output, for log shippers.
+public struct JSONLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    private let label: String
+    private static let output = Mutex<Void>(())
+
+    public init(label: String, level: Logger.Level) {
+        self.label = label
+        self.logLevel = level
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var record: [String: String] = [
+            "ts": SystemClock().now().rfc3339, "level": event.level.rawValue, "logger": label, "message": event.message.description,
+        ]
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
+            record[key] = value.description
+        }
+        guard var line = try? Self.encoder.encode(record) else { return }
+        line.append(0x0A)
+        Self.output.withLock { _ in FileHandle.standardOutput.write(line) }
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}

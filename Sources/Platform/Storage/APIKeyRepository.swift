@@ -1,0 +1,41 @@
+import SQLKit
+
+public struct StoredAPIKey: Sendable, Hashable {
+    public let id: APIKeyID
+    public let scope: APIKeyScope
+    public let label: String
+    public let prefix: String
+}
+
+public struct APIKeyRepository: Sendable {
+    let sql: any SQLDatabase
+    public init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    struct Row: Decodable {
+        let id: String, scope: String, label: String, prefix: String
+    }
+
+    public func insert(id: APIKeyID, scope: APIKeyScope, label: String, prefix: String, secretHash: String, at time: Timestamp) async throws {
+        try await sql.raw("""
+            INSERT INTO api_keys (id, organizer_id, scope, label, prefix, secret_hash, created_at)
+            VALUES (\(bind: id.rawValue), \(bind: scope.organizerID?.rawValue), \(bind: scope.rawValue), \(bind: label),
+                    \(bind: prefix), \(bind: secretHash), \(bind: time.milliseconds))
+            """).run()
+    }
+
+    public func findActive(secretHash: String) async throws -> StoredAPIKey? {
+        guard let row = try await sql.raw("""
+            SELECT id, scope, label, prefix FROM api_keys WHERE secret_hash = \(bind: secretHash) AND revoked_at IS NULL
+            """).first(decoding: Row.self) else { return nil }
+        guard let scope = APIKeyScope(rawValue: row.scope) else { throw StoredValue.Corrupt(description: "stored key scope is unknown") }
+        return StoredAPIKey(id: try StoredValue.id(row.id), scope: scope, label: row.label, prefix: row.prefix)
+    }
+
+    /// Revokes every active key with this label and scope; the demo uses it to replace its keys on each run.
+    public func revoke(label: String, scope: APIKeyScope, at time: Timestamp) async throws {
+        try await sql.raw("""
+            UPDATE api_keys SET revoked_at = \(bind: time.milliseconds)
+            WHERE label = \(bind: label) AND scope = \(bind: scope.rawValue) AND revoked_at IS NULL
+            """).run()
+    }
+}

@@ -1,0 +1,52 @@
+import Logging
+import SQLKit
+
+public enum DatabaseEngine: String, Sendable, CaseIterable, CustomStringConvertible {
+    case sqlite
+    case postgres
+    public var description: String { rawValue }
+}
+
+/// One SQL layer over two engines. Repositories take the `SQLDatabase` handed to them, so the same
+/// repository call works alone or inside a transaction.
+public protocol Database: Sendable {
+    var engine: DatabaseEngine { get }
+    /// Runs reads that need no transaction; on SQLite they never wait for the writer.
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func close() async
+}
+
+extension Database {
+    /// True when the database answers a trivial query.
+    public func ping() async -> Bool {
+        (try? await read { sql in try await sql.raw("SELECT 1 AS one").first() != nil }) ?? false
+    }
+}
+
+/// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`
+/// (or no URL at all: `./data/platform.sqlite`) for the embedded default.
+public enum DatabaseFactory {
+    public static let defaultSQLitePath = "./data/platform.sqlite"
+
+    public static func open(url: String?, logger: Logger) async throws -> any Database {
+        let text = url?.trimmingCharacters(in: .whitespaces) ?? ""
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
+            return try await PostgresDatabaseDriver.open(url: text, logger: logger)
+        }
+        if text.isEmpty { return try await SQLiteDatabaseDriver.open(path: defaultSQLitePath, logger: logger) }
+        if text.hasPrefix("sqlite:") {
+            var path = String(text.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            guard !path.isEmpty else { throw DatabaseConfigurationError("DATABASE_URL sqlite: needs a file path") }
+            return try await SQLiteDatabaseDriver.open(path: path, logger: logger)
+        }
+        throw DatabaseConfigurationError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:")
+    }
+}
+
+public struct DatabaseConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}

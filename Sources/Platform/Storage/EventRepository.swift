@@ -1,0 +1,69 @@
+import Foundation
+import SQLKit
+
+/// Events, always read and written within one organizer: another organizer's event is simply not found.
+public struct EventRepository: Sendable {
+    let sql: any SQLDatabase
+    public init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    struct Row: Decodable {
+        let id: String, organizerId: String, title: String, venue: String?, startsAt: Int64, endsAt: Int64?
+        let timezone: String, currency: String, status: String, reservationMinutes: Int, redirectOrigins: String
+        let createdAt: Int64, updatedAt: Int64
+
+        func event() throws -> Event {
+            Event(
+                id: try StoredValue.id(id), organizerID: try StoredValue.id(organizerId), title: title, venue: venue,
+                startsAt: Timestamp(milliseconds: startsAt), endsAt: StoredValue.timestamp(endsAt), timezone: timezone,
+                currency: try StoredValue.currency(currency), status: try StoredValue.enum(status),
+                reservationMinutes: reservationMinutes,
+                redirectOrigins: try JSONDecoder().decode([String].self, from: Data(redirectOrigins.utf8)),
+                createdAt: Timestamp(milliseconds: createdAt), updatedAt: Timestamp(milliseconds: updatedAt))
+        }
+    }
+
+    private static func originsJSON(_ origins: [String]) throws -> String {
+        String(decoding: try JSONEncoder().encode(origins), as: UTF8.self)
+    }
+
+    public func insert(_ event: Event) async throws {
+        try await sql.raw("""
+            INSERT INTO events (id, organizer_id, title, venue, starts_at, ends_at, timezone, currency, status,
+                                reservation_minutes, redirect_origins, created_at, updated_at)
+            VALUES (\(bind: event.id.rawValue), \(bind: event.organizerID.rawValue), \(bind: event.title), \(bind: event.venue),
+                    \(bind: event.startsAt.milliseconds), \(bind: event.endsAt?.milliseconds), \(bind: event.timezone),
+                    \(bind: event.currency.code), \(bind: event.status.rawValue), \(bind: event.reservationMinutes),
+                    \(bind: try Self.originsJSON(event.redirectOrigins)), \(bind: event.createdAt.milliseconds),
+                    \(bind: event.updatedAt.milliseconds))
+            """).run()
+    }
+
+    public func find(_ id: EventID, organizer: OrganizerID) async throws -> Event? {
+        try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
+    }
+
+    /// A live event, as buyers may see it.
+    public func findLive(_ id: EventID) async throws -> Event? {
+        try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND status = 'live'")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
+    }
+
+    public func list(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
+        try await sql.raw("""
+            SELECT * FROM events WHERE organizer_id = \(bind: organizer.rawValue) AND id > \(bind: after?.rawValue ?? "")
+            ORDER BY id LIMIT \(bind: limit)
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.event() }
+    }
+
+    public func update(_ event: Event) async throws {
+        try await sql.raw("""
+            UPDATE events SET title = \(bind: event.title), venue = \(bind: event.venue),
+                starts_at = \(bind: event.startsAt.milliseconds), ends_at = \(bind: event.endsAt?.milliseconds),
+                timezone = \(bind: event.timezone), currency = \(bind: event.currency.code), status = \(bind: event.status.rawValue),
+                reservation_minutes = \(bind: event.reservationMinutes),
+                redirect_origins = \(bind: try Self.originsJSON(event.redirectOrigins)), updated_at = \(bind: event.updatedAt.milliseconds)
+            WHERE id = \(bind: event.id.rawValue) AND organizer_id = \(bind: event.organizerID.rawValue)
+            """).run()
+    }
+}

@@ -1,0 +1,67 @@
+import SQLKit
+
+public struct OrganizerRepository: Sendable {
+    let sql: any SQLDatabase
+    public init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    struct Row: Decodable {
+        let id: String, name: String, slug: String, email: String, feeBps: Int?, createdAt: Int64
+
+        func organizer() throws -> Organizer {
+            Organizer(id: try StoredValue.id(id), name: name, slug: slug, email: email, feeBasisPoints: feeBps,
+                      createdAt: Timestamp(milliseconds: createdAt))
+        }
+    }
+
+    /// Inserts unless the slug is taken; false when it is.
+    public func insert(_ organizer: Organizer) async throws -> Bool {
+        let row = try await sql.raw("""
+            INSERT INTO organizers (id, name, slug, email, fee_bps, created_at)
+            VALUES (\(bind: organizer.id.rawValue), \(bind: organizer.name), \(bind: organizer.slug), \(bind: organizer.email),
+                    \(bind: organizer.feeBasisPoints), \(bind: organizer.createdAt.milliseconds))
+            ON CONFLICT (slug) DO NOTHING RETURNING id
+            """).first()
+        return row != nil
+    }
+
+    public func find(_ id: OrganizerID) async throws -> Organizer? {
+        try await sql.raw("SELECT * FROM organizers WHERE id = \(bind: id.rawValue)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
+    }
+
+    public func find(slug: String) async throws -> Organizer? {
+        try await sql.raw("SELECT * FROM organizers WHERE slug = \(bind: slug)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
+    }
+
+    /// A page in ID (creation) order, starting after the given ID.
+    public func list(after: OrganizerID?, limit: Int) async throws -> [Organizer] {
+        try await sql.raw("""
+            SELECT * FROM organizers WHERE id > \(bind: after?.rawValue ?? "") ORDER BY id LIMIT \(bind: limit)
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.organizer() }
+    }
+}
+
+/// Values read back from the database that must parse; a row that doesn't is corrupt, not user error.
+enum StoredValue {
+    struct Corrupt: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func id<Kind>(_ text: String) throws -> TypedID<Kind> {
+        guard let id = TypedID<Kind>(text) else { throw Corrupt(description: "stored id '\(text)' is malformed") }
+        return id
+    }
+
+    static func `enum`<T: RawRepresentable<String>>(_ text: String) throws -> T {
+        guard let value = T(rawValue: text) else { throw Corrupt(description: "stored value '\(text)' is unknown") }
+        return value
+    }
+
+    static func currency(_ code: String) throws -> Currency {
+        guard let currency = Currency(code: code) else { throw Corrupt(description: "stored currency '\(code)' is unknown") }
+        return currency
+    }
+
+    static func timestamp(_ milliseconds: Int64?) -> Timestamp? { milliseconds.map(Timestamp.init(milliseconds:)) }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import PostgresKit
+import PostgresNIO
+import SQLKit
+
+/// PostgreSQL through PostgresNIO's pooled client, whose run loop this driver owns.
+final class PostgresDatabaseDriver: Database {
+    let engine = DatabaseEngine.postgres
+    let client: PostgresClient
+    private let runTask: Task<Void, Never>
+
+    private init(client: PostgresClient) {
+        self.client = client
+        self.runTask = Task { await client.run() }
+    }
+
+    static func open(url: String, logger: Logger) async throws -> PostgresDatabaseDriver {
+        let driver = PostgresDatabaseDriver(client: PostgresClient(configuration: try configuration(from: url), backgroundLogger: logger))
+        // Fail at start-up, not on the first request, when the server cannot be reached. The pool
+        // retries connecting for ever, so the first query is bounded here.
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try await driver.read { sql in try await sql.raw("SELECT 1 AS one").first() } }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(10))
+                    throw DatabaseConfigurationError("no answer within 10 s")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
+        } catch {
+            await driver.close()
+            throw DatabaseConfigurationError("cannot connect to PostgreSQL at \(redacted(url)): \(String(reflecting: error).prefix(300))")
+        }
+        return driver
+    }
+
+    /// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&search_path=schema&pool_size=N`
+    static func configuration(from text: String) throws -> PostgresClient.Configuration {
+        guard let components = URLComponents(string: text), let host = components.host, !host.isEmpty else {
+            throw DatabaseConfigurationError("DATABASE_URL is not a valid postgres:// URL: \(redacted(text))")
+        }
+        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
+        let tls: PostgresClient.Configuration.TLS
+        switch query["sslmode"] ?? "prefer" {
+        case "disable": tls = .disable
+        case "require", "verify-full", "verify-ca": tls = .require(.makeClientConfiguration())
+        default: tls = .prefer(.makeClientConfiguration())
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432,
+            username: components.percentEncodedUser?.removingPercentEncoding ?? "postgres",
+            password: components.percentEncodedPassword?.removingPercentEncoding,
+            database: database.isEmpty ? nil : database, tls: tls)
+        if let schema = query["search_path"], !schema.isEmpty {
+            configuration.options.additionalStartupParameters = [("search_path", schema)]
+        }
+        if let size = query["pool_size"].flatMap(Int.init), size > 0 {
+            configuration.options.maximumConnections = size
+        } else {
+            configuration.options.maximumConnections = 20
+        }
+        configuration.options.connectTimeout = .seconds(5)
+        return configuration
+    }
+
+    /// The URL without its password, fit for logs and errors.
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url) else { return "postgres://…" }
+        if components.password != nil { components.password = "***" }
+        return components.string ?? "postgres://…"
+    }
+
+    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in try await body(connection.sql(queryLogLevel: nil)) }
+    }
+
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            let sql = connection.sql(queryLogLevel: nil)
+            try await sql.raw("BEGIN").run()
+            do {
+                let result = try await body(sql)
+                try await sql.raw("COMMIT").run()
+                return result
+            } catch {
+                try? await sql.raw("ROLLBACK").run()
+                throw error
+            }
+        }
+    }
+
+    func close() async {
+        runTask.cancel()
+        await runTask.value
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import Logging
+import Platform
+
+@main
+struct PlatformCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "platform",
+        abstract: "The ticketing marketplace: API server and operator commands.",
+        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// Configuration, logging and an open, migrated database: what every command starts from.
+struct Runtime {
+    let config: PlatformConfig
+    let logger: Logger
+    let database: any Database
+
+    static func start(host: String? = nil, port: Int? = nil) async throws -> Runtime {
+        var config = try PlatformConfig.fromEnvironment(ProcessInfo.processInfo.environment)
+        if let host { config.host = host }
+        if let port { config.port = port }
+        if host != nil || port != nil, ProcessInfo.processInfo.environment["BASE_URL"]?.isEmpty ?? true {
+            config.baseURL = "http://\(config.host):\(config.port)"
+        }
+        let level = config.logLevel
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let logger = Logger(label: "platform")
+        let database = try await DatabaseFactory.open(url: config.databaseURL, logger: logger)
+        do {
+            let migrator = try Migrator.load(directory: Migrator.defaultDirectory(), engine: database.engine)
+            try await migrator.migrate(database, logger: logger)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return Runtime(config: config, logger: logger, database: database)
+    }
+
+    var services: PlatformServices { PlatformServices(database: database, config: config) }
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Migrate the database and serve the API (the default command).")
+
+    @Option(help: "Address to listen on (default: HOST or 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default: PORT or 8080).") var port: Int?
+
+    func run() async throws {
+        let runtime = try await Runtime.start(host: host, port: port)
+        let base = runtime.config.baseURL
+        let app = buildApplication(runtime.services, logger: runtime.logger) { port in
+            print("""
+                platform is serving on http://\(runtime.config.host):\(port) (\(runtime.database.engine))
+                  health:   \(base)/health
+                  API doc:  \(base)/api/v1/openapi.json
+                  metrics:  \(base)/metrics
+                """)
+        }
+        do {
+            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+        } catch {
+            await runtime.database.close()
+            throw error
+        }
+        await runtime.database.close()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations and exit.")
+
+    func run() async throws {
+        let runtime = try await Runtime.start()
+        print("database is up to date (\(runtime.database.engine))")
+        await runtime.database.close()
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Seed the demo organizer \"Demo Events\" with a live event; print fresh demo keys and the URLs.")
+
+    func run() async throws {
+        let runtime = try await Runtime.start()
+        let result: DemoSeed.Result
+        do {
+            result = try await DemoSeed(catalog: Catalog(database: runtime.database, clock: SystemClock())).run()
+        } catch {
+            await runtime.database.close()
+            throw error
+        }
+        await runtime.database.close()
+        let base = runtime.config.baseURL
+        print("""
+
+            Demo organizer: \(result.organizer.name) (\(result.organizer.id))
+            Demo event:     \(result.event.title) (\(result.event.id)), \(result.variants.count) ticket variants
+            Admin key:      \(result.adminKey.secret)
+            Organizer key:  \(result.organizerKey.secret)
+            (each run of `platform demo` replaces both keys)
+
+            Public event:   \(base)/api/v1/public/events/\(result.event.id)
+            Your events:    curl -H 'Authorization: Bearer \(result.organizerKey.secret)' \(base)/api/v1/events
+            Organizers:     curl -H 'Authorization: Bearer \(result.adminKey.secret)' \(base)/api/v1/organizers
+            Health:         \(base)/health
+            API document:   \(base)/api/v1/openapi.json
+            Metrics:        \(base)/metrics
+
+            """)
+    }
+}
+
+struct Admin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Operator tasks.", subcommands: [CreateKey.self])
+
+    struct CreateKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "create-key", abstract: "Issue an admin API key and print it once.")
+
+        @Option(help: "A label to recognise the key by.") var label = "admin"
+
+        func run() async throws {
+            let runtime = try await Runtime.start()
+            do {
+                let key = try await runtime.database.transaction { sql in
+                    try await APIKeys.issue(scope: .admin, label: label, on: sql, at: SystemClock().now())
+                }
+                print(key.secret)
+            } catch {
+                await runtime.database.close()
+                throw error
+            }
+            await runtime.database.close()
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import Logging
+import Platform
+import SQLKit
+
+/// The engines a storage test runs on. SQLite always; PostgreSQL when `TEST_DATABASE_URL` is set,
+/// and always under `CI=true`, where a missing database makes the PostgreSQL cases fail, not vanish.
+public enum TestEngines {
+    public static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    public static var postgresURL: String? { environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    public static var isCI: Bool { (environment["CI"] ?? "").lowercased() == "true" }
+
+    public static var all: [DatabaseEngine] {
+        postgresURL != nil || isCI ? [.sqlite, .postgres] : [.sqlite]
+    }
+}
+
+public struct TestDatabaseError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// A fresh, migrated database for one test: a temporary SQLite file, or a new PostgreSQL schema.
+/// `withTestDatabase` removes it afterwards.
+public func withTestDatabase<T: Sendable>(
+    _ engine: DatabaseEngine, _ body: (any Database) async throws -> T
+) async throws -> T {
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+    switch engine {
+    case .sqlite:
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("platform-test-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try await DatabaseFactory.open(url: "sqlite:" + directory.appendingPathComponent("test.sqlite").path, logger: logger)
+        return try await migratedRun(database, logger: logger, body)
+    case .postgres:
+        guard let url = TestEngines.postgresURL else {
+            throw TestDatabaseError(description: "CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
+        }
+        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+        let admin = try await DatabaseFactory.open(url: url, logger: logger)
+        try await admin.transaction { sql in try await sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run() }
+        let separator = url.contains("?") ? "&" : "?"
+        do {
+            let database = try await DatabaseFactory.open(url: url + separator + "search_path=\(schema)&pool_size=4", logger: logger)
+            let result = try await migratedRun(database, logger: logger, body)
+            try await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
+            await admin.close()
+            return result
+        } catch {
+            try? await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
+            await admin.close()
+            throw error
+        }
+    }
+}
+
+private func migratedRun<T: Sendable>(_ database: any Database, logger: Logger, _ body: (any Database) async throws -> T) async throws -> T {
+    do {
+        try await Migrator.load(directory: Migrator.defaultDirectory(), engine: database.engine).migrate(database, logger: logger)
+        let result = try await body(database)
+        await database.close()
+        return result
+    } catch {
+        await database.close()
+        throw error
+    }
+}
+
+/// Row counts of the given tables: a rejected request must leave every one unchanged.
+public func rowCounts(_ database: any Database, tables: [String] = ["organizers", "api_keys", "events", "ticket_variants"]) async throws -> [String: Int] {
+    try await database.read { sql in
+        var counts: [String: Int] = [:]
+        struct Count: Decodable { let n: Int }
+        for table in tables {
+            counts[table] = try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first(decoding: Count.self)?.n ?? -1
+        }
+        return counts
+    }
+}
