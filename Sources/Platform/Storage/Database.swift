@@ -30,10 +30,11 @@ extension Database {
 public enum DatabaseFactory {
     public static let defaultSQLitePath = "./data/platform.sqlite"
 
-    public static func open(url: String?, logger: Logger) async throws -> any Database {
+    /// `startupTimeout` bounds the first PostgreSQL connection, so a wrong URL fails start-up promptly.
+    public static func open(url: String?, logger: Logger, startupTimeout: Duration = .seconds(10)) async throws -> any Database {
         let text = url?.trimmingCharacters(in: .whitespaces) ?? ""
         if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            return try await PostgresDatabaseDriver.open(url: text, logger: logger)
+            return try await PostgresDatabaseDriver.open(url: text, logger: logger, startupTimeout: startupTimeout)
         }
         if text.isEmpty { return try await SQLiteDatabaseDriver.open(path: defaultSQLitePath, logger: logger) }
         if text.hasPrefix("sqlite:") {

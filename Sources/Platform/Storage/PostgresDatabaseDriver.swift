@@ -15,7 +15,7 @@ final class PostgresDatabaseDriver: Database {
         self.runTask = Task { await client.run() }
     }
 
-    static func open(url: String, logger: Logger) async throws -> PostgresDatabaseDriver {
+    static func open(url: String, logger: Logger, startupTimeout: Duration) async throws -> PostgresDatabaseDriver {
         let driver = PostgresDatabaseDriver(client: PostgresClient(configuration: try configuration(from: url), backgroundLogger: logger))
         // Fail at start-up, not on the first request, when the server cannot be reached. The pool
         // retries connecting for ever, so the first query is bounded here.
@@ -23,8 +23,8 @@ final class PostgresDatabaseDriver: Database {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { _ = try await driver.read { sql in try await sql.raw("SELECT 1 AS one").first() } }
                 group.addTask {
-                    try await Task.sleep(for: .seconds(10))
-                    throw DatabaseConfigurationError("no answer within 10 s")
+                    try await Task.sleep(for: startupTimeout)
+                    throw DatabaseConfigurationError("no answer within \(startupTimeout)")
                 }
                 try await group.next()
                 group.cancelAll()

@@ -59,7 +59,7 @@ public struct VariantRepository: Sendable {
     /// Seats held or sold across an event's variants: once any exist, the event's currency is fixed.
     public func committedSeats(event: EventID) async throws -> Int64 {
         struct Total: Decodable { let total: Int64? }
-        return try await sql.raw("SELECT SUM(sold + reserved) AS total FROM ticket_variants WHERE event_id = \(bind: event.rawValue)")
+        return try await sql.raw("SELECT CAST(COALESCE(SUM(sold + reserved), 0) AS BIGINT) AS total FROM ticket_variants WHERE event_id = \(bind: event.rawValue)")
             .first(decoding: Total.self)?.total ?? 0
     }
 }

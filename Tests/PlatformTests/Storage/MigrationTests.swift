@@ -73,7 +73,8 @@ import Testing
     @Test func connectionErrorsHideThePassword() async throws {
         let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         do {
-            _ = try await DatabaseFactory.open(url: "postgres://user:s3cret-pw@127.0.0.1:1/db?sslmode=disable", logger: logger)
+            _ = try await DatabaseFactory.open(url: "postgres://user:s3cret-pw@127.0.0.1:1/db?sslmode=disable", logger: logger,
+                                           startupTimeout: .milliseconds(500))
             Issue.record("connecting to port 1 should fail")
         } catch {
             #expect(!String(describing: error).contains("s3cret-pw"))

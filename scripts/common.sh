@@ -1,0 +1,60 @@
+# Shared by scripts/run and scripts/test: system packages, the Swift toolchain, the build.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Installs the named Debian packages that are missing; does nothing when all are present.
+ensure_packages() {
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        echo "==> installing ${missing[*]}"
+        as_root apt-get update -q
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+    fi
+}
+
+# The packages every build needs: time zone data for event time zones, CA certificates for
+# provider APIs, pkg-config and the C libraries behind QR codes.
+BUILD_PACKAGES=(tzdata ca-certificates pkg-config)
+
+ensure_swift() {
+    if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
+        export PATH="/opt/swift/usr/bin:$PATH"
+    fi
+    command -v swift >/dev/null 2>&1 || { echo "swift is not installed (expected on PATH or in /opt/swift)" >&2; exit 1; }
+}
+
+# Starts a throwaway PostgreSQL server on a free loopback port and sets PG_URL; it is stopped and
+# its data removed when the calling script exits. initdb and pg_ctl refuse root, hence runuser.
+PG_DIR=""
+pg_as() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+stop_postgres() {
+    if [ -n "$PG_DIR" ] && [ -f "$PG_DIR/data/postmaster.pid" ]; then
+        pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null || true
+    fi
+    if [ -n "$PG_DIR" ]; then rm -rf "$PG_DIR"; fi
+}
+start_postgres() {
+    ensure_packages postgresql
+    PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+    PG_DIR="$(mktemp -d /tmp/platform-pg.XXXXXX)"
+    trap stop_postgres EXIT
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$PG_DIR"; fi
+    local port
+    port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+    pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 >/dev/null
+    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w start \
+        -o "-c listen_addresses=127.0.0.1 -p $port -k $PG_DIR -c max_connections=300 ${PG_EXTRA_OPTIONS:-}" >/dev/null
+    PG_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
+    echo "==> PostgreSQL on 127.0.0.1:$port"
+}
