@@ -3,6 +3,8 @@ import Synchronization
 /// The kind of thing an ID names; its prefix makes IDs self-describing in logs and URLs.
 public protocol IDKind: Sendable {
     static var prefix: String { get }
+    /// What the ID names, for messages such as "no such event".
+    static var noun: String { get }
 }
 
 /// A prefixed identifier whose text sorts by creation time: `evt_` + 10 characters of millisecond
@@ -89,10 +91,10 @@ enum Crockford {
     }
 }
 
-public enum OrganizerKind: IDKind { public static let prefix = "org" }
-public enum EventKind: IDKind { public static let prefix = "evt" }
-public enum VariantKind: IDKind { public static let prefix = "var" }
-public enum APIKeyKind: IDKind { public static let prefix = "key" }
+public enum OrganizerKind: IDKind { public static let prefix = "org", noun = "organizer" }
+public enum EventKind: IDKind { public static let prefix = "evt", noun = "event" }
+public enum VariantKind: IDKind { public static let prefix = "var", noun = "variant" }
+public enum APIKeyKind: IDKind { public static let prefix = "key", noun = "API key" }
 
 public typealias OrganizerID = TypedID<OrganizerKind>
 public typealias EventID = TypedID<EventKind>

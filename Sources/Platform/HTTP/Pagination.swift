@@ -37,7 +37,7 @@ extension AppRequestContext {
     /// The `{id}` path parameter as an ID of the expected kind; anything else cannot exist.
     func pathID<Kind>(_: TypedID<Kind>.Type, _ name: String = "id") throws -> TypedID<Kind> {
         guard let text = parameters.get(name), let id = TypedID<Kind>(text) else {
-            throw Problem.notFound(Kind.prefix == "evt" ? "event" : Kind.prefix == "var" ? "variant" : "resource")
+            throw Problem.notFound(Kind.noun)
         }
         return id
     }

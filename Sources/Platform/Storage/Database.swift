@@ -25,6 +25,21 @@ extension Database {
     }
 }
 
+extension SQLDatabase {
+    /// Runs `body` between `begin` and COMMIT on this one connection, rolling back when it throws.
+    func inTransaction<T: Sendable>(begin: SQLQueryString = "BEGIN", _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await raw(begin).run()
+        do {
+            let result = try await body(self)
+            try await raw("COMMIT").run()
+            return result
+        } catch {
+            try? await raw("ROLLBACK").run()
+            throw error
+        }
+    }
+}
+
 /// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`
 /// (or no URL at all: `./data/platform.sqlite`) for the embedded default.
 public enum DatabaseFactory {
