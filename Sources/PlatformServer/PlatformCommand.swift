@@ -52,12 +52,14 @@ struct Serve: AsyncParsableCommand {
         let runtime = try await Runtime.start(host: host, port: port)
         let base = runtime.config.baseURL
         let app = buildApplication(runtime.services, logger: runtime.logger) { port in
-            print("""
+            // Written unbuffered: print() would hold it back when standard output is not a terminal.
+            FileHandle.standardOutput.write(Data("""
                 platform is serving on http://\(runtime.config.host):\(port) (\(runtime.database.engine))
                   health:   \(base)/health
                   API doc:  \(base)/api/v1/openapi.json
                   metrics:  \(base)/metrics
-                """)
+
+                """.utf8))
         }
         do {
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
