@@ -10,6 +10,10 @@ public struct PlatformConfig: Sendable {
     public var databaseURL: String?
     public var maxBodyBytes = 1 << 20
     public var logLevel = Logger.Level.info
+    /// Orders one client may place a minute.
+    public var checkoutRateLimit = 20
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    public var trustForwardedFor = false
 
     public init() {}
 
@@ -33,6 +37,11 @@ public struct PlatformConfig: Sendable {
             }
             config.logLevel = level
         }
+        if let text = environment["CHECKOUT_RATE_LIMIT"], !text.isEmpty {
+            guard let limit = Int(text), limit > 0 else { throw ConfigError("CHECKOUT_RATE_LIMIT must be a positive number") }
+            config.checkoutRateLimit = limit
+        }
+        config.trustForwardedFor = ["1", "true", "yes"].contains(environment["TRUST_FORWARDED_FOR"]?.lowercased() ?? "")
         return config
     }
 }

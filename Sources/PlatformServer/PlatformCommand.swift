@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Platform
+import Sandbox
 
 @main
 struct PlatformCommand: AsyncParsableCommand {
@@ -39,7 +40,14 @@ struct Runtime {
         return Runtime(config: config, logger: logger, database: database)
     }
 
-    var services: PlatformServices { PlatformServices(database: database, config: config) }
+    /// The one place where concrete plugins meet the kernel.
+    var services: PlatformServices {
+        let environment = ProcessInfo.processInfo.environment
+        let payments = PluginRegistry([SandboxProvider.fromEnvironment(environment, baseURL: config.baseURL)])
+        var services = PlatformServices(database: database, config: config, payments: payments)
+        services.logger = logger
+        return services
+    }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -105,6 +113,10 @@ struct Demo: AsyncParsableCommand {
             (each run of `platform demo` replaces both keys)
 
             Public event:   \(base)/api/v1/public/events/\(result.event.id)
+            Buy a ticket:   curl -H 'Content-Type: application/json' -H "Idempotency-Key: $(date +%s%N)" \\
+                              -d '{"lines":[{"variant_id":"\(result.variants.first?.id.rawValue ?? "")","quantity":2}],"email":"you@example.com","provider":"sandbox"}' \\
+                              \(base)/api/v1/public/events/\(result.event.id)/orders
+                            then open the checkout_url it answers with, and press Pay
             Your events:    curl -H 'Authorization: Bearer \(result.organizerKey.secret)' \(base)/api/v1/events
             Organizers:     curl -H 'Authorization: Bearer \(result.adminKey.secret)' \(base)/api/v1/organizers
             Health:         \(base)/health

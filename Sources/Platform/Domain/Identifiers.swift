@@ -95,8 +95,14 @@ public enum OrganizerKind: IDKind { public static let prefix = "org", noun = "or
 public enum EventKind: IDKind { public static let prefix = "evt", noun = "event" }
 public enum VariantKind: IDKind { public static let prefix = "var", noun = "variant" }
 public enum APIKeyKind: IDKind { public static let prefix = "key", noun = "API key" }
+public enum OrderKind: IDKind { public static let prefix = "ord", noun = "order" }
+public enum WebhookKind: IDKind { public static let prefix = "whk", noun = "webhook" }
+public enum RefundKind: IDKind { public static let prefix = "rfd", noun = "refund" }
 
 public typealias OrganizerID = TypedID<OrganizerKind>
 public typealias EventID = TypedID<EventKind>
 public typealias VariantID = TypedID<VariantKind>
 public typealias APIKeyID = TypedID<APIKeyKind>
+public typealias OrderID = TypedID<OrderKind>
+public typealias WebhookID = TypedID<WebhookKind>
+public typealias RefundID = TypedID<RefundKind>

@@ -4,4 +4,6 @@ public enum PlatformError: Error, Sendable, Equatable {
     case notFound(String)
     case conflict(String)
     case forbidden(String)
+    /// A request that is malformed rather than merely invalid (answered 400, naming the field).
+    case invalid(field: String, detail: String)
 }

@@ -5,9 +5,12 @@ public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: APIKeyScope?
     public var requestID = ""
+    /// The peer's IP address, as the socket reports it.
+    public let remoteIP: String?
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
+        self.remoteIP = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies are collected explicitly with the configured limit, not by the decoder.

@@ -24,8 +24,16 @@ enum JSONValue: Decodable, Sendable {
 final class RequestFields {
     private let object: [String: JSONValue]
     private var check = Validator()
+    /// Fields of a nested object report their errors to the top-level reader, named "lines[0].quantity".
+    private let parent: RequestFields?
+    private let prefix: String
 
     static func read(_ request: Request, limit: Int) async throws -> RequestFields {
+        try parse(try await collect(request, limit: limit))
+    }
+
+    /// The raw body, refused when it is not JSON or larger than `limit`.
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, kind: "unsupported-media-type", title: "Unsupported media type",
                           detail: "send the body as application/json")
@@ -37,6 +45,10 @@ final class RequestFields {
         } catch is NIOTooManyBytesError {
             throw Problem.tooLarge(limit: limit)
         }
+        return buffer
+    }
+
+    static func parse(_ buffer: ByteBuffer) throws -> RequestFields {
         guard buffer.readableBytes > 0 else { throw Problem.badRequest("the request needs a JSON object body") }
         let value: JSONValue
         do {
@@ -48,11 +60,44 @@ final class RequestFields {
         return RequestFields(object: object)
     }
 
-    init(object: [String: JSONValue]) { self.object = object }
+    init(object: [String: JSONValue], parent: RequestFields? = nil, prefix: String = "") {
+        self.object = object
+        self.parent = parent
+        self.prefix = prefix
+    }
 
     func finish() throws(ValidationFailure) { try check.throwIfFailed() }
 
-    func fail(_ field: String, _ detail: String) { check.fail(field, detail) }
+    func fail(_ field: String, _ detail: String) {
+        if let parent { parent.fail(prefix + field, detail) } else { check.fail(field, detail) }
+    }
+
+    private func hasError(for field: String) -> Bool {
+        if let parent { return parent.hasError(for: prefix + field) }
+        return check.hasError(for: field)
+    }
+
+    /// A required array of objects, each read with its own reader; empty (with an error) when it is
+    /// missing or not one.
+    func objects(_ key: String) -> [RequestFields] {
+        guard let present = raw(key), let value = present else {
+            fail(key, "is required")
+            return []
+        }
+        guard case let .array(items) = value else {
+            fail(key, "must be an array of objects")
+            return []
+        }
+        var readers: [RequestFields] = []
+        for (index, item) in items.enumerated() {
+            guard case let .object(fields) = item else {
+                fail("\(key)[\(index)]", "must be an object")
+                continue
+            }
+            readers.append(RequestFields(object: fields, parent: self, prefix: "\(key)[\(index)]."))
+        }
+        return readers
+    }
 
     /// nil when absent; `.some(nil)` when explicitly null.
     private func raw(_ key: String) -> JSONValue?? {
@@ -65,7 +110,7 @@ final class RequestFields {
         guard let present = raw(key) else { return nil }
         guard let value = present else { return .some(nil) }
         guard let converted = convert(value) else {
-            check.fail(key, "must be \(expected)")
+            fail(key, "must be \(expected)")
             return nil
         }
         return .some(converted)
@@ -117,7 +162,7 @@ final class RequestFields {
 
     func optional<T>(_ value: T??, _ key: String, nullable: Bool = true) -> T? {
         guard let value else { return nil }
-        if value == nil && !nullable { check.fail(key, "must not be null") }
+        if value == nil && !nullable { fail(key, "must not be null") }
         return value
     }
 
@@ -128,7 +173,7 @@ final class RequestFields {
 
     func required<T>(_ value: T??, _ key: String, placeholder: T) -> T {
         if let value, let value { return value }
-        if !check.hasError(for: key) { check.fail(key, "is required") }
+        if !hasError(for: key) { fail(key, "is required") }
         return placeholder
     }
 }

@@ -6,12 +6,28 @@ public struct PlatformServices: Sendable {
     public let database: any Database
     public let clock: any WallClock
     public let config: PlatformConfig
+    public let payments: PluginRegistry
+    /// Wakes the inbox worker when a webhook is stored.
+    public let inboxSignal = WakeSignal()
+    public var logger = Logger(label: "platform")
 
-    public init(database: any Database, clock: any WallClock = SystemClock(), config: PlatformConfig = PlatformConfig()) {
+    public init(database: any Database, clock: any WallClock = SystemClock(), config: PlatformConfig = PlatformConfig(),
+                payments: PluginRegistry = PluginRegistry()) {
         self.database = database
         self.clock = clock
         self.config = config
+        self.payments = payments
     }
+
+    public var ingress: WebhookIngress {
+        WebhookIngress(database: database, clock: clock, registry: payments, signal: inboxSignal, baseURL: config.baseURL)
+    }
+    public var refunds: RefundService { RefundService(database: database, clock: clock, registry: payments, logger: logger) }
+    public var checkout: CheckoutService { CheckoutService(database: database, clock: clock, registry: payments, baseURL: config.baseURL) }
+    public var inboxWorker: InboxWorker {
+        InboxWorker(database: database, clock: clock, registry: payments, refunds: refunds, logger: logger)
+    }
+    public var expiryWorker: ExpiryWorker { ExpiryWorker(database: database, clock: clock, logger: logger) }
 }
 
 /// The router with every route and middleware; `main` serves it and tests drive it directly.
@@ -31,8 +47,16 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
 
     OpsController(database: services.database).register(root: root, api: api)
     PublicEventController(catalog: catalog).register(api)
+    CheckoutController(checkout: services.checkout, limiter: RateLimiter(limitPerMinute: services.config.checkoutRateLimit, clock: services.clock),
+                       trustForwardedFor: services.config.trustForwardedFor, maxBodyBytes: limit).register(api)
+    WebhookController(ingress: services.ingress, maxBodyBytes: limit).register(root)
     OrganizerController(catalog: catalog, maxBodyBytes: limit).register(authenticated)
     EventController(catalog: catalog, maxBodyBytes: limit).register(authenticated)
+    OrderController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
+    AdminWebhookController(database: services.database, clock: services.clock, signal: services.inboxSignal).register(authenticated)
+    for provider in services.payments.all {
+        provider.install(on: router, host: services.ingress)
+    }
     return router
 }
 
@@ -41,6 +65,7 @@ public func buildApplication(_ services: PlatformServices, logger: Logger,
     Application(
         router: buildRouter(services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "platform"),
+        services: [PaymentWorkers(services: services)],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? services.config.port) },
         logger: logger)
 }

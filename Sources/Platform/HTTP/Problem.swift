@@ -44,6 +44,19 @@ public struct Problem: Error, Sendable {
     public static func tooLarge(limit: Int) -> Problem {
         Problem(.contentTooLarge, kind: "too-large", title: "Request body too large", detail: "the body must be at most \(limit) bytes")
     }
+    /// The provider error vocabulary: declined 402, rate limited 429, unavailable 503, provider
+    /// error 502, invalid 400, conflict 409.
+    public static func provider(_ error: ProviderError) -> Problem {
+        switch error {
+        case let .declined(m): Problem(.init(code: 402, reasonPhrase: "Payment Required"), kind: "payment-declined", title: "Payment declined", detail: m)
+        case let .rateLimited(m): Problem(.tooManyRequests, kind: "provider-rate-limited", title: "Payment provider busy", detail: m)
+        case let .unavailable(m): Problem(.serviceUnavailable, kind: "provider-unavailable", title: "Payment provider unavailable", detail: m)
+        case let .providerError(m): Problem(.badGateway, kind: "provider-error", title: "Payment provider error", detail: m)
+        case let .invalidRequest(m): Problem(.badRequest, kind: "provider-invalid-request", title: "Rejected by the payment provider", detail: m)
+        case let .conflict(m): Problem(.conflict, kind: "provider-conflict", title: "Payment provider conflict", detail: m)
+        }
+    }
+
     public static let `internal` = Problem(.internalServerError, kind: "internal", title: "Internal error",
                                            detail: "the server failed to handle this request; quote the request id when reporting it")
 
@@ -54,14 +67,17 @@ public struct Problem: Error, Sendable {
     }
 
     public func response(instance: String, requestID: String) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/problem+json"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body(instance: instance, requestID: requestID))))
+    }
+
+    func body(instance: String, requestID: String) -> Data {
         let body = Body(
             type: "urn:platform:problem:\(kind)", title: title, status: Int(status.code), detail: detail, instance: instance,
             requestId: requestID,
             errors: errors.isEmpty ? nil : errors.map { .init(field: $0.field, detail: $0.detail, pointer: "/" + $0.field) })
-        var fields = headers
-        fields[.contentType] = "application/problem+json"
-        let data = (try? JSONCoding.encoder.encode(body)) ?? Data()
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return (try? JSONCoding.encoder.encode(body)) ?? Data()
     }
 }
 

@@ -11,12 +11,17 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = problem(for: error, context: context)
-            return problem.response(instance: request.uri.path, requestID: context.requestID)
+            return Problem.from(error, maxBodyBytes: maxBodyBytes, logger: context.logger)
+                .response(instance: request.uri.path, requestID: context.requestID)
         }
     }
 
-    func problem(for error: any Error, context: Context) -> Problem {
+}
+
+extension Problem {
+    /// The one mapping from any error to the problem a client sees; unexpected errors are logged
+    /// and answered as a bare 500.
+    static func from(_ error: any Error, maxBodyBytes: Int, logger: Logger) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
@@ -27,7 +32,14 @@ struct ProblemMiddleware: RouterMiddleware {
             case let .notFound(what): return .notFound(what)
             case let .conflict(detail): return .conflict(detail)
             case let .forbidden(detail): return .forbidden(detail)
+            case let .invalid(field, detail):
+                return Problem(.badRequest, kind: "bad-request", title: "Bad request", detail: "invalid field: \(field)",
+                               errors: [FieldError(field: field, detail: detail)])
             }
+        case let error as ProviderError:
+            return .provider(error)
+        case let error as WebhookRejected:
+            return Problem(.badRequest, kind: "webhook-rejected", title: "Webhook rejected", detail: error.description)
         case let error as HTTPError where error.status == .notFound:
             return Problem(.notFound, kind: "no-route", title: "Not found", detail: "no route for this path")
         case let error as HTTPError where error.status == .methodNotAllowed:
@@ -37,7 +49,7 @@ struct ProblemMiddleware: RouterMiddleware {
         case let error as any HTTPResponseError where (400..<500).contains(Int(error.status.code)):
             return Problem(error.status, kind: "bad-request", title: error.status.reasonPhrase, detail: error.status.reasonPhrase)
         default:
-            context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error).prefix(2000))"])
+            logger.error("request failed", metadata: ["error": "\(String(reflecting: error).prefix(2000))"])
             return .internal
         }
     }

@@ -20,7 +20,8 @@ public enum APIKeys {
         SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
-    static func generateSecret() -> String {
+    /// 40 random Crockford characters (200 bits) after the marker.
+    static func generateSecret(marker: String = APIKeys.marker) -> String {
         var rng = SystemRandomNumberGenerator()
         let body = (0..<40).map { _ in Crockford.alphabet[Int(rng.next() % 32)] }
         return marker + String(body)

@@ -1,0 +1,166 @@
+import Crypto
+import Foundation
+
+public struct CartLine: Sendable, Hashable {
+    public let variantID: VariantID
+    public let quantity: Int64
+    public init(variantID: VariantID, quantity: Int64) {
+        self.variantID = variantID
+        self.quantity = quantity
+    }
+}
+
+public struct CheckoutInput: Sendable {
+    public var eventID: EventID
+    public var lines: [CartLine]
+    public var email: String
+    public var name: String?
+    public var provider: String
+    public var successURL: String?
+    public var cancelURL: String?
+
+    public init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String,
+                successURL: String? = nil, cancelURL: String? = nil) {
+        self.eventID = eventID
+        self.lines = lines
+        self.email = email
+        self.name = name
+        self.provider = provider
+        self.successURL = successURL
+        self.cancelURL = cancelURL
+    }
+}
+
+public struct PlacedOrder: Sendable {
+    public let order: Order
+    public let checkoutURL: String
+    /// Lets the buyer read the order; shown once, stored only as a hash.
+    public let accessToken: String
+}
+
+/// Turns a cart into a pending order that holds its seats, then opens the provider's checkout.
+/// Seats are taken with one conditional update per variant inside one transaction, so either all
+/// lines get their seats or none do; the provider is called only after that commits.
+public struct CheckoutService: Sendable {
+    public static let maxLines = 20
+
+    public let database: any Database
+    public let clock: any WallClock
+    public let registry: PluginRegistry
+    public let baseURL: String
+
+    public init(database: any Database, clock: any WallClock, registry: PluginRegistry, baseURL: String) {
+        self.database = database
+        self.clock = clock
+        self.registry = registry
+        self.baseURL = baseURL
+    }
+
+    public static func hashAccessToken(_ token: String) -> String { APIKeys.hash(token) }
+
+    public func place(_ input: CheckoutInput) async throws -> PlacedOrder {
+        var check = Validator()
+        check.check(!input.lines.isEmpty, "lines", "must hold at least one line")
+        check.check(input.lines.count <= Self.maxLines, "lines", "must hold at most \(Self.maxLines) lines")
+        check.check(Set(input.lines.map(\.variantID)).count == input.lines.count, "lines", "must name each variant once")
+        for (index, line) in input.lines.enumerated() where line.quantity < 1 || line.quantity > 1000 {
+            check.fail("lines[\(index)].quantity", "must be between 1 and 1000")
+        }
+        check.check(TextRules.isEmail(input.email), "email", "must be an email address")
+        if let name = input.name { check.check(TextRules.isPresent(name, max: 200), "name", "must be 1 to 200 characters") }
+        let provider = registry.provider(input.provider)
+        check.check(provider != nil, "provider", "must be one of: \(registry.ids.joined(separator: ", "))")
+        try check.throwIfFailed()
+        guard let provider else { throw PlatformError.notFound("payment provider") }
+
+        let now = clock.now()
+        let orderID = OrderID.generate(at: now)
+        let token = APIKeys.generateSecret(marker: "ord_tok_")
+        let placed: (Order, Event, [VariantID: TicketVariant]) = try await database.transaction { sql in
+            guard let event = try await EventRepository(sql).findLive(input.eventID) else { throw PlatformError.notFound("event") }
+            try checkRedirect(input.successURL, field: "success_url", event: event)
+            try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
+            let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
+            var lines: [OrderLine] = []
+            var total = Money.zero(event.currency)
+            var problems = Validator()
+            for (index, line) in input.lines.enumerated() {
+                guard let variant = variants[line.variantID], variant.status.isPublic else {
+                    problems.fail("lines[\(index)].variant_id", "is not a ticket of this event")
+                    continue
+                }
+                guard variant.status == .live, variant.salesStart.map({ now >= $0 }) ?? true, variant.salesEnd.map({ now < $0 }) ?? true else {
+                    problems.fail("lines[\(index)].variant_id", "\(variant.name) is not on sale now")
+                    continue
+                }
+                if let limit = variant.maxPerOrder, line.quantity > limit {
+                    problems.fail("lines[\(index)].quantity", "at most \(limit) \(variant.name) tickets per order")
+                }
+                do {
+                    total = try total.adding(try Money(minorUnits: variant.price, currency: event.currency).multiplied(by: line.quantity))
+                } catch {
+                    problems.fail("lines[\(index)].quantity", "makes the order total too large")
+                }
+                lines.append(OrderLine(variantID: variant.id, quantity: line.quantity, unitPrice: variant.price))
+            }
+            try problems.throwIfFailed()
+            // Variants in a fixed order, so two carts never wait on each other's rows in opposite orders.
+            let inventory = InventoryRepository(sql)
+            for line in lines.sorted(by: { $0.variantID < $1.variantID }) {
+                guard try await inventory.reserve(line.variantID, line.quantity) else {
+                    let name = variants[line.variantID]?.name ?? "this ticket"
+                    throw PlatformError.conflict("not enough \(name) tickets left for \(line.quantity)")
+                }
+            }
+            let minutes = Int64(max(event.reservationMinutes, provider.minimumCheckoutMinutes))
+            let order = Order(
+                id: orderID, organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
+                buyerName: input.name, total: total, refunded: 0, provider: provider.id, providerSession: nil, providerPayment: nil,
+                checkoutURL: nil, reviewReason: nil, disputeReason: nil, expiresAt: now.adding(minutes: minutes), paidAt: nil,
+                createdAt: now, updatedAt: now, lines: lines)
+            try await OrderRepository(sql).insert(order, accessTokenHash: Self.hashAccessToken(token))
+            return (order, event, variants)
+        }
+        var (order, event, variants) = placed
+        let id = order.id
+
+        let orderPage = "\(baseURL)/api/v1/public/orders/\(order.id)?token=\(token)"
+        let request = CheckoutRequest(
+            orderID: order.id, eventTitle: event.title,
+            lines: order.lines.map { .init(name: variants[$0.variantID]?.name ?? "Ticket", unitPrice: $0.unitPrice, quantity: $0.quantity) },
+            total: order.total, email: order.email, successURL: input.successURL ?? orderPage, cancelURL: input.cancelURL ?? orderPage,
+            expiresAt: order.expiresAt, idempotencyKey: "checkout-\(order.id)")
+        let session: CheckoutSession
+        do {
+            session = try await provider.createCheckout(request)
+        } catch {
+            // No checkout, no hold: the seats go back at once.
+            let applier = PaymentApplier(clock: clock)
+            _ = try? await database.transaction { sql in try await applier.apply(.failed(order: id, reason: "checkout"), provider: provider.id, on: sql) }
+            throw error
+        }
+        try await database.transaction { sql in try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: clock.now()) }
+        order.providerSession = session.id
+        order.checkoutURL = session.url
+        return PlacedOrder(order: order, checkoutURL: session.url, accessToken: token)
+    }
+
+    /// Buyers may only be sent back to the event's allowlisted origins or to this platform.
+    private func checkRedirect(_ url: String?, field: String, event: Event) throws {
+        guard let url else { return }
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host,
+              scheme == "https" || scheme == "http" else {
+            throw PlatformError.invalid(field: field, detail: "must be an http(s) URL")
+        }
+        let origin = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+        let allowed = event.redirectOrigins + [Self.origin(of: baseURL)].compactMap { $0 }
+        guard allowed.contains(origin) else {
+            throw PlatformError.invalid(field: field, detail: "\(origin) is not among the event's redirect_origins")
+        }
+    }
+
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return nil }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+}

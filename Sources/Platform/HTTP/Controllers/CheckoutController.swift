@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Buyer routes: placing an order (idempotent, rate limited) and reading it with its access token.
+struct CheckoutController {
+    static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
+    static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
+    static let retention: Int64 = 24 * 3600 * 1000
+
+    let checkout: CheckoutService
+    let limiter: RateLimiter
+    let trustForwardedFor: Bool
+    let maxBodyBytes: Int
+
+    func register(_ routes: RouteRegistrar) {
+        routes.on(.post, "public/events/{id}/orders", use: place)
+        routes.on(.get, "public/orders/{id}", use: show)
+    }
+
+    @Sendable func place(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let client = clientAddress(request, context: context)
+        if let wait = limiter.retryAfter(for: client) {
+            var problem = Problem(.tooManyRequests, kind: "rate-limited", title: "Too many requests",
+                                  detail: "at most \(limiter.limit) orders a minute from one client; retry in \(wait) s")
+            problem.headers[.retryAfter] = String(wait)
+            throw problem
+        }
+        guard let key = request.headers[Self.idempotencyHeader], (1...255).contains(key.count) else {
+            throw Problem(.badRequest, kind: "idempotency-key-required", title: "Idempotency-Key required",
+                          detail: "send an Idempotency-Key header of 1 to 255 characters")
+        }
+        let eventID = try context.pathID(EventID.self)
+        let body = try await RequestFields.collect(request, limit: maxBodyBytes)
+        let scope = "checkout:\(eventID)"
+        let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
+        let now = checkout.clock.now()
+        let claim = try await checkout.database.transaction { sql in
+            try await IdempotencyRepository(sql).claim(scope: scope, key: key, requestHash: hash, now: now, retention: Self.retention)
+        }
+        switch claim {
+        case let .replay(stored):
+            var headers: HTTPFields = [.contentType: stored.status >= 400 ? "application/problem+json" : "application/json"]
+            headers[Self.replayedHeader] = "true"
+            return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: stored.body)))
+        case .inFlight:
+            throw Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
+                          detail: "a request with this Idempotency-Key is still being processed")
+        case .mismatch:
+            throw Problem(.unprocessableContent, kind: "idempotency-mismatch", title: "Idempotency-Key reused",
+                          detail: "this Idempotency-Key was used with a different request",
+                          errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
+        case .claimed:
+            break
+        }
+        let stored: StoredResponse
+        do {
+            let placed = try await checkout.place(try Self.input(eventID: eventID, body: body))
+            let json = try JSONCoding.encoder.encode(PlacedOrderBody(
+                order: PublicOrderBody(placed.order), checkoutUrl: placed.checkoutURL, accessToken: placed.accessToken))
+            stored = StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self))
+        } catch {
+            let problem = Problem.from(error, maxBodyBytes: maxBodyBytes, logger: context.logger)
+            if problem.status.code >= 500 {
+                // Our failure, not the request's: the client may retry with the same key.
+                try await checkout.database.transaction { sql in try await IdempotencyRepository(sql).release(scope: scope, key: key) }
+                throw problem
+            }
+            let json = problem.body(instance: request.uri.path, requestID: context.requestID)
+            stored = StoredResponse(status: Int(problem.status.code), body: String(decoding: json, as: UTF8.self))
+        }
+        try await checkout.database.transaction { sql in try await IdempotencyRepository(sql).complete(scope: scope, key: key, response: stored) }
+        let type = stored.status >= 400 ? "application/problem+json" : "application/json"
+        return Response(status: .init(code: stored.status), headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: stored.body)))
+    }
+
+    static func input(eventID: EventID, body: ByteBuffer) throws -> CheckoutInput {
+        let fields = try RequestFields.parse(body)
+        let lines = fields.objects("lines").map { line -> CartLine in
+            let text = line.required(line.string("variant_id"), "variant_id", placeholder: "")
+            let id = VariantID(text)
+            if id == nil, !text.isEmpty { line.fail("variant_id", "is not a variant id") }
+            let quantity = line.required(line.integer("quantity"), "quantity", placeholder: 1)
+            return CartLine(variantID: id ?? VariantID.generate(at: Timestamp(milliseconds: 0)), quantity: quantity)
+        }
+        let input = CheckoutInput(
+            eventID: eventID, lines: lines, email: fields.required(fields.string("email"), "email", placeholder: ""),
+            name: fields.optional(fields.string("name"), "name"),
+            provider: fields.required(fields.string("provider"), "provider", placeholder: ""),
+            successURL: fields.optional(fields.string("success_url"), "success_url"),
+            cancelURL: fields.optional(fields.string("cancel_url"), "cancel_url"))
+        try fields.finish()
+        return input
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.pathID(OrderID.self)
+        guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound("order") }
+        let hash = CheckoutService.hashAccessToken(token)
+        guard let order = try await checkout.database.read({ sql in try await OrderRepository(sql).find(id, accessTokenHash: hash) }) else {
+            throw Problem.notFound("order")
+        }
+        var response = try JSONCoding.response(PublicOrderBody(order))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    private func clientAddress(_ request: Request, context: AppRequestContext) -> String {
+        if trustForwardedFor, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
+            return forwarded.trimmingCharacters(in: .whitespaces)
+        }
+        return context.remoteIP ?? "unknown"
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+}

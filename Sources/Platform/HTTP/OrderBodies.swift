@@ -1,0 +1,84 @@
+struct OrderLineBody: Encodable {
+    let variantId: String, quantity: Int64, unitPrice: Int64
+    init(_ line: OrderLine) {
+        variantId = line.variantID.rawValue
+        quantity = line.quantity
+        unitPrice = line.unitPrice
+    }
+}
+
+/// An order as its organizer sees it.
+struct OrderBody: Encodable {
+    let id: String, eventId: String, status: String, email: String, name: String?, currency: String, total: Int64, refunded: Int64
+    let provider: String, checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, reviewReason: String?, disputeReason: String?
+    let lines: [OrderLineBody], createdAt: Timestamp, updatedAt: Timestamp
+
+    init(_ order: Order) {
+        id = order.id.rawValue
+        eventId = order.eventID.rawValue
+        status = order.status.rawValue
+        email = order.email
+        name = order.buyerName
+        currency = order.total.currency.code
+        total = order.total.minorUnits
+        refunded = order.refunded
+        provider = order.provider
+        checkoutUrl = order.status == .pending ? order.checkoutURL : nil
+        expiresAt = order.expiresAt
+        paidAt = order.paidAt
+        reviewReason = order.reviewReason
+        disputeReason = order.disputeReason
+        lines = order.lines.map(OrderLineBody.init)
+        createdAt = order.createdAt
+        updatedAt = order.updatedAt
+    }
+}
+
+/// An order as its buyer sees it: no provider references or review notes.
+struct PublicOrderBody: Encodable {
+    let id: String, eventId: String, status: String, email: String, currency: String, total: Int64, refunded: Int64
+    let checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, lines: [OrderLineBody], createdAt: Timestamp
+
+    init(_ order: Order) {
+        id = order.id.rawValue
+        eventId = order.eventID.rawValue
+        status = order.status.rawValue
+        email = order.email
+        currency = order.total.currency.code
+        total = order.total.minorUnits
+        refunded = order.refunded
+        checkoutUrl = order.status == .pending ? order.checkoutURL : nil
+        expiresAt = order.expiresAt
+        paidAt = order.paidAt
+        lines = order.lines.map(OrderLineBody.init)
+        createdAt = order.createdAt
+    }
+}
+
+struct PlacedOrderBody: Encodable {
+    let order: PublicOrderBody
+    let checkoutUrl: String
+    let accessToken: String
+}
+
+struct RefundBody: Encodable {
+    let id: String, orderId: String, amount: Int64, currency: String, status: String, providerReference: String
+}
+
+struct WebhookBody: Encodable {
+    let id: String, provider: String, eventId: String, eventType: String, status: String, attempts: Int
+    let lastError: String?, receivedAt: Timestamp, nextAttemptAt: Timestamp, processedAt: Timestamp?
+
+    init(_ row: InboxRow) {
+        id = row.id.rawValue
+        provider = row.provider
+        eventId = row.eventID
+        eventType = row.eventType
+        status = row.status.rawValue
+        attempts = row.attempts
+        lastError = row.lastError
+        receivedAt = row.receivedAt
+        nextAttemptAt = row.nextAttemptAt
+        processedAt = row.processedAt
+    }
+}

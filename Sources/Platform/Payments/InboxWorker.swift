@@ -1,0 +1,100 @@
+import Logging
+import SQLKit
+
+/// Takes stored webhooks in order, runs each through its provider's handler and applies the
+/// resulting command in the same transaction that marks the row processed. A failure rolls that
+/// back and schedules a retry with exponential backoff; after `maxAttempts` the row is dead.
+public struct InboxWorker: Sendable {
+    public let database: any Database
+    public let clock: any WallClock
+    public let registry: PluginRegistry
+    public let refunds: RefundService
+    public var maxAttempts = 8
+    public var logger: Logger
+
+    public init(database: any Database, clock: any WallClock, registry: PluginRegistry, refunds: RefundService, logger: Logger) {
+        self.database = database
+        self.clock = clock
+        self.registry = registry
+        self.refunds = refunds
+        self.logger = logger
+    }
+
+    struct Failure: Error {
+        let row: InboxRow
+        let error: any Error
+    }
+
+    /// Processes due rows until none is left; returns how many it took.
+    @discardableResult
+    public func drain(limit: Int = 10_000) async -> Int {
+        var count = 0
+        while count < limit, await processNext() { count += 1 }
+        return count
+    }
+
+    /// Handles one due row; false when nothing was due.
+    func processNext() async -> Bool {
+        let applier = PaymentApplier(clock: clock)
+        let registry = self.registry
+        let engine = database.engine
+        let now = clock.now()
+        do {
+            let result: (InboxRow, PaymentOutcome)? = try await database.transaction { sql in
+                let inbox = WebhookInboxRepository(sql, engine: engine)
+                guard let row = try await inbox.claimDue(now: now) else { return nil }
+                guard let handler = registry.provider(row.provider)?.webhookHandlers[row.eventType] else {
+                    try await inbox.finish(row.id, status: .ignored, at: now)
+                    return (row, .unchanged)
+                }
+                do {
+                    let outcome = try await applier.apply(try handler(row.envelope), provider: row.provider, on: sql)
+                    try await inbox.finish(row.id, status: .processed, at: now)
+                    return (row, outcome)
+                } catch let error as WebhookPayloadError {
+                    // Retrying cannot fix the payload: dead at once, with the reason for an admin.
+                    try await inbox.finish(row.id, status: .dead, error: error.description, at: now)
+                    return (row, .unchanged)
+                } catch {
+                    throw Failure(row: row, error: error)
+                }
+            }
+            guard let (row, outcome) = result else { return false }
+            if case let .refundRequired(order, amount) = outcome {
+                await refunds.refundAutomatically(order, amount: amount, reason: "automatic: \(row.provider) event \(row.eventID) could not be honoured")
+            }
+            return true
+        } catch let failure as Failure {
+            let attempts = failure.row.attempts + 1
+            let delay = Self.backoffSeconds(attempt: attempts)
+            logger.warning("webhook failed", metadata: [
+                "webhook": "\(failure.row.id)", "provider": "\(failure.row.provider)", "attempt": "\(attempts)",
+                "error": "\(String(describing: failure.error).prefix(300))",
+            ])
+            do {
+                try await database.transaction { sql in
+                    try await WebhookInboxRepository(sql, engine: engine).recordFailure(
+                        failure.row.id, error: String(describing: failure.error), retryAt: now.adding(seconds: delay), maxAttempts: maxAttempts)
+                }
+            } catch {
+                logger.error("cannot record webhook failure", metadata: ["error": "\(error)"])
+                return false
+            }
+            return true
+        } catch {
+            logger.error("inbox worker failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+            return false
+        }
+    }
+
+    /// 2, 4, 8 ... seconds, capped at an hour, with up to 20% jitter so retries spread out.
+    static func backoffSeconds(attempt: Int) -> Int64 {
+        let base = Int64(1) << Int64(min(attempt, 12))
+        let capped = min(base, 3600)
+        return capped + Int64.random(in: 0...max(0, capped / 5))
+    }
+}
+
+extension Timestamp {
+    public func adding(seconds: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + seconds * 1000) }
+}

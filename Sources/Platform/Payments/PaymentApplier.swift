@@ -1,0 +1,154 @@
+import SQLKit
+
+/// What applying a command led to, including work that must happen after the transaction commits.
+public enum PaymentOutcome: Sendable, Hashable {
+    case applied
+    case unchanged
+    /// The money was taken but the order cannot keep it (wrong amount, or seats gone after expiry):
+    /// the order is in review and `amount` (minor units of the order's currency) must go back
+    /// through the provider.
+    case refundRequired(OrderID, amount: Int64)
+    /// As above, but in a currency the order does not have: an admin must resolve it.
+    case reviewOnly
+}
+
+/// A command that cannot apply yet (a refund for an order whose payment event has not arrived):
+/// the inbox retries it later.
+struct NotYetApplicable: Error, CustomStringConvertible {
+    let description: String
+}
+
+/// A conditional update found the order already moved by a concurrent transaction.
+struct ConcurrentChange: Error {}
+
+/// Applies payment commands to orders and inventory inside the caller's transaction.
+struct PaymentApplier: Sendable {
+    let clock: any WallClock
+
+    /// When another transaction moved the order first, the command is decided again against the
+    /// order as it is now (each statement sees committed data), so a duplicate resolves at once.
+    func apply(_ command: PaymentCommand, provider: String, on sql: any SQLDatabase) async throws -> PaymentOutcome {
+        for _ in 0..<3 {
+            do {
+                return try await applyOnce(command, provider: provider, on: sql)
+            } catch is ConcurrentChange {
+                continue
+            }
+        }
+        throw NotYetApplicable(description: "the order kept changing concurrently")
+    }
+
+    private func applyOnce(_ command: PaymentCommand, provider: String, on sql: any SQLDatabase) async throws -> PaymentOutcome {
+        let orders = OrderRepository(sql)
+        func load(_ id: OrderID) async throws -> Order {
+            guard let order = try await orders.find(id), order.provider == provider else {
+                throw WebhookPayloadError("no \(provider) order \(id)")
+            }
+            return order
+        }
+        let now = clock.now()
+        switch command {
+        case .acknowledge:
+            return .unchanged
+        case let .paid(id, amount, currency, reference):
+            return try await paid(try await load(id), amount: amount, currency: currency, reference: reference, on: sql, now: now)
+        case let .failed(id, _):
+            return try await end(try await load(id), as: .failed, on: sql, now: now)
+        case let .cancelled(id):
+            return try await end(try await load(id), as: .cancelled, on: sql, now: now)
+        case let .expired(id):
+            return try await end(try await load(id), as: .expired, on: sql, now: now)
+        case let .refunded(id, total, currency, _):
+            return try await refunded(try await load(id), total: total, currency: currency, on: sql, now: now)
+        case let .disputed(id, reason):
+            return try await orders.flagDispute(try await load(id).id, reason: reason, at: now) ? .applied : .unchanged
+        }
+    }
+
+    private func paid(_ order: Order, amount: Int64, currency: String, reference: String, on sql: any SQLDatabase,
+                      now: Timestamp) async throws -> PaymentOutcome {
+        let orders = OrderRepository(sql)
+        let inventory = InventoryRepository(sql)
+        guard !order.status.isPaidOrRefunded, order.status != .review else { return .unchanged }
+
+        guard amount == order.total.minorUnits, currency.uppercased() == order.total.currency.code else {
+            let reason = "provider reported \(amount) \(currency.uppercased()), order total is \(order.total.minorUnits) \(order.total.currency.code)"
+            try await review(order, reason: reason, reference: reference, on: sql, now: now)
+            return currency.uppercased() == order.total.currency.code && amount > 0 ? .refundRequired(order.id, amount: amount) : .reviewOnly
+        }
+        if order.status == .pending && order.seats == .held {
+            guard try await orders.transition(order.id, from: .pending, seats: .held, to: .paid, seats: .sold, at: now,
+                                              paymentReference: reference) else { throw ConcurrentChange() }
+            for line in order.lines { try await inventory.convertHeldToSold(line.variantID, line.quantity) }
+            return .applied
+        }
+        if order.status.acceptsLatePayment && order.seats == .released {
+            guard try await orders.transition(order.id, from: order.status, seats: .released, to: .paid, seats: .sold, at: now,
+                                              paymentReference: reference) else { throw ConcurrentChange() }
+            var taken: [OrderLine] = []
+            for line in order.lines.sorted(by: { $0.variantID < $1.variantID }) {
+                guard try await inventory.sellUnreserved(line.variantID, line.quantity) else {
+                    // Give back what this payment took so far; the order cannot be honoured.
+                    for earlier in taken { try await inventory.releaseSold(earlier.variantID, earlier.quantity) }
+                    guard try await orders.transition(order.id, from: .paid, seats: .sold, to: .review, seats: .released, at: now,
+                                                      reviewReason: "paid after its reservation ended; the seats are gone") else {
+                        throw ConcurrentChange()
+                    }
+                    return .refundRequired(order.id, amount: order.total.minorUnits)
+                }
+                taken.append(line)
+            }
+            return .applied
+        }
+        return .unchanged
+    }
+
+    private func review(_ order: Order, reason: String, reference: String, on sql: any SQLDatabase, now: Timestamp) async throws {
+        guard try await OrderRepository(sql).transition(order.id, from: order.status, seats: order.seats, to: .review, seats: .released,
+                                                        at: now, paymentReference: reference, reviewReason: reason) else {
+            throw ConcurrentChange()
+        }
+        try await releaseSeats(of: order, on: sql)
+    }
+
+    /// Ends a pending order without payment and gives its seats back.
+    private func end(_ order: Order, as status: OrderStatus, on sql: any SQLDatabase, now: Timestamp) async throws -> PaymentOutcome {
+        guard order.status == .pending, order.seats == .held else { return .unchanged }
+        guard try await OrderRepository(sql).transition(order.id, from: .pending, seats: .held, to: status, seats: .released, at: now) else {
+            throw ConcurrentChange()
+        }
+        try await releaseSeats(of: order, on: sql)
+        return .applied
+    }
+
+    private func refunded(_ order: Order, total: Int64, currency: String, on sql: any SQLDatabase, now: Timestamp) async throws -> PaymentOutcome {
+        guard order.status.isPaidOrRefunded || order.status == .review else {
+            throw NotYetApplicable(description: "refund for an order that is not paid yet (\(order.status.rawValue))")
+        }
+        guard currency.uppercased() == order.total.currency.code else {
+            throw WebhookPayloadError("refund currency \(currency) does not match the order's \(order.total.currency.code)")
+        }
+        let newTotal = min(max(order.refunded, total), order.total.minorUnits)
+        guard newTotal > order.refunded else { return .unchanged }
+        let full = newTotal >= order.total.minorUnits
+        let status: OrderStatus = order.status == .review ? .review : (full ? .refunded : .partiallyRefunded)
+        let seats: SeatState = full ? .released : order.seats
+        guard try await OrderRepository(sql).recordRefunded(order.id, from: order.refunded, to: newTotal, status: status, seats: seats, at: now) else {
+            throw ConcurrentChange()
+        }
+        if full { try await releaseSeats(of: order, on: sql) }
+        try await RefundRepository(sql).settle(order: order.id, at: now)
+        return .applied
+    }
+
+    private func releaseSeats(of order: Order, on sql: any SQLDatabase) async throws {
+        let inventory = InventoryRepository(sql)
+        for line in order.lines {
+            switch order.seats {
+            case .held: try await inventory.releaseHeld(line.variantID, line.quantity)
+            case .sold: try await inventory.releaseSold(line.variantID, line.quantity)
+            case .released: break
+            }
+        }
+    }
+}

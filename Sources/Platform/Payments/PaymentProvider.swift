@@ -1,0 +1,93 @@
+import Hummingbird
+
+/// What the kernel asks a provider to sell: the lines as the buyer will see them at the provider.
+public struct CheckoutRequest: Sendable {
+    public struct Line: Sendable, Hashable {
+        public let name: String
+        public let unitPrice: Int64
+        public let quantity: Int64
+    }
+
+    public let orderID: OrderID
+    public let eventTitle: String
+    public let lines: [Line]
+    public let total: Money
+    public let email: String
+    public let successURL: String
+    public let cancelURL: String
+    public let expiresAt: Timestamp
+    /// Stable for the order, so a retried request never opens a second session at the provider.
+    public let idempotencyKey: String
+}
+
+public struct CheckoutSession: Sendable, Hashable {
+    public let id: String
+    public let url: String
+    public init(id: String, url: String) {
+        self.id = id
+        self.url = url
+    }
+}
+
+public struct RefundRequest: Sendable {
+    public let refundID: RefundID
+    public let orderID: OrderID
+    /// The provider's payment (charge, capture) and checkout session references the order holds.
+    public let paymentReference: String?
+    public let sessionReference: String?
+    public let amount: Money
+    /// What the order will have been refunded in all once this refund succeeds.
+    public let totalRefundedAfter: Money
+    public let reason: String?
+    public let idempotencyKey: String
+}
+
+public struct RefundResult: Sendable, Hashable {
+    public let reference: String
+    public init(reference: String) { self.reference = reference }
+}
+
+/// A verified webhook: the provider's event id and type, and the raw payload its handler reads.
+public struct WebhookEnvelope: Sendable, Hashable {
+    public let eventID: String
+    public let eventType: String
+    public let payload: String
+    public init(eventID: String, eventType: String, payload: String) {
+        self.eventID = eventID
+        self.eventType = eventType
+        self.payload = payload
+    }
+}
+
+/// Turns one provider event into the kernel's command; it reads only the payload.
+public typealias WebhookHandler = @Sendable (WebhookEnvelope) throws -> PaymentCommand
+
+/// A payment provider plugin. Only `PlatformServer` registers concrete providers; the kernel
+/// knows them through this protocol alone.
+public protocol PaymentProvider: Sendable {
+    /// The name in `/webhooks/{id}` and in an order's `provider` field: "sandbox", "stripe".
+    var id: String { get }
+    /// The shortest checkout the provider allows; reservations are lengthened to match.
+    var minimumCheckoutMinutes: Int { get }
+    func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession
+    func refund(_ request: RefundRequest) async throws -> RefundResult
+    /// Checks the signature over the raw bytes as received; throws `WebhookRejected` when it fails.
+    func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) throws -> WebhookEnvelope
+    /// The strategy map: the provider's event type to the handler that turns it into a command.
+    var webhookHandlers: [String: WebhookHandler] { get }
+    /// Lets a provider serve pages of its own (the Sandbox checkout page) and deliver webhooks.
+    func install(on router: Router<AppRequestContext>, host: any PaymentHost)
+}
+
+extension PaymentProvider {
+    public var minimumCheckoutMinutes: Int { 0 }
+    public func install(on router: Router<AppRequestContext>, host: any PaymentHost) {}
+}
+
+/// What the kernel offers a provider it installs.
+public protocol PaymentHost: Sendable {
+    var baseURL: String { get }
+    var clock: any WallClock { get }
+    /// Hands a webhook to the same verification and inbox path as `POST /webhooks/{provider}`.
+    func deliverWebhook(provider: String, body: ByteBuffer, headers: HTTPFields) async throws
+}

@@ -1,0 +1,76 @@
+import Logging
+
+/// Refunds through the order's provider: recorded first, asked of the provider outside any
+/// transaction, and confirmed later by the provider's refund event.
+public struct RefundService: Sendable {
+    public let database: any Database
+    public let clock: any WallClock
+    public let registry: PluginRegistry
+    public var logger: Logger
+
+    public init(database: any Database, clock: any WallClock, registry: PluginRegistry, logger: Logger) {
+        self.database = database
+        self.clock = clock
+        self.registry = registry
+        self.logger = logger
+    }
+
+    public struct Requested: Sendable {
+        public let id: RefundID
+        public let order: Order
+        public let amount: Money
+        public let reference: String
+    }
+
+    /// Refunds `amount` (default: all that is left) of a paid order of this organizer.
+    public func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?) async throws -> Requested {
+        let now = clock.now()
+        let refundID = RefundID.generate(at: now)
+        let (order, value, totalAfter) = try await database.transaction { sql in
+            let orders = OrderRepository(sql)
+            let found = if let organizer { try await orders.find(id, organizer: organizer) } else { try await orders.find(id) }
+            guard let order = found else { throw PlatformError.notFound("order") }
+            guard order.status.isPaidOrRefunded || order.status == .review, order.providerPayment != nil || order.providerSession != nil else {
+                throw PlatformError.conflict("only a paid order can be refunded; this one is \(order.status.rawValue)")
+            }
+            let outstanding = try await RefundRepository(sql).outstanding(order: id)
+            let left = order.total.minorUnits - order.refunded - outstanding
+            let value = amount ?? left
+            guard value > 0 else {
+                throw ValidationFailure(field: "amount", left > 0 ? "must be positive" : "nothing is left to refund")
+            }
+            guard value <= left else { throw ValidationFailure(field: "amount", "must be at most \(left), what is left to refund") }
+            try await RefundRepository(sql).insert(id: refundID, order: order, amount: value, reason: reason, at: now)
+            return (order, value, order.refunded + outstanding + value)
+        }
+        guard let provider = registry.provider(order.provider) else {
+            try await markFailed(refundID, error: "provider \(order.provider) is not configured")
+            throw ProviderError.unavailable("the order's payment provider is not configured")
+        }
+        let currency = order.total.currency
+        do {
+            let result = try await provider.refund(RefundRequest(
+                refundID: refundID, orderID: order.id, paymentReference: order.providerPayment, sessionReference: order.providerSession,
+                amount: Money(minorUnits: value, currency: currency), totalRefundedAfter: Money(minorUnits: totalAfter, currency: currency),
+                reason: reason, idempotencyKey: refundID.rawValue))
+            try await database.transaction { sql in try await RefundRepository(sql).accepted(refundID, reference: result.reference, at: clock.now()) }
+            return Requested(id: refundID, order: order, amount: Money(minorUnits: value, currency: currency), reference: result.reference)
+        } catch {
+            try await markFailed(refundID, error: String(describing: error))
+            throw error
+        }
+    }
+
+    /// The automatic refund of a payment the platform could not keep; failures are logged for an admin.
+    func refundAutomatically(_ id: OrderID, amount: Int64, reason: String) async {
+        do {
+            _ = try await refund(id, organizer: nil, amount: amount, reason: reason)
+        } catch {
+            logger.error("automatic refund failed", metadata: ["order": "\(id)", "error": "\(String(describing: error).prefix(300))"])
+        }
+    }
+
+    private func markFailed(_ id: RefundID, error: String) async throws {
+        try await database.transaction { sql in try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now()) }
+    }
+}

@@ -1,0 +1,58 @@
+import SQLKit
+
+public struct StoredResponse: Sendable, Hashable {
+    public let status: Int
+    public let body: String
+}
+
+public enum IdempotencyClaim: Sendable, Hashable {
+    /// First use of the key: the caller does the work and then records the answer.
+    case claimed
+    case replay(StoredResponse)
+    case inFlight
+    case mismatch
+}
+
+/// Idempotency-Key bookkeeping: the first request with a key claims it; later ones with the same
+/// request get the stored answer, with another request a mismatch.
+public struct IdempotencyRepository: Sendable {
+    let sql: any SQLDatabase
+    public init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    struct Row: Decodable {
+        let requestHash: String, state: String, responseStatus: Int?, responseBody: String?, createdAt: Int64
+    }
+
+    public func claim(scope: String, key: String, requestHash: String, now: Timestamp, retention: Int64) async throws -> IdempotencyClaim {
+        // A key older than the retention window is forgotten and may be used afresh.
+        try await sql.raw("""
+            DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
+              AND created_at < \(bind: now.milliseconds - retention)
+            """).run()
+        let inserted = try await sql.raw("""
+            INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, created_at)
+            VALUES (\(bind: scope), \(bind: key), \(bind: requestHash), 'in_flight', \(bind: now.milliseconds))
+            ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING scope
+            """).first()
+        if inserted != nil { return .claimed }
+        guard let row = try await sql.raw("""
+            SELECT request_hash, state, response_status, response_body, created_at FROM idempotency_keys
+            WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
+            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return .inFlight }
+        guard row.requestHash == requestHash else { return .mismatch }
+        guard row.state == "done", let status = row.responseStatus, let body = row.responseBody else { return .inFlight }
+        return .replay(StoredResponse(status: status, body: body))
+    }
+
+    public func complete(scope: String, key: String, response: StoredResponse) async throws {
+        try await sql.raw("""
+            UPDATE idempotency_keys SET state = 'done', response_status = \(bind: response.status), response_body = \(bind: response.body)
+            WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
+            """).run()
+    }
+
+    /// Forgets a claim whose request failed on our side, so the client may retry with the same key.
+    public func release(scope: String, key: String) async throws {
+        try await sql.raw("DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key) AND state = 'in_flight'").run()
+    }
+}

@@ -1,0 +1,130 @@
+import SQLKit
+
+public struct OrderRepository: Sendable {
+    let sql: any SQLDatabase
+    public init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    struct Row: Decodable {
+        let id: String, organizerId: String, eventId: String, status: String, seats: String, email: String, buyerName: String?
+        let currency: String, total: Int64, refunded: Int64, provider: String, providerSession: String?, providerPayment: String?
+        let checkoutUrl: String?, reviewReason: String?, disputeReason: String?, expiresAt: Int64, paidAt: Int64?
+        let createdAt: Int64, updatedAt: Int64
+    }
+
+    struct LineRow: Decodable {
+        let orderId: String, variantId: String, quantity: Int64, unitPrice: Int64
+    }
+
+    public func insert(_ order: Order, accessTokenHash: String) async throws {
+        try await sql.raw("""
+            INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider,
+                                access_token_hash, expires_at, created_at, updated_at)
+            VALUES (\(bind: order.id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.eventID.rawValue),
+                    \(bind: order.status.rawValue), \(bind: order.seats.rawValue), \(bind: order.email), \(bind: order.buyerName),
+                    \(bind: order.total.currency.code), \(bind: order.total.minorUnits), 0, \(bind: order.provider),
+                    \(bind: accessTokenHash), \(bind: order.expiresAt.milliseconds), \(bind: order.createdAt.milliseconds),
+                    \(bind: order.updatedAt.milliseconds))
+            """).run()
+        for line in order.lines {
+            try await sql.raw("""
+                INSERT INTO order_lines (order_id, organizer_id, variant_id, quantity, unit_price)
+                VALUES (\(bind: order.id.rawValue), \(bind: order.organizerID.rawValue), \(bind: line.variantID.rawValue),
+                        \(bind: line.quantity), \(bind: line.unitPrice))
+                """).run()
+        }
+    }
+
+    public func find(_ id: OrderID) async throws -> Order? {
+        try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue)")).first
+    }
+
+    public func find(_ id: OrderID, organizer: OrganizerID) async throws -> Order? {
+        try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")).first
+    }
+
+    /// The order if the buyer's access token matches, else nil (a wrong token looks like no order).
+    public func find(_ id: OrderID, accessTokenHash: String) async throws -> Order? {
+        try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND access_token_hash = \(bind: accessTokenHash)")).first
+    }
+
+    public func list(event: EventID, organizer: OrganizerID, after: OrderID?, limit: Int) async throws -> [Order] {
+        try await load(sql.raw("""
+            SELECT * FROM orders WHERE event_id = \(bind: event.rawValue) AND organizer_id = \(bind: organizer.rawValue)
+              AND id > \(bind: after?.rawValue ?? "") ORDER BY id LIMIT \(bind: limit)
+            """))
+    }
+
+    /// Pending orders whose reservation has run out, oldest first.
+    public func expiredHolds(now: Timestamp, limit: Int) async throws -> [OrderID] {
+        struct IDRow: Decodable { let id: String }
+        return try await sql.raw("""
+            SELECT id FROM orders WHERE seats = 'held' AND status = 'pending' AND expires_at <= \(bind: now.milliseconds)
+            ORDER BY expires_at LIMIT \(bind: limit)
+            """).all(decoding: IDRow.self).map { try StoredValue.id($0.id) }
+    }
+
+    /// Moves the order from exactly (`status`, `seats`) to (`to`, `toSeats`); false when it was not in
+    /// that state any more, so a second caller never repeats the first one's effects.
+    public func transition(_ id: OrderID, from status: OrderStatus, seats: SeatState, to newStatus: OrderStatus,
+                           seats newSeats: SeatState, at time: Timestamp, paymentReference: String? = nil,
+                           reviewReason: String? = nil) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE orders SET status = \(bind: newStatus.rawValue), seats = \(bind: newSeats.rawValue),
+                provider_payment = COALESCE(\(bind: paymentReference), provider_payment),
+                review_reason = COALESCE(\(bind: reviewReason), review_reason),
+                paid_at = CASE WHEN \(bind: newStatus.rawValue) = 'paid' THEN \(bind: time.milliseconds) ELSE paid_at END,
+                updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND status = \(bind: status.rawValue) AND seats = \(bind: seats.rawValue)
+            RETURNING id
+            """).first() != nil
+    }
+
+    /// Records a larger refunded total; false when the order had moved on (another update won).
+    public func recordRefunded(_ id: OrderID, from previous: Int64, to total: Int64, status: OrderStatus, seats: SeatState,
+                               at time: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE orders SET refunded = \(bind: total), status = \(bind: status.rawValue), seats = \(bind: seats.rawValue),
+                updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND refunded = \(bind: previous)
+            RETURNING id
+            """).first() != nil
+    }
+
+    public func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
+        try await sql.raw("""
+            UPDATE orders SET provider_session = \(bind: session), checkout_url = \(bind: url), updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue)
+            """).run()
+    }
+
+    public func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE orders SET dispute_reason = \(bind: reason), updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND dispute_reason IS NULL RETURNING id
+            """).first() != nil
+    }
+
+    private func load(_ query: SQLRawBuilder) async throws -> [Order] {
+        let rows = try await query.all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        guard !rows.isEmpty else { return [] }
+        let ids = rows.map(\.id)
+        let lines = try await sql.select().column(SQLLiteral.all).from("order_lines")
+            .where("order_id", .in, ids).orderBy("variant_id")
+            .all(decoding: LineRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let grouped = Dictionary(grouping: lines, by: \.orderId)
+        return try rows.map { row in
+            let currency = try StoredValue.currency(row.currency)
+            return Order(
+                id: try StoredValue.id(row.id), organizerID: try StoredValue.id(row.organizerId), eventID: try StoredValue.id(row.eventId),
+                status: try StoredValue.enum(row.status), seats: try StoredValue.enum(row.seats), email: row.email,
+                buyerName: row.buyerName, total: Money(minorUnits: row.total, currency: currency), refunded: row.refunded,
+                provider: row.provider, providerSession: row.providerSession, providerPayment: row.providerPayment,
+                checkoutURL: row.checkoutUrl, reviewReason: row.reviewReason, disputeReason: row.disputeReason,
+                expiresAt: Timestamp(milliseconds: row.expiresAt), paidAt: StoredValue.timestamp(row.paidAt),
+                createdAt: Timestamp(milliseconds: row.createdAt), updatedAt: Timestamp(milliseconds: row.updatedAt),
+                lines: try (grouped[row.id] ?? []).map {
+                    OrderLine(variantID: try StoredValue.id($0.variantId), quantity: $0.quantity, unitPrice: $0.unitPrice)
+                })
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import SQLKit
+
+public enum InboxStatus: String, Sendable, Codable, CaseIterable {
+    case pending, processed, ignored, failed, dead
+}
+
+public struct InboxRow: Sendable, Hashable {
+    public let id: WebhookID
+    public let provider: String
+    public let eventID: String
+    public let eventType: String
+    public let payload: String
+    public let status: InboxStatus
+    public let attempts: Int
+    public let nextAttemptAt: Timestamp
+    public let lastError: String?
+    public let receivedAt: Timestamp
+    public let processedAt: Timestamp?
+
+    public var envelope: WebhookEnvelope { WebhookEnvelope(eventID: eventID, eventType: eventType, payload: payload) }
+}
+
+public struct WebhookInboxRepository: Sendable {
+    let sql: any SQLDatabase
+    let engine: DatabaseEngine
+    public init(_ sql: any SQLDatabase, engine: DatabaseEngine) {
+        self.sql = sql
+        self.engine = engine
+    }
+
+    struct Row: Decodable {
+        let id: String, provider: String, eventId: String, eventType: String, payload: String, status: String, attempts: Int
+        let nextAttemptAt: Int64, lastError: String?, receivedAt: Int64, processedAt: Int64?
+
+        func inboxRow() throws -> InboxRow {
+            InboxRow(id: try StoredValue.id(id), provider: provider, eventID: eventId, eventType: eventType, payload: payload,
+                     status: try StoredValue.enum(status), attempts: attempts, nextAttemptAt: Timestamp(milliseconds: nextAttemptAt),
+                     lastError: lastError, receivedAt: Timestamp(milliseconds: receivedAt), processedAt: StoredValue.timestamp(processedAt))
+        }
+    }
+
+    /// Stores the event unless (provider, event id) is already there; true when it is new.
+    public func insert(id: WebhookID, provider: String, envelope: WebhookEnvelope, status: InboxStatus, at time: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            INSERT INTO webhook_inbox (id, provider, event_id, event_type, payload, status, attempts, next_attempt_at, received_at)
+            VALUES (\(bind: id.rawValue), \(bind: provider), \(bind: envelope.eventID), \(bind: envelope.eventType),
+                    \(bind: envelope.payload), \(bind: status.rawValue), 0, \(bind: time.milliseconds), \(bind: time.milliseconds))
+            ON CONFLICT (provider, event_id) DO NOTHING RETURNING id
+            """).first() != nil
+    }
+
+    /// The oldest due row, locked for this transaction; on PostgreSQL other workers skip it.
+    public func claimDue(now: Timestamp) async throws -> InboxRow? {
+        let lock = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await sql.raw("""
+            SELECT * FROM webhook_inbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= \(bind: now.milliseconds)
+            ORDER BY next_attempt_at, id LIMIT 1\(unsafeRaw: lock)
+            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.inboxRow()
+    }
+
+    public func finish(_ id: WebhookID, status: InboxStatus, error: String? = nil, at time: Timestamp) async throws {
+        try await sql.raw("""
+            UPDATE webhook_inbox SET status = \(bind: status.rawValue), processed_at = \(bind: time.milliseconds),
+                last_error = \(bind: error), attempts = attempts + 1
+            WHERE id = \(bind: id.rawValue)
+            """).run()
+    }
+
+    /// Counts a failed attempt: retried at `retryAt`, or dead once `maxAttempts` is reached.
+    public func recordFailure(_ id: WebhookID, error: String, retryAt: Timestamp, maxAttempts: Int) async throws {
+        try await sql.raw("""
+            UPDATE webhook_inbox SET attempts = attempts + 1, last_error = \(bind: String(error.prefix(1000))),
+                status = CASE WHEN attempts + 1 >= \(bind: maxAttempts) THEN 'dead' ELSE 'failed' END,
+                next_attempt_at = \(bind: retryAt.milliseconds)
+            WHERE id = \(bind: id.rawValue)
+            """).run()
+    }
+
+    public func find(_ id: WebhookID) async throws -> InboxRow? {
+        try await sql.raw("SELECT * FROM webhook_inbox WHERE id = \(bind: id.rawValue)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.inboxRow()
+    }
+
+    public func list(statuses: [InboxStatus], after: WebhookID?, limit: Int) async throws -> [InboxRow] {
+        try await sql.select().column(SQLLiteral.all).from("webhook_inbox")
+            .where("status", .in, statuses.map(\.rawValue)).where("id", .greaterThan, after?.rawValue ?? "")
+            .orderBy("id").limit(limit)
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.inboxRow() }
+    }
+
+    /// Puts a dead, failed or ignored row back in the queue with a fresh count of attempts.
+    public func requeue(_ id: WebhookID, at time: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE webhook_inbox SET status = 'pending', attempts = 0, next_attempt_at = \(bind: time.milliseconds), last_error = NULL
+            WHERE id = \(bind: id.rawValue) AND status IN ('dead', 'failed', 'ignored') RETURNING id
+            """).first() != nil
+    }
+}

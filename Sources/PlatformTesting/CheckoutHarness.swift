@@ -1,0 +1,96 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Platform
+
+/// Everything a checkout test needs: the API, the database, the clock, the workers and a test
+/// provider, plus a live event with one variant.
+public struct CheckoutHarness: Sendable {
+    public let client: APITestClient
+    public let database: any Database
+    public let clock: ManualClock
+    public let services: PlatformServices
+    public let provider: TestPaymentProvider
+    public let organizerKey: String
+    public let adminKey: String
+    public let eventID: String
+    public let variantID: String
+
+    /// Runs `body` with a live event whose one variant costs `price` and has `quota` seats.
+    public static func run(
+        _ engine: DatabaseEngine, price: Int64 = 2_500, quota: Int64 = 100, maxPerOrder: Int64? = nil,
+        config: PlatformConfig = { var c = PlatformConfig(); c.checkoutRateLimit = 1_000_000; return c }(),
+        provider: TestPaymentProvider = TestPaymentProvider(),
+        extraProviders: [any PaymentProvider] = [],
+        _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void
+    ) async throws {
+        try await withTestDatabase(engine) { database in
+            let clock = ManualClock()
+            var configured = PlatformServices(database: database, clock: clock, config: config, payments: PluginRegistry([provider] + extraProviders))
+            configured.logger = quietLogger
+            let services = configured
+            let catalog = Catalog(database: database, clock: clock)
+            let (organizer, key) = try await catalog.createOrganizer(name: "Harness", slug: "harness", email: "h@harness.example", feeBasisPoints: nil)
+            let event = try await catalog.createEvent(
+                NewEvent(title: "Harness Night", startsAt: clock.now().adding(minutes: 60 * 24 * 30), timezone: "Europe/Berlin",
+                         currency: .eur, status: .live, redirectOrigins: ["https://shop.example.com"]), organizer: organizer.id)
+            let variant = try await catalog.createVariant(
+                NewVariant(name: "GA", price: price, quota: quota, maxPerOrder: maxPerOrder, status: .live), event: event.id, organizer: organizer.id)
+            let admin = try await issueAdminKey(database, clock: clock)
+            let app = Application(router: buildRouter(services), logger: quietLogger)
+            try await app.test(.router) { raw in
+                try await body(CheckoutHarness(
+                    client: APITestClient(raw), database: database, clock: clock, services: services, provider: provider,
+                    organizerKey: key.secret, adminKey: admin, eventID: event.id.rawValue, variantID: variant.id.rawValue))
+            }
+        }
+    }
+
+    public func cart(quantity: Int = 1, email: String = "buyer@example.com", provider: String = "test", extra: String = "") -> String {
+        #"{"lines":[{"variant_id":"\#(variantID)","quantity":\#(quantity)}],"email":"\#(email)","provider":"\#(provider)"\#(extra)}"#
+    }
+
+    public func placeOrder(key: String = UUID().uuidString, body: String? = nil) async throws -> APITestClient.Reply {
+        try await client.send(.post, "/api/v1/public/events/\(eventID)/orders", json: body ?? cart(),
+                              headers: [HTTPField.Name("Idempotency-Key")!: key])
+    }
+
+    /// Delivers a signed provider event to `POST /webhooks/test`.
+    public func deliver(id: String, type: String, order: String, amount: Int64? = nil, currency: String? = "EUR",
+                        reference: String? = nil, secret: String? = nil, at time: Timestamp? = nil) async throws -> APITestClient.Reply {
+        let delivery = provider.delivery(id: id, type: type, order: order, amount: amount, currency: currency, reference: reference,
+                                         at: time ?? clock.now(), secret: secret)
+        return try await client.client.execute(uri: "/webhooks/test", method: .post, headers: delivery.headers, body: delivery.body) { response in
+            APITestClient.Reply(status: response.status, headers: response.headers, body: Data(buffer: response.body))
+        }
+    }
+
+    /// Runs the inbox worker until nothing is due.
+    @discardableResult
+    public func drain() async -> Int { await services.inboxWorker.drain() }
+
+    public func variantCounts() async throws -> (sold: Int64, reserved: Int64) {
+        struct Row: Decodable { let sold: Int64, reserved: Int64 }
+        let row = try await database.read { sql in
+            try await sql.raw("SELECT sold, reserved FROM ticket_variants WHERE id = \(bind: variantID)").first(decoding: Row.self)
+        }
+        return (row?.sold ?? -1, row?.reserved ?? -1)
+    }
+
+    public func order(_ id: String) async throws -> APITestClient.Reply {
+        try await client.get("/api/v1/orders/\(id)", key: organizerKey)
+    }
+
+    public func inboxCount(status: String? = nil) async throws -> Int {
+        struct Row: Decodable { let n: Int }
+        return try await database.read { sql in
+            if let status {
+                return try await sql.raw("SELECT COUNT(*) AS n FROM webhook_inbox WHERE status = \(bind: status)").first(decoding: Row.self)?.n ?? -1
+            }
+            return try await sql.raw("SELECT COUNT(*) AS n FROM webhook_inbox").first(decoding: Row.self)?.n ?? -1
+        }
+    }
+}
+
+import SQLKit

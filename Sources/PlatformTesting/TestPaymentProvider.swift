@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Platform
+import Synchronization
+
+/// A payment provider for kernel tests: it can be made to fail or stall, records what it was asked,
+/// and signs webhooks the way a real provider does (`Test-Signature`, the timestamped HMAC scheme).
+public final class TestPaymentProvider: PaymentProvider {
+    public static let signatureHeader = HTTPField.Name("Test-Signature")!
+    public let id = "test"
+    public let secret = "whsec_test_provider_secret"
+    public let minimumCheckoutMinutes: Int
+
+    struct State {
+        var failure: ProviderError?
+        var delay: Duration?
+        var checkouts: [CheckoutRequest] = []
+        var refunds: [RefundRequest] = []
+    }
+    private let state = Mutex(State())
+
+    public init(minimumCheckoutMinutes: Int = 0) { self.minimumCheckoutMinutes = minimumCheckoutMinutes }
+
+    /// Every following call fails with this error (nil: succeed again).
+    public func fail(with error: ProviderError?) { state.withLock { $0.failure = error } }
+    public func stall(for delay: Duration?) { state.withLock { $0.delay = delay } }
+    public var checkouts: [CheckoutRequest] { state.withLock { $0.checkouts } }
+    public var refunds: [RefundRequest] { state.withLock { $0.refunds } }
+
+    private func call() async throws {
+        let (failure, delay) = state.withLock { ($0.failure, $0.delay) }
+        if let delay { try await Task.sleep(for: delay) }
+        if let failure { throw failure }
+    }
+
+    public func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession {
+        try await call()
+        state.withLock { $0.checkouts.append(request) }
+        return CheckoutSession(id: "test_cs_\(request.orderID)", url: "https://pay.test.example/\(request.orderID)")
+    }
+
+    public func refund(_ request: RefundRequest) async throws -> RefundResult {
+        try await call()
+        state.withLock { $0.refunds.append(request) }
+        return RefundResult(reference: "test_re_\(request.refundID)")
+    }
+
+    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) throws -> WebhookEnvelope {
+        guard let header = headers[Self.signatureHeader] else { throw WebhookRejected("missing Test-Signature") }
+        let bytes = Data(buffer: body)
+        try TimestampedSignature.verify(header: header, body: bytes, secrets: [secret], now: now)
+        guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
+              let id = object["id"] as? String, let type = object["type"] as? String else { throw WebhookRejected("not a test event") }
+        return WebhookEnvelope(eventID: id, eventType: type, payload: String(decoding: bytes, as: UTF8.self))
+    }
+
+    struct Event: Decodable {
+        let order: String
+        let amount: Int64?
+        let currency: String?
+        let reference: String?
+    }
+
+    static func event(_ envelope: WebhookEnvelope) throws -> (OrderID, Event) {
+        guard let event = try? JSONDecoder().decode(Event.self, from: Data(envelope.payload.utf8)),
+              let order = OrderID(event.order) else { throw WebhookPayloadError("test event without an order") }
+        return (order, event)
+    }
+
+    public var webhookHandlers: [String: WebhookHandler] {
+        [
+            "paid": { envelope in
+                let (order, event) = try Self.event(envelope)
+                return .paid(order: order, amount: event.amount ?? 0, currency: event.currency ?? "", paymentReference: event.reference ?? "pay")
+            },
+            "failed": { .failed(order: try Self.event($0).0, reason: "test") },
+            "expired": { .expired(order: try Self.event($0).0) },
+            "cancelled": { .cancelled(order: try Self.event($0).0) },
+            "refunded": { envelope in
+                let (order, event) = try Self.event(envelope)
+                return .refunded(order: order, totalRefunded: event.amount ?? 0, currency: event.currency ?? "", refundReference: event.reference)
+            },
+            "disputed": { .disputed(order: try Self.event($0).0, reason: "fraudulent") },
+            "noop": { _ in .acknowledge },
+        ]
+    }
+
+    /// A signed delivery of `type` for `order`, as the provider would send it.
+    public func delivery(id: String, type: String, order: String, amount: Int64? = nil, currency: String? = "EUR",
+                         reference: String? = nil, at time: Timestamp, secret: String? = nil) -> (body: ByteBuffer, headers: HTTPFields) {
+        var object: [String: Any] = ["id": id, "type": type, "order": order]
+        if let amount { object["amount"] = amount }
+        if let currency { object["currency"] = currency }
+        if let reference { object["reference"] = reference }
+        let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
+        let header = TimestampedSignature.header(body: body, secret: secret ?? self.secret, timestamp: time.milliseconds / 1000)
+        return (ByteBuffer(bytes: body), [Self.signatureHeader: header, .contentType: "application/json"])
+    }
+}

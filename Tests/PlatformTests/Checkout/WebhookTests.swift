@@ -1,0 +1,125 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Platform
+import PlatformTesting
+import Testing
+
+@Suite struct WebhookTests {
+    func orderID(_ reply: APITestClient.Reply) throws -> String {
+        try #require((reply.json["order"] as? [String: Any])?["id"] as? String)
+    }
+
+    @Test(arguments: TestEngines.all)
+    func forgedTamperedStaleAndWrongSecretAreRejectedAndNotStored(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try orderID(try await h.placeOrder())
+            let wrongSecret = try await h.deliver(id: "e1", type: "paid", order: id, amount: 2_500, secret: "whsec_not_ours")
+            #expect(wrongSecret.status == .badRequest)
+            #expect(wrongSecret.string("type") == "urn:platform:problem:webhook-rejected")
+            let stale = try await h.deliver(id: "e2", type: "paid", order: id, amount: 2_500, at: h.clock.now().adding(seconds: -301))
+            #expect(stale.status == .badRequest)
+            #expect(try await h.deliver(id: "e3", type: "paid", order: id, amount: 2_500, at: h.clock.now().adding(seconds: -299)).status == .ok)
+
+            let genuine = h.provider.delivery(id: "e4", type: "paid", order: id, amount: 2_500, at: h.clock.now())
+            var tampered = genuine.body
+            tampered.setString(String(decoding: Data(buffer: genuine.body), as: UTF8.self).replacingOccurrences(of: "2500", with: "9999"), at: 0)
+            let forged = try await h.client.client.execute(uri: "/webhooks/test", method: .post, headers: genuine.headers, body: tampered) { $0.status }
+            #expect(forged == .badRequest)
+            let unsigned = try await h.client.client.execute(uri: "/webhooks/test", method: .post, headers: [:], body: genuine.body) { $0.status }
+            #expect(unsigned == .badRequest)
+            let unknownProvider = try await h.client.client.execute(uri: "/webhooks/nobody", method: .post, headers: genuine.headers, body: genuine.body) { $0.status }
+            #expect(unknownProvider == .notFound)
+            #expect(try await h.inboxCount() == 1, "only the genuine, fresh delivery is stored")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func duplicateDeliveriesApplyOnce(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try orderID(try await h.placeOrder(body: h.cart(quantity: 2)))
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for _ in 0..<5 { group.addTask { try await h.deliver(id: "dup", type: "paid", order: id, amount: 5_000).status } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: .ok, count: 5))
+            #expect(try await h.inboxCount() == 1)
+            // Another event with the same meaning (a second "paid") is a second row but no second effect.
+            _ = try await h.deliver(id: "dup-2", type: "paid", order: id, amount: 5_000)
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 { group.addTask { await h.drain() } }
+            }
+            #expect(try await h.inboxCount(status: "processed") == 2)
+            #expect(try await h.variantCounts() == (2, 0), "sold once")
+            #expect(try await h.order(id).string("status") == "paid")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func outOfOrderEventsEndInTheRightState(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            // Expired arriving after paid: stays paid.
+            let first = try orderID(try await h.placeOrder())
+            _ = try await h.deliver(id: "p1", type: "paid", order: first, amount: 2_500)
+            await h.drain()
+            _ = try await h.deliver(id: "x1", type: "expired", order: first)
+            await h.drain()
+            #expect(try await h.order(first).string("status") == "paid")
+
+            // Refunded arriving before paid: retried until the payment is in, then refunded.
+            let second = try orderID(try await h.placeOrder())
+            _ = try await h.deliver(id: "r2", type: "refunded", order: second, amount: 2_500)
+            await h.drain()
+            #expect(try await h.order(second).string("status") == "pending")
+            #expect(try await h.inboxCount(status: "failed") == 1)
+            _ = try await h.deliver(id: "p2", type: "paid", order: second, amount: 2_500)
+            await h.drain()
+            h.clock.advance(minutes: 2)
+            await h.drain()
+            #expect(try await h.order(second).string("status") == "refunded")
+            #expect(try await h.variantCounts() == (1, 0), "the refunded order's seat is back")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func unknownTypesAreIgnoredBadPayloadsDieAndAdminsReplay(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            #expect(try await h.deliver(id: "u1", type: "customer.created", order: "x").status == .ok)
+            #expect(try await h.inboxCount(status: "ignored") == 1)
+            _ = try await h.deliver(id: "bad1", type: "paid", order: "ord_not_an_order", amount: 1)
+            await h.drain()
+            #expect(try await h.inboxCount(status: "dead") == 1)
+
+            let dead = try await h.client.get("/api/v1/admin/webhooks?status=dead", key: h.adminKey)
+            let rows = try #require(dead.json["data"] as? [[String: Any]])
+            #expect(rows.count == 1)
+            #expect(rows.first?["event_id"] as? String == "bad1")
+            #expect((rows.first?["last_error"] as? String)?.contains("without an order") == true)
+            #expect(try await h.client.get("/api/v1/admin/webhooks", key: h.organizerKey).status == .forbidden)
+
+            let webhook = try #require(rows.first?["id"] as? String)
+            let replay = try await h.client.send(.post, "/api/v1/admin/webhooks/\(webhook)/replay", key: h.adminKey)
+            #expect(replay.status == .accepted)
+            #expect(replay.string("status") == "pending")
+            #expect(try await h.client.send(.post, "/api/v1/admin/webhooks/\(webhook)/replay", key: h.adminKey).status == .conflict)
+            await h.drain()
+            #expect(try await h.inboxCount(status: "dead") == 1, "still unusable, dead again")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func failingEventsBackOffAndDieAfterTheLastAttempt(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try orderID(try await h.placeOrder())
+            _ = try await h.deliver(id: "never", type: "refunded", order: id, amount: 2_500)
+            var attempts = 0
+            while try await h.inboxCount(status: "dead") == 0, attempts < 20 {
+                await h.drain()
+                h.clock.advance(minutes: 90)
+                attempts += 1
+            }
+            #expect(attempts == 8, "the default of 8 attempts")
+            #expect(try await h.order(id).string("status") == "pending", "no effect was applied")
+        }
+    }
+}
