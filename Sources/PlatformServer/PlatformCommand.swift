@@ -9,7 +9,7 @@ struct PlatformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "The ticketing marketplace: API server and operator commands.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Bench.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -60,12 +60,12 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
     return router
 }
 
-public func buildApplication(_ services: PlatformServices, logger: Logger,
+public func buildApplication(_ services: PlatformServices, logger: Logger, runWorkers: Bool = true,
                              onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
     Application(
         router: buildRouter(services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "platform"),
-        services: [PaymentWorkers(services: services)],
+        services: runWorkers ? [PaymentWorkers(services: services)] : [],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? services.config.port) },
         logger: logger)
 }

@@ -1,0 +1,102 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Platform
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks that print figures (SQLite by default; DATABASE_URL selects PostgreSQL).",
+        subcommands: [CheckoutBench.self, WebhookBench.self])
+}
+
+struct CheckoutBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkout", abstract: "Concurrent buyers on one hot variant through the Sandbox provider, over HTTP.")
+
+    @Option(help: "Concurrent clients.") var clients = 100
+    @Option(help: "Orders attempted in all.") var orders = 5_000
+    @Option(help: "Seats in the hot variant (default: 80% of the orders, so some buyers are refused).") var quota: Int?
+
+    func run() async throws {
+        let seats = Int64(quota ?? orders * 4 / 5)
+        let platform = try await BenchPlatform.make(quota: seats)
+        let path = "/api/v1/public/events/\(platform.eventID)/orders"
+        let body = #"{"lines":[{"variant_id":"\#(platform.variantID)","quantity":1}],"email":"buyer@bench.example","provider":"sandbox"}"#
+        let result = try await platform.serving(workers: true) { port in
+            try await load(clients: clients, total: orders) { client, index in
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Idempotency-Key", value: "bench-\(index)")
+                request.body = .bytes(ByteBuffer(string: body))
+                let response = try await client.execute(request, timeout: .seconds(60))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                return response.status.code
+            }
+        }
+        let counts = try await platform.counts()
+        let placed = result.samples.filter { $0.1 == 201 }.count
+        let refused = result.samples.filter { $0.1 == 409 }.count
+        let other = result.samples.count - placed - refused
+        let oversold = max(0, counts.sold + counts.reserved - seats) + Int64(max(0, placed - Int(seats)))
+        print("""
+            checkout on \(platform.database.engine): \(clients) clients, \(orders) orders for \(seats) seats of one variant
+              \(rate(result.samples.count, result.elapsed)) requests/s (\(rate(placed, result.elapsed)) orders placed/s), \(percentiles(result.samples.map(\.0)))
+              placed \(placed), refused as sold out \(refused), other answers \(other); held \(counts.reserved), oversold \(oversold)
+            """)
+        await platform.close()
+        if oversold > 0 || other > 0 { throw ExitCode.failure }
+    }
+}
+
+struct WebhookBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "webhooks", abstract: "Signed Sandbox payment webhooks: verified deliveries into the inbox, then processing.")
+
+    @Option(help: "Concurrent senders.") var clients = 100
+    @Option(help: "Webhooks (one paid order each).") var count = 5_000
+    @Option(help: "Concurrent inbox workers while processing (default 1 on SQLite, 4 on PostgreSQL).") var workers: Int?
+
+    func run() async throws {
+        let platform = try await BenchPlatform.make(quota: Int64(count))
+        let checkout = platform.services.checkout
+        let input = CheckoutInput(eventID: platform.eventID, lines: [CartLine(variantID: platform.variantID, quantity: 1)],
+                                  email: "buyer@bench.example", provider: "sandbox")
+        var orderIDs: [String] = []
+        for _ in 0..<count { orderIDs.append(try await checkout.place(input).order.id.rawValue) }
+        let ids = orderIDs
+        let ingest = try await platform.serving(workers: false) { port in
+            try await load(clients: clients, total: count) { client, index in
+                let body = #"{"id":"sbx_evt_bench_\#(index)","type":"payment.succeeded","data":{"order_id":"\#(ids[index])","amount":2500,"currency":"EUR","payment_id":"sbx_pay_\#(index)"}}"#
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/sandbox")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Sandbox-Signature", value: TimestampedSignature.header(
+                    body: Data(body.utf8), secret: BenchPlatform.sandboxSecret, timestamp: Int64(Date().timeIntervalSince1970)))
+                request.body = .bytes(ByteBuffer(string: body))
+                let response = try await client.execute(request, timeout: .seconds(60))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                return response.status.code
+            }
+        }
+        let accepted = ingest.samples.filter { $0.1 == 200 }.count
+        let drainers = workers ?? (platform.database.engine == .postgres ? 4 : 1)
+        let worker = platform.services.inboxWorker
+        let clock = ContinuousClock()
+        let start = clock.now
+        let processed = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<drainers { group.addTask { await worker.drain() } }
+            return await group.reduce(0, +)
+        }
+        let processing = clock.now - start
+        let counts = try await platform.counts()
+        print("""
+            webhooks on \(platform.database.engine): \(count) signed deliveries from \(clients) senders, \(drainers) inbox worker(s)
+              ingest: \(rate(accepted, ingest.elapsed)) verified deliveries/s stored, \(percentiles(ingest.samples.map(\.0))), \(count - accepted) not accepted
+              processing: \(rate(processed, processing)) webhooks/s applied (\(processed) in all); seats sold \(counts.sold), still held \(counts.reserved)
+            """)
+        await platform.close()
+        if accepted != count || counts.sold != Int64(count) { throw ExitCode.failure }
+    }
+}

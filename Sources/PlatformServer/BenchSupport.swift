@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import Platform
+import Sandbox
+import Synchronization
+
+/// A throwaway platform for a benchmark: its own database (or `DATABASE_URL`), one live event
+/// with one hot variant, and the server running in this process on a free port.
+struct BenchPlatform {
+    static let sandboxSecret = "bench-sandbox-secret"
+
+    let database: any Database
+    let services: PlatformServices
+    let eventID: EventID
+    let variantID: VariantID
+    let quota: Int64
+    let scratch: URL?
+
+    static func make(quota: Int64) async throws -> BenchPlatform {
+        let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        var scratch: URL?
+        var url = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if url == nil {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("platform-bench-\(UUID().uuidString)")
+            scratch = directory
+            url = "sqlite:" + directory.appendingPathComponent("bench.sqlite").path
+        }
+        let database = try await DatabaseFactory.open(url: url, logger: logger)
+        try await Migrator.load(directory: Migrator.defaultDirectory(), engine: database.engine).migrate(database, logger: logger)
+        var config = PlatformConfig()
+        config.port = 0
+        config.checkoutRateLimit = Int.max
+        config.logLevel = .error
+        let clock = SystemClock()
+        var services = PlatformServices(database: database, clock: clock, config: config, payments: PluginRegistry([
+            SandboxProvider(secret: sandboxSecret, baseURL: config.baseURL),
+        ]))
+        services.logger = logger
+        let catalog = Catalog(database: database, clock: clock)
+        let slug = "bench-" + String(UUID().uuidString.prefix(8)).lowercased()
+        let (organizer, _) = try await catalog.createOrganizer(name: "Bench", slug: slug, email: "bench@bench.example", feeBasisPoints: nil)
+        let event = try await catalog.createEvent(
+            NewEvent(title: "Bench Night", startsAt: clock.now().adding(minutes: 60 * 24 * 7), timezone: "UTC", currency: .eur, status: .live,
+                     reservationMinutes: 60), organizer: organizer.id)
+        let variant = try await catalog.createVariant(NewVariant(name: "Hot", price: 2_500, quota: quota, status: .live),
+                                                      event: event.id, organizer: organizer.id)
+        return BenchPlatform(database: database, services: services, eventID: event.id, variantID: variant.id, quota: quota, scratch: scratch)
+    }
+
+    /// Serves until `body` returns; the port it listens on is passed in.
+    func serving<T: Sendable>(workers: Bool, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
+        let port = Mutex<Int?>(nil)
+        let app = buildApplication(services, logger: services.logger, runWorkers: workers) { bound in port.withLock { $0 = bound } }
+        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+        defer { server.cancel() }
+        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
+        guard let bound = port.withLock({ $0 }) else { throw ConfigError("the benchmark server did not start") }
+        return try await body(bound)
+    }
+
+    func counts() async throws -> (sold: Int64, reserved: Int64) {
+        struct Row: Decodable { let sold: Int64, reserved: Int64 }
+        let row = try await database.read { sql in
+            try await sql.raw("SELECT sold, reserved FROM ticket_variants WHERE id = \(bind: variantID.rawValue)").first(decoding: Row.self)
+        }
+        return (row?.sold ?? 0, row?.reserved ?? 0)
+    }
+
+    func close() async {
+        await database.close()
+        if let scratch { try? FileManager.default.removeItem(at: scratch) }
+    }
+}
+
+/// Sends requests from `clients` concurrent tasks until `total` have been made; returns each
+/// request's latency and status.
+func load(clients: Int, total: Int, _ send: @escaping @Sendable (HTTPClient, Int) async throws -> UInt) async throws
+    -> (elapsed: Duration, samples: [(Duration, UInt)]) {
+    var configuration = HTTPClient.Configuration()
+    configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    let next = Ticket()
+    let clock = ContinuousClock()
+    let start = clock.now
+    let samples = try await withThrowingTaskGroup(of: [(Duration, UInt)].self) { group in
+        for _ in 0..<clients {
+            group.addTask {
+                var mine: [(Duration, UInt)] = []
+                while true {
+                    let index = next.take()
+                    guard index < total else { return mine }
+                    let began = clock.now
+                    let status = try await send(client, index)
+                    mine.append((clock.now - began, status))
+                }
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+    }
+    let elapsed = clock.now - start
+    try await client.shutdown()
+    return (elapsed, samples)
+}
+
+/// "p50 1.23 ms  p99 4.56 ms" of the given latencies.
+func percentiles(_ latencies: [Duration]) -> String {
+    let sorted = latencies.sorted()
+    guard !sorted.isEmpty else { return "no samples" }
+    func at(_ fraction: Double) -> String {
+        let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * fraction))]
+        let micros = value.components.seconds * 1_000_000 + value.components.attoseconds / 1_000_000_000_000
+        return String(format: "%.2f ms", Double(micros) / 1000)
+    }
+    return "p50 \(at(0.50))  p99 \(at(0.99))"
+}
+
+func rate(_ count: Int, _ elapsed: Duration) -> String {
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    return String(format: "%.0f", Double(count) / max(seconds, 1e-9))
+}
+
+/// Hands out 0, 1, 2, ... to concurrent senders.
+final class Ticket: Sendable {
+    private let value = Mutex(0)
+    func take() -> Int {
+        value.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+    }
+}
