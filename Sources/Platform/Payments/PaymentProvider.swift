@@ -6,6 +6,12 @@ public struct CheckoutRequest: Sendable {
         public let name: String
         public let unitPrice: Int64
         public let quantity: Int64
+
+        public init(name: String, unitPrice: Int64, quantity: Int64) {
+            self.name = name
+            self.unitPrice = unitPrice
+            self.quantity = quantity
+        }
     }
 
     public let orderID: OrderID
@@ -18,6 +24,19 @@ public struct CheckoutRequest: Sendable {
     public let expiresAt: Timestamp
     /// Stable for the order, so a retried request never opens a second session at the provider.
     public let idempotencyKey: String
+
+    public init(orderID: OrderID, eventTitle: String, lines: [Line], total: Money, email: String, successURL: String,
+                cancelURL: String, expiresAt: Timestamp, idempotencyKey: String) {
+        self.orderID = orderID
+        self.eventTitle = eventTitle
+        self.lines = lines
+        self.total = total
+        self.email = email
+        self.successURL = successURL
+        self.cancelURL = cancelURL
+        self.expiresAt = expiresAt
+        self.idempotencyKey = idempotencyKey
+    }
 }
 
 public struct CheckoutSession: Sendable, Hashable {

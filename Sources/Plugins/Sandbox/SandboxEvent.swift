@@ -45,7 +45,9 @@ struct SandboxSession: Codable, Equatable {
     let expiresAt: Int64
 
     func sealed(secret: String) throws -> String {
-        let payload = try JSONEncoder().encode(self).base64URLEncoded()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let payload = try encoder.encode(self).base64URLEncoded()
         return payload + "." + TimestampedSignature.sign(body: Data(payload.utf8), secret: secret, timestamp: 0)
     }
 

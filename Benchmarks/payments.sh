@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `platform bench checkout` and `platform bench webhooks` on SQLite and on a throwaway PostgreSQL,
+# with a release build. Extra arguments go to both benchmarks (e.g. --clients 50).
+source "$(dirname "$0")/../scripts/common.sh"
+
+ensure_packages "${BUILD_PACKAGES[@]}"
+ensure_swift
+swift build -c release --product platform >/dev/null
+BIN="$(swift build -c release --show-bin-path)/platform"
+
+echo "== SQLite"
+env -u DATABASE_URL "$BIN" bench checkout "$@"
+env -u DATABASE_URL "$BIN" bench webhooks "$@"
+
+start_postgres >/dev/null
+echo "== PostgreSQL (same machine)"
+DATABASE_URL="$PG_URL&pool_size=40" "$BIN" bench checkout "$@"
+DATABASE_URL="$PG_URL&pool_size=40" "$BIN" bench webhooks "$@"
