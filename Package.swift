@@ -59,11 +59,22 @@ let package = Package(
             ],
             path: "Sources/Plugins/Sandbox"
         ),
+        .target(
+            name: "Stripe",
+            dependencies: [
+                "Platform",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Plugins/Stripe"
+        ),
         .executableTarget(
             name: "PlatformServer",
             dependencies: [
                 "Platform",
                 "Sandbox",
+                "Stripe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -76,6 +87,17 @@ let package = Package(
                 "PlatformTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "StripeTests",
+            dependencies: [
+                "Stripe",
+                "Platform",
+                "PlatformTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            exclude: ["Python"]
         ),
         .testTarget(
             name: "PlatformTests",

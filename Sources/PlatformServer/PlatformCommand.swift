@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Platform
 import Sandbox
+import Stripe
 
 @main
 struct PlatformCommand: AsyncParsableCommand {
@@ -43,7 +44,12 @@ struct Runtime {
     /// The one place where concrete plugins meet the kernel.
     var services: PlatformServices {
         let environment = ProcessInfo.processInfo.environment
-        let payments = PluginRegistry([SandboxProvider.fromEnvironment(environment, baseURL: config.baseURL)])
+        var providers: [any PaymentProvider] = [SandboxProvider.fromEnvironment(environment, baseURL: config.baseURL)]
+        switch StripeConfiguration.fromEnvironment(environment) {
+        case let (configuration?, _): providers.append(StripeProvider(configuration: configuration, logger: logger))
+        case let (nil, reason): logger.info("stripe plugin disabled", metadata: ["reason": "\(reason ?? "not configured")"])
+        }
+        let payments = PluginRegistry(providers)
         var services = PlatformServices(database: database, config: config, payments: payments)
         services.logger = logger
         return services

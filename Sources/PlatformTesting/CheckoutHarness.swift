@@ -19,14 +19,13 @@ public struct CheckoutHarness: Sendable {
 
     /// Runs `body` with a live event whose one variant costs `price` and has `quota` seats.
     public static func run(
-        _ engine: DatabaseEngine, price: Int64 = 2_500, quota: Int64 = 100, maxPerOrder: Int64? = nil,
+        _ engine: DatabaseEngine, clock: ManualClock = ManualClock(), price: Int64 = 2_500, quota: Int64 = 100, maxPerOrder: Int64? = nil,
         config: PlatformConfig = { var c = PlatformConfig(); c.checkoutRateLimit = 1_000_000; return c }(),
         provider: TestPaymentProvider = TestPaymentProvider(),
         extraProviders: [any PaymentProvider] = [],
         _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void
     ) async throws {
         try await withTestDatabase(engine) { database in
-            let clock = ManualClock()
             var configured = PlatformServices(database: database, clock: clock, config: config, payments: PluginRegistry([provider] + extraProviders))
             configured.logger = quietLogger
             let services = configured

@@ -17,6 +17,7 @@ public enum TestEngines {
 
 public struct TestDatabaseError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// A fresh, migrated database for one test: a temporary SQLite file, or a new PostgreSQL schema.

@@ -46,6 +46,13 @@ struct PaymentApplier: Sendable {
             }
             return order
         }
+        func load(payment reference: String) async throws -> Order {
+            guard let order = try await orders.find(provider: provider, paymentReference: reference) else {
+                // The payment event that records the reference may not have been applied yet.
+                throw NotYetApplicable(description: "no \(provider) order paid with \(reference) yet")
+            }
+            return order
+        }
         let now = clock.now()
         switch command {
         case .acknowledge:
@@ -62,6 +69,10 @@ struct PaymentApplier: Sendable {
             return try await refunded(try await load(id), total: total, currency: currency, on: sql, now: now)
         case let .disputed(id, reason):
             return try await orders.flagDispute(try await load(id).id, reason: reason, at: now) ? .applied : .unchanged
+        case let .refundedPayment(reference, total, currency, _):
+            return try await refunded(try await load(payment: reference), total: total, currency: currency, on: sql, now: now)
+        case let .disputedPayment(reference, reason):
+            return try await orders.flagDispute(try await load(payment: reference).id, reason: reason, at: now) ? .applied : .unchanged
         }
     }
 

@@ -10,6 +10,10 @@ public enum PaymentCommand: Sendable, Hashable {
     /// The order has now been refunded `totalRefunded` in all (not just this refund).
     case refunded(order: OrderID, totalRefunded: Int64, currency: String, refundReference: String?)
     case disputed(order: OrderID, reason: String)
+    /// As `.refunded`, for providers whose refund events name the payment rather than the order.
+    case refundedPayment(paymentReference: String, totalRefunded: Int64, currency: String, refundReference: String?)
+    /// As `.disputed`, naming the payment.
+    case disputedPayment(paymentReference: String, reason: String)
     /// A known event that needs no change (e.g. a session completed without payment yet).
     case acknowledge
 }

@@ -42,6 +42,14 @@ public struct OrderRepository: Sendable {
         try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")).first
     }
 
+    /// The order a provider's payment (charge, payment intent, capture) paid for.
+    public func find(provider: String, paymentReference: String) async throws -> Order? {
+        try await load(sql.raw("""
+            SELECT * FROM orders WHERE provider = \(bind: provider) AND provider_payment = \(bind: paymentReference)
+            ORDER BY id LIMIT 1
+            """)).first
+    }
+
     /// The order if the buyer's access token matches, else nil (a wrong token looks like no order).
     public func find(_ id: OrderID, accessTokenHash: String) async throws -> Order? {
         try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND access_token_hash = \(bind: accessTokenHash)")).first

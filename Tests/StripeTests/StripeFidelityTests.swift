@@ -1,0 +1,49 @@
+import Foundation
+import Platform
+import PlatformTesting
+import Testing
+
+/// The official stripe-python SDK (in the test virtualenv) against our fake Stripe: it must be able
+/// to create a Checkout Session there, and its verifier must accept every webhook the fake signs.
+@Suite struct StripeFidelityTests {
+    static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/stripe_fidelity.py").path
+
+    @Test func stripePythonAgreesWithTheFake() async throws {
+        guard let python = ProcessInfo.processInfo.environment["PLATFORM_TEST_PYTHON"], !python.isEmpty else {
+            #expect(!TestEngines.isCI, "CI must set PLATFORM_TEST_PYTHON (scripts/test does)")
+            return
+        }
+        let fake = FakeStripe(clock: ManualClock())
+        try await fake.serving { base in
+            let events = [
+                fake.event(type: "checkout.session.completed", object: #"{"id":"cs_1","object":"checkout.session","payment_status":"paid"}"#),
+                fake.event(type: "charge.refunded", object: #"{"id":"ch_1","object":"charge","amount_refunded":100,"currency":"eur"}"#),
+                fake.event(type: "checkout.session.expired", object: #"{"id":"cs_2","object":"checkout.session"}"#),
+            ]
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("stripe-events-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: file) }
+            let list = events.map { ["payload": $0.payload, "header": $0.header, "secret": FakeStripe.webhookSecret] }
+            try JSONSerialization.data(withJSONObject: list).write(to: file)
+
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = [Self.script, base, FakeStripe.secretKey, file.path]
+            let output = Pipe()
+            process.standardOutput = output
+            try process.run()
+            let data = output.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
+            #expect((result["id"] as? String)?.hasPrefix("cs_test_") == true)
+            #expect(result["replayed_id"] as? String == result["id"] as? String, "the same key replays the same session")
+            #expect(result["amount_total"] as? Int == 4_000)
+            #expect(result["conflict"] as? String == "IdempotencyError")
+            #expect(result["verified"] as? Int == 3)
+            #expect(result["tampered"] as? String == "rejected")
+            let sent = Dictionary(try #require(fake.requests.first { $0.path == "/v1/checkout/sessions" }).form, uniquingKeysWith: { $1 })
+            #expect(sent["line_items[0][price_data][product_data][name]"] == "GA")
+            #expect(sent["metadata[order_id]"] == "ord_python")
+        }
+    }
+}
