@@ -19,6 +19,8 @@ public struct APITestClient: Sendable {
         public var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
         public var text: String { String(decoding: body, as: UTF8.self) }
         public func string(_ key: String) -> String? { json[key] as? String }
+        /// The id of the order a checkout answered with.
+        public var orderID: String? { (json["order"] as? [String: Any])?["id"] as? String }
         /// Field names of a problem's `errors`.
         public var errorFields: [String] { (json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? [] }
     }

@@ -32,6 +32,12 @@ final class RequestFields {
         try parse(try await collect(request, limit: limit))
     }
 
+    /// For routes whose body is optional: an empty object when the request has none.
+    static func readIfPresent(_ request: Request, limit: Int) async throws -> RequestFields {
+        let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
+        return hasBody ? try await read(request, limit: limit) : RequestFields(object: [:])
+    }
+
     /// The raw body, refused when it is not JSON or larger than `limit`.
     static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {

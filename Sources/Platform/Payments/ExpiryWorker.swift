@@ -1,6 +1,7 @@
 import Logging
 
-/// Ends pending orders whose reservation has run out and gives their seats back.
+/// Ends pending orders whose reservation has run out and gives their seats back, and forgets
+/// idempotency answers past their retention.
 public struct ExpiryWorker: Sendable {
     public let database: any Database
     public let clock: any WallClock
@@ -12,7 +13,7 @@ public struct ExpiryWorker: Sendable {
         self.logger = logger
     }
 
-    /// Expires every due order; returns how many it expired.
+    /// Expires every due order, then purges old idempotency answers; returns how many orders it expired.
     @discardableResult
     public func run() async throws -> Int {
         let applier = PaymentApplier(clock: clock)
@@ -20,7 +21,6 @@ public struct ExpiryWorker: Sendable {
         while true {
             let now = clock.now()
             let due = try await database.read { sql in try await OrderRepository(sql).expiredHolds(now: now, limit: 100) }
-            if due.isEmpty { return expired }
             for id in due {
                 let outcome = try await database.transaction { sql in
                     guard let order = try await OrderRepository(sql).find(id) else { return PaymentOutcome.unchanged }
@@ -28,7 +28,12 @@ public struct ExpiryWorker: Sendable {
                 }
                 if outcome == .applied { expired += 1 }
             }
-            if due.count < 100 { return expired }
+            if due.count < 100 { break }
         }
+        let now = clock.now()
+        _ = try await database.transaction { sql in
+            try await IdempotencyRepository(sql).purge(now: now, retention: IdempotencyRepository.retention)
+        }
+        return expired
     }
 }

@@ -16,6 +16,9 @@ public enum IdempotencyClaim: Sendable, Hashable {
 /// Idempotency-Key bookkeeping: the first request with a key claims it; later ones with the same
 /// request get the stored answer, with another request a mismatch.
 public struct IdempotencyRepository: Sendable {
+    /// How long an answer is replayed.
+    public static let retention: Int64 = 24 * 3600 * 1000
+
     let sql: any SQLDatabase
     public init(_ sql: any SQLDatabase) { self.sql = sql }
 
@@ -49,6 +52,15 @@ public struct IdempotencyRepository: Sendable {
             UPDATE idempotency_keys SET state = 'done', response_status = \(bind: response.status), response_body = \(bind: response.body)
             WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
             """).run()
+    }
+
+    /// Drops answers older than the retention window (they hold buyers' access tokens); returns how many.
+    @discardableResult
+    public func purge(now: Timestamp, retention: Int64) async throws -> Int {
+        struct Row: Decodable { let scope: String }
+        return try await sql.raw("""
+            DELETE FROM idempotency_keys WHERE created_at < \(bind: now.milliseconds - retention) RETURNING scope
+            """).all(decoding: Row.self).count
     }
 
     /// Forgets a claim whose request failed on our side, so the client may retry with the same key.

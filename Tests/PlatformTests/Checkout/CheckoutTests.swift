@@ -116,6 +116,12 @@ import Testing
             #expect(orderIDs.count == 1)
             #expect(try await h.variantCounts() == (0, 3))
             #expect(h.provider.checkouts.count == 2)
+
+            // After 24 hours the answers are purged and a key may be used afresh.
+            h.clock.advance(minutes: 24 * 60 + 1)
+            try await h.services.expiryWorker.run()
+            #expect(try await rowCounts(h.database, tables: ["idempotency_keys"]) == ["idempotency_keys": 0])
+            #expect(try await h.placeOrder(key: "key-1", body: h.cart(quantity: 3)).status == .created)
         }
     }
 

@@ -4,14 +4,10 @@ import PlatformTesting
 import Testing
 
 @Suite struct ExpiryTests {
-    func orderID(_ reply: APITestClient.Reply) throws -> String {
-        try #require((reply.json["order"] as? [String: Any])?["id"] as? String)
-    }
-
     @Test(arguments: TestEngines.all)
     func expiredReservationsGiveTheirSeatsBack(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
-            let id = try orderID(try await h.placeOrder(body: h.cart(quantity: 4)))
+            let id = try #require(try await h.placeOrder(body: h.cart(quantity: 4)).orderID)
             h.clock.advance(minutes: 14)
             #expect(try await h.services.expiryWorker.run() == 0)
             h.clock.advance(minutes: 1)
@@ -25,7 +21,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func latePaymentIsHonouredWhileSeatsRemain(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine, quota: 5) { h in
-            let id = try orderID(try await h.placeOrder(body: h.cart(quantity: 2)))
+            let id = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
             h.clock.advance(minutes: 20)
             try await h.services.expiryWorker.run()
             _ = try await h.deliver(id: "late", type: "paid", order: id, amount: 5_000)
@@ -39,10 +35,10 @@ import Testing
     @Test(arguments: TestEngines.all)
     func latePaymentWithoutSeatsGoesToReviewAndIsRefunded(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine, quota: 2) { h in
-            let late = try orderID(try await h.placeOrder(body: h.cart(quantity: 2)))
+            let late = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
             h.clock.advance(minutes: 20)
             try await h.services.expiryWorker.run()
-            let other = try orderID(try await h.placeOrder(body: h.cart(quantity: 2)))
+            let other = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
             _ = try await h.deliver(id: "other-paid", type: "paid", order: other, amount: 5_000)
             _ = try await h.deliver(id: "late-paid", type: "paid", order: late, amount: 5_000)
             await h.drain()
@@ -59,7 +55,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func wrongAmountGoesToReview(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
-            let id = try orderID(try await h.placeOrder(body: h.cart(quantity: 1)))
+            let id = try #require(try await h.placeOrder(body: h.cart(quantity: 1)).orderID)
             _ = try await h.deliver(id: "cheap", type: "paid", order: id, amount: 100)
             await h.drain()
             let order = try await h.order(id)

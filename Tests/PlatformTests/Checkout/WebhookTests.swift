@@ -6,14 +6,10 @@ import PlatformTesting
 import Testing
 
 @Suite struct WebhookTests {
-    func orderID(_ reply: APITestClient.Reply) throws -> String {
-        try #require((reply.json["order"] as? [String: Any])?["id"] as? String)
-    }
-
     @Test(arguments: TestEngines.all)
     func forgedTamperedStaleAndWrongSecretAreRejectedAndNotStored(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
-            let id = try orderID(try await h.placeOrder())
+            let id = try #require(try await h.placeOrder().orderID)
             let wrongSecret = try await h.deliver(id: "e1", type: "paid", order: id, amount: 2_500, secret: "whsec_not_ours")
             #expect(wrongSecret.status == .badRequest)
             #expect(wrongSecret.string("type") == "urn:platform:problem:webhook-rejected")
@@ -37,7 +33,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func duplicateDeliveriesApplyOnce(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
-            let id = try orderID(try await h.placeOrder(body: h.cart(quantity: 2)))
+            let id = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<5 { group.addTask { try await h.deliver(id: "dup", type: "paid", order: id, amount: 5_000).status } }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -59,7 +55,7 @@ import Testing
     func outOfOrderEventsEndInTheRightState(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
             // Expired arriving after paid: stays paid.
-            let first = try orderID(try await h.placeOrder())
+            let first = try #require(try await h.placeOrder().orderID)
             _ = try await h.deliver(id: "p1", type: "paid", order: first, amount: 2_500)
             await h.drain()
             _ = try await h.deliver(id: "x1", type: "expired", order: first)
@@ -67,7 +63,7 @@ import Testing
             #expect(try await h.order(first).string("status") == "paid")
 
             // Refunded arriving before paid: retried until the payment is in, then refunded.
-            let second = try orderID(try await h.placeOrder())
+            let second = try #require(try await h.placeOrder().orderID)
             _ = try await h.deliver(id: "r2", type: "refunded", order: second, amount: 2_500)
             await h.drain()
             #expect(try await h.order(second).string("status") == "pending")
@@ -110,7 +106,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func failingEventsBackOffAndDieAfterTheLastAttempt(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
-            let id = try orderID(try await h.placeOrder())
+            let id = try #require(try await h.placeOrder().orderID)
             _ = try await h.deliver(id: "never", type: "refunded", order: id, amount: 2_500)
             var attempts = 0
             while try await h.inboxCount(status: "dead") == 0, attempts < 20 {

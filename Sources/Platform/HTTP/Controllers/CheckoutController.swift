@@ -7,7 +7,6 @@ import Hummingbird
 struct CheckoutController {
     static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
-    static let retention: Int64 = 24 * 3600 * 1000
 
     let checkout: CheckoutService
     let limiter: RateLimiter
@@ -37,7 +36,7 @@ struct CheckoutController {
         let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
         let now = checkout.clock.now()
         let claim = try await checkout.database.transaction { sql in
-            try await IdempotencyRepository(sql).claim(scope: scope, key: key, requestHash: hash, now: now, retention: Self.retention)
+            try await IdempotencyRepository(sql).claim(scope: scope, key: key, requestHash: hash, now: now, retention: IdempotencyRepository.retention)
         }
         switch claim {
         case let .replay(stored):

@@ -36,15 +36,11 @@ struct OrderController {
     @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizer = try context.requireOrganizer()
         let id = try context.pathID(OrderID.self)
-        var amount: Int64?
-        var reason: String?
-        if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
-            let fields = try await RequestFields.read(request, limit: maxBodyBytes)
-            amount = fields.optional(fields.integer("amount"), "amount")
-            reason = fields.optional(fields.string("reason"), "reason")
-            if let text = reason, !TextRules.isPresent(text, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
-            try fields.finish()
-        }
+        let fields = try await RequestFields.readIfPresent(request, limit: maxBodyBytes)
+        let amount = fields.optional(fields.integer("amount"), "amount")
+        let reason = fields.optional(fields.string("reason"), "reason")
+        if let text = reason, !TextRules.isPresent(text, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
+        try fields.finish()
         let refund = try await refunds.refund(id, organizer: organizer, amount: amount, reason: reason)
         return try JSONCoding.response(RefundBody(
             id: refund.id.rawValue, orderId: refund.order.id.rawValue, amount: refund.amount.minorUnits,

@@ -34,13 +34,10 @@ struct OrganizerController {
     @Sendable func issueKey(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.requireAdmin()
         let id = try context.pathID(OrganizerID.self)
-        var label = "api"
-        if request.headers[.contentLength].map({ $0 != "0" }) ?? (request.headers[.transferEncoding] != nil) {
-            let fields = try await RequestFields.read(request, limit: maxBodyBytes)
-            label = fields.optional(fields.string("label"), "label") ?? label
-            if !TextRules.isPresent(label, max: 100) { fields.fail("label", "must be 1 to 100 characters") }
-            try fields.finish()
-        }
+        let fields = try await RequestFields.readIfPresent(request, limit: maxBodyBytes)
+        let label = fields.optional(fields.string("label"), "label") ?? "api"
+        if !TextRules.isPresent(label, max: 100) { fields.fail("label", "must be 1 to 100 characters") }
+        try fields.finish()
         let key = try await catalog.issueKey(organizer: id, label: label)
         return try JSONCoding.response(APIKeyBody(key), status: .created)
     }
