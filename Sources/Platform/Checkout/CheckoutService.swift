@@ -31,6 +31,27 @@ public struct CheckoutInput: Sendable {
     }
 }
 
+/// The Idempotency-Key a request came with, the scope it is unique in, and a hash of the request.
+public struct IdempotentRequest: Sendable {
+    public let scope: String
+    public let key: String
+    public let requestHash: String
+    public init(scope: String, key: String, requestHash: String) {
+        self.scope = scope
+        self.key = key
+        self.requestHash = requestHash
+    }
+}
+
+public enum CheckoutOutcome: Sendable {
+    /// A new order, and the answer stored for its Idempotency-Key.
+    case placed(PlacedOrder, StoredResponse)
+    /// The key was used before: its first answer, a request still running, or another request.
+    case replay(StoredResponse)
+    case inFlight
+    case mismatch
+}
+
 public struct PlacedOrder: Sendable {
     public let order: Order
     public let checkoutURL: String
@@ -58,7 +79,17 @@ public struct CheckoutService: Sendable {
 
     public static func hashAccessToken(_ token: String) -> String { APIKeys.hash(token) }
 
+    /// Places an order without an Idempotency-Key (seeding, benchmarks).
     public func place(_ input: CheckoutInput) async throws -> PlacedOrder {
+        let outcome = try await place(input, idempotency: nil) { _ in StoredResponse(status: 201, body: "") }
+        guard case let .placed(placed, _) = outcome else { throw PlatformError.conflict("unexpected idempotent answer") }
+        return placed
+    }
+
+    /// Places an order. The key is claimed in the transaction that takes the seats, and the answer
+    /// (`render`) is stored in the one that records the checkout session: two transactions an order.
+    public func place(_ input: CheckoutInput, idempotency: IdempotentRequest?,
+                      render: @Sendable (PlacedOrder) throws -> StoredResponse) async throws -> CheckoutOutcome {
         var check = Validator()
         check.check(!input.lines.isEmpty, "lines", "must hold at least one line")
         check.check(input.lines.count <= Self.maxLines, "lines", "must hold at most \(Self.maxLines) lines")
@@ -76,7 +107,17 @@ public struct CheckoutService: Sendable {
         let now = clock.now()
         let orderID = OrderID.generate(at: now)
         let token = APIKeys.generateSecret(marker: "ord_tok_")
-        let placed: (Order, Event, [VariantID: TicketVariant]) = try await database.transaction { sql in
+        enum Reserved: Sendable {
+            case earlier(IdempotencyClaim)
+            case order(Order, Event, [VariantID: TicketVariant])
+        }
+        let reserved: Reserved = try await database.transaction { sql in
+            if let idempotency {
+                let claim = try await IdempotencyRepository(sql).claim(
+                    scope: idempotency.scope, key: idempotency.key, requestHash: idempotency.requestHash, now: now,
+                    retention: IdempotencyRepository.retention)
+                guard claim == .claimed else { return .earlier(claim) }
+            }
             guard let event = try await EventRepository(sql).findLive(input.eventID) else { throw PlatformError.notFound("event") }
             try checkRedirect(input.successURL, field: "success_url", event: event)
             try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
@@ -119,9 +160,15 @@ public struct CheckoutService: Sendable {
                 checkoutURL: nil, reviewReason: nil, disputeReason: nil, expiresAt: now.adding(minutes: minutes), paidAt: nil,
                 createdAt: now, updatedAt: now, lines: lines)
             try await OrderRepository(sql).insert(order, accessTokenHash: Self.hashAccessToken(token))
-            return (order, event, variants)
+            return .order(order, event, variants)
         }
-        var (order, event, variants) = placed
+        guard case .order(var order, let event, let variants) = reserved else {
+            switch reserved {
+            case .earlier(.replay(let stored)): return .replay(stored)
+            case .earlier(.mismatch): return .mismatch
+            default: return .inFlight
+            }
+        }
         let id = order.id
 
         let orderPage = "\(baseURL)/api/v1/public/orders/\(order.id)?token=\(token)"
@@ -134,15 +181,23 @@ public struct CheckoutService: Sendable {
         do {
             session = try await provider.createCheckout(request)
         } catch {
-            // No checkout, no hold: the seats go back at once.
+            // No checkout, no hold: the seats go back at once, and the key may be used again.
             let applier = PaymentApplier(clock: clock)
-            _ = try? await database.transaction { sql in try await applier.apply(.failed(order: id, reason: "checkout"), provider: provider.id, on: sql) }
+            _ = try? await database.transaction { sql in
+                if let idempotency { try await IdempotencyRepository(sql).release(scope: idempotency.scope, key: idempotency.key) }
+                return try await applier.apply(.failed(order: id, reason: "checkout"), provider: provider.id, on: sql)
+            }
             throw error
         }
-        try await database.transaction { sql in try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: clock.now()) }
         order.providerSession = session.id
         order.checkoutURL = session.url
-        return PlacedOrder(order: order, checkoutURL: session.url, accessToken: token)
+        let placedOrder = PlacedOrder(order: order, checkoutURL: session.url, accessToken: token)
+        let response = try render(placedOrder)
+        try await database.transaction { sql in
+            try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: clock.now())
+            if let idempotency { try await IdempotencyRepository(sql).complete(scope: idempotency.scope, key: idempotency.key, response: response) }
+        }
+        return .placed(placedOrder, response)
     }
 
     /// Buyers may only be sent back to the event's allowlisted origins or to this platform.

@@ -63,6 +63,16 @@ public struct IdempotencyRepository: Sendable {
             """).all(decoding: Row.self).count
     }
 
+    /// Stores an error answer for a key, unless another request holds the key by now.
+    public func storeIfFree(scope: String, key: String, requestHash: String, response: StoredResponse, now: Timestamp) async throws {
+        try await sql.raw("""
+            INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, response_status, response_body, created_at)
+            VALUES (\(bind: scope), \(bind: key), \(bind: requestHash), 'done', \(bind: response.status), \(bind: response.body),
+                    \(bind: now.milliseconds))
+            ON CONFLICT (scope, idempotency_key) DO NOTHING
+            """).run()
+    }
+
     /// Forgets a claim whose request failed on our side, so the client may retry with the same key.
     public func release(scope: String, key: String) async throws {
         try await sql.raw("DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key) AND state = 'in_flight'").run()

@@ -140,13 +140,20 @@ import Testing
             #expect(slow.status == .badGateway)
             #expect(try await h.variantCounts() == (0, 0))
 
-            h.provider.fail(with: nil)
             h.provider.stall(for: nil)
+            h.provider.fail(with: .rateLimited("slow down"))
+            #expect(try await h.placeOrder(key: "retry-me", body: h.cart(quantity: 2)).status == .tooManyRequests)
+            h.provider.fail(with: .declined("card declined"))
+            let declined = try await h.placeOrder(key: "declined-once", body: h.cart(quantity: 2))
+            #expect(declined.status.code == 402)
+            h.provider.fail(with: nil)
+            let replayed = try await h.placeOrder(key: "declined-once", body: h.cart(quantity: 2))
+            #expect(replayed.status.code == 402 && replayed.body == declined.body, "a decline is the key's answer")
             let retried = try await h.placeOrder(key: "retry-me", body: h.cart(quantity: 2))
-            #expect(retried.status == .created, "a 5xx does not use up the key")
+            #expect(retried.status == .created, "neither a 5xx nor a 429 uses up the key")
             let orders = try await h.client.get("/api/v1/events/\(h.eventID)/orders", key: h.organizerKey)
             let statuses = (orders.json["data"] as? [[String: Any]])?.compactMap { $0["status"] as? String }
-            #expect(statuses == ["failed", "failed", "pending"])
+            #expect(statuses == ["failed", "failed", "failed", "failed", "pending"])
         }
     }
 

@@ -32,46 +32,48 @@ struct CheckoutController {
         }
         let eventID = try context.pathID(EventID.self)
         let body = try await RequestFields.collect(request, limit: maxBodyBytes)
-        let scope = "checkout:\(eventID)"
         let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
-        let now = checkout.clock.now()
-        let claim = try await checkout.database.transaction { sql in
-            try await IdempotencyRepository(sql).claim(scope: scope, key: key, requestHash: hash, now: now, retention: IdempotencyRepository.retention)
-        }
-        switch claim {
-        case let .replay(stored):
-            var headers: HTTPFields = [.contentType: stored.status >= 400 ? "application/problem+json" : "application/json"]
-            headers[Self.replayedHeader] = "true"
-            return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: stored.body)))
-        case .inFlight:
-            throw Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
-                          detail: "a request with this Idempotency-Key is still being processed")
-        case .mismatch:
-            throw Problem(.unprocessableContent, kind: "idempotency-mismatch", title: "Idempotency-Key reused",
-                          detail: "this Idempotency-Key was used with a different request",
-                          errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
-        case .claimed:
-            break
-        }
-        let stored: StoredResponse
+        let idempotency = IdempotentRequest(scope: "checkout:\(eventID)", key: key, requestHash: hash)
         do {
-            let placed = try await checkout.place(try Self.input(eventID: eventID, body: body))
-            let json = try JSONCoding.encoder.encode(PlacedOrderBody(
-                order: PublicOrderBody(placed.order), checkoutUrl: placed.checkoutURL, accessToken: placed.accessToken))
-            stored = StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self))
+            let input = try Self.input(eventID: eventID, body: body)
+            let outcome = try await checkout.place(input, idempotency: idempotency) { placed in
+                let json = try JSONCoding.encoder.encode(PlacedOrderBody(
+                    order: PublicOrderBody(placed.order), checkoutUrl: placed.checkoutURL, accessToken: placed.accessToken))
+                return StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self))
+            }
+            switch outcome {
+            case let .placed(_, stored):
+                return Self.response(stored, replayed: false)
+            case let .replay(stored):
+                return Self.response(stored, replayed: true)
+            case .inFlight:
+                throw Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
+                              detail: "a request with this Idempotency-Key is still being processed")
+            case .mismatch:
+                throw Problem(.unprocessableContent, kind: "idempotency-mismatch", title: "Idempotency-Key reused",
+                              detail: "this Idempotency-Key was used with a different request",
+                              errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
+            }
+        } catch let problem as Problem where problem.kind.hasPrefix("idempotency-") {
+            throw problem
         } catch {
             let problem = Problem.from(error, maxBodyBytes: maxBodyBytes, logger: context.logger)
-            if problem.status.code >= 500 {
-                // Our failure, not the request's: the client may retry with the same key.
-                try await checkout.database.transaction { sql in try await IdempotencyRepository(sql).release(scope: scope, key: key) }
-                throw problem
-            }
+            // A transient failure (ours or the provider's) is not the key's final answer: the client may retry with it.
+            guard problem.status.code < 500, problem.status != .tooManyRequests else { throw problem }
             let json = problem.body(instance: request.uri.path, requestID: context.requestID)
-            stored = StoredResponse(status: Int(problem.status.code), body: String(decoding: json, as: UTF8.self))
+            let stored = StoredResponse(status: Int(problem.status.code), body: String(decoding: json, as: UTF8.self))
+            try await checkout.database.transaction { sql in
+                try await IdempotencyRepository(sql).storeIfFree(scope: idempotency.scope, key: key, requestHash: hash, response: stored,
+                                                                 now: checkout.clock.now())
+            }
+            return Self.response(stored, replayed: false)
         }
-        try await checkout.database.transaction { sql in try await IdempotencyRepository(sql).complete(scope: scope, key: key, response: stored) }
-        let type = stored.status >= 400 ? "application/problem+json" : "application/json"
-        return Response(status: .init(code: stored.status), headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: stored.body)))
+    }
+
+    static func response(_ stored: StoredResponse, replayed: Bool) -> Response {
+        var headers: HTTPFields = [.contentType: stored.status >= 400 ? "application/problem+json" : "application/json"]
+        if replayed { headers[Self.replayedHeader] = "true" }
+        return Response(status: .init(code: stored.status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: stored.body)))
     }
 
     static func input(eventID: EventID, body: ByteBuffer) throws -> CheckoutInput {
