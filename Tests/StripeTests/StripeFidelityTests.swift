@@ -1,6 +1,7 @@
 import Foundation
 import Platform
 import PlatformTesting
+@testable import Stripe
 import Testing
 
 /// The official stripe-python SDK (in the test virtualenv) against our fake Stripe: it must be able
@@ -15,11 +16,17 @@ import Testing
         }
         let fake = FakeStripe(clock: ManualClock())
         try await fake.serving { base in
-            let events = [
-                fake.event(type: "checkout.session.completed", object: #"{"id":"cs_1","object":"checkout.session","payment_status":"paid"}"#),
-                fake.event(type: "charge.refunded", object: #"{"id":"ch_1","object":"charge","amount_refunded":100,"currency":"eur"}"#),
-                fake.event(type: "checkout.session.expired", object: #"{"id":"cs_2","object":"checkout.session"}"#),
+            // One signed event of every type the plugin handles.
+            let objects = [
+                "checkout.session.completed": #"{"id":"cs_1","object":"checkout.session","payment_status":"paid"}"#,
+                "checkout.session.async_payment_succeeded": #"{"id":"cs_1","object":"checkout.session","payment_status":"paid"}"#,
+                "checkout.session.async_payment_failed": #"{"id":"cs_1","object":"checkout.session","payment_status":"unpaid"}"#,
+                "checkout.session.expired": #"{"id":"cs_2","object":"checkout.session","status":"expired"}"#,
+                "charge.refunded": #"{"id":"ch_1","object":"charge","amount_refunded":100,"currency":"eur"}"#,
+                "charge.dispute.created": #"{"id":"dp_1","object":"dispute","charge":"ch_1","reason":"fraudulent"}"#,
             ]
+            #expect(Set(objects.keys) == Set(StripeWebhooks.handlers.keys))
+            let events = objects.keys.sorted().map { fake.event(type: $0, object: objects[$0]!) }
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("stripe-events-\(UUID().uuidString).json")
             defer { try? FileManager.default.removeItem(at: file) }
             let list = events.map { ["payload": $0.payload, "header": $0.header, "secret": FakeStripe.webhookSecret] }
@@ -39,7 +46,7 @@ import Testing
             #expect(result["replayed_id"] as? String == result["id"] as? String, "the same key replays the same session")
             #expect(result["amount_total"] as? Int == 4_000)
             #expect(result["conflict"] as? String == "IdempotencyError")
-            #expect(result["verified"] as? Int == 3)
+            #expect(result["verified"] as? Int == events.count)
             #expect(result["tampered"] as? String == "rejected")
             let sent = Dictionary(try #require(fake.requests.first { $0.path == "/v1/checkout/sessions" }).form, uniquingKeysWith: { $1 })
             #expect(sent["line_items[0][price_data][product_data][name]"] == "GA")
