@@ -14,6 +14,8 @@ public struct PlatformConfig: Sendable {
     public var checkoutRateLimit = 20
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     public var trustForwardedFor = false
+    /// Days a processed or ignored webhook is kept (and recognised as a repeat) before it is deleted.
+    public var webhookRetentionDays: Int64 = 30
 
     public init() {}
 
@@ -40,6 +42,12 @@ public struct PlatformConfig: Sendable {
         if let text = environment["CHECKOUT_RATE_LIMIT"], !text.isEmpty {
             guard let limit = Int(text), limit > 0 else { throw ConfigError("CHECKOUT_RATE_LIMIT must be a positive number") }
             config.checkoutRateLimit = limit
+        }
+        if let text = environment["WEBHOOK_RETENTION_DAYS"], !text.isEmpty {
+            guard let days = Int64(text), days >= 7 else {
+                throw ConfigError("WEBHOOK_RETENTION_DAYS must be at least 7 (providers redeliver for up to 3 days)")
+            }
+            config.webhookRetentionDays = days
         }
         config.trustForwardedFor = ["1", "true", "yes"].contains(environment["TRUST_FORWARDED_FOR"]?.lowercased() ?? "")
         return config

@@ -22,10 +22,12 @@ import Testing
         #expect(config.logLevel == .debug)
     }
 
-    @Test func rejectsNonsense() {
+    @Test func rejectsNonsense() throws {
         #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["PORT": "eighty"]) }
         #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["MAX_BODY_BYTES": "-1"]) }
         #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["LOG_LEVEL": "loud"]) }
+        #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["WEBHOOK_RETENTION_DAYS": "2"]) }
+        #expect(try PlatformConfig.fromEnvironment(["WEBHOOK_RETENTION_DAYS": "90"]).webhookRetentionDays == 90)
     }
 }
 

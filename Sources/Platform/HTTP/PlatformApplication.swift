@@ -27,7 +27,11 @@ public struct PlatformServices: Sendable {
     public var inboxWorker: InboxWorker {
         InboxWorker(database: database, clock: clock, registry: payments, refunds: refunds, logger: logger)
     }
-    public var expiryWorker: ExpiryWorker { ExpiryWorker(database: database, clock: clock, logger: logger) }
+    public var expiryWorker: ExpiryWorker {
+        var worker = ExpiryWorker(database: database, clock: clock, logger: logger)
+        worker.webhookRetentionDays = config.webhookRetentionDays
+        return worker
+    }
 }
 
 /// The router with every route and middleware; `main` serves it and tests drive it directly.

@@ -1,11 +1,12 @@
 import Logging
 
-/// Ends pending orders whose reservation has run out and gives their seats back, and forgets
-/// idempotency answers past their retention.
+/// Ends pending orders whose reservation has run out and gives their seats back; forgets
+/// idempotency answers and handled webhooks past their retention.
 public struct ExpiryWorker: Sendable {
     public let database: any Database
     public let clock: any WallClock
     public var logger: Logger
+    public var webhookRetentionDays: Int64 = 30
 
     public init(database: any Database, clock: any WallClock, logger: Logger) {
         self.database = database
@@ -31,8 +32,11 @@ public struct ExpiryWorker: Sendable {
             if due.count < 100 { break }
         }
         let now = clock.now()
+        let engine = database.engine
+        let cutoff = now.adding(minutes: -webhookRetentionDays * 24 * 60)
         _ = try await database.transaction { sql in
             try await IdempotencyRepository(sql).purge(now: now, retention: IdempotencyRepository.retention)
+            return try await WebhookInboxRepository(sql, engine: engine).purge(receivedBefore: cutoff)
         }
         return expired
     }

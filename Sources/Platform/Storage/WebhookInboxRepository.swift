@@ -88,6 +88,18 @@ public struct WebhookInboxRepository: Sendable {
             .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.inboxRow() }
     }
 
+    /// Deletes processed and ignored rows received before `cutoff`; dead and failed rows stay for admins.
+    /// A provider redelivering an event after that would store it again, so the retention must
+    /// outlast every provider's redelivery window.
+    @discardableResult
+    public func purge(receivedBefore cutoff: Timestamp) async throws -> Int {
+        struct Row: Decodable { let id: String }
+        return try await sql.raw("""
+            DELETE FROM webhook_inbox WHERE status IN ('processed', 'ignored') AND received_at < \(bind: cutoff.milliseconds)
+            RETURNING id
+            """).all(decoding: Row.self).count
+    }
+
     /// Puts a dead, failed or ignored row back in the queue with a fresh count of attempts.
     public func requeue(_ id: WebhookID, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""

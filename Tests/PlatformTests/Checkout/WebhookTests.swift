@@ -118,4 +118,25 @@ import Testing
             #expect(try await h.order(id).string("status") == "pending", "no effect was applied")
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func handledWebhooksArePurgedAfterTheRetentionDeadOnesStay(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            _ = try await h.deliver(id: "old-paid", type: "paid", order: id, amount: 2_500)
+            _ = try await h.deliver(id: "old-ignored", type: "customer.created", order: id)
+            _ = try await h.deliver(id: "old-dead", type: "paid", order: "ord_nothing", amount: 1)
+            await h.drain()
+            h.clock.advance(minutes: 29 * 24 * 60)
+            _ = try await h.deliver(id: "recent", type: "noop", order: id)
+            await h.drain()
+            try await h.services.expiryWorker.run()
+            #expect(try await h.inboxCount() == 4, "nothing is 30 days old yet")
+            h.clock.advance(minutes: 2 * 24 * 60)
+            try await h.services.expiryWorker.run()
+            #expect(try await h.inboxCount() == 2)
+            #expect(try await h.inboxCount(status: "dead") == 1)
+            #expect(try await h.inboxCount(status: "processed") == 1, "the recent one")
+        }
+    }
 }
