@@ -44,10 +44,15 @@ struct Runtime {
     /// The one place where concrete plugins meet the kernel.
     var services: PlatformServices {
         let environment = ProcessInfo.processInfo.environment
-        var providers: [any PaymentProvider] = [SandboxProvider.fromEnvironment(environment, baseURL: config.baseURL)]
+        var providers: [any PaymentProvider] = []
         switch StripeConfiguration.fromEnvironment(environment) {
         case let (configuration?, _): providers.append(StripeProvider(configuration: configuration, logger: logger))
         case let (nil, reason): logger.info("stripe plugin disabled", metadata: ["reason": "\(reason ?? "not configured")"])
+        }
+        if SandboxProvider.isEnabled(environment, realProviderConfigured: !providers.isEmpty) {
+            providers.append(SandboxProvider.fromEnvironment(environment, baseURL: config.baseURL))
+        } else {
+            logger.info("sandbox plugin disabled", metadata: ["reason": "a real payment provider is configured; SANDBOX_ENABLED=true turns it on"])
         }
         let payments = PluginRegistry(providers)
         var services = PlatformServices(database: database, config: config, payments: payments)

@@ -129,4 +129,11 @@ import Testing
             #expect(page.text.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"))
         }
     }
+
+    @Test func offeredOnlyWhileNoRealProviderIsConfigured() {
+        #expect(SandboxProvider.isEnabled([:], realProviderConfigured: false))
+        #expect(!SandboxProvider.isEnabled([:], realProviderConfigured: true), "free tickets must not sit beside Stripe by default")
+        #expect(SandboxProvider.isEnabled(["SANDBOX_ENABLED": "true"], realProviderConfigured: true))
+        #expect(!SandboxProvider.isEnabled(["SANDBOX_ENABLED": "false"], realProviderConfigured: false))
+    }
 }

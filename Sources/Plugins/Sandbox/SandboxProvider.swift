@@ -23,6 +23,16 @@ public struct SandboxProvider: PaymentProvider {
         self.baseURL = baseURL
     }
 
+    /// Whether to offer the Sandbox. Anyone can "pay" with it, so by default it is on only while no
+    /// real provider is configured; `SANDBOX_ENABLED=true|false` decides explicitly.
+    public static func isEnabled(_ environment: [String: String], realProviderConfigured: Bool) -> Bool {
+        switch environment["SANDBOX_ENABLED"]?.lowercased() {
+        case "1", "true", "yes": true
+        case "0", "false", "no": false
+        default: !realProviderConfigured
+        }
+    }
+
     public static func fromEnvironment(_ environment: [String: String], baseURL: String) -> SandboxProvider {
         let secret = environment["SANDBOX_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
             ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
