@@ -62,7 +62,23 @@ struct PlacedOrderBody: Encodable {
 }
 
 struct RefundBody: Encodable {
-    let id: String, orderId: String, amount: Int64, currency: String, status: String, providerReference: String
+    let id: String, orderId: String, amount: Int64, currency: String, status: String, providerReference: String?
+    var reason: String?
+    var error: String?
+    var createdAt: Timestamp?
+}
+
+extension RefundBody {
+    init(_ record: RefundRecord) {
+        self.init(id: record.id.rawValue, orderId: record.orderID.rawValue, amount: record.amount, currency: record.currency,
+                  status: record.status, providerReference: record.providerRefund, reason: record.reason, error: record.error,
+                  createdAt: record.createdAt)
+    }
+
+    init(_ refund: RefundService.Requested) {
+        self.init(id: refund.id.rawValue, orderId: refund.order.id.rawValue, amount: refund.amount.minorUnits,
+                  currency: refund.amount.currency.code, status: "requested", providerReference: refund.reference)
+    }
 }
 
 struct WebhookBody: Encodable {

@@ -57,6 +57,7 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
     OrganizerController(catalog: catalog, maxBodyBytes: limit).register(authenticated)
     EventController(catalog: catalog, maxBodyBytes: limit).register(authenticated)
     OrderController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
+    AdminRefundController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
     AdminWebhookController(database: services.database, clock: services.clock, signal: services.inboxSignal).register(authenticated)
     for provider in services.payments.all {
         provider.install(on: router, host: services.ingress)

@@ -1,6 +1,20 @@
 import SQLKit
 
+public struct RefundRecord: Sendable, Hashable {
+    public let id: RefundID
+    public let orderID: OrderID
+    public let amount: Int64
+    public let currency: String
+    public let status: String
+    public let providerRefund: String?
+    public let reason: String?
+    public let error: String?
+    public let createdAt: Timestamp
+}
+
 public struct RefundRepository: Sendable {
+    public static let statuses = ["requested", "succeeded", "failed"]
+
     let sql: any SQLDatabase
     public init(_ sql: any SQLDatabase) { self.sql = sql }
 
@@ -19,6 +33,22 @@ public struct RefundRepository: Sendable {
             SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM refunds
             WHERE order_id = \(bind: order.rawValue) AND status = 'requested'
             """).first(decoding: Total.self)?.total ?? 0
+    }
+
+    struct Row: Decodable {
+        let id: String, orderId: String, amount: Int64, currency: String, status: String, providerRefund: String?, reason: String?
+        let error: String?, createdAt: Int64
+    }
+
+    public func list(statuses: [String], after: RefundID?, limit: Int) async throws -> [RefundRecord] {
+        try await sql.select().column(SQLLiteral.all).from("refunds")
+            .where("status", .in, statuses).where("id", .greaterThan, after?.rawValue ?? "")
+            .orderBy("id").limit(limit)
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { row in
+                RefundRecord(id: try StoredValue.id(row.id), orderID: try StoredValue.id(row.orderId), amount: row.amount,
+                             currency: row.currency, status: row.status, providerRefund: row.providerRefund, reason: row.reason,
+                             error: row.error, createdAt: Timestamp(milliseconds: row.createdAt))
+            }
     }
 
     public func accepted(_ id: RefundID, reference: String, at time: Timestamp) async throws {

@@ -75,4 +75,28 @@ import Testing
             #expect(order.string("dispute_reason") == "fraudulent")
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func adminsSeeFailedAutomaticRefundsAndRetryThem(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            h.provider.fail(with: .unavailable("down"))
+            _ = try await h.deliver(id: "wrong-amount", type: "paid", order: id, amount: 100)
+            await h.drain()
+            let failed = try await h.client.get("/api/v1/admin/refunds", key: h.adminKey)
+            let rows = try #require(failed.json["data"] as? [[String: Any]])
+            #expect(rows.count == 1)
+            #expect(rows.first?["order_id"] as? String == id)
+            #expect(rows.first?["error"] as? String == "unavailable: down")
+            #expect(try await h.client.get("/api/v1/admin/refunds", key: h.organizerKey).status == .forbidden)
+            #expect(try await h.client.get("/api/v1/admin/refunds?status=lost", key: h.adminKey).status == .unprocessableContent)
+
+            h.provider.fail(with: nil)
+            let retried = try await h.client.post("/api/v1/admin/orders/\(id)/refunds", key: h.adminKey, json: #"{"amount":100}"#)
+            #expect(retried.status == .accepted)
+            #expect(h.provider.refunds.map(\.amount.minorUnits) == [100])
+            let requested = try await h.client.get("/api/v1/admin/refunds?status=requested", key: h.adminKey)
+            #expect((requested.json["data"] as? [Any])?.count == 1)
+        }
+    }
 }

@@ -42,8 +42,41 @@ struct OrderController {
         if let text = reason, !TextRules.isPresent(text, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
         try fields.finish()
         let refund = try await refunds.refund(id, organizer: organizer, amount: amount, reason: reason)
-        return try JSONCoding.response(RefundBody(
-            id: refund.id.rawValue, orderId: refund.order.id.rawValue, amount: refund.amount.minorUnits,
-            currency: refund.amount.currency.code, status: "requested", providerReference: refund.reference), status: .accepted)
+        return try JSONCoding.response(RefundBody(refund), status: .accepted)
+    }
+}
+
+/// Admin refund triage: refunds by status (failed automatic ones first of all), and refunding any order.
+struct AdminRefundController {
+    let database: any Database
+    let refunds: RefundService
+    let maxBodyBytes: Int
+
+    func register(_ routes: RouteRegistrar) {
+        routes.on(.get, "admin/refunds", use: list)
+        routes.on(.post, "admin/orders/{id}/refunds", use: refund)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let page = try Page(request)
+        let statuses = request.uri.queryParameters["status"].map { $0.split(separator: ",").map(String.init) } ?? ["failed"]
+        guard !statuses.isEmpty, statuses.allSatisfy(RefundRepository.statuses.contains) else {
+            throw ValidationFailure(field: "status", "must be a comma-separated list of " + RefundRepository.statuses.joined(separator: ", "))
+        }
+        let after = try page.cursor(RefundID.self)
+        let rows = try await database.read { sql in try await RefundRepository(sql).list(statuses: statuses, after: after, limit: page.limit) }
+        return try JSONCoding.response(page.body(rows.map(RefundBody.init), lastID: rows.last?.id))
+    }
+
+    @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try context.requireAdmin()
+        let id = try context.pathID(OrderID.self)
+        let fields = try await RequestFields.readIfPresent(request, limit: maxBodyBytes)
+        let amount = fields.optional(fields.integer("amount"), "amount")
+        let reason = fields.optional(fields.string("reason"), "reason")
+        try fields.finish()
+        let refund = try await refunds.refund(id, organizer: nil, amount: amount, reason: reason ?? "by an admin")
+        return try JSONCoding.response(RefundBody(refund), status: .accepted)
     }
 }
