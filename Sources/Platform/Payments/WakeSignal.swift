@@ -36,12 +36,14 @@ public final class WakeSignal: Sendable {
                 }
             }
             group.addTask {
+                // Wakes even when cancelled, so the waiting task above always finishes. After a real
+                // wake this leaves `pending` set: the next wait returns at once, which costs one
+                // empty pass but never loses a wake.
                 try? await Task.sleep(for: timeout)
                 self.wake()
             }
             await group.next()
             group.cancelAll()
         }
-        state.withLock { $0.pending = false }
     }
 }
