@@ -34,28 +34,14 @@ struct CheckoutController {
         let body = try await RequestFields.collect(request, limit: maxBodyBytes)
         let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
         let idempotency = IdempotentRequest(scope: "checkout:\(eventID)", key: key, requestHash: hash)
+        let outcome: CheckoutOutcome
         do {
             let input = try Self.input(eventID: eventID, body: body)
-            let outcome = try await checkout.place(input, idempotency: idempotency) { placed in
+            outcome = try await checkout.place(input, idempotency: idempotency) { placed in
                 let json = try JSONCoding.encoder.encode(PlacedOrderBody(
                     order: PublicOrderBody(placed.order), checkoutUrl: placed.checkoutURL, accessToken: placed.accessToken))
                 return StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self))
             }
-            switch outcome {
-            case let .placed(_, stored):
-                return Self.response(stored, replayed: false)
-            case let .replay(stored):
-                return Self.response(stored, replayed: true)
-            case .inFlight:
-                throw Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
-                              detail: "a request with this Idempotency-Key is still being processed")
-            case .mismatch:
-                throw Problem(.unprocessableContent, kind: "idempotency-mismatch", title: "Idempotency-Key reused",
-                              detail: "this Idempotency-Key was used with a different request",
-                              errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
-            }
-        } catch let problem as Problem where problem.kind.hasPrefix("idempotency-") {
-            throw problem
         } catch {
             let problem = Problem.from(error, maxBodyBytes: maxBodyBytes, logger: context.logger)
             // A transient failure (ours or the provider's) is not the key's final answer: the client may retry with it.
@@ -67,6 +53,19 @@ struct CheckoutController {
                                                                  now: checkout.clock.now())
             }
             return Self.response(stored, replayed: false)
+        }
+        switch outcome {
+        case let .placed(_, stored):
+            return Self.response(stored, replayed: false)
+        case let .replay(stored):
+            return Self.response(stored, replayed: true)
+        case .inFlight:
+            throw Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
+                          detail: "a request with this Idempotency-Key is still being processed")
+        case .mismatch:
+            throw Problem(.unprocessableContent, kind: "idempotency-mismatch", title: "Idempotency-Key reused",
+                          detail: "this Idempotency-Key was used with a different request",
+                          errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
         }
     }
 
