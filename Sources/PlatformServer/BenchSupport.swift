@@ -44,7 +44,7 @@ struct BenchPlatform {
         let event = try await catalog.createEvent(
             NewEvent(title: "Bench Night", startsAt: clock.now().adding(minutes: 60 * 24 * 7), timezone: "UTC", currency: .eur, status: .live,
                      reservationMinutes: 60), organizer: organizer.id)
-        let variant = try await catalog.createVariant(NewVariant(name: "Hot", price: 2_500, quota: quota, status: .live),
+        let (variant, _) = try await catalog.createVariant(NewVariant(name: "Hot", price: 2_500, quota: quota, status: .live),
                                                       event: event.id, organizer: organizer.id)
         return BenchPlatform(database: database, services: services, eventID: event.id, variantID: variant.id, quota: quota, scratch: scratch)
     }

@@ -34,7 +34,7 @@ public struct CheckoutHarness: Sendable {
             let event = try await catalog.createEvent(
                 NewEvent(title: "Harness Night", startsAt: clock.now().adding(minutes: 60 * 24 * 30), timezone: "Europe/Berlin",
                          currency: .eur, status: .live, redirectOrigins: ["https://shop.example.com"]), organizer: organizer.id)
-            let variant = try await catalog.createVariant(
+            let (variant, _) = try await catalog.createVariant(
                 NewVariant(name: "GA", price: price, quota: quota, maxPerOrder: maxPerOrder, status: .live), event: event.id, organizer: organizer.id)
             let admin = try await issueAdminKey(database, clock: clock)
             let app = Application(router: buildRouter(services), logger: quietLogger)

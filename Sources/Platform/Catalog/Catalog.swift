@@ -64,7 +64,8 @@ public struct Catalog: Sendable {
         }
     }
 
-    public func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> Event {
+    /// The edited event with its variants, read in the same transaction.
+    public func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> (Event, [TicketVariant]) {
         let now = clock.now()
         return try await database.transaction { sql in
             let events = EventRepository(sql)
@@ -88,13 +89,14 @@ public struct Catalog: Sendable {
             event.updatedAt = now
             try event.validate()
             try await events.update(event)
-            return event
+            return (event, try await VariantRepository(sql).list(event: id))
         }
     }
 
     // MARK: Variants
 
-    public func createVariant(_ input: NewVariant, event eventID: EventID, organizer: OrganizerID) async throws -> TicketVariant {
+    /// The new variant and the currency its price is in (the event's).
+    public func createVariant(_ input: NewVariant, event eventID: EventID, organizer: OrganizerID) async throws -> (TicketVariant, Currency) {
         let now = clock.now()
         let variant = TicketVariant(
             id: .generate(at: now), organizerID: organizer, eventID: eventID, name: input.name, price: input.price,
@@ -107,11 +109,12 @@ public struct Catalog: Sendable {
             }
             guard event.status != .cancelled else { throw PlatformError.conflict("the event is cancelled") }
             try await VariantRepository(sql).insert(variant)
-            return variant
+            return (variant, event.currency)
         }
     }
 
-    public func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> TicketVariant {
+    /// The edited variant and the currency its price is in.
+    public func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> (TicketVariant, Currency) {
         let now = clock.now()
         return try await database.transaction { sql in
             let variants = VariantRepository(sql)
@@ -128,7 +131,10 @@ public struct Catalog: Sendable {
             guard try await variants.update(variant) else {
                 throw ValidationFailure(field: "quota", "must not be below the seats already sold or reserved")
             }
-            return variant
+            guard let event = try await EventRepository(sql).find(variant.eventID, organizer: organizer) else {
+                throw PlatformError.notFound("event")
+            }
+            return (variant, event.currency)
         }
     }
 

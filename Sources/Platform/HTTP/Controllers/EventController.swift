@@ -60,8 +60,7 @@ struct EventController {
         changes.reservationMinutes = fields.nonNull(fields.integer("reservation_minutes"), "reservation_minutes").map(Self.clampedInt)
         changes.redirectOrigins = fields.nonNull(fields.stringArray("redirect_origins"), "redirect_origins")
         try fields.finish()
-        let event = try await catalog.updateEvent(id, organizer: organizer, changes: changes)
-        let (_, variants) = try await catalog.event(id, organizer: organizer)
+        let (event, variants) = try await catalog.updateEvent(id, organizer: organizer, changes: changes)
         return try JSONCoding.response(EventBody(event, variants: variants))
     }
 
@@ -78,9 +77,8 @@ struct EventController {
             salesEnd: fields.optional(fields.timestamp("sales_end"), "sales_end"),
             status: fields.optional(fields.choice("status", VariantStatus.self), "status"))
         try fields.finish()
-        let variant = try await catalog.createVariant(input, event: eventID, organizer: organizer)
-        let (event, _) = try await catalog.event(eventID, organizer: organizer)
-        return try JSONCoding.response(VariantBody(variant, currency: event.currency), status: .created)
+        let (variant, currency) = try await catalog.createVariant(input, event: eventID, organizer: organizer)
+        return try JSONCoding.response(VariantBody(variant, currency: currency), status: .created)
     }
 
     @Sendable func updateVariant(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -96,9 +94,8 @@ struct EventController {
         changes.salesEnd = fields.timestamp("sales_end")
         changes.status = fields.nonNull(fields.choice("status", VariantStatus.self), "status")
         try fields.finish()
-        let variant = try await catalog.updateVariant(id, organizer: organizer, changes: changes)
-        let (event, _) = try await catalog.event(variant.eventID, organizer: organizer)
-        return try JSONCoding.response(VariantBody(variant, currency: event.currency))
+        let (variant, currency) = try await catalog.updateVariant(id, organizer: organizer, changes: changes)
+        return try JSONCoding.response(VariantBody(variant, currency: currency))
     }
 
     /// Out-of-range integers become a value validation rejects, instead of trapping on conversion.
