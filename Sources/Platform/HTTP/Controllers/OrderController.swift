@@ -36,13 +36,19 @@ struct OrderController {
     @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizer = try context.requireOrganizer()
         let id = try context.pathID(OrderID.self)
-        let fields = try await RequestFields.readIfPresent(request, limit: maxBodyBytes)
+        let (amount, reason) = try await Self.refundInput(request, limit: maxBodyBytes)
+        let refund = try await refunds.refund(id, organizer: organizer, amount: amount, reason: reason)
+        return try JSONCoding.response(RefundBody(refund), status: .accepted)
+    }
+
+    /// The optional `{amount?, reason?}` body of a refund request.
+    static func refundInput(_ request: Request, limit: Int) async throws -> (amount: Int64?, reason: String?) {
+        let fields = try await RequestFields.readIfPresent(request, limit: limit)
         let amount = fields.optional(fields.integer("amount"), "amount")
         let reason = fields.optional(fields.string("reason"), "reason")
         if let text = reason, !TextRules.isPresent(text, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
         try fields.finish()
-        let refund = try await refunds.refund(id, organizer: organizer, amount: amount, reason: reason)
-        return try JSONCoding.response(RefundBody(refund), status: .accepted)
+        return (amount, reason)
     }
 }
 
@@ -72,10 +78,7 @@ struct AdminRefundController {
     @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.requireAdmin()
         let id = try context.pathID(OrderID.self)
-        let fields = try await RequestFields.readIfPresent(request, limit: maxBodyBytes)
-        let amount = fields.optional(fields.integer("amount"), "amount")
-        let reason = fields.optional(fields.string("reason"), "reason")
-        try fields.finish()
+        let (amount, reason) = try await OrderController.refundInput(request, limit: maxBodyBytes)
         let refund = try await refunds.refund(id, organizer: nil, amount: amount, reason: reason ?? "by an admin")
         return try JSONCoding.response(RefundBody(refund), status: .accepted)
     }
