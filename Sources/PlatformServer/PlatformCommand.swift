@@ -4,13 +4,14 @@ import Logging
 import Platform
 import Sandbox
 import Stripe
+import Ticketing
 
 @main
 struct PlatformCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "The ticketing marketplace: API server and operator commands.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Bench.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Keys.self, Checkin.self, Bench.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -41,8 +42,17 @@ struct Runtime {
         return Runtime(config: config, logger: logger, database: database)
     }
 
-    /// The one place where concrete plugins meet the kernel.
-    var services: PlatformServices {
+    func ticketKeys() async throws -> (TicketKeyRing, TicketingConfig) {
+        let ticketing = try TicketingConfig(environment: ProcessInfo.processInfo.environment)
+        if ticketing.keySecret == nil && ticketing.signingKey == nil {
+            logger.warning("ticket signing keys are sealed with a generated secret; set TICKET_KEY_SECRET in production",
+                           metadata: ["file": "\(ticketing.keySecretFile)"])
+        }
+        return (try await TicketKeyRing.open(database: database, clock: SystemClock(), config: ticketing), ticketing)
+    }
+
+    /// The one place where concrete plugins and modules meet the kernel.
+    func services() async throws -> PlatformServices {
         let environment = ProcessInfo.processInfo.environment
         var providers: [any PaymentProvider] = []
         switch StripeConfiguration.fromEnvironment(environment) {
@@ -57,6 +67,8 @@ struct Runtime {
         let payments = PluginRegistry(providers)
         var services = PlatformServices(database: database, config: config, payments: payments)
         services.logger = logger
+        let (keys, ticketing) = try await ticketKeys()
+        services.modules = [TicketingModule(database: database, clock: services.clock, keys: keys, config: ticketing, platform: config)]
         return services
     }
 }
@@ -70,7 +82,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let runtime = try await Runtime.start(host: host, port: port)
         let base = runtime.config.baseURL
-        let app = buildApplication(runtime.services, logger: runtime.logger) { port in
+        let services: PlatformServices
+        do { services = try await runtime.services() } catch {
+            await runtime.database.close()
+            throw error
+        }
+        let app = buildApplication(services, logger: runtime.logger) { port in
             // Written unbuffered: print() would hold it back when standard output is not a terminal.
             FileHandle.standardOutput.write(Data("""
                 platform is serving on http://\(runtime.config.host):\(port) (\(runtime.database.engine))
@@ -128,6 +145,11 @@ struct Demo: AsyncParsableCommand {
                               -d '{"lines":[{"variant_id":"\(result.variants.first?.id.rawValue ?? "")","quantity":2}],"email":"you@example.com","provider":"sandbox"}' \\
                               \(base)/api/v1/public/events/\(result.event.id)/orders
                             then open the checkout_url it answers with, and press Pay
+            Your tickets:   once paid, GET \(base)/api/v1/public/orders/{order id}/tickets?token={access_token}
+                            lists them, each with its QR code's URL
+            Door device:    curl -H 'Authorization: Bearer \(result.organizerKey.secret)' -H 'Content-Type: application/json' \\
+                              -d '{"name":"Door 1"}' \(base)/api/v1/events/\(result.event.id)/checkin-devices
+                            then POST {"token": "..."} to \(base)/api/v1/checkin/scan with the device key
             Your events:    curl -H 'Authorization: Bearer \(result.organizerKey.secret)' \(base)/api/v1/events
             Organizers:     curl -H 'Authorization: Bearer \(result.adminKey.secret)' \(base)/api/v1/organizers
             Health:         \(base)/health

@@ -23,11 +23,13 @@ public struct CheckoutHarness: Sendable {
         config: PlatformConfig = { var c = PlatformConfig(); c.checkoutRateLimit = 1_000_000; return c }(),
         provider: TestPaymentProvider = TestPaymentProvider(),
         extraProviders: [any PaymentProvider] = [],
+        modules: @escaping @Sendable (any Database, ManualClock, PlatformConfig) async throws -> [any PlatformModule] = { _, _, _ in [] },
         _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void
     ) async throws {
         try await withTestDatabase(engine) { database in
             var configured = PlatformServices(database: database, clock: clock, config: config, payments: PluginRegistry([provider] + extraProviders))
             configured.logger = quietLogger
+            configured.modules = try await modules(database, clock, config)
             let services = configured
             let catalog = Catalog(database: database, clock: clock)
             let (organizer, key) = try await catalog.createOrganizer(name: "Harness", slug: "harness", email: "h@harness.example", feeBasisPoints: nil)

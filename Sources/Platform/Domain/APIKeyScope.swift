@@ -1,13 +1,19 @@
-/// What an API key may touch: the whole platform, or one organizer's data.
+/// What an API key may touch: the whole platform, one organizer's data, or the door of one event
+/// (a check-in device: scans, offline bundles and statistics of that event only).
 public enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
     case admin
     case organizer(OrganizerID)
+    case device(OrganizerID, EventID)
 
     public init?(rawValue: String) {
         if rawValue == "admin" {
             self = .admin
         } else if rawValue.hasPrefix("organizer:"), let id = OrganizerID(String(rawValue.dropFirst("organizer:".count))) {
             self = .organizer(id)
+        } else if rawValue.hasPrefix("device:") {
+            let parts = rawValue.dropFirst("device:".count).split(separator: ":")
+            guard parts.count == 2, let organizer = OrganizerID(String(parts[0])), let event = EventID(String(parts[1])) else { return nil }
+            self = .device(organizer, event)
         } else {
             return nil
         }
@@ -17,12 +23,23 @@ public enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .admin: "admin"
         case let .organizer(id): "organizer:\(id.rawValue)"
+        case let .device(organizer, event): "device:\(organizer.rawValue):\(event.rawValue)"
         }
     }
 
+    /// The organizer of an organizer key; a device key is not one.
     public var organizerID: OrganizerID? {
         if case let .organizer(id) = self { return id }
         return nil
+    }
+
+    /// The organizer whose data the key belongs to, for organizer and device keys alike.
+    public var tenant: OrganizerID? {
+        switch self {
+        case .admin: nil
+        case let .organizer(id): id
+        case let .device(id, _): id
+        }
     }
 
     public var description: String { rawValue }

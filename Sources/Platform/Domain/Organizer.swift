@@ -33,8 +33,8 @@ public struct Organizer: Hashable, Sendable {
     }
 }
 
-enum TextRules {
-    static func isPresent(_ text: String, max: Int) -> Bool {
+public enum TextRules {
+    public static func isPresent(_ text: String, max: Int) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return !trimmed.isEmpty && text.count <= max && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }

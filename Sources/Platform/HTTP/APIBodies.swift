@@ -105,7 +105,12 @@ struct PublicEventBody: Encodable {
     }
 }
 
-struct ListBody<Item: Encodable>: Encodable {
+public struct ListBody<Item: Encodable>: Encodable {
+    public init(data: [Item], nextCursor: String?) {
+        self.data = data
+        self.nextCursor = nextCursor
+    }
+
     let data: [Item]
     /// Pass as `after` to read the next page; absent on the last page.
     let nextCursor: String?

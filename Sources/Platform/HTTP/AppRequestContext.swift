@@ -4,6 +4,8 @@ import Hummingbird
 public struct AppRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: APIKeyScope?
+    /// The calling key's id: check-in records it as the scanning device.
+    public var keyID: APIKeyID?
     public var requestID = ""
     /// The peer's IP address, as the socket reports it.
     public let remoteIP: String?

@@ -1,14 +1,14 @@
 import Hummingbird
 
 /// `?limit=` (1 to 200, default 50) and `?after=` (the cursor of the previous page).
-struct Page {
+public struct Page: Sendable {
     static let defaultLimit = 50
     static let maxLimit = 200
 
-    let limit: Int
-    let after: String?
+    public let limit: Int
+    public let after: String?
 
-    init(_ request: Request) throws {
+    public init(_ request: Request) throws {
         let query = request.uri.queryParameters
         if let text = query["limit"] {
             guard let value = Int(String(text)), (1...Self.maxLimit).contains(value) else {
@@ -22,20 +22,20 @@ struct Page {
     }
 
     /// Parses the cursor as an ID of the listed kind; a foreign cursor is a client error.
-    func cursor<Kind>(_: TypedID<Kind>.Type) throws -> TypedID<Kind>? {
+    public func cursor<Kind>(_: TypedID<Kind>.Type) throws -> TypedID<Kind>? {
         guard let after else { return nil }
         guard let id = TypedID<Kind>(after) else { throw ValidationFailure(field: "after", "is not a cursor from this list") }
         return id
     }
 
-    func body<Item: Encodable, Kind>(_ items: [Item], lastID: TypedID<Kind>?) -> ListBody<Item> {
+    public func body<Item: Encodable, Kind>(_ items: [Item], lastID: TypedID<Kind>?) -> ListBody<Item> {
         ListBody(data: items, nextCursor: items.count == limit ? lastID?.rawValue : nil)
     }
 }
 
 extension AppRequestContext {
     /// The `{id}` path parameter as an ID of the expected kind; anything else cannot exist.
-    func pathID<Kind>(_: TypedID<Kind>.Type, _ name: String = "id") throws -> TypedID<Kind> {
+    public func pathID<Kind>(_: TypedID<Kind>.Type, _ name: String = "id") throws -> TypedID<Kind> {
         guard let text = parameters.get(name), let id = TypedID<Kind>(text) else {
             throw Problem.notFound(Kind.noun)
         }

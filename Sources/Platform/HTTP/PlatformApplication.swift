@@ -7,6 +7,8 @@ public struct PlatformServices: Sendable {
     public let clock: any WallClock
     public let config: PlatformConfig
     public let payments: PluginRegistry
+    /// Ticketing, mail: what the server composes around the kernel.
+    public var modules: [any PlatformModule] = []
     /// Wakes the inbox worker when a webhook is stored.
     public let inboxSignal = WakeSignal()
     public var logger = Logger(label: "platform")
@@ -22,10 +24,20 @@ public struct PlatformServices: Sendable {
     public var ingress: WebhookIngress {
         WebhookIngress(database: database, clock: clock, registry: payments, signal: inboxSignal, baseURL: config.baseURL)
     }
-    public var refunds: RefundService { RefundService(database: database, clock: clock, registry: payments, logger: logger) }
+    public var orderObserver: (any OrderLifecycleObserver)? {
+        let observers = modules.compactMap(\.orderObserver)
+        return observers.isEmpty ? nil : ObserverChain(observers: observers)
+    }
+    public var refunds: RefundService {
+        var service = RefundService(database: database, clock: clock, registry: payments, logger: logger)
+        service.observer = orderObserver
+        return service
+    }
     public var checkout: CheckoutService { CheckoutService(database: database, clock: clock, registry: payments, baseURL: config.baseURL) }
     public var inboxWorker: InboxWorker {
-        InboxWorker(database: database, clock: clock, registry: payments, refunds: refunds, logger: logger)
+        var worker = InboxWorker(database: database, clock: clock, registry: payments, refunds: refunds, logger: logger)
+        worker.observer = orderObserver
+        return worker
     }
     public var expiryWorker: ExpiryWorker {
         var worker = ExpiryWorker(database: database, clock: clock, logger: logger)
@@ -59,6 +71,9 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
     OrderController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
     AdminRefundController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
     AdminWebhookController(database: services.database, clock: services.clock, signal: services.inboxSignal).register(authenticated)
+    for module in services.modules {
+        module.register(api: api, authenticated: authenticated)
+    }
     for provider in services.payments.all {
         provider.install(on: router, host: services.ingress)
     }

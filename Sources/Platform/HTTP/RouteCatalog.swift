@@ -15,12 +15,18 @@ public final class RouteCatalog: Sendable {
 }
 
 /// Registers handlers on a router group and records them in the catalog.
-struct RouteRegistrar {
+public struct RouteRegistrar {
     let group: RouterGroup<AppRequestContext>
     let prefix: String
     let catalog: RouteCatalog
 
-    func on(_ method: HTTPRequest.Method, _ path: String,
+    init(group: RouterGroup<AppRequestContext>, prefix: String, catalog: RouteCatalog) {
+        self.group = group
+        self.prefix = prefix
+        self.catalog = catalog
+    }
+
+    public func on(_ method: HTTPRequest.Method, _ path: String,
             use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
         group.on(RouterPath(path), method: method, use: handler)
         catalog.record(method, prefix + (path.isEmpty ? "" : "/" + path))

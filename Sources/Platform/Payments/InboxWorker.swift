@@ -10,6 +10,7 @@ public struct InboxWorker: Sendable {
     public let registry: PluginRegistry
     public let refunds: RefundService
     public var maxAttempts = 8
+    public var observer: (any OrderLifecycleObserver)?
     public var logger: Logger
 
     public init(database: any Database, clock: any WallClock, registry: PluginRegistry, refunds: RefundService, logger: Logger) {
@@ -35,7 +36,7 @@ public struct InboxWorker: Sendable {
 
     /// Handles one due row; false when nothing was due.
     func processNext() async -> Bool {
-        let applier = PaymentApplier(clock: clock)
+        let applier = PaymentApplier(clock: clock, observer: observer)
         let registry = self.registry
         let engine = database.engine
         let now = clock.now()

@@ -24,6 +24,7 @@ struct ConcurrentChange: Error {}
 /// Applies payment commands to orders and inventory inside the caller's transaction.
 struct PaymentApplier: Sendable {
     let clock: any WallClock
+    var observer: (any OrderLifecycleObserver)? = nil
 
     /// When another transaction moved the order first, the command is decided again against the
     /// order as it is now (each statement sees committed data), so a duplicate resolves at once.
@@ -58,7 +59,10 @@ struct PaymentApplier: Sendable {
         case .acknowledge:
             return .unchanged
         case let .paid(id, amount, currency, reference):
-            return try await paid(try await load(id), amount: amount, currency: currency, reference: reference, on: sql, now: now)
+            let order = try await load(id)
+            let outcome = try await paid(order, amount: amount, currency: currency, reference: reference, on: sql, now: now)
+            if outcome == .applied { try await observer?.handle(.paid(order), at: now, on: sql) }
+            return outcome
         case let .failed(id, _):
             return try await end(try await load(id), as: .failed, on: sql, now: now)
         case let .cancelled(id):
@@ -149,6 +153,7 @@ struct PaymentApplier: Sendable {
         }
         if full { try await releaseSeats(of: order, on: sql) }
         try await RefundRepository(sql).settle(order: order.id, at: now)
+        try await observer?.handle(.refunded(order, items: [], full: full), at: now, on: sql)
         return .applied
     }
 

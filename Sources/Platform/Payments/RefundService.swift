@@ -7,6 +7,8 @@ public struct RefundService: Sendable {
     public let clock: any WallClock
     public let registry: PluginRegistry
     public var logger: Logger
+    /// Told of refunds that name tickets, in the transaction that records them.
+    public var observer: (any OrderLifecycleObserver)?
 
     public init(database: any Database, clock: any WallClock, registry: PluginRegistry, logger: Logger) {
         self.database = database
@@ -22,8 +24,10 @@ public struct RefundService: Sendable {
         public let reference: String
     }
 
-    /// Refunds `amount` (default: all that is left) of a paid order of this organizer.
-    public func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?) async throws -> Requested {
+    /// Refunds `amount` of a paid order of this organizer. Without an amount it refunds what the
+    /// named tickets are worth, or, naming none, all that is left. Named tickets stop admitting at once.
+    public func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String] = []) async throws -> Requested {
+        let observer = self.observer
         let now = clock.now()
         let refundID = RefundID.generate(at: now)
         let (order, value, totalAfter) = try await database.transaction { sql in
@@ -35,16 +39,24 @@ public struct RefundService: Sendable {
             }
             let outstanding = try await RefundRepository(sql).outstanding(order: id)
             let left = order.total.minorUnits - order.refunded - outstanding
-            let value = amount ?? left
+            var itemsValue: Int64?
+            if !tickets.isEmpty {
+                guard let observer else { throw ValidationFailure(field: "tickets", "tickets cannot be named on this platform") }
+                itemsValue = try await observer.refundValue(of: tickets, in: order, on: sql)
+            }
+            let value = amount ?? itemsValue ?? left
             guard value > 0 else {
                 throw ValidationFailure(field: "amount", left > 0 ? "must be positive" : "nothing is left to refund")
             }
             guard value <= left else { throw ValidationFailure(field: "amount", "must be at most \(left), what is left to refund") }
             try await RefundRepository(sql).insert(id: refundID, order: order, amount: value, reason: reason, at: now)
+            if !tickets.isEmpty {
+                try await observer?.handle(.refunded(order, items: tickets, full: false), at: now, on: sql)
+            }
             return (order, value, order.refunded + outstanding + value)
         }
         guard let provider = registry.provider(order.provider) else {
-            try await markFailed(refundID, error: "provider \(order.provider) is not configured")
+            try await markFailed(refundID, order: order, tickets: tickets, error: "provider \(order.provider) is not configured")
             throw ProviderError.unavailable("the order's payment provider is not configured")
         }
         let currency = order.total.currency
@@ -56,7 +68,7 @@ public struct RefundService: Sendable {
             try await database.transaction { sql in try await RefundRepository(sql).accepted(refundID, reference: result.reference, at: clock.now()) }
             return Requested(id: refundID, order: order, amount: Money(minorUnits: value, currency: currency), reference: result.reference)
         } catch {
-            try await markFailed(refundID, error: String(describing: error))
+            try await markFailed(refundID, order: order, tickets: tickets, error: String(describing: error))
             throw error
         }
     }
@@ -70,7 +82,11 @@ public struct RefundService: Sendable {
         }
     }
 
-    private func markFailed(_ id: RefundID, error: String) async throws {
-        try await database.transaction { sql in try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now()) }
+    private func markFailed(_ id: RefundID, order: Order, tickets: [String], error: String) async throws {
+        let observer = self.observer
+        try await database.transaction { sql in
+            try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now())
+            if !tickets.isEmpty { try await observer?.handle(.refundFailed(order, items: tickets), at: clock.now(), on: sql) }
+        }
     }
 }

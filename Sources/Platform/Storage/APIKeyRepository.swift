@@ -18,7 +18,7 @@ public struct APIKeyRepository: Sendable {
     public func insert(id: APIKeyID, scope: APIKeyScope, label: String, prefix: String, secretHash: String, at time: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO api_keys (id, organizer_id, scope, label, prefix, secret_hash, created_at)
-            VALUES (\(bind: id.rawValue), \(bind: scope.organizerID?.rawValue), \(bind: scope.rawValue), \(bind: label),
+            VALUES (\(bind: id.rawValue), \(bind: scope.tenant?.rawValue), \(bind: scope.rawValue), \(bind: label),
                     \(bind: prefix), \(bind: secretHash), \(bind: time.milliseconds))
             """).run()
     }
@@ -29,6 +29,23 @@ public struct APIKeyRepository: Sendable {
             """).first(decoding: Row.self) else { return nil }
         guard let scope = APIKeyScope(rawValue: row.scope) else { throw StoredValue.Corrupt(description: "stored key scope is unknown") }
         return StoredAPIKey(id: try StoredValue.id(row.id), scope: scope, label: row.label, prefix: row.prefix)
+    }
+
+    /// Active keys with exactly this scope, oldest first.
+    public func list(scope: APIKeyScope) async throws -> [StoredAPIKey] {
+        try await sql.raw("""
+            SELECT id, scope, label, prefix FROM api_keys WHERE scope = \(bind: scope.rawValue) AND revoked_at IS NULL ORDER BY id
+            """).all(decoding: Row.self).map { row in
+            StoredAPIKey(id: try StoredValue.id(row.id), scope: scope, label: row.label, prefix: row.prefix)
+        }
+    }
+
+    /// Revokes one key of this scope; false when there is no such active key.
+    public func revoke(_ id: APIKeyID, scope: APIKeyScope, at time: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE api_keys SET revoked_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND scope = \(bind: scope.rawValue) AND revoked_at IS NULL RETURNING id
+            """).first() != nil
     }
 
     /// Revokes every active key with this label and scope; the demo uses it to replace its keys on each run.

@@ -43,17 +43,19 @@ public struct OrganizerRepository: Sendable {
 }
 
 /// Values read back from the database that must parse; a row that doesn't is corrupt, not user error.
-enum StoredValue {
-    struct Corrupt: Error, CustomStringConvertible {
-        let description: String
+/// Reads stored text back into typed values; a value that does not parse means a corrupt row.
+public enum StoredValue {
+    public struct Corrupt: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
     }
 
-    static func id<Kind>(_ text: String) throws -> TypedID<Kind> {
+    public static func id<Kind>(_ text: String) throws -> TypedID<Kind> {
         guard let id = TypedID<Kind>(text) else { throw Corrupt(description: "stored id '\(text)' is malformed") }
         return id
     }
 
-    static func `enum`<T: RawRepresentable<String>>(_ text: String) throws -> T {
+    public static func `enum`<T: RawRepresentable<String>>(_ text: String) throws -> T {
         guard let value = T(rawValue: text) else { throw Corrupt(description: "stored value '\(text)' is unknown") }
         return value
     }

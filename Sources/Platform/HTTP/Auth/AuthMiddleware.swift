@@ -20,6 +20,7 @@ struct AuthMiddleware: RouterMiddleware {
         }
         var context = context
         context.principal = key.scope
+        context.keyID = key.id
         context.logger[metadataKey: "api_key"] = .string(key.id.rawValue)
         return try await next(request, context)
     }

@@ -36,19 +36,21 @@ struct OrderController {
     @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
         let organizer = try context.requireOrganizer()
         let id = try context.pathID(OrderID.self)
-        let (amount, reason) = try await Self.refundInput(request, limit: maxBodyBytes)
-        let refund = try await refunds.refund(id, organizer: organizer, amount: amount, reason: reason)
+        let input = try await Self.refundInput(request, limit: maxBodyBytes)
+        let refund = try await refunds.refund(id, organizer: organizer, amount: input.amount, reason: input.reason, tickets: input.tickets)
         return try JSONCoding.response(RefundBody(refund), status: .accepted)
     }
 
-    /// The optional `{amount?, reason?}` body of a refund request.
-    static func refundInput(_ request: Request, limit: Int) async throws -> (amount: Int64?, reason: String?) {
+    /// The optional `{amount?, reason?, tickets?}` body of a refund request.
+    static func refundInput(_ request: Request, limit: Int) async throws -> (amount: Int64?, reason: String?, tickets: [String]) {
         let fields = try await RequestFields.readIfPresent(request, limit: limit)
         let amount = fields.optional(fields.integer("amount"), "amount")
         let reason = fields.optional(fields.string("reason"), "reason")
+        let tickets = fields.optional(fields.stringArray("tickets"), "tickets") ?? []
         if let text = reason, !TextRules.isPresent(text, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
+        if tickets.count > 500 || Set(tickets).count != tickets.count { fields.fail("tickets", "must be at most 500 distinct ticket ids") }
         try fields.finish()
-        return (amount, reason)
+        return (amount, reason, tickets)
     }
 }
 
@@ -78,8 +80,9 @@ struct AdminRefundController {
     @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.requireAdmin()
         let id = try context.pathID(OrderID.self)
-        let (amount, reason) = try await OrderController.refundInput(request, limit: maxBodyBytes)
-        let refund = try await refunds.refund(id, organizer: nil, amount: amount, reason: reason ?? "by an admin")
+        let input = try await OrderController.refundInput(request, limit: maxBodyBytes)
+        let refund = try await refunds.refund(id, organizer: nil, amount: input.amount, reason: input.reason ?? "by an admin",
+                                              tickets: input.tickets)
         return try JSONCoding.response(RefundBody(refund), status: .accepted)
     }
 }

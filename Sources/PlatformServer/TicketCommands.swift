@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Platform
+import Ticketing
+
+struct Keys: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ticket signing keys.", subcommands: [Rotate.self, Export.self])
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a new signing key; it signs new tickets (running servers switch within a minute), old tickets keep verifying.")
+
+        func run() async throws {
+            let runtime = try await Runtime.start()
+            do {
+                let (keys, config) = try await runtime.ticketKeys()
+                let kid = try await keys.rotate()
+                print("new \(config.algorithm.rawValue) signing key \(kid); \(keys.publicKeys.count) public keys verify")
+            } catch {
+                await runtime.database.close()
+                throw error
+            }
+            await runtime.database.close()
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the public verification keys as JSON: the trust file for `platform checkin verify --trust`.")
+
+        func run() async throws {
+            let runtime = try await Runtime.start()
+            do {
+                let (keys, _) = try await runtime.ticketKeys()
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(keys.publicKeys), as: UTF8.self))
+            } catch {
+                await runtime.database.close()
+                throw error
+            }
+            await runtime.database.close()
+        }
+    }
+}
+
+struct Checkin: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Offline check-in tools.", subcommands: [Verify.self])
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decide admit or deny for a token from an offline bundle alone, as a door device would.")
+
+        @Option(help: "The bundle from GET /api/v1/events/{id}/checkin/bundle.") var bundle: String
+        @Option(help: "Trusted public keys (from `platform keys export`); without it the bundle's own keys are used.") var trust: String?
+        @Argument(help: "The ticket token (what the QR code holds).") var token: String
+
+        func run() async throws {
+            guard let data = FileManager.default.contents(atPath: bundle) else { throw ValidationError("cannot read \(bundle)") }
+            var trusted: [String: PublicKeyText]?
+            if let trust {
+                guard let text = FileManager.default.contents(atPath: trust) else { throw ValidationError("cannot read \(trust)") }
+                trusted = try JSONDecoder().decode([String: PublicKeyText].self, from: text)
+            }
+            let verifier: OfflineVerifier
+            do {
+                verifier = try await OfflineVerifier(bundleJSON: data, trusting: trusted)
+            } catch let failure as OfflineBundle.Failure {
+                FileHandle.standardError.write(Data("rejected: \(failure)\n".utf8))
+                throw ExitCode(2)
+            }
+            let decision = await verifier.decide(token, now: SystemClock().now())
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(decision), as: UTF8.self))
+            if decision.result != .admitted { throw ExitCode(1) }
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import Platform
+import SQLKit
+
+/// Who scans: an organizer key (any event of the organizer) or a device key (one event).
+public struct Scanner: Sendable, Hashable {
+    public let organizer: OrganizerID
+    /// The key id, recorded as the scanning device.
+    public let device: String
+    /// The only event a device key may admit to.
+    public let event: EventID?
+
+    public init(organizer: OrganizerID, device: String, event: EventID?) {
+        self.organizer = organizer
+        self.device = device
+        self.event = event
+    }
+}
+
+/// Online check-in: verify the token, then one conditional update of the ticket row, and a
+/// record of the scan in the same transaction.
+public struct CheckinService: Sendable {
+    let database: any Database
+    let clock: any WallClock
+    let keys: TicketKeyRing
+
+    public init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
+        self.database = database
+        self.clock = clock
+        self.keys = keys
+    }
+
+    public func scan(_ token: String, by scanner: Scanner, nonce: String?, direction: ScanDirection = .entry) async throws -> ScanAnswer {
+        let now = clock.now()
+        let check = await keys.check(token, now: now)
+        do {
+            return try await database.transaction { sql in
+                if let nonce, let earlier = try await ScanRepository(sql).answer(device: scanner.device, nonce: nonce) { return earlier }
+                let (answer, ticket) = try await decide(check, scanner: scanner, direction: direction, now: now, on: sql)
+                try await ScanRepository(sql).insert(ScanRecord(
+                    id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket?.eventID ?? scanner.event,
+                    ticket: ticket?.id, device: scanner.device, nonce: nonce, direction: direction, offline: false, answer: answer,
+                    scannedAt: now, recordedAt: now))
+                return answer
+            }
+        } catch {
+            // Two requests with one nonce at once: the loser's insert hit the unique index, and the
+            // winner's answer is now there to give back.
+            if let nonce, let earlier = try? await database.read({ sql in try await ScanRepository(sql).answer(device: scanner.device, nonce: nonce) }) {
+                return earlier
+            }
+            throw error
+        }
+    }
+
+    private func decide(_ check: TokenCheck, scanner: Scanner, direction: ScanDirection, now: Timestamp,
+                        on sql: any SQLDatabase) async throws -> (ScanAnswer, Ticket?) {
+        let scanID = ScanID.generate(at: now)
+        let tickets = TicketRepository(sql)
+        let claims: TicketClaims
+        switch check {
+        case let .invalid(reason):
+            return (ScanAnswer(result: .invalid, reason: reason, scanID: scanID, at: now), nil)
+        case let .valid(found), let .expired(found), let .notValidYet(found):
+            claims = found
+        }
+        if case .valid = check, direction == .entry, scanner.event.map({ $0.rawValue == claims.evt }) ?? true,
+           let admitted = try await tickets.admit(claims, organizer: scanner.organizer, device: scanner.device, at: now) {
+            return (ScanAnswer(result: .admitted, ticket: admitted, scanID: scanID, at: now), admitted)
+        }
+        // Not admitted: find out why, telling another organizer's ticket apart from nothing at all.
+        guard let id = TicketID(claims.sub), let ticket = try await tickets.find(id), ticket.organizerID == scanner.organizer,
+              ticket.eventID.rawValue == claims.evt, ticket.variantID.rawValue == claims.var else {
+            return (ScanAnswer(result: .invalid, reason: "unknown ticket", scanID: scanID, at: now), nil)
+        }
+        guard ticket.version == claims.ver else {
+            return (ScanAnswer(result: .invalid, reason: "superseded token", scanID: scanID, at: now), nil)
+        }
+        func answer(_ result: ScanResult, _ reason: String? = nil, _ shown: Ticket = ticket) -> (ScanAnswer, Ticket?) {
+            (ScanAnswer(result: result, ticket: shown, reason: reason, scanID: scanID, at: now), ticket)
+        }
+        if let event = scanner.event, event != ticket.eventID { return answer(.wrongEvent) }
+        if case .expired = check { return answer(.expired) }
+        if case .notValidYet = check { return answer(.notValidYet) }
+        switch ticket.status {
+        case .refunded: return answer(.refunded)
+        case .cancelled: return answer(.cancelled)
+        case .valid: break
+        }
+        if direction == .exit {
+            if let left = try await tickets.exit(ticket.id, at: now) { return answer(.exited, nil, left) }
+            return answer(.notInside)
+        }
+        if let reason = ticket.blockedReason { return answer(.blocked, reason) }
+        return answer(.alreadyAdmitted)
+    }
+
+    /// Blocks (with a reason) or unblocks a ticket of this organizer; both are logged with the actor.
+    public func setBlocked(_ id: TicketID, blocked: Bool, reason: String, organizer: OrganizerID, actor: String,
+                           event: EventID? = nil) async throws -> Ticket {
+        let now = clock.now()
+        return try await database.transaction { sql in
+            let tickets = TicketRepository(sql)
+            guard var ticket = try await tickets.find(id), ticket.organizerID == organizer, event.map({ $0 == ticket.eventID }) ?? true else {
+                throw PlatformError.notFound("ticket")
+            }
+            try await tickets.setBlocked(id, reason: blocked ? reason : nil, at: now)
+            try await tickets.logBlock(id, action: blocked ? "block" : "unblock", reason: reason, actor: actor, at: now)
+            ticket.blockedReason = blocked ? reason : nil
+            ticket.blockedAt = blocked ? now : nil
+            return ticket
+        }
+    }
+
+    public struct VariantStats: Sendable, Codable, Hashable {
+        public let variantId: String
+        public let name: String
+        public let quota: Int64
+        public let sold: Int64
+        public let admitted: Int64
+        public let inside: Int64
+    }
+
+    public struct EventStats: Sendable, Codable, Hashable {
+        public let eventId: String
+        public let sold: Int64
+        public let admitted: Int64
+        public let inside: Int64
+        public let variants: [VariantStats]
+    }
+
+    /// Sold (valid tickets) and admitted per variant of an event of this organizer.
+    public func stats(event: EventID, organizer: OrganizerID) async throws -> EventStats {
+        try await database.read { sql in
+            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
+            let counts = Dictionary(uniqueKeysWithValues: try await TicketRepository(sql).counts(event: event).map { ($0.variantId, $0) })
+            let variants = try await VariantRepository(sql).list(event: event).map { variant in
+                let count = counts[variant.id.rawValue]
+                return VariantStats(variantId: variant.id.rawValue, name: variant.name, quota: variant.quota, sold: count?.sold ?? 0,
+                                    admitted: count?.admitted ?? 0, inside: count?.inside ?? 0)
+            }
+            return EventStats(eventId: event.rawValue, sold: variants.reduce(0) { $0 + $1.sold },
+                              admitted: variants.reduce(0) { $0 + $1.admitted }, inside: variants.reduce(0) { $0 + $1.inside },
+                              variants: variants)
+        }
+    }
+}

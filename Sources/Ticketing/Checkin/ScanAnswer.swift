@@ -1,0 +1,65 @@
+import Platform
+
+/// What a scan found. Exit scans answer `exited` or `not_inside`.
+public enum ScanResult: String, Sendable, Codable, CaseIterable {
+    case admitted
+    case alreadyAdmitted = "already_admitted"
+    case exited
+    case notInside = "not_inside"
+    case blocked
+    case refunded
+    case cancelled
+    case wrongEvent = "wrong_event"
+    case notValidYet = "not_valid_yet"
+    case expired
+    case invalid
+}
+
+public enum ScanDirection: String, Sendable, Codable, CaseIterable {
+    case entry, exit
+}
+
+/// The ticket as a door device sees it.
+public struct ScannedTicket: Sendable, Codable, Hashable {
+    public let id: String
+    public let eventId: String
+    public let variantId: String
+    public let orderId: String
+    public let seat: Int64
+    public let status: TicketStatus
+
+    init(_ ticket: Ticket) {
+        id = ticket.id.rawValue
+        eventId = ticket.eventID.rawValue
+        variantId = ticket.variantID.rawValue
+        orderId = ticket.orderID.rawValue
+        seat = ticket.seat
+        status = ticket.status
+    }
+}
+
+/// The answer to one scan, stored with the scan so that a retried nonce gets it back unchanged.
+public struct ScanAnswer: Sendable, Codable, Hashable {
+    public var result: ScanResult
+    public var ticket: ScannedTicket?
+    public var firstAdmittedAt: String?
+    public var firstAdmittedBy: String?
+    /// Why a ticket is blocked, or why a token is invalid.
+    public var reason: String?
+    public var scanId: String
+    public var scannedAt: String
+    /// For an uploaded offline scan: the other device that admitted the same ticket.
+    public var conflict: SyncConflict?
+
+    init(result: ScanResult, ticket: Ticket? = nil, reason: String? = nil, scanID: ScanID, at time: Timestamp) {
+        self.result = result
+        self.ticket = ticket.map(ScannedTicket.init)
+        if result == .alreadyAdmitted || result == .admitted, let ticket {
+            firstAdmittedAt = ticket.admittedAt?.rfc3339
+            firstAdmittedBy = ticket.admittedBy
+        }
+        self.reason = reason
+        scanId = scanID.rawValue
+        scannedAt = time.rfc3339
+    }
+}

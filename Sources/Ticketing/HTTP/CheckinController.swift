@@ -1,0 +1,77 @@
+import Hummingbird
+import Platform
+
+/// The door: online scans, block and unblock, statistics and the scan log.
+struct CheckinController {
+    let database: any Database
+    let checkin: CheckinService
+    let limiter: RateLimiter
+    let maxBodyBytes: Int
+
+    func register(_ routes: RouteRegistrar) {
+        routes.on(.post, "checkin/scan", use: scan)
+        routes.on(.post, "checkin/block", use: block)
+        routes.on(.post, "checkin/unblock", use: unblock)
+        routes.on(.get, "events/{id}/stats", use: stats)
+        routes.on(.get, "events/{id}/checkin/scans", use: scans)
+    }
+
+    @Sendable func scan(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let scanner = try context.scanner()
+        try limiter.check(scanner.device, what: "scans")
+        let fields = try await RequestFields.read(request, limit: maxBodyBytes)
+        let token = fields.required(fields.string("token"), "token", placeholder: "")
+        let nonce = fields.optional(fields.string("nonce"), "nonce")
+        let direction = fields.optional(fields.choice("direction", ScanDirection.self), "direction") ?? .entry
+        if let nonce, !(1...128).contains(nonce.count) { fields.fail("nonce", "must be 1 to 128 characters") }
+        if token.isEmpty { fields.fail("token", "must not be empty") }
+        try fields.finish()
+        return try JSONCoding.response(try await checkin.scan(token, by: scanner, nonce: nonce, direction: direction))
+    }
+
+    @Sendable func block(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await setBlocked(true, request, context)
+    }
+
+    @Sendable func unblock(_ request: Request, context: AppRequestContext) async throws -> Response {
+        try await setBlocked(false, request, context)
+    }
+
+    private func setBlocked(_ blocked: Bool, _ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let scanner = try context.scanner()
+        let fields = try await RequestFields.read(request, limit: maxBodyBytes)
+        let text = fields.required(fields.string("ticket_id"), "ticket_id", placeholder: "")
+        let reason = fields.required(fields.string("reason"), "reason", placeholder: "")
+        if !reason.isEmpty, !TextRules.isPresent(reason, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
+        try fields.finish()
+        guard let id = TicketID(text) else { throw PlatformError.notFound("ticket") }
+        let ticket = try await checkin.setBlocked(id, blocked: blocked, reason: reason, organizer: scanner.organizer, actor: scanner.device,
+                                                  event: scanner.event)
+        return try JSONCoding.response(BlockBody(ticketId: ticket.id.rawValue, blocked: ticket.blockedReason != nil, reason: ticket.blockedReason))
+    }
+
+    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (scanner, event) = try context.scannerEvent()
+        return try JSONCoding.response(try await checkin.stats(event: event, organizer: scanner.organizer))
+    }
+
+    struct ScanBody: Encodable {
+        let id: String, ticketId: String?, device: String, direction: String, source: String, result: String, scannedAt: String
+    }
+
+    @Sendable func scans(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let organizer = try context.requireOrganizer()
+        let event = try context.pathID(EventID.self)
+        let page = try Page(request)
+        let after = try page.cursor(ScanID.self)
+        let rows = try await database.read { sql in
+            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
+            return try await ScanRepository(sql).list(event: event, after: after, limit: page.limit)
+        }
+        let bodies = rows.map {
+            ScanBody(id: $0.id, ticketId: $0.ticketId, device: $0.device, direction: $0.direction, source: $0.source, result: $0.result,
+                     scannedAt: Timestamp(milliseconds: $0.scannedAt).rfc3339)
+        }
+        return try JSONCoding.response(ListBody(data: bodies, nextCursor: rows.count == page.limit ? rows.last?.id : nil))
+    }
+}

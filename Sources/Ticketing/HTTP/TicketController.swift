@@ -1,0 +1,85 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Platform
+
+/// Tickets of an order, and their QR codes, for the buyer (order access token) and the organizer.
+struct TicketController {
+    let database: any Database
+    let baseURL: String
+    let modulePixels: Int
+
+    func register(api: RouteRegistrar, authenticated: RouteRegistrar) {
+        api.on(.get, "public/orders/{id}/tickets", use: publicList)
+        api.on(.get, "public/tickets/{id}/qr.png", use: publicQR)
+        authenticated.on(.get, "orders/{id}/tickets", use: list)
+        authenticated.on(.get, "tickets/{id}/qr.png", use: qr)
+    }
+
+    private func accessHash(_ request: Request) throws -> String {
+        guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound("ticket") }
+        return CheckoutService.hashAccessToken(token)
+    }
+
+    @Sendable func publicList(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.pathID(OrderID.self)
+        guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound("order") }
+        let hash = CheckoutService.hashAccessToken(token)
+        let tickets = try await database.read { sql in
+            guard try await OrderRepository(sql).find(id, accessTokenHash: hash) != nil else { throw PlatformError.notFound("order") }
+            return try await TicketRepository(sql).forOrder(id)
+        }
+        let query = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        return try JSONCoding.response(ListBody(data: tickets.map {
+            TicketBody($0, qrURL: "\(baseURL)/api/v1/public/tickets/\($0.id)/qr.png?token=\(query)")
+        }, nextCursor: nil))
+    }
+
+    @Sendable func publicQR(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.pathID(TicketID.self)
+        let hash = try accessHash(request)
+        let ticket = try await database.read { sql -> Ticket in
+            guard let ticket = try await TicketRepository(sql).find(id),
+                  try await OrderRepository(sql).find(ticket.orderID, accessTokenHash: hash) != nil else { throw PlatformError.notFound("ticket") }
+            return ticket
+        }
+        return try png(ticket, request: request)
+    }
+
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let organizer = try context.requireOrganizer()
+        let id = try context.pathID(OrderID.self)
+        let tickets = try await database.read { sql in
+            guard try await OrderRepository(sql).find(id, organizer: organizer) != nil else { throw PlatformError.notFound("order") }
+            return try await TicketRepository(sql).forOrder(id)
+        }
+        return try JSONCoding.response(ListBody(data: tickets.map { TicketBody($0, qrURL: "\(baseURL)/api/v1/tickets/\($0.id)/qr.png") },
+                                                nextCursor: nil))
+    }
+
+    @Sendable func qr(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let organizer = try context.requireOrganizer()
+        let id = try context.pathID(TicketID.self)
+        guard let ticket = try await database.read({ sql in try await TicketRepository(sql).find(id) }), ticket.organizerID == organizer else {
+            throw PlatformError.notFound("ticket")
+        }
+        return try png(ticket, request: request)
+    }
+
+    /// The PNG, cacheable by the browser until the token changes (its ETag is the token's hash).
+    private func png(_ ticket: Ticket, request: Request) throws -> Response {
+        guard ticket.status == .valid else { throw PlatformError.conflict("the ticket is \(ticket.status.rawValue); it has no QR code") }
+        var scale = modulePixels
+        if let text = request.uri.queryParameters["scale"] {
+            guard let value = Int(String(text)), (2...20).contains(value) else { throw ValidationFailure(field: "scale", "must be an integer from 2 to 20") }
+            scale = value
+        }
+        let digest = SHA256.hash(data: Data((ticket.token + "/\(scale)").utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let etag = "\"\(digest)\""
+        var headers: HTTPFields = [.cacheControl: "private, max-age=86400", .eTag: etag]
+        if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }
+        let bytes = try QRCode.png(for: ticket.token, scale: scale)
+        headers[.contentType] = "image/png"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

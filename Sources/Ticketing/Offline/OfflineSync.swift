@@ -1,0 +1,156 @@
+import Platform
+import SQLKit
+
+/// One scan a device made offline, as it uploads it.
+public struct OfflineScan: Sendable, Hashable {
+    public let nonce: String
+    public let token: String?
+    public let ticketID: TicketID?
+    public let scannedAt: Timestamp
+    public let direction: ScanDirection
+
+    public init(nonce: String, token: String?, ticketID: TicketID?, scannedAt: Timestamp, direction: ScanDirection = .entry) {
+        self.nonce = nonce
+        self.token = token
+        self.ticketID = ticketID
+        self.scannedAt = scannedAt
+        self.direction = direction
+    }
+}
+
+/// A ticket admitted by two devices: the earlier admission stands.
+public struct SyncConflict: Sendable, Codable, Hashable {
+    public let ticketId: String
+    public let firstDevice: String
+    public let firstAt: String
+    public let laterDevice: String
+    public let laterAt: String
+}
+
+public struct SyncReport: Sendable, Codable, Hashable {
+    public var received = 0
+    public var recorded = 0
+    /// Scans already uploaded before (same device and nonce): kept once.
+    public var replayed = 0
+    public var conflicts: [SyncConflict] = []
+    public var results: [Item] = []
+
+    public struct Item: Sendable, Codable, Hashable {
+        public let nonce: String
+        public let result: ScanResult
+        public let ticketId: String?
+    }
+}
+
+/// Builds offline bundles and takes back what devices scanned offline.
+public struct OfflineService: Sendable {
+    let database: any Database
+    let clock: any WallClock
+    let keys: TicketKeyRing
+
+    public init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
+        self.database = database
+        self.clock = clock
+        self.keys = keys
+    }
+
+    public func bundle(event: EventID, organizer: OrganizerID) async throws -> OfflineBundle {
+        let now = clock.now()
+        let tickets = try await database.read { sql in
+            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
+            return try await TicketRepository(sql).forEvent(event)
+        }
+        let contents = BundleContents(
+            format: BundleContents.currentFormat, eventId: event.rawValue, organizerId: organizer.rawValue, generatedAtMs: now.milliseconds,
+            generatedAt: now.rfc3339, keys: keys.publicKeys,
+            tickets: tickets.map { .init(id: $0.id.rawValue, variantId: $0.variantID.rawValue, status: $0.status, version: $0.version,
+                                         admittedAt: $0.admittedAt?.rfc3339) },
+            blocklist: tickets.compactMap { ticket in ticket.blockedReason.map { .init(ticketId: ticket.id.rawValue, reason: $0) } })
+        return try OfflineBundle.sign(contents, with: keys)
+    }
+
+    /// Records each scan once (by device and nonce) in time order. An admission earlier than the
+    /// recorded first one replaces it; a later one is reported as a conflict with both devices.
+    public func sync(_ scans: [OfflineScan], event: EventID, scanner: Scanner) async throws -> SyncReport {
+        let now = clock.now()
+        var checked: [(OfflineScan, TokenCheck?)] = []
+        for scan in scans.sorted(by: { ($0.scannedAt, $0.nonce) < ($1.scannedAt, $1.nonce) }) {
+            // Judged at the time of the scan: a token that expired later was good at the door.
+            var check: TokenCheck?
+            if let token = scan.token { check = await keys.check(token, now: scan.scannedAt) }
+            checked.append((scan, check))
+        }
+        let items = checked
+        return try await database.transaction { sql in
+            guard try await EventRepository(sql).find(event, organizer: scanner.organizer) != nil else { throw PlatformError.notFound("event") }
+            var report = SyncReport(received: items.count)
+            for (scan, check) in items {
+                if let earlier = try await ScanRepository(sql).answer(device: scanner.device, nonce: scan.nonce) {
+                    report.replayed += 1
+                    report.add(scan.nonce, earlier)
+                    continue
+                }
+                let answer = try await reconcile(scan, check: check, event: event, scanner: scanner, on: sql)
+                try await ScanRepository(sql).insert(ScanRecord(
+                    id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: event,
+                    ticket: answer.ticket.flatMap { TicketID($0.id) }, device: scanner.device, nonce: scan.nonce,
+                    direction: scan.direction, offline: true, answer: answer, scannedAt: scan.scannedAt, recordedAt: now))
+                report.recorded += 1
+                report.add(scan.nonce, answer)
+            }
+            return report
+        }
+    }
+
+    private func reconcile(_ scan: OfflineScan, check: TokenCheck?, event: EventID, scanner: Scanner,
+                           on sql: any SQLDatabase) async throws -> ScanAnswer {
+        let scanID = ScanID.generate(at: scan.scannedAt)
+        let tickets = TicketRepository(sql)
+        var ticketID = scan.ticketID
+        switch check {
+        case let .invalid(reason)?: return ScanAnswer(result: .invalid, reason: reason, scanID: scanID, at: scan.scannedAt)
+        case let .valid(claims)?, let .expired(claims)?, let .notValidYet(claims)?: ticketID = TicketID(claims.sub)
+        case nil: break
+        }
+        guard let id = ticketID, let ticket = try await tickets.find(id), ticket.organizerID == scanner.organizer else {
+            return ScanAnswer(result: .invalid, reason: "unknown ticket", scanID: scanID, at: scan.scannedAt)
+        }
+        func answer(_ result: ScanResult, _ shown: Ticket = ticket, reason: String? = nil) -> ScanAnswer {
+            ScanAnswer(result: result, ticket: shown, reason: reason, scanID: scanID, at: scan.scannedAt)
+        }
+        guard ticket.eventID == event else { return answer(.wrongEvent) }
+        if case .expired? = check { return answer(.expired) }
+        if case .notValidYet? = check { return answer(.notValidYet) }
+        if ticket.status == .refunded { return answer(.refunded) }
+        if ticket.status == .cancelled { return answer(.cancelled) }
+        if scan.direction == .exit {
+            return try await tickets.exit(id, at: scan.scannedAt).map { answer(.exited, $0) } ?? answer(.notInside)
+        }
+        if let reason = ticket.blockedReason { return answer(.blocked, reason: reason) }
+        if try await tickets.admitIfEarliest(id, device: scanner.device, at: scan.scannedAt) {
+            var admitted = ticket
+            admitted.admittedAt = scan.scannedAt
+            admitted.admittedBy = scanner.device
+            var result = answer(.admitted, admitted)
+            if let earlierAt = ticket.admittedAt, let earlierBy = ticket.admittedBy {
+                // The recorded admission was later than this one: it becomes the conflicting one.
+                result.conflict = SyncConflict(ticketId: id.rawValue, firstDevice: scanner.device, firstAt: scan.scannedAt.rfc3339,
+                                               laterDevice: earlierBy, laterAt: earlierAt.rfc3339)
+            }
+            return result
+        }
+        var result = answer(.alreadyAdmitted)
+        if let firstAt = ticket.admittedAt, let firstBy = ticket.admittedBy {
+            result.conflict = SyncConflict(ticketId: id.rawValue, firstDevice: firstBy, firstAt: firstAt.rfc3339,
+                                           laterDevice: scanner.device, laterAt: scan.scannedAt.rfc3339)
+        }
+        return result
+    }
+}
+
+extension SyncReport {
+    mutating func add(_ nonce: String, _ answer: ScanAnswer) {
+        results.append(Item(nonce: nonce, result: answer.result, ticketId: answer.ticket?.id))
+        if let conflict = answer.conflict { conflicts.append(conflict) }
+    }
+}

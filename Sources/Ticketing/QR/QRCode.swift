@@ -1,0 +1,97 @@
+import CPNG
+import CQRencode
+import Foundation
+
+public enum QRCodeError: Error, Equatable, CustomStringConvertible {
+    case empty
+    case tooLong(bytes: Int)
+    case badScale(Int)
+    case encoder(String)
+
+    public var description: String {
+        switch self {
+        case .empty: "there is nothing to encode"
+        case let .tooLong(bytes): "\(bytes) bytes do not fit in a QR code at error correction M (at most 2,331)"
+        case let .badScale(scale): "a module size of \(scale) pixels is outside 1 to 32"
+        case let .encoder(message): "the QR encoder failed: \(message)"
+        }
+    }
+}
+
+/// QR codes as grayscale PNGs: libqrencode (error correction M, 8-bit mode) for the symbol,
+/// libpng's simplified API for the image, all in memory.
+public enum QRCode {
+    /// Capacity of a version 40 symbol at error correction M in 8-bit mode.
+    public static let maxBytes = 2331
+    public static let quietZone = 4
+
+    /// The symbol: its version and its modules row by row, true for dark.
+    public struct Symbol: Sendable {
+        public let version: Int
+        public let width: Int
+        public let modules: [Bool]
+    }
+
+    public static func symbol(for text: String) throws(QRCodeError) -> Symbol {
+        let bytes = Array(text.utf8)
+        guard !bytes.isEmpty else { throw .empty }
+        guard bytes.count <= maxBytes else { throw .tooLong(bytes: bytes.count) }
+        guard let code = bytes.withUnsafeBufferPointer({ QRcode_encodeData(Int32($0.count), $0.baseAddress, 0, QR_ECLEVEL_M) }) else {
+            throw errno == ERANGE ? .tooLong(bytes: bytes.count) : .encoder(String(cString: strerror(errno)))
+        }
+        defer { QRcode_free(code) }
+        let width = Int(code.pointee.width)
+        let data = UnsafeBufferPointer(start: code.pointee.data, count: width * width)
+        return Symbol(version: Int(code.pointee.version), width: width, modules: data.map { $0 & 1 == 1 })
+    }
+
+    /// A PNG of `text` with `scale` pixels per module and a 4-module quiet zone.
+    public static func png(for text: String, scale: Int = 6) throws(QRCodeError) -> [UInt8] {
+        guard (1...32).contains(scale) else { throw .badScale(scale) }
+        let symbol = try symbol(for: text)
+        let side = (symbol.width + 2 * quietZone) * scale
+        var pixels = [UInt8](repeating: 255, count: side * side)
+        pixels.withUnsafeMutableBufferPointer { buffer in
+            for row in 0..<symbol.width {
+                let top = (row + quietZone) * scale
+                for column in 0..<symbol.width where symbol.modules[row * symbol.width + column] {
+                    let left = (column + quietZone) * scale
+                    for y in top..<(top + scale) {
+                        let start = y * side + left
+                        buffer[start..<(start + scale)].update(repeating: 0)
+                    }
+                }
+            }
+        }
+        return try encodePNG(gray: pixels, side: side)
+    }
+
+    private static func encodePNG(gray pixels: [UInt8], side: Int) throws(QRCodeError) -> [UInt8] {
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(side)
+        image.height = UInt32(side)
+        image.format = UInt32(PNG_FORMAT_GRAY)
+        image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
+        // Large enough for stored (uncompressed) deflate blocks; grown once if libpng asks for more.
+        var capacity = (side + 1) * side + side * side / 1000 + 4096
+        for _ in 0..<2 {
+            var output = [UInt8](repeating: 0, count: capacity)
+            var size = capacity
+            let ok = output.withUnsafeMutableBytes { memory in
+                pixels.withUnsafeBytes { source in
+                    png_image_write_to_memory(&image, memory.baseAddress, &size, 0, source.baseAddress, Int32(side), nil)
+                }
+            }
+            if ok != 0 {
+                output.removeSubrange(size...)
+                return output
+            }
+            let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            png_image_free(&image)
+            guard size > capacity else { throw .encoder(message) }
+            capacity = size
+        }
+        throw .encoder("PNG buffer size")
+    }
+}

@@ -1,0 +1,68 @@
+import Platform
+import SQLKit
+
+/// Follows orders: issues one signed ticket per seat when an order is paid, and ends tickets when
+/// money goes back. Runs inside the kernel's transaction, so tickets exist exactly when the order is paid.
+public struct TicketIssuer: OrderLifecycleObserver {
+    let keys: TicketKeyRing
+    let validAfterEndSeconds: Int64
+
+    public init(keys: TicketKeyRing, validAfterEndSeconds: Int64 = 86_400) {
+        self.keys = keys
+        self.validAfterEndSeconds = validAfterEndSeconds
+    }
+
+    public func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let tickets = TicketRepository(sql)
+        switch event {
+        case let .paid(order):
+            try await issue(order, at: time, on: sql)
+        case let .refunded(order, items, full):
+            if !items.isEmpty { try await tickets.setStatus(order: order.id, ids: try ids(items), from: .valid, to: .refunded, at: time) }
+            if full { try await tickets.setStatus(order: order.id, from: .valid, to: .refunded, at: time) }
+        case let .refundFailed(order, items):
+            try await tickets.setStatus(order: order.id, ids: try ids(items), from: .refunded, to: .valid, at: time)
+        case let .cancelled(order):
+            try await tickets.setStatus(order: order.id, from: .valid, to: .cancelled, at: time)
+        }
+    }
+
+    public func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64 {
+        let tickets = Dictionary(uniqueKeysWithValues: try await TicketRepository(sql).forOrder(order.id).map { ($0.id.rawValue, $0) })
+        var total: Int64 = 0
+        for item in items {
+            guard let ticket = tickets[item] else { throw ValidationFailure(field: "tickets", "\(item) is not a ticket of this order") }
+            guard ticket.status == .valid else { throw ValidationFailure(field: "tickets", "\(item) is \(ticket.status.rawValue) already") }
+            total += ticket.unitPrice
+        }
+        return total
+    }
+
+    private func ids(_ items: [String]) throws -> [TicketID] {
+        try items.map { item in
+            guard let id = TicketID(item) else { throw ValidationFailure(field: "tickets", "\(item) is not a ticket id") }
+            return id
+        }
+    }
+
+    func issue(_ order: Order, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        guard let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else {
+            throw PlatformError.notFound("event")
+        }
+        let expires = (event.endsAt ?? event.startsAt).milliseconds / 1000 + validAfterEndSeconds
+        let tickets = TicketRepository(sql)
+        var seat: Int64 = 0
+        for line in order.lines {
+            for _ in 0..<line.quantity {
+                seat += 1
+                let id = TicketID.generate(at: time)
+                let claims = TicketClaims(sub: id.rawValue, evt: order.eventID.rawValue, var: line.variantID.rawValue, ver: 1,
+                                          iat: time.milliseconds / 1000, exp: expires)
+                try await tickets.insert(Ticket(
+                    id: id, organizerID: order.organizerID, eventID: order.eventID, variantID: line.variantID, orderID: order.id,
+                    seat: seat, unitPrice: line.unitPrice, status: .valid, version: 1, token: try await keys.sign(claims),
+                    blockedReason: nil, blockedAt: nil, admittedAt: nil, admittedBy: nil, inside: false, createdAt: time))
+            }
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Crypto
+import Foundation
+import Platform
+
+/// Ticketing settings from the environment (see the README's configuration table).
+public struct TicketingConfig: Sendable {
+    /// TICKET_SIGNING_ALG: EdDSA (default), ES256, RS256 or HS256.
+    public var algorithm: TokenAlgorithm = .eddsa
+    /// TICKET_SIGNING_KEY: a private key to sign with instead of generated, stored ones.
+    public var signingKey: String?
+    /// TICKET_KEY_SECRET: seals the stored private keys. Without it, a secret is generated into
+    /// `keySecretFile` on first start.
+    public var keySecret: String?
+    public var keySecretFile = "./data/ticket-key.secret"
+    /// QR_MODULE_PIXELS: pixels per QR module in served PNGs (a `scale` query overrides it).
+    public var qrModulePixels = 6
+    /// CHECKIN_RATE_LIMIT: scans a minute per device key.
+    public var checkinRateLimit = 600
+    /// Tokens stay valid this long after the event ends (or starts, when it has no end).
+    public var validAfterEndSeconds: Int64 = 86_400
+
+    public init() {}
+
+    public init(environment: [String: String]) throws {
+        if let text = environment["TICKET_SIGNING_ALG"], !text.isEmpty {
+            guard let algorithm = TokenAlgorithm.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
+                throw TicketingConfigurationError("TICKET_SIGNING_ALG must be one of EdDSA, ES256, RS256, HS256")
+            }
+            self.algorithm = algorithm
+        }
+        signingKey = environment["TICKET_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
+        keySecret = environment["TICKET_KEY_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        if let secret = keySecret, secret.utf8.count < 16 { throw TicketingConfigurationError("TICKET_KEY_SECRET must be at least 16 characters") }
+        if let path = environment["TICKET_KEY_FILE"], !path.isEmpty { keySecretFile = path }
+        qrModulePixels = try Self.integer(environment, "QR_MODULE_PIXELS", default: qrModulePixels, in: 1...32)
+        checkinRateLimit = try Self.integer(environment, "CHECKIN_RATE_LIMIT", default: checkinRateLimit, in: 1...1_000_000)
+    }
+
+    private static func integer(_ environment: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        guard let text = environment[name], !text.isEmpty else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw TicketingConfigurationError("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    /// The sealing secret: TICKET_KEY_SECRET, else the key file, created (mode 0600) when missing.
+    func resolvedKeySecret() throws -> String {
+        if let keySecret { return keySecret }
+        let manager = FileManager.default
+        if let data = manager.contents(atPath: keySecretFile), let text = String(data: data, encoding: .utf8),
+           !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let directory = (keySecretFile as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try manager.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64EncodedString()
+        guard manager.createFile(atPath: keySecretFile, contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw TicketingConfigurationError("cannot write \(keySecretFile); set TICKET_KEY_SECRET")
+        }
+        return secret
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import JWTKit
+import Platform
+
+/// What a ticket token says. Times are Unix seconds, as JWT has them.
+public struct TicketClaims: JWTPayload, Hashable {
+    /// The ticket id.
+    public let sub: String
+    public let evt: String
+    public let `var`: String
+    /// The ticket's token version: a re-issued ticket's older tokens stop verifying.
+    public let ver: Int64
+    public let iat: Int64
+    public let exp: Int64
+
+    public init(sub: String, evt: String, `var` variant: String, ver: Int64, iat: Int64, exp: Int64) {
+        self.sub = sub
+        self.evt = evt
+        self.var = variant
+        self.ver = ver
+        self.iat = iat
+        self.exp = exp
+    }
+
+    /// Time is judged by the caller against its injected clock, so that "expired" and "not valid
+    /// yet" can be answered as such instead of as a failed signature.
+    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+}
+
+/// What checking a token's signature and times found.
+public enum TokenCheck: Sendable, Hashable {
+    case valid(TicketClaims)
+    case expired(TicketClaims)
+    case notValidYet(TicketClaims)
+    /// Bad signature, unknown key, malformed: the reason is for logs and the scan record.
+    case invalid(String)
+}
+
+/// Verifies ticket tokens against a set of keys: the server's key ring and an offline device's
+/// bundle use the same checks.
+public struct TokenVerifier: Sendable {
+    /// Tokens issued a little "in the future" by a server whose clock runs ahead still verify.
+    public static let clockSkewSeconds: Int64 = 300
+    let keys: JWTKeyCollection
+    let algorithms: [String: TokenAlgorithm]
+
+    init(keys: JWTKeyCollection, algorithms: [String: TokenAlgorithm]) {
+        self.keys = keys
+        self.algorithms = algorithms
+    }
+
+    /// A verifier that knows only public keys, as an offline device has them.
+    public static func publicKeys(_ published: [String: PublicKeyText]) async throws -> TokenVerifier {
+        let keys = JWTKeyCollection()
+        for (kid, key) in published { try await key.add(to: keys, kid: kid) }
+        return TokenVerifier(keys: keys, algorithms: published.mapValues(\.algorithm))
+    }
+
+    public func check(_ token: String, now: Timestamp) async -> TokenCheck {
+        guard token.utf8.count <= 4096 else { return .invalid("token too long") }
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let headerData = Data(base64URL: String(parts[0])),
+              let header = try? JSONDecoder().decode(Header.self, from: headerData) else {
+            return .invalid("malformed token")
+        }
+        // jwt-kit falls back to its default key for an unknown kid; an unknown key is refused here.
+        guard let kid = header.kid, let algorithm = algorithms[kid] else { return .invalid("unknown signing key") }
+        guard header.alg == algorithm.rawValue else { return .invalid("algorithm does not match the key") }
+        let claims: TicketClaims
+        do {
+            claims = try await keys.verify(token, as: TicketClaims.self)
+        } catch {
+            return .invalid("bad signature or claims")
+        }
+        let seconds = now.milliseconds / 1000
+        if claims.iat > seconds + Self.clockSkewSeconds { return .notValidYet(claims) }
+        if claims.exp < seconds { return .expired(claims) }
+        return .valid(claims)
+    }
+
+    private struct Header: Decodable {
+        let alg: String
+        let kid: String?
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import Testing
+@testable import Ticketing
+
+@Suite struct QRCodeTests {
+    static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+
+    @Test func oddInputsGiveADecodableCodeOrAClearError() throws {
+        let long = String(repeating: "0123456789abcdefghij", count: 100)
+        let inputs = [
+            "x",
+            long,
+            "Zürich Großer Saal – 東京ドーム 🎟️",
+            String(repeating: "é", count: 1_000),
+            "line\nbreak\ttab \"quoted\"",
+        ]
+        var pngs: [[UInt8]] = []
+        for input in inputs {
+            let png = try QRCode.png(for: input, scale: 3)
+            #expect(Array(png.prefix(8)) == Self.pngSignature)
+            pngs.append(png)
+        }
+        #expect(try QRCode.symbol(for: long).version == 38, "2,000 bytes at ECC M need version 38")
+        if let decoded = try QRDecoder.decode(pngs) {
+            #expect(decoded == inputs.map { [$0] })
+        }
+
+        #expect(throws: QRCodeError.empty) { try QRCode.png(for: "") }
+        #expect(throws: QRCodeError.tooLong(bytes: 2_332)) { try QRCode.png(for: String(repeating: "a", count: 2_332)) }
+        #expect(throws: QRCodeError.badScale(0)) { try QRCode.png(for: "a", scale: 0) }
+        #expect(throws: QRCodeError.badScale(33)) { try QRCode.png(for: "a", scale: 33) }
+    }
+
+    @Test func theImageHasTheQuietZoneAndModuleSize() throws {
+        let symbol = try QRCode.symbol(for: "hello")
+        #expect(symbol.version == 1 && symbol.width == 21)
+        let png = try QRCode.png(for: "hello", scale: 5)
+        // IHDR: width and height, big-endian, at bytes 16..<24; 8-bit grayscale.
+        let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        let height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
+        #expect(width == (21 + 8) * 5 && height == width)
+        #expect(png[24] == 8 && png[25] == 0)
+        if let decoded = try QRDecoder.decode([png]) { #expect(decoded == [["hello"]]) }
+    }
+}
