@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Platform
 import PlatformTesting
 import Testing
@@ -118,5 +119,47 @@ enum QRDecoder {
         let decoded = try #require(try JSONSerialization.jsonObject(with: data) as? [[[String: String]]], "\(String(decoding: data, as: UTF8.self))")
         for results in decoded { for result in results { #expect(result["format"]?.contains("QR") == true) } }
         return decoded.map { $0.compactMap { $0["text"] } }
+    }
+}
+
+extension TicketingHarness {
+    struct OtherEvent {
+        let organizerKey: String
+        let eventID: String
+        let variantID: String
+    }
+
+    /// Another live event: of a second organizer, or (with `sameOrganizer`) of the harness organizer.
+    func otherEvent(sameOrganizer: Bool = false) async throws -> OtherEvent {
+        let catalog = Catalog(database: database, clock: clock)
+        var key = organizerKey
+        var organizer: OrganizerID
+        if sameOrganizer {
+            organizer = try #require(try await database.read { sql in try await APIKeyRepository(sql).findActive(secretHash: APIKeys.hash(organizerKey)) }?.scope.organizerID)
+        } else {
+            let slug = "other-" + UUID().uuidString.prefix(8).lowercased()
+            let (created, issued) = try await catalog.createOrganizer(name: "Other", slug: slug, email: "o@other.example", feeBasisPoints: nil)
+            organizer = created.id
+            key = issued.secret
+        }
+        let event = try await catalog.createEvent(
+            NewEvent(title: "Other Night", startsAt: clock.now().adding(minutes: 60 * 24 * 10), timezone: "UTC", currency: .eur, status: .live),
+            organizer: organizer)
+        let (variant, _) = try await catalog.createVariant(NewVariant(name: "GA", price: 2_500, quota: 50, status: .live), event: event.id,
+                                                           organizer: organizer)
+        return OtherEvent(organizerKey: key, eventID: event.id.rawValue, variantID: variant.id.rawValue)
+    }
+
+    /// A paid order of one seat for another event.
+    func paidOrder(for event: OtherEvent) async throws -> PaidOrder {
+        let body = #"{"lines":[{"variant_id":"\#(event.variantID)","quantity":1}],"email":"b@example.com","provider":"test"}"#
+        let placed = try await client.send(.post, "/api/v1/public/events/\(event.eventID)/orders", json: body,
+                                           headers: [HTTPField.Name("Idempotency-Key")!: UUID().uuidString])
+        let id = try #require(placed.orderID, "\(placed.text)")
+        let access = try #require(placed.string("access_token"))
+        _ = try await base.deliver(id: "evt-\(id)", type: "paid", order: id, amount: 2_500, reference: "pay-\(id)")
+        await base.drain()
+        let list = try await client.get("/api/v1/public/orders/\(id)/tickets?token=\(access)")
+        return PaidOrder(id: id, accessToken: access, tickets: list.json["data"] as? [[String: Any]] ?? [])
     }
 }

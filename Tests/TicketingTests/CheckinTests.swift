@@ -1,0 +1,117 @@
+import Foundation
+import Platform
+import PlatformTesting
+import Testing
+@testable import Ticketing
+
+@Suite struct CheckinTests {
+    @Test(arguments: TestEngines.all) func concurrentScansOfOneTicketAdmitExactlyOnce(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder()
+            var devices: [String] = []
+            for index in 0..<10 { devices.append(try await h.device("Door \(index)").key) }
+            let keys = devices
+            let token = order.tokens[0]
+            let results = try await withThrowingTaskGroup(of: String?.self) { group in
+                for index in 0..<100 {
+                    group.addTask { try await h.scan(token, key: keys[index % 10]).string("result") }
+                }
+                var all: [String?] = []
+                for try await result in group { all.append(result) }
+                return all
+            }
+            #expect(results.filter { $0 == "admitted" }.count == 1)
+            #expect(results.filter { $0 == "already_admitted" }.count == 99)
+            #expect(try await h.count("checkin_scans") == 100)
+        }
+    }
+
+    @Test(arguments: TestEngines.all) func otherOrganizersAndOtherEventsCannotUseATicket(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder()
+            let stranger = try await h.otherEvent()
+            let theirOrder = try await h.paidOrder(for: stranger)
+
+            // Another organizer's key, or a device of theirs, learns nothing about this ticket.
+            let foreignScan = try await h.scan(order.tokens[0], key: stranger.organizerKey)
+            #expect(foreignScan.string("result") == "invalid")
+            #expect(foreignScan.json["ticket"] == nil)
+            let theirDoor = try await h.device("Their door", event: stranger.eventID, key: stranger.organizerKey)
+            #expect(try await h.scan(order.tokens[0], key: theirDoor.key).string("result") == "invalid")
+            let block = try await h.client.post("/api/v1/checkin/block", key: stranger.organizerKey,
+                                                json: #"{"ticket_id":"\#(order.ticketIDs[0])","reason":"mine now"}"#)
+            #expect(block.status == .notFound)
+            #expect(try await h.client.get("/api/v1/tickets/\(order.ticketIDs[0])/qr.png", key: stranger.organizerKey).status == .notFound)
+            #expect(try await h.client.get("/api/v1/public/tickets/\(order.ticketIDs[0])/qr.png?token=\(theirOrder.accessToken)").status == .notFound)
+            #expect(try await h.client.get("/api/v1/public/tickets/\(order.ticketIDs[0])/qr.png").status == .notFound)
+            #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/bundle", key: theirDoor.key).status == .notFound)
+            #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/stats", key: stranger.organizerKey).status == .notFound)
+
+            // A device of another event of the same organizer: wrong event, and not admitted.
+            let sibling = try await h.otherEvent(sameOrganizer: true)
+            let siblingDoor = try await h.device("Hall B", event: sibling.eventID)
+            let wrong = try await h.scan(order.tokens[0], key: siblingDoor.key)
+            #expect(wrong.string("result") == "wrong_event")
+            // A device key is not an organizer key.
+            #expect(try await h.client.get("/api/v1/orders/\(order.id)/tickets", key: siblingDoor.key).status == .forbidden)
+            #expect(try await h.scan(order.tokens[0]).string("result") == "admitted")
+            #expect(theirOrder.tickets.count == 1)
+        }
+    }
+
+    @Test(arguments: TestEngines.all) func revokedDevicesAndBadInputAreRefused(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder()
+            let door = try await h.device("Door")
+            let list = try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin-devices", key: h.organizerKey)
+            #expect((list.json["data"] as? [[String: Any]])?.map { $0["name"] as? String } == ["Door"])
+            #expect((list.json["data"] as? [[String: Any]])?.first?["key"] == nil, "the key is shown once")
+            let revoke = try await h.client.send(.delete, "/api/v1/events/\(h.base.eventID)/checkin-devices/\(door.id)", key: h.organizerKey)
+            #expect(revoke.status == .noContent)
+            #expect(try await h.scan(order.tokens[0], key: door.key).status == .unauthorized)
+
+            let before = try await h.count("checkin_scans")
+            let missing = try await h.client.post("/api/v1/checkin/scan", key: h.organizerKey, json: #"{"nonce":5,"direction":"sideways"}"#)
+            #expect(missing.status == .unprocessableContent)
+            #expect(Set(missing.errorFields) == ["token", "nonce", "direction"])
+            #expect(missing.headers[.contentType] == "application/problem+json")
+            let notJSON = try await h.client.post("/api/v1/checkin/scan", key: h.organizerKey, json: "token=abc")
+            #expect(notJSON.status == .badRequest)
+            #expect(try await h.count("checkin_scans") == before, "nothing is recorded for a request that is not a scan")
+            let admin = try await h.scan(order.tokens[0], key: h.base.adminKey)
+            #expect(admin.status == .forbidden)
+        }
+    }
+
+    @Test func scansAreRateLimitedPerDevice() async throws {
+        var config = TicketingHarness.testConfig()
+        config.checkinRateLimit = 3
+        try await TicketingHarness.run(.sqlite, config: config) { h in
+            let order = try await h.paidOrder()
+            let first = try await h.device("A")
+            let second = try await h.device("B")
+            for _ in 0..<3 { #expect(try await h.scan(order.tokens[0], key: first.key).status == .ok) }
+            let limited = try await h.scan(order.tokens[0], key: first.key)
+            #expect(limited.status == .tooManyRequests)
+            #expect(limited.headers[.retryAfter] != nil)
+            #expect(try await h.scan(order.tokens[0], key: second.key).status == .ok, "the limit is per device")
+        }
+    }
+
+    @Test(arguments: TestEngines.all) func everyResultIsAnsweredWithItsOwnName(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder()
+            #expect(try await h.scan("not-a-token").string("result") == "invalid")
+            // Past the token's expiry (event start + 1 day): expired.
+            h.clock.advance(minutes: 60 * 24 * 32)
+            let late = try await h.scan(order.tokens[0])
+            #expect(late.string("result") == "expired")
+            h.clock.advance(minutes: -60 * 24 * 33)
+            #expect(try await h.scan(order.tokens[0]).string("result") == "not_valid_yet")
+            let recorded = try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/scans", key: h.organizerKey)
+            #expect((recorded.json["data"] as? [[String: Any]])?.compactMap { $0["result"] as? String } == ["expired", "not_valid_yet"],
+                    "scans with a ticket are listed under its event")
+            #expect(try await h.count("checkin_scans") == 3)
+        }
+    }
+}
