@@ -58,7 +58,8 @@ import Testing
             let documented = Set(paths.flatMap { path, operations in
                 operations.keys.filter { ["get", "post", "patch", "put", "delete"].contains($0) }.map { "\($0.uppercased()) \(path)" }
             })
-            #expect(documented == Set(routes.routes), "undocumented: \(Set(routes.routes).subtracting(documented)); stale: \(documented.subtracting(routes.routes))")
+            // The document also covers the modules' routes; TicketingTests checks the whole set exactly.
+            #expect(Set(routes.routes).isSubset(of: documented), "undocumented: \(Set(routes.routes).subtracting(documented))")
         }
     }
 }
