@@ -5,6 +5,7 @@ import NIOCore
 import Platform
 import Sandbox
 import Synchronization
+import Ticketing
 
 /// A throwaway platform for a benchmark: its own database (or `DATABASE_URL`), one live event
 /// with one hot variant, and the server running in this process on a free port.
@@ -38,6 +39,11 @@ struct BenchPlatform {
             SandboxProvider(secret: sandboxSecret, baseURL: config.baseURL),
         ]))
         services.logger = logger
+        var ticketing = TicketingConfig()
+        ticketing.keySecret = "bench-ticket-key-secret"
+        ticketing.checkinRateLimit = Int.max
+        let keys = try await TicketKeyRing.open(database: database, clock: clock, config: ticketing)
+        services.modules = [TicketingModule(database: database, clock: clock, keys: keys, config: ticketing, platform: config)]
         let catalog = Catalog(database: database, clock: clock)
         let slug = "bench-" + String(UUID().uuidString.prefix(8)).lowercased()
         let (organizer, _) = try await catalog.createOrganizer(name: "Bench", slug: slug, email: "bench@bench.example", feeBasisPoints: nil)
@@ -58,6 +64,11 @@ struct BenchPlatform {
         for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
         guard let bound = port.withLock({ $0 }) else { throw ConfigError("the benchmark server did not start") }
         return try await body(bound)
+    }
+
+    var ticketing: TicketingModule {
+        // make() installs it.
+        services.modules.compactMap { $0 as? TicketingModule }[0]
     }
 
     func counts() async throws -> (sold: Int64, reserved: Int64) {
@@ -81,7 +92,7 @@ func load(clients: Int, total: Int, _ send: @escaping @Sendable (HTTPClient, Int
     var configuration = HTTPClient.Configuration()
     configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: clients)
     let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    let next = Ticket()
+    let next = Counter()
     let clock = ContinuousClock()
     let start = clock.now
     let samples = try await withThrowingTaskGroup(of: [(Duration, UInt)].self) { group in
@@ -122,7 +133,7 @@ func rate(_ count: Int, _ elapsed: Duration) -> String {
 }
 
 /// Hands out 0, 1, 2, ... to concurrent senders.
-final class Ticket: Sendable {
+final class Counter: Sendable {
     private let value = Mutex(0)
     func take() -> Int {
         value.withLock { value in

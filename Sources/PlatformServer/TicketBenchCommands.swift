@@ -1,0 +1,138 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import Platform
+import SQLKit
+import Ticketing
+
+extension BenchPlatform {
+    /// `orders` paid Sandbox orders of `seats` tickets each, paid through signed webhooks and the inbox.
+    func paidTickets(orders: Int, seats: Int) async throws -> [String] {
+        let checkout = services.checkout
+        let input = CheckoutInput(eventID: eventID, lines: [CartLine(variantID: variantID, quantity: Int64(seats))],
+                                  email: "buyer@bench.example", provider: "sandbox")
+        var ids: [String] = []
+        for _ in 0..<orders { ids.append(try await checkout.place(input).order.id.rawValue) }
+        let orderIDs = ids
+        _ = try await serving(workers: false) { port in
+            try await load(clients: 16, total: orders) { client, index in
+                let body = #"{"id":"sbx_evt_seed_\#(index)","type":"payment.succeeded","data":{"order_id":"\#(orderIDs[index])","amount":\#(2_500 * seats),"currency":"EUR","payment_id":"sbx_pay_\#(index)"}}"#
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/sandbox")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Sandbox-Signature", value: TimestampedSignature.header(
+                    body: Data(body.utf8), secret: BenchPlatform.sandboxSecret, timestamp: Int64(Date().timeIntervalSince1970)))
+                request.body = .bytes(ByteBuffer(string: body))
+                let response = try await client.execute(request, timeout: .seconds(60))
+                _ = try await response.body.collect(upTo: 1 << 20)
+                return response.status.code
+            }
+        }
+        await services.inboxWorker.drain()
+        struct Row: Decodable { let token: String }
+        return try await database.read { sql in
+            try await sql.raw("SELECT token FROM tickets WHERE status = 'valid' ORDER BY id").all(decoding: Row.self).map(\.token)
+        }
+    }
+}
+
+struct QRBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "qr", abstract: "QR PNGs of a real ticket token rendered on one core.")
+
+    @Option(help: "PNGs to render.") var count = 5_000
+    @Option(help: "Pixels per module.") var scale = 6
+
+    func run() async throws {
+        let platform = try await BenchPlatform.make(quota: 1)
+        let token = try await platform.paidTickets(orders: 1, seats: 1)[0]
+        await platform.close()
+        let symbol = try QRCode.symbol(for: token)
+        let sample = try QRCode.png(for: token, scale: scale)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var bytes = 0
+        for _ in 0..<count { bytes &+= try QRCode.png(for: token, scale: scale).count }
+        let elapsed = clock.now - start
+        print("""
+            qr: token of \(token.utf8.count) characters -> QR version \(symbol.version) (\(symbol.width)x\(symbol.width) modules, ECC M), \
+            \(scale) px/module -> \((symbol.width + 8) * scale) px PNG of \(sample.count) bytes
+              \(rate(count, elapsed)) PNGs/s on one core (\(count) rendered, \(bytes / max(count, 1)) bytes each)
+            """)
+    }
+}
+
+struct ScanBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scan", abstract: "Online check-in over HTTP: every ticket scanned once by devices at once.")
+
+    @Option(help: "Tickets (each scanned once).") var tickets = 5_000
+    @Option(help: "Concurrent door devices.") var devices = 16
+
+    func run() async throws {
+        let seats = 10
+        let platform = try await BenchPlatform.make(quota: Int64(tickets))
+        let tokens = try await platform.paidTickets(orders: tickets / seats, seats: seats)
+        let organizer = try await platform.database.read { sql in
+            try await EventRepository(sql).findLive(platform.eventID)?.organizerID
+        }
+        guard let organizer else { throw ValidationError("bench event missing") }
+        var keys: [String] = []
+        for index in 0..<devices {
+            let key = try await platform.database.transaction { sql in
+                try await APIKeys.issue(scope: .device(organizer, platform.eventID), label: "door \(index)", on: sql, at: SystemClock().now())
+            }
+            keys.append(key.secret)
+        }
+        let deviceKeys = keys
+        let list = tokens
+        let result = try await platform.serving(workers: false) { port in
+            try await load(clients: devices, total: list.count) { client, index in
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/checkin/scan")
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/json")
+                request.headers.add(name: "Authorization", value: "Bearer \(deviceKeys[index % deviceKeys.count])")
+                request.body = .bytes(ByteBuffer(string: #"{"token":"\#(list[index])","nonce":"bench-\#(index)"}"#))
+                let response = try await client.execute(request, timeout: .seconds(60))
+                let body = try await response.body.collect(upTo: 1 << 20)
+                return String(buffer: body).contains(#""result":"admitted""#) ? 200 : 0
+            }
+        }
+        let admitted = result.samples.filter { $0.1 == 200 }.count
+        print("""
+            scan on \(platform.database.engine): \(list.count) tickets, each scanned once by \(devices) concurrent devices
+              \(rate(result.samples.count, result.elapsed)) scans/s, \(percentiles(result.samples.map(\.0))); admitted \(admitted)
+            """)
+        await platform.close()
+        if admitted != list.count { throw ExitCode.failure }
+    }
+}
+
+struct VerifyBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Offline token verifications against a signed bundle, on one core.")
+
+    @Option(help: "Tickets in the bundle.") var tickets = 1_000
+    @Option(help: "Verifications.") var count = 50_000
+
+    func run() async throws {
+        let platform = try await BenchPlatform.make(quota: Int64(tickets))
+        let tokens = try await platform.paidTickets(orders: tickets / 10, seats: 10)
+        let organizer = try await platform.database.read { sql in try await EventRepository(sql).findLive(platform.eventID)?.organizerID }
+        guard let organizer else { throw ValidationError("bench event missing") }
+        let bundle = try await platform.ticketing.offline.bundle(event: platform.eventID, organizer: organizer)
+        await platform.close()
+        let verifier = try await OfflineVerifier(bundle: bundle)
+        let now = SystemClock().now()
+        let clock = ContinuousClock()
+        let start = clock.now
+        var admitted = 0
+        for index in 0..<count where await verifier.decide(tokens[index % tokens.count], now: now).result == .admitted { admitted += 1 }
+        let elapsed = clock.now - start
+        print("""
+            verify: \(count) offline verifications (Ed25519 signature, expiry, bundle status) against a bundle of \(tokens.count) tickets
+              \(rate(count, elapsed)) verifications/s on one task; \(admitted) admitted
+            """)
+        if admitted != count { throw ExitCode.failure }
+    }
+}
