@@ -54,10 +54,15 @@ struct QRBench: AsyncParsableCommand {
         var bytes = 0
         for _ in 0..<count { bytes &+= try QRCode.png(for: token, scale: scale).count }
         let elapsed = clock.now - start
+        let symbolStart = clock.now
+        var modules = 0
+        for _ in 0..<count { modules &+= try QRCode.symbol(for: token).width }
+        let symbolElapsed = clock.now - symbolStart
         print("""
             qr: token of \(token.utf8.count) characters -> QR version \(symbol.version) (\(symbol.width)x\(symbol.width) modules, ECC M), \
             \(scale) px/module -> \((symbol.width + 8) * scale) px PNG of \(sample.count) bytes
-              \(rate(count, elapsed)) PNGs/s on one core (\(count) rendered, \(bytes / max(count, 1)) bytes each)
+              \(rate(count, elapsed)) PNGs/s on one core (\(count) rendered, \(bytes / max(count, 1)) bytes each); \
+            the symbol alone (libqrencode): \(rate(count, symbolElapsed))/s
             """)
     }
 }

@@ -29,7 +29,7 @@ struct TicketController {
             guard try await OrderRepository(sql).find(id, accessTokenHash: hash) != nil else { throw PlatformError.notFound("order") }
             return try await TicketRepository(sql).forOrder(id)
         }
-        let query = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let query = token.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&+=#"))) ?? ""
         return try JSONCoding.response(ListBody(data: tickets.map {
             TicketBody($0, qrURL: "\(baseURL)/api/v1/public/tickets/\($0.id)/qr.png?token=\(query)")
         }, nextCursor: nil))

@@ -72,9 +72,16 @@ public final class TicketKeyRing: Sendable {
     @discardableResult
     private func store(_ material: KeyMaterial) async throws -> String {
         let kid = Self.newKid()
-        let key = StoredSigningKey(kid: kid, algorithm: material.algorithm, publicKey: material.publicKey?.text,
-                                   sealedPrivateKey: try sealer.seal(material.privateBytes), createdAt: clock.now())
-        try await database.transaction { sql in try await SigningKeyRepository(sql).insert(key) }
+        let sealed = try sealer.seal(material.privateBytes)
+        let now = clock.now()
+        try await database.transaction { sql in
+            let keys = SigningKeyRepository(sql)
+            // The newest key signs: a key made in the same millisecond as the last one still sorts after it.
+            let latest = try await keys.all().last?.createdAt.milliseconds ?? .min
+            try await keys.insert(StoredSigningKey(kid: kid, algorithm: material.algorithm, publicKey: material.publicKey?.text,
+                                                   sealedPrivateKey: sealed,
+                                                   createdAt: Timestamp(milliseconds: max(now.milliseconds, latest + 1))))
+        }
         return kid
     }
 
