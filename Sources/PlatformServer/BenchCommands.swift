@@ -30,9 +30,7 @@ struct CheckoutBench: AsyncParsableCommand {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.headers.add(name: "Idempotency-Key", value: "bench-\(index)")
                 request.body = .bytes(ByteBuffer(string: body))
-                let response = try await client.execute(request, timeout: .seconds(60))
-                _ = try await response.body.collect(upTo: 1 << 20)
-                return response.status.code
+                return try await client.call(request).status
             }
         }
         let counts = try await platform.counts()
@@ -68,16 +66,7 @@ struct WebhookBench: AsyncParsableCommand {
         let ids = orderIDs
         let ingest = try await platform.serving(workers: false) { port in
             try await load(clients: clients, total: count) { client, index in
-                let body = #"{"id":"sbx_evt_bench_\#(index)","type":"payment.succeeded","data":{"order_id":"\#(ids[index])","amount":2500,"currency":"EUR","payment_id":"sbx_pay_\#(index)"}}"#
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/sandbox")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Sandbox-Signature", value: TimestampedSignature.header(
-                    body: Data(body.utf8), secret: BenchPlatform.sandboxSecret, timestamp: Int64(Date().timeIntervalSince1970)))
-                request.body = .bytes(ByteBuffer(string: body))
-                let response = try await client.execute(request, timeout: .seconds(60))
-                _ = try await response.body.collect(upTo: 1 << 20)
-                return response.status.code
+                try await client.call(sandboxPayment(port: port, id: "bench_\(index)", order: ids[index], amount: 2_500)).status
             }
         }
         let accepted = ingest.samples.filter { $0.1 == 200 }.count

@@ -14,6 +14,7 @@ struct BenchPlatform {
 
     let database: any Database
     let services: PlatformServices
+    let organizerID: OrganizerID
     let eventID: EventID
     let variantID: VariantID
     let quota: Int64
@@ -52,7 +53,7 @@ struct BenchPlatform {
                      reservationMinutes: 60), organizer: organizer.id)
         let (variant, _) = try await catalog.createVariant(NewVariant(name: "Hot", price: 2_500, quota: quota, status: .live),
                                                       event: event.id, organizer: organizer.id)
-        return BenchPlatform(database: database, services: services, eventID: event.id, variantID: variant.id, quota: quota, scratch: scratch)
+        return BenchPlatform(database: database, services: services, organizerID: organizer.id, eventID: event.id, variantID: variant.id, quota: quota, scratch: scratch)
     }
 
     /// Serves until `body` returns; the port it listens on is passed in.
@@ -82,6 +83,26 @@ struct BenchPlatform {
     func close() async {
         await database.close()
         if let scratch { try? FileManager.default.removeItem(at: scratch) }
+    }
+}
+
+/// A signed Sandbox "payment succeeded" webhook for `order`, as the Sandbox would deliver it.
+func sandboxPayment(port: Int, id: String, order: String, amount: Int) -> HTTPClientRequest {
+    let body = #"{"id":"sbx_evt_\#(id)","type":"payment.succeeded","data":{"order_id":"\#(order)","amount":\#(amount),"currency":"EUR","payment_id":"sbx_pay_\#(id)"}}"#
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/sandbox")
+    request.method = .POST
+    request.headers.add(name: "Content-Type", value: "application/json")
+    request.headers.add(name: "Sandbox-Signature", value: TimestampedSignature.header(
+        body: Data(body.utf8), secret: BenchPlatform.sandboxSecret, timestamp: Int64(Date().timeIntervalSince1970)))
+    request.body = .bytes(ByteBuffer(string: body))
+    return request
+}
+
+extension HTTPClient {
+    /// Sends `request` and reads the whole answer: its status code and body.
+    func call(_ request: HTTPClientRequest) async throws -> (status: UInt, body: ByteBuffer) {
+        let response = try await execute(request, timeout: .seconds(60))
+        return (response.status.code, try await response.body.collect(upTo: 1 << 20))
     }
 }
 

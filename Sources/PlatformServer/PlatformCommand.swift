@@ -21,6 +21,19 @@ struct Runtime {
     let logger: Logger
     let database: any Database
 
+    /// Starts, runs `body`, and closes the database whether `body` returns or throws.
+    static func run<T>(host: String? = nil, port: Int? = nil, _ body: (Runtime) async throws -> T) async throws -> T {
+        let runtime = try await start(host: host, port: port)
+        do {
+            let result = try await body(runtime)
+            await runtime.database.close()
+            return result
+        } catch {
+            await runtime.database.close()
+            throw error
+        }
+    }
+
     static func start(host: String? = nil, port: Int? = nil) async throws -> Runtime {
         var config = try PlatformConfig.fromEnvironment(ProcessInfo.processInfo.environment)
         if let host { config.host = host }
@@ -80,30 +93,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (default: PORT or 8080).") var port: Int?
 
     func run() async throws {
-        let runtime = try await Runtime.start(host: host, port: port)
-        let base = runtime.config.baseURL
-        let services: PlatformServices
-        do { services = try await runtime.services() } catch {
-            await runtime.database.close()
-            throw error
-        }
-        let app = buildApplication(services, logger: runtime.logger) { port in
-            // Written unbuffered: print() would hold it back when standard output is not a terminal.
-            FileHandle.standardOutput.write(Data("""
-                platform is serving on http://\(runtime.config.host):\(port) (\(runtime.database.engine))
-                  health:   \(base)/health
-                  API doc:  \(base)/api/v1/openapi.json
-                  metrics:  \(base)/metrics
+        try await Runtime.run(host: host, port: port) { runtime in
+            let base = runtime.config.baseURL
+            let app = buildApplication(try await runtime.services(), logger: runtime.logger) { port in
+                // Written unbuffered: print() would hold it back when standard output is not a terminal.
+                FileHandle.standardOutput.write(Data("""
+                    platform is serving on http://\(runtime.config.host):\(port) (\(runtime.database.engine))
+                      health:   \(base)/health
+                      API doc:  \(base)/api/v1/openapi.json
+                      metrics:  \(base)/metrics
 
-                """.utf8))
-        }
-        do {
+                    """.utf8))
+            }
             try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        } catch {
-            await runtime.database.close()
-            throw error
         }
-        await runtime.database.close()
     }
 }
 
@@ -111,9 +114,7 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Apply pending migrations and exit.")
 
     func run() async throws {
-        let runtime = try await Runtime.start()
-        print("database is up to date (\(runtime.database.engine))")
-        await runtime.database.close()
+        try await Runtime.run { runtime in print("database is up to date (\(runtime.database.engine))") }
     }
 }
 
@@ -122,16 +123,9 @@ struct Demo: AsyncParsableCommand {
         abstract: "Seed the demo organizer \"Demo Events\" with a live event; print fresh demo keys and the URLs.")
 
     func run() async throws {
-        let runtime = try await Runtime.start()
-        let result: DemoSeed.Result
-        do {
-            result = try await DemoSeed(catalog: Catalog(database: runtime.database, clock: SystemClock())).run()
-        } catch {
-            await runtime.database.close()
-            throw error
+        let (result, base) = try await Runtime.run { runtime in
+            (try await DemoSeed(catalog: Catalog(database: runtime.database, clock: SystemClock())).run(), runtime.config.baseURL)
         }
-        await runtime.database.close()
-        let base = runtime.config.baseURL
         print("""
 
             Demo organizer: \(result.organizer.name) (\(result.organizer.id))
@@ -169,17 +163,12 @@ struct Admin: AsyncParsableCommand {
         @Option(help: "A label to recognise the key by.") var label = "admin"
 
         func run() async throws {
-            let runtime = try await Runtime.start()
-            do {
-                let key = try await runtime.database.transaction { sql in
+            let key = try await Runtime.run { runtime in
+                try await runtime.database.transaction { sql in
                     try await APIKeys.issue(scope: .admin, label: label, on: sql, at: SystemClock().now())
                 }
-                print(key.secret)
-            } catch {
-                await runtime.database.close()
-                throw error
             }
-            await runtime.database.close()
+            print(key.secret)
         }
     }
 }

@@ -17,16 +17,7 @@ extension BenchPlatform {
         let orderIDs = ids
         _ = try await serving(workers: false) { port in
             try await load(clients: 16, total: orders) { client, index in
-                let body = #"{"id":"sbx_evt_seed_\#(index)","type":"payment.succeeded","data":{"order_id":"\#(orderIDs[index])","amount":\#(2_500 * seats),"currency":"EUR","payment_id":"sbx_pay_\#(index)"}}"#
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/sandbox")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Sandbox-Signature", value: TimestampedSignature.header(
-                    body: Data(body.utf8), secret: BenchPlatform.sandboxSecret, timestamp: Int64(Date().timeIntervalSince1970)))
-                request.body = .bytes(ByteBuffer(string: body))
-                let response = try await client.execute(request, timeout: .seconds(60))
-                _ = try await response.body.collect(upTo: 1 << 20)
-                return response.status.code
+                try await client.call(sandboxPayment(port: port, id: "seed_\(index)", order: orderIDs[index], amount: 2_500 * seats)).status
             }
         }
         await services.inboxWorker.drain()
@@ -78,14 +69,10 @@ struct ScanBench: AsyncParsableCommand {
         let seats = 10
         let platform = try await BenchPlatform.make(quota: Int64(tickets))
         let tokens = try await platform.paidTickets(orders: tickets / seats, seats: seats)
-        let organizer = try await platform.database.read { sql in
-            try await EventRepository(sql).findLive(platform.eventID)?.organizerID
-        }
-        guard let organizer else { throw ValidationError("bench event missing") }
         var keys: [String] = []
         for index in 0..<devices {
             let key = try await platform.database.transaction { sql in
-                try await APIKeys.issue(scope: .device(organizer, platform.eventID), label: "door \(index)", on: sql, at: SystemClock().now())
+                try await APIKeys.issue(scope: .device(platform.organizerID, platform.eventID), label: "door \(index)", on: sql, at: SystemClock().now())
             }
             keys.append(key.secret)
         }
@@ -98,9 +85,7 @@ struct ScanBench: AsyncParsableCommand {
                 request.headers.add(name: "Content-Type", value: "application/json")
                 request.headers.add(name: "Authorization", value: "Bearer \(deviceKeys[index % deviceKeys.count])")
                 request.body = .bytes(ByteBuffer(string: #"{"token":"\#(list[index])","nonce":"bench-\#(index)"}"#))
-                let response = try await client.execute(request, timeout: .seconds(60))
-                let body = try await response.body.collect(upTo: 1 << 20)
-                return String(buffer: body).contains(#""result":"admitted""#) ? 200 : 0
+                return String(buffer: try await client.call(request).body).contains(#""result":"admitted""#) ? 200 : 0
             }
         }
         let admitted = result.samples.filter { $0.1 == 200 }.count
@@ -123,9 +108,7 @@ struct VerifyBench: AsyncParsableCommand {
     func run() async throws {
         let platform = try await BenchPlatform.make(quota: Int64(tickets))
         let tokens = try await platform.paidTickets(orders: tickets / 10, seats: 10)
-        let organizer = try await platform.database.read { sql in try await EventRepository(sql).findLive(platform.eventID)?.organizerID }
-        guard let organizer else { throw ValidationError("bench event missing") }
-        let bundle = try await platform.ticketing.offline.bundle(event: platform.eventID, organizer: organizer)
+        let bundle = try await platform.ticketing.offline.bundle(event: platform.eventID, organizer: platform.organizerID)
         await platform.close()
         let verifier = try await OfflineVerifier(bundle: bundle)
         let now = SystemClock().now()

@@ -11,16 +11,11 @@ struct Keys: AsyncParsableCommand {
             abstract: "Add a new signing key; it signs new tickets (running servers switch within a minute), old tickets keep verifying.")
 
         func run() async throws {
-            let runtime = try await Runtime.start()
-            do {
+            try await Runtime.run { runtime in
                 let (keys, config) = try await runtime.ticketKeys()
                 let kid = try await keys.rotate()
                 print("new \(config.algorithm.rawValue) signing key \(kid); \(keys.publicKeys.count) public keys verify")
-            } catch {
-                await runtime.database.close()
-                throw error
             }
-            await runtime.database.close()
         }
     }
 
@@ -29,17 +24,10 @@ struct Keys: AsyncParsableCommand {
             abstract: "Print the public verification keys as JSON: the trust file for `platform checkin verify --trust`.")
 
         func run() async throws {
-            let runtime = try await Runtime.start()
-            do {
-                let (keys, _) = try await runtime.ticketKeys()
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                print(String(decoding: try encoder.encode(keys.publicKeys), as: UTF8.self))
-            } catch {
-                await runtime.database.close()
-                throw error
-            }
-            await runtime.database.close()
+            let published = try await Runtime.run { runtime in try await runtime.ticketKeys().0.publicKeys }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(published), as: UTF8.self))
         }
     }
 }
@@ -70,10 +58,7 @@ struct Checkin: AsyncParsableCommand {
                 throw ExitCode(2)
             }
             let decision = await verifier.decide(token, now: SystemClock().now())
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(decision), as: UTF8.self))
+            print(String(decoding: try JSONCoding.encoder.encode(decision), as: UTF8.self))
             if decision.result != .admitted { throw ExitCode(1) }
         }
     }

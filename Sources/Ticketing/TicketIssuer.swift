@@ -60,7 +60,7 @@ public struct TicketIssuer: OrderLifecycleObserver {
                                           iat: time.milliseconds / 1000, exp: expires)
                 try await tickets.insert(Ticket(
                     id: id, organizerID: order.organizerID, eventID: order.eventID, variantID: line.variantID, orderID: order.id,
-                    seat: seat, unitPrice: line.unitPrice, status: .valid, version: 1, token: try await keys.sign(claims),
+                    seat: seat, unitPrice: line.unitPrice, status: .valid, version: 1, token: try await keys.sign(claims, on: sql),
                     blockedReason: nil, blockedAt: nil, admittedAt: nil, admittedBy: nil, inside: false, createdAt: time))
             }
         }

@@ -10,10 +10,6 @@ import Testing
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python/stripe_fidelity.py").path
 
     @Test func stripePythonAgreesWithTheFake() async throws {
-        guard let python = ProcessInfo.processInfo.environment["PLATFORM_TEST_PYTHON"], !python.isEmpty else {
-            #expect(!TestEngines.isCI, "CI must set PLATFORM_TEST_PYTHON (scripts/test does)")
-            return
-        }
         let fake = FakeStripe(clock: ManualClock())
         try await fake.serving { base in
             // One signed event of every type the plugin handles.
@@ -32,15 +28,8 @@ import Testing
             let list = events.map { ["payload": $0.payload, "header": $0.header, "secret": FakeStripe.webhookSecret] }
             try JSONSerialization.data(withJSONObject: list).write(to: file)
 
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: python)
-            process.arguments = [Self.script, base, FakeStripe.secretKey, file.path]
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let data = output.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
+            guard let (status, data) = try TestPython.run([Self.script, base, FakeStripe.secretKey, file.path]) else { return }
+            #expect(status == 0)
             let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
             #expect((result["id"] as? String)?.hasPrefix("cs_test_") == true)
             #expect(result["replayed_id"] as? String == result["id"] as? String, "the same key replays the same session")

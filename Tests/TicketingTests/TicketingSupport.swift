@@ -93,11 +93,7 @@ enum QRDecoder {
         """
 
     /// The texts decoded from each PNG, or nil when no Python is configured (allowed off CI only).
-    static func decode(_ pngs: [[UInt8]]) throws -> [[String]]? {
-        guard let python = ProcessInfo.processInfo.environment["PLATFORM_TEST_PYTHON"], !python.isEmpty else {
-            #expect(!TestEngines.isCI, "CI must set PLATFORM_TEST_PYTHON (scripts/test does)")
-            return nil
-        }
+    static func decode(_ pngs: [[UInt8]], sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String]]? {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qr-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -107,15 +103,8 @@ enum QRDecoder {
             try Data(png).write(to: URL(fileURLWithPath: path))
             paths.append(path)
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["-c", script] + paths
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
+        guard let (status, data) = try TestPython.run(["-c", script] + paths, sourceLocation: sourceLocation) else { return nil }
+        #expect(status == 0)
         let decoded = try #require(try JSONSerialization.jsonObject(with: data) as? [[[String: String]]], "\(String(decoding: data, as: UTF8.self))")
         for results in decoded { for result in results { #expect(result["format"]?.contains("QR") == true) } }
         return decoded.map { $0.compactMap { $0["text"] } }

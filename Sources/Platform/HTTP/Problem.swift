@@ -83,6 +83,13 @@ public struct Problem: Error, Sendable {
 
 /// One JSON configuration for the whole API: snake_case keys, stable key order.
 public enum JSONCoding {
+    /// Reads what `encoder` writes (and snake_case JSON from elsewhere).
+    public static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+
     public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase

@@ -25,4 +25,14 @@ public final class RateLimiter: Sendable {
             return nil
         }
     }
+
+    /// Throws a 429 problem with `Retry-After` when `client` is over the limit; `what` names what is
+    /// counted and `per` the kind of client ("orders", "one client").
+    public func enforce(_ client: String, counting what: String, per who: String) throws(Problem) {
+        guard let wait = retryAfter(for: client) else { return }
+        var problem = Problem(.tooManyRequests, kind: "rate-limited", title: "Too many requests",
+                              detail: "at most \(limit) \(what) a minute from \(who); retry in \(wait) s")
+        problem.headers[.retryAfter] = String(wait)
+        throw problem
+    }
 }

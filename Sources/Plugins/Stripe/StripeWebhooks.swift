@@ -53,10 +53,8 @@ enum StripeWebhooks {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ envelope: WebhookEnvelope) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         do {
-            return try decoder.decode(Event<T>.self, from: Data(envelope.payload.utf8)).data.object
+            return try JSONCoding.decoder.decode(Event<T>.self, from: Data(envelope.payload.utf8)).data.object
         } catch {
             throw WebhookPayloadError("unreadable \(envelope.eventType) event: \(error)")
         }

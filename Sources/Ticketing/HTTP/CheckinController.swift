@@ -18,7 +18,7 @@ struct CheckinController {
 
     @Sendable func scan(_ request: Request, context: AppRequestContext) async throws -> Response {
         let scanner = try context.scanner()
-        try limiter.check(scanner.device, what: "scans")
+        try limiter.enforce(scanner.device, counting: "scans", per: "one device")
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let token = fields.required(fields.string("token"), "token", placeholder: "")
         let nonce = fields.optional(fields.string("nonce"), "nonce")

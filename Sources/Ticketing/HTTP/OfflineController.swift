@@ -21,13 +21,13 @@ struct OfflineController {
 
     @Sendable func sync(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (scanner, event) = try context.scannerEvent()
-        try limiter.check(scanner.device, what: "uploads")
+        try limiter.enforce(scanner.device, counting: "uploads", per: "one device")
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let items = fields.objects("scans")
         if items.count > Self.maxScansPerUpload { fields.fail("scans", "must hold at most \(Self.maxScansPerUpload) scans") }
         var scans: [OfflineScan] = []
         var nonces = Set<String>()
-        for (index, item) in items.enumerated() {
+        for item in items {
             let nonce = item.required(item.string("nonce"), "nonce", placeholder: "")
             let token = item.optional(item.string("token"), "token")
             let ticket = item.optional(item.string("ticket_id"), "ticket_id")
@@ -38,7 +38,6 @@ struct OfflineController {
             if token == nil && ticket == nil { item.fail("token", "a token or a ticket_id is required") }
             let ticketID = ticket.flatMap(TicketID.init)
             if ticket != nil && ticketID == nil { item.fail("ticket_id", "is not a ticket id") }
-            _ = index
             scans.append(OfflineScan(nonce: nonce, token: token, ticketID: ticketID, scannedAt: at, direction: direction))
         }
         try fields.finish()

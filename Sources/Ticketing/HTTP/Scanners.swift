@@ -19,13 +19,3 @@ extension AppRequestContext {
         return (scanner, event)
     }
 }
-
-extension RateLimiter {
-    func check(_ client: String, what: String) throws {
-        guard let wait = retryAfter(for: client) else { return }
-        var problem = Problem(.tooManyRequests, kind: "rate-limited", title: "Too many requests",
-                              detail: "at most \(limit) \(what) a minute from one device; retry in \(wait) s")
-        problem.headers[.retryAfter] = String(wait)
-        throw problem
-    }
-}

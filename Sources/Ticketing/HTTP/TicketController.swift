@@ -16,14 +16,9 @@ struct TicketController {
         authenticated.on(.get, "tickets/{id}/qr.png", use: qr)
     }
 
-    private func accessHash(_ request: Request) throws -> String {
-        guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound("ticket") }
-        return CheckoutService.hashAccessToken(token)
-    }
-
     @Sendable func publicList(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(OrderID.self)
-        guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound("order") }
+        let token = try request.orderAccessToken(orNotFound: "order")
         let hash = CheckoutService.hashAccessToken(token)
         let tickets = try await database.read { sql in
             guard try await OrderRepository(sql).find(id, accessTokenHash: hash) != nil else { throw PlatformError.notFound("order") }
@@ -37,7 +32,7 @@ struct TicketController {
 
     @Sendable func publicQR(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(TicketID.self)
-        let hash = try accessHash(request)
+        let hash = CheckoutService.hashAccessToken(try request.orderAccessToken(orNotFound: "ticket"))
         let ticket = try await database.read { sql -> Ticket in
             guard let ticket = try await TicketRepository(sql).find(id),
                   try await OrderRepository(sql).find(ticket.orderID, accessTokenHash: hash) != nil else { throw PlatformError.notFound("ticket") }

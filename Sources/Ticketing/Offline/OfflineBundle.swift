@@ -39,20 +39,8 @@ public struct OfflineBundle: Sendable, Codable, Hashable {
     public var kid: String
     public var signature: String
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-    static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
     static func sign(_ contents: BundleContents, with keys: TicketKeyRing) throws -> OfflineBundle {
-        let payload = try encoder.encode(contents)
+        let payload = try JSONCoding.encoder.encode(contents)
         let (kid, signature) = try keys.signBundle(payload)
         return OfflineBundle(payload: String(decoding: payload, as: UTF8.self), alg: "EdDSA", kid: kid, signature: signature.base64URLText)
     }
@@ -78,7 +66,7 @@ public struct OfflineBundle: Sendable, Codable, Hashable {
         guard alg == "EdDSA" else { throw .malformed("unsupported algorithm \(alg)") }
         let bytes = Data(payload.utf8)
         let contents: BundleContents
-        do { contents = try Self.decoder.decode(BundleContents.self, from: bytes) } catch { throw .malformed("payload is not a bundle") }
+        do { contents = try JSONCoding.decoder.decode(BundleContents.self, from: bytes) } catch { throw .malformed("payload is not a bundle") }
         let key: PublicKeyText
         if let trusted {
             guard let pinned = trusted[kid] else { throw .untrustedKey(kid) }

@@ -20,19 +20,8 @@ struct ScanRepository: Sendable {
     let sql: any SQLDatabase
     init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }()
-    private static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
     func insert(_ scan: ScanRecord) async throws {
-        let answer = String(decoding: try Self.encoder.encode(scan.answer), as: UTF8.self)
+        let answer = String(decoding: try JSONCoding.encoder.encode(scan.answer), as: UTF8.self)
         try await sql.raw("""
             INSERT INTO checkin_scans (id, organizer_id, event_id, ticket_id, device, nonce, direction, source, result, answer,
                                        scanned_at, recorded_at)
@@ -49,7 +38,7 @@ struct ScanRepository: Sendable {
         guard let row = try await sql.raw("""
             SELECT answer FROM checkin_scans WHERE device = \(bind: device) AND nonce = \(bind: nonce)
             """).first(decoding: Row.self) else { return nil }
-        return try Self.decoder.decode(ScanAnswer.self, from: Data(row.answer.utf8))
+        return try JSONCoding.decoder.decode(ScanAnswer.self, from: Data(row.answer.utf8))
     }
 
     struct Listed: Decodable {

@@ -3,6 +3,7 @@ import Foundation
 import JWTKit
 import Logging
 import Platform
+import SQLKit
 import Synchronization
 
 /// The platform's ticket keys: the newest key of the configured algorithm signs, every stored key
@@ -95,7 +96,12 @@ public final class TicketKeyRing: Sendable {
 
     /// Re-reads the stored keys and adds the ones not known yet.
     public func refresh() async throws {
-        let stored = try await database.read { sql in try await SigningKeyRepository(sql).all() }
+        try await database.read { sql in try await self.refresh(using: sql) }
+    }
+
+    /// Reads the keys through `sql`: inside a transaction, the caller's own connection.
+    func refresh(using sql: any SQLDatabase) async throws {
+        let stored = try await SigningKeyRepository(sql).all()
         let known = state.withLock { $0.algorithms }
         var added: [String: TokenAlgorithm] = [:]
         var published: [String: PublicKeyText] = [:]
@@ -133,14 +139,14 @@ public final class TicketKeyRing: Sendable {
         }
     }
 
-    private func refreshIfStale() async {
+    /// Signs with the newest key. `sql` is the transaction the token is issued in: a due refresh
+    /// reads through it rather than waiting for a second pool connection while holding the first.
+    public func sign(_ claims: TicketClaims, on sql: (any SQLDatabase)? = nil) async throws -> String {
         let loadedAt = state.withLock { $0.loadedAt }
-        guard clock.now().milliseconds - loadedAt >= Self.refreshInterval else { return }
-        try? await refresh()
-    }
-
-    public func sign(_ claims: TicketClaims) async throws -> String {
-        await refreshIfStale()
+        if clock.now().milliseconds - loadedAt >= Self.refreshInterval {
+            // A failed refresh keeps the keys known so far; the next signature tries again.
+            if let sql { try? await refresh(using: sql) } else { try? await refresh() }
+        }
         guard let kid = state.withLock({ $0.signingKid }) else { throw TicketingConfigurationError("no ticket signing key") }
         return try await keys.sign(claims, kid: JWKIdentifier(string: kid))
     }

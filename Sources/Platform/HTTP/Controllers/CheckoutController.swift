@@ -19,13 +19,7 @@ struct CheckoutController {
     }
 
     @Sendable func place(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let client = clientAddress(request, context: context)
-        if let wait = limiter.retryAfter(for: client) {
-            var problem = Problem(.tooManyRequests, kind: "rate-limited", title: "Too many requests",
-                                  detail: "at most \(limiter.limit) orders a minute from one client; retry in \(wait) s")
-            problem.headers[.retryAfter] = String(wait)
-            throw problem
-        }
+        try limiter.enforce(clientAddress(request, context: context), counting: "orders", per: "one client")
         guard let key = request.headers[Self.idempotencyHeader], (1...255).contains(key.count) else {
             throw Problem(.badRequest, kind: "idempotency-key-required", title: "Idempotency-Key required",
                           detail: "send an Idempotency-Key header of 1 to 255 characters")
@@ -96,8 +90,7 @@ struct CheckoutController {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(OrderID.self)
-        guard let token = request.uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound("order") }
-        let hash = CheckoutService.hashAccessToken(token)
+        let hash = CheckoutService.hashAccessToken(try request.orderAccessToken(orNotFound: "order"))
         guard let order = try await checkout.database.read({ sql in try await OrderRepository(sql).find(id, accessTokenHash: hash) }) else {
             throw Problem.notFound("order")
         }
@@ -116,4 +109,12 @@ struct CheckoutController {
 
 extension HTTPField.Name {
     static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+}
+
+extension Request {
+    /// The `?token=` an order's buyer holds. Without one, what it would open does not exist for the caller.
+    public func orderAccessToken(orNotFound noun: String) throws -> String {
+        guard let token = uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound(noun) }
+        return token
+    }
 }
