@@ -103,7 +103,7 @@ let package = Package(
                 "Ticketing",
                 "Platform",
                 "PlatformTesting",
-                "Sandbox",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ]

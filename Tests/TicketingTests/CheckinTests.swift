@@ -83,10 +83,10 @@ import Testing
         }
     }
 
-    @Test func scansAreRateLimitedPerDevice() async throws {
+    @Test(arguments: TestEngines.all) func scansAreRateLimitedPerDevice(engine: DatabaseEngine) async throws {
         var config = TicketingHarness.testConfig()
         config.checkinRateLimit = 3
-        try await TicketingHarness.run(.sqlite, config: config) { h in
+        try await TicketingHarness.run(engine, config: config) { h in
             let order = try await h.paidOrder()
             let first = try await h.device("A")
             let second = try await h.device("B")

@@ -136,3 +136,53 @@ import Testing
         }
     }
 }
+
+@Suite struct TicketEndingTests {
+    @Test(arguments: TestEngines.all) func aRefusedRefundGivesTheNamedTicketsBack(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder(quantity: 2)
+            h.base.provider.fail(with: .declined("the card was closed"))
+            let refund = try await h.client.post("/api/v1/orders/\(order.id)/refunds", key: h.organizerKey,
+                                                 json: #"{"tickets":["\#(order.ticketIDs[0])"]}"#)
+            #expect(refund.status.code == 402)
+            h.base.provider.fail(with: nil)
+            #expect(try await h.count("refunds", where: "status = 'failed'") == 1)
+            #expect(try await h.count("tickets", where: "status = 'valid'") == 2)
+            #expect(try await h.scan(order.tokens[0]).string("result") == "admitted")
+        }
+    }
+
+    @Test(arguments: TestEngines.all) func aCancelledPaidOrderCancelsItsTickets(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder(quantity: 2)
+            let observer = try #require(h.module.orderObserver)
+            let now = h.clock.now()
+            let id = try #require(OrderID(order.id))
+            try await h.database.transaction { sql in
+                let paid = try #require(try await OrderRepository(sql).find(id))
+                try await observer.handle(.cancelled(paid), at: now, on: sql)
+            }
+            #expect(try await h.count("tickets", where: "status = 'cancelled'") == 2)
+            #expect(try await h.scan(order.tokens[1]).string("result") == "cancelled")
+        }
+    }
+
+    /// Issuance signs inside the payment's transaction; a key rotated elsewhere is picked up there.
+    @Test(arguments: TestEngines.all) func ticketsIssuedAfterARotationUseTheNewKey(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let before = try await h.paidOrder()
+            let operatorRing = try await TicketKeyRing.open(database: h.database, clock: h.clock, config: TicketingHarness.testConfig())
+            let newKid = try await operatorRing.rotate()
+            h.clock.advance(minutes: 2)
+            let after = try await h.paidOrder()
+            func kid(_ token: String) throws -> String? {
+                let header = try #require(Data(base64URL: String(token.split(separator: ".")[0])))
+                return (try JSONSerialization.jsonObject(with: header) as? [String: String])?["kid"]
+            }
+            #expect(try kid(after.tokens[0]) == newKid)
+            #expect(try kid(before.tokens[0]) != newKid)
+            #expect(try await h.scan(before.tokens[0]).string("result") == "admitted")
+            #expect(try await h.scan(after.tokens[0]).string("result") == "admitted")
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Platform
 import PlatformTesting
@@ -38,11 +39,18 @@ import Testing
             #expect(await other.check(token, now: clock.now()) == .valid(claims))
             // Offline devices get public keys only; HS256 has none to give.
             #expect(ring.publicKeys.values.contains { $0.algorithm == algorithm } == algorithm.isAsymmetric)
+            // Whatever signs tokens, an Ed25519 key signs offline bundles, and devices get its public part.
+            let (kid, signature) = try ring.signBundle(Data("bundle".utf8))
+            let published = try #require(ring.publicKeys[kid])
+            #expect(published.algorithm == .eddsa)
+            let raw = try #require(Data(base64URL: published.text))
+            let bundleKey = try Curve25519.Signing.PublicKey(rawRepresentation: raw)
+            #expect(bundleKey.isValidSignature(signature, for: Data("bundle".utf8)))
         }
     }
 
-    @Test func tamperedForeignAndOddTokensAreInvalid() async throws {
-        try await withTestDatabase(.sqlite) { database in
+    @Test(arguments: TestEngines.all) func tamperedForeignAndOddTokensAreInvalid(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
             let clock = ManualClock()
             let ring = try await Self.ring(database, clock)
             let token = try await ring.sign(Self.claims(clock))
@@ -78,8 +86,8 @@ import Testing
         }
     }
 
-    @Test func tokensAreJudgedByTheInjectedClock() async throws {
-        try await withTestDatabase(.sqlite) { database in
+    @Test(arguments: TestEngines.all) func tokensAreJudgedByTheInjectedClock(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
             let clock = ManualClock()
             let ring = try await Self.ring(database, clock)
             let claims = Self.claims(clock, exp: 60)
@@ -109,8 +117,9 @@ import Testing
         }
     }
 
-    @Test func storedKeysNeedTheirSealingSecretAndEnvironmentKeysVerifyAfterReplacement() async throws {
-        try await withTestDatabase(.sqlite) { database in
+    @Test(arguments: TestEngines.all)
+    func storedKeysNeedTheirSealingSecretAndEnvironmentKeysVerifyAfterReplacement(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
             let clock = ManualClock()
             _ = try await Self.ring(database, clock)
             await #expect(throws: TicketingConfigurationError.self) { _ = try await Self.ring(database, clock, secret: "another-secret-0123456789") }
