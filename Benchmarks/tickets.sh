@@ -17,4 +17,4 @@ env -u DATABASE_URL "$BIN" bench scan "$@"
 
 start_postgres >/dev/null
 echo "== PostgreSQL (same machine)"
-DATABASE_URL="$PG_URL&pool_size=40" "$BIN" bench scan "$@"
+DATABASE_URL="$PG_URL&pool_size=8" "$BIN" bench scan "$@"

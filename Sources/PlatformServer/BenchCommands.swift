@@ -66,7 +66,7 @@ struct WebhookBench: AsyncParsableCommand {
         let ids = orderIDs
         let ingest = try await platform.serving(workers: false) { port in
             try await load(clients: clients, total: count) { client, index in
-                try await client.call(sandboxPayment(port: port, id: "bench_\(index)", order: ids[index], amount: 2_500)).status
+                try await client.call(sandboxPayment(port: port, order: ids[index], amount: 2_500)).status
             }
         }
         let accepted = ingest.samples.filter { $0.1 == 200 }.count

@@ -86,9 +86,10 @@ struct BenchPlatform {
     }
 }
 
-/// A signed Sandbox "payment succeeded" webhook for `order`, as the Sandbox would deliver it.
-func sandboxPayment(port: Int, id: String, order: String, amount: Int) -> HTTPClientRequest {
-    let body = #"{"id":"sbx_evt_\#(id)","type":"payment.succeeded","data":{"order_id":"\#(order)","amount":\#(amount),"currency":"EUR","payment_id":"sbx_pay_\#(id)"}}"#
+/// A signed Sandbox "payment succeeded" webhook for `order`. Event and payment ids are derived from
+/// the order id, so runs against a database kept from an earlier run are not taken for redeliveries.
+func sandboxPayment(port: Int, order: String, amount: Int) -> HTTPClientRequest {
+    let body = #"{"id":"sbx_evt_\#(order)","type":"payment.succeeded","data":{"order_id":"\#(order)","amount":\#(amount),"currency":"EUR","payment_id":"sbx_pay_\#(order)"}}"#
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/webhooks/sandbox")
     request.method = .POST
     request.headers.add(name: "Content-Type", value: "application/json")

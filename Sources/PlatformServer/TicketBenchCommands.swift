@@ -17,14 +17,20 @@ extension BenchPlatform {
         let orderIDs = ids
         _ = try await serving(workers: false) { port in
             try await load(clients: 16, total: orders) { client, index in
-                try await client.call(sandboxPayment(port: port, id: "seed_\(index)", order: orderIDs[index], amount: 2_500 * seats)).status
+                try await client.call(sandboxPayment(port: port, order: orderIDs[index], amount: 2_500 * seats)).status
             }
         }
         await services.inboxWorker.drain()
         struct Row: Decodable { let token: String }
-        return try await database.read { sql in
-            try await sql.raw("SELECT token FROM tickets WHERE status = 'valid' ORDER BY id").all(decoding: Row.self).map(\.token)
+        let tokens = try await database.read { sql in
+            try await sql.raw("""
+                SELECT token FROM tickets WHERE event_id = \(bind: eventID.rawValue) AND status = 'valid' ORDER BY id
+                """).all(decoding: Row.self).map(\.token)
         }
+        guard tokens.count == orders * seats else {
+            throw ValidationError("\(tokens.count) of \(orders * seats) tickets were issued: the payments did not all apply")
+        }
+        return tokens
     }
 }
 
@@ -32,7 +38,7 @@ struct QRBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "qr", abstract: "QR PNGs of a real ticket token rendered on one core.")
 
     @Option(help: "PNGs to render.") var count = 5_000
-    @Option(help: "Pixels per module.") var scale = 6
+    @Option(help: "Pixels per module.") var scale = 4
 
     func run() async throws {
         let platform = try await BenchPlatform.make(quota: 1)

@@ -13,7 +13,7 @@ public struct TicketingConfig: Sendable {
     public var keySecret: String?
     public var keySecretFile = "./data/ticket-key.secret"
     /// QR_MODULE_PIXELS: pixels per QR module in served PNGs (a `scale` query overrides it).
-    public var qrModulePixels = 6
+    public var qrModulePixels = 4
     /// CHECKIN_RATE_LIMIT: scans a minute per device key.
     public var checkinRateLimit = 600
     /// Tokens stay valid this long after the event ends (or starts, when it has no end).

@@ -35,11 +35,15 @@ import Testing
         let symbol = try QRCode.symbol(for: "hello")
         #expect(symbol.version == 1 && symbol.width == 21)
         let png = try QRCode.png(for: "hello", scale: 5)
-        // IHDR: width and height, big-endian, at bytes 16..<24; 8-bit grayscale.
+        // IHDR: width and height, big-endian, at bytes 16..<24; 1 bit per pixel, colormapped.
         let width = png[16..<20].reduce(0) { $0 << 8 | Int($1) }
         let height = png[20..<24].reduce(0) { $0 << 8 | Int($1) }
         #expect(width == (21 + 8) * 5 && height == width)
-        #expect(png[24] == 8 && png[25] == 0)
+        #expect(png[24] == 1 && png[25] == 3)
+        // The colormap holds exactly two entries, black and white.
+        let plte = try #require(png.indices.dropLast(4).first { png[$0..<($0 + 4)].elementsEqual("PLTE".utf8) })
+        #expect(png[(plte - 4)..<plte].reduce(0) { $0 << 8 | Int($1) } == 6)
+        #expect(Array(png[(plte + 4)..<(plte + 10)]) == [0, 0, 0, 255, 255, 255])
         if let decoded = try QRDecoder.decode([png]) { #expect(decoded == [["hello"]]) }
     }
 }

@@ -30,9 +30,13 @@ import Testing
             let token = try await ring.sign(claims)
             let header = try #require(Data(base64URL: String(token.split(separator: ".")[0])))
             let fields = try #require(try JSONSerialization.jsonObject(with: header) as? [String: String])
-            #expect(fields["alg"] == algorithm.rawValue)
-            #expect(fields["kid"] == ring.signingKid)
+            #expect(fields == ["alg": algorithm.rawValue, "kid": try #require(ring.signingKid)], "the header carries nothing else")
             #expect(await ring.check(token, now: clock.now()) == .valid(claims))
+            // The IDs travel without their prefixes and come back with them.
+            let payload = try #require(Data(base64URL: String(token.split(separator: ".")[1])))
+            let wire = try #require(try JSONSerialization.jsonObject(with: payload) as? [String: Any])
+            #expect(wire["sub"] as? String == "01jabcdefghjkmnpqrstvwxyz0" && wire["evt"] as? String == "01jabcdefghjkmnpqrstvwxyz0")
+            if algorithm == .eddsa { #expect(try QRCode.symbol(for: token).version == 13) }
 
             // A ring opened again from the database (another server process) verifies it too.
             let other = try await Self.ring(database, clock, algorithm)

@@ -58,8 +58,10 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
     let limit = services.config.maxBodyBytes
     let root = RouteRegistrar(group: router.group(), prefix: "", catalog: routes)
     let api = RouteRegistrar(group: router.group("api/v1"), prefix: "/api/v1", catalog: routes)
+    let apiKeys = APIKeyCache(clock: services.clock)
     let authenticated = RouteRegistrar(
-        group: router.group("api/v1").add(middleware: AuthMiddleware(database: services.database)), prefix: "/api/v1", catalog: routes)
+        group: router.group("api/v1").add(middleware: AuthMiddleware(database: services.database, cache: apiKeys)), prefix: "/api/v1",
+        catalog: routes, apiKeys: apiKeys)
 
     OpsController(database: services.database).register(root: root, api: api)
     PublicEventController(catalog: catalog).register(api)

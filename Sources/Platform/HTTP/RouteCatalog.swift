@@ -19,11 +19,14 @@ public struct RouteRegistrar {
     let group: RouterGroup<AppRequestContext>
     let prefix: String
     let catalog: RouteCatalog
+    /// The authenticator's cache on the authenticated routes: a route that revokes a key tells it.
+    public let apiKeys: APIKeyCache?
 
-    init(group: RouterGroup<AppRequestContext>, prefix: String, catalog: RouteCatalog) {
+    init(group: RouterGroup<AppRequestContext>, prefix: String, catalog: RouteCatalog, apiKeys: APIKeyCache? = nil) {
         self.group = group
         self.prefix = prefix
         self.catalog = catalog
+        self.apiKeys = apiKeys
     }
 
     public func on(_ method: HTTPRequest.Method, _ path: String,

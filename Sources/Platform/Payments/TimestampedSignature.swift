@@ -8,7 +8,7 @@ public enum TimestampedSignature {
         var message = Data("\(timestamp).".utf8)
         message.append(contentsOf: body)
         let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: Data(secret.utf8)))
-        return mac.map { String(format: "%02x", $0) }.joined()
+        return mac.hexString
     }
 
     public static func header(body: some DataProtocol, secret: String, timestamp: Int64) -> String {

@@ -16,7 +16,7 @@ public struct Migration: Sendable, Equatable {
     }
 
     public var checksum: String {
-        SHA256.hash(data: Data(sql.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(sql.utf8)).hexString
     }
 
     /// Statements end with `;` at the end of a line; `--` comment lines are dropped.

@@ -34,23 +34,26 @@ public struct CheckinService: Sendable {
         let check = await keys.check(token, now: now)
         do {
             return try await database.transaction { sql in
-                if let nonce, let earlier = try await ScanRepository(sql).answer(device: scanner.device, nonce: nonce) { return earlier }
                 let (answer, ticket) = try await decide(check, scanner: scanner, direction: direction, now: now, on: sql)
-                try await ScanRepository(sql).insert(ScanRecord(
+                let recorded = try await ScanRepository(sql).insert(ScanRecord(
                     id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket?.eventID ?? scanner.event,
                     ticket: ticket?.id, device: scanner.device, nonce: nonce, direction: direction, offline: false, answer: answer,
                     scannedAt: now, recordedAt: now))
+                // A retry: rolling back undoes this attempt's admission, and the first answer is given back.
+                guard recorded else { throw NonceSeen() }
                 return answer
             }
         } catch {
-            // Two requests with one nonce at once: the loser's insert hit the unique index, and the
-            // winner's answer is now there to give back.
+            // A retried nonce, or two requests with one nonce at once where the loser hit the unique
+            // index: the first answer is there to give back.
             if let nonce, let earlier = try? await database.read({ sql in try await ScanRepository(sql).answer(device: scanner.device, nonce: nonce) }) {
                 return earlier
             }
             throw error
         }
     }
+
+    private struct NonceSeen: Error {}
 
     private func decide(_ check: TokenCheck, scanner: Scanner, direction: ScanDirection, now: Timestamp,
                         on sql: any SQLDatabase) async throws -> (ScanAnswer, Ticket?) {

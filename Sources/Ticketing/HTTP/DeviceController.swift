@@ -8,9 +8,12 @@ struct DeviceController {
     let maxBodyBytes: Int
 
     func register(_ routes: RouteRegistrar) {
+        let apiKeys = routes.apiKeys
         routes.on(.post, "events/{id}/checkin-devices", use: create)
         routes.on(.get, "events/{id}/checkin-devices", use: list)
-        routes.on(.delete, "events/{id}/checkin-devices/{device}", use: revoke)
+        routes.on(.delete, "events/{id}/checkin-devices/{device}") { request, context in
+            try await revoke(request, context: context, forgetting: apiKeys)
+        }
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -41,7 +44,7 @@ struct DeviceController {
         }, nextCursor: nil))
     }
 
-    @Sendable func revoke(_ request: Request, context: AppRequestContext) async throws -> Response {
+    func revoke(_ request: Request, context: AppRequestContext, forgetting apiKeys: APIKeyCache?) async throws -> Response {
         let organizer = try context.requireOrganizer()
         let event = try context.pathID(EventID.self)
         let device = try context.pathID(APIKeyID.self, "device")
@@ -50,6 +53,7 @@ struct DeviceController {
             try await APIKeyRepository(sql).revoke(device, scope: .device(organizer, event), at: now)
         }
         guard revoked else { throw PlatformError.notFound("check-in device") }
+        apiKeys?.forget(device)
         return Response(status: .noContent)
     }
 }

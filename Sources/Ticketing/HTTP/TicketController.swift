@@ -69,7 +69,7 @@ struct TicketController {
             guard let value = Int(String(text)), (2...20).contains(value) else { throw ValidationFailure(field: "scale", "must be an integer from 2 to 20") }
             scale = value
         }
-        let digest = SHA256.hash(data: Data((ticket.token + "/\(scale)").utf8)).prefix(12).map { String(format: "%02x", $0) }.joined()
+        let digest = SHA256.hash(data: Data((ticket.token + "/\(scale)").utf8)).prefix(12).hexString
         let etag = "\"\(digest)\""
         var headers: HTTPFields = [.cacheControl: "private, max-age=86400", .eTag: etag]
         if request.headers[.ifNoneMatch] == etag { return Response(status: .notModified, headers: headers) }

@@ -19,7 +19,9 @@ public enum QRCodeError: Error, Equatable, CustomStringConvertible {
 }
 
 /// QR codes as grayscale PNGs: libqrencode (error correction M, 8-bit mode) for the symbol,
-/// libpng's simplified API for the image, all in memory.
+/// libpng's simplified API for the image, all in memory. The image is gray with a two-entry
+/// colormap (black, white), which libpng stores at 1 bit per pixel: a third of the bytes of an
+/// 8-bit gray PNG and an eighth of the data to deflate.
 public enum QRCode {
     /// Capacity of a version 40 symbol at error correction M in 8-bit mode.
     public static let maxBytes = 2331
@@ -46,41 +48,49 @@ public enum QRCode {
     }
 
     /// A PNG of `text` with `scale` pixels per module and a 4-module quiet zone.
-    public static func png(for text: String, scale: Int = 6) throws(QRCodeError) -> [UInt8] {
+    public static func png(for text: String, scale: Int = 4) throws(QRCodeError) -> [UInt8] {
         guard (1...32).contains(scale) else { throw .badScale(scale) }
         let symbol = try symbol(for: text)
         let side = (symbol.width + 2 * quietZone) * scale
-        var pixels = [UInt8](repeating: 255, count: side * side)
+        var pixels = [UInt8](repeating: white, count: side * side)
         pixels.withUnsafeMutableBufferPointer { buffer in
+            // Each module row is drawn once as a pixel row, then copied to the scale - 1 rows below it.
             for row in 0..<symbol.width {
-                let top = (row + quietZone) * scale
+                let top = (row + quietZone) * scale * side
                 for column in 0..<symbol.width where symbol.modules[row * symbol.width + column] {
-                    let left = (column + quietZone) * scale
-                    for y in top..<(top + scale) {
-                        let start = y * side + left
-                        buffer[start..<(start + scale)].update(repeating: 0)
-                    }
+                    let left = top + (column + quietZone) * scale
+                    buffer[left..<(left + scale)].update(repeating: black)
+                }
+                for copy in 1..<scale {
+                    buffer.baseAddress!.advanced(by: top + copy * side).update(from: buffer.baseAddress!.advanced(by: top), count: side)
                 }
             }
         }
         return try encodePNG(gray: pixels, side: side)
     }
 
+    /// Colormap indices of the two gray levels.
+    private static let black: UInt8 = 0, white: UInt8 = 1
+    private static let grayLevels: [UInt8] = [0, 255]
+
     private static func encodePNG(gray pixels: [UInt8], side: Int) throws(QRCodeError) -> [UInt8] {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         image.width = UInt32(side)
         image.height = UInt32(side)
-        image.format = UInt32(PNG_FORMAT_GRAY)
+        image.format = UInt32(PNG_FORMAT_GRAY) | UInt32(PNG_FORMAT_FLAG_COLORMAP)
+        image.colormap_entries = UInt32(grayLevels.count)
         image.flags = UInt32(PNG_IMAGE_FLAG_FAST)
-        // Large enough for stored (uncompressed) deflate blocks; grown once if libpng asks for more.
-        var capacity = (side + 1) * side + side * side / 1000 + 4096
+        // Large enough for 1-bit rows in stored (uncompressed) deflate blocks; grown once if libpng asks for more.
+        var capacity = ((side + 7) / 8 + 1) * side + side * side / 8_000 + 4096
         for _ in 0..<2 {
             var output = [UInt8](repeating: 0, count: capacity)
             var size = capacity
             let ok = output.withUnsafeMutableBytes { memory in
                 pixels.withUnsafeBytes { source in
-                    png_image_write_to_memory(&image, memory.baseAddress, &size, 0, source.baseAddress, Int32(side), nil)
+                    grayLevels.withUnsafeBytes { colormap in
+                        png_image_write_to_memory(&image, memory.baseAddress, &size, 0, source.baseAddress, Int32(side), colormap.baseAddress)
+                    }
                 }
             }
             if ok != 0 {

@@ -20,16 +20,21 @@ struct ScanRepository: Sendable {
     let sql: any SQLDatabase
     init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    func insert(_ scan: ScanRecord) async throws {
+    /// Records the scan; false when this device's nonce is already recorded (nothing is written).
+    @discardableResult
+    func insert(_ scan: ScanRecord) async throws -> Bool {
+        struct Row: Decodable { let id: String }
         let answer = String(decoding: try JSONCoding.encoder.encode(scan.answer), as: UTF8.self)
-        try await sql.raw("""
+        return try await sql.raw("""
             INSERT INTO checkin_scans (id, organizer_id, event_id, ticket_id, device, nonce, direction, source, result, answer,
                                        scanned_at, recorded_at)
             VALUES (\(bind: scan.id.rawValue), \(bind: scan.organizer.rawValue), \(bind: scan.event?.rawValue),
                     \(bind: scan.ticket?.rawValue), \(bind: scan.device), \(bind: scan.nonce), \(bind: scan.direction.rawValue),
                     \(bind: scan.offline ? "offline" : "online"), \(bind: scan.answer.result.rawValue), \(bind: answer),
                     \(bind: scan.scannedAt.milliseconds), \(bind: scan.recordedAt.milliseconds))
-            """).run()
+            ON CONFLICT (device, nonce) DO NOTHING
+            RETURNING id
+            """).first(decoding: Row.self) != nil
     }
 
     /// The answer already given to this device's nonce, if any.

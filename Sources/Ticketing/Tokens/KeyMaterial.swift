@@ -92,7 +92,7 @@ enum KeyMaterial: Sendable {
     /// A stable id for a key that comes from the environment, so restarts keep its kid.
     var derivedKid: String {
         let digest = SHA256.hash(data: Data((publicKey?.text ?? "hs256").utf8) + (publicKey == nil ? privateBytes : Data()))
-        return "e" + digest.prefix(5).map { String(format: "%02x", $0) }.joined()
+        return "e" + digest.prefix(5).hexString
     }
 
     func add(to keys: JWTKeyCollection, kid: String) async throws {
@@ -127,15 +127,25 @@ public struct TicketingConfigurationError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
+// Byte-wise rather than with `replacingOccurrences`: every scan decodes a token header.
 extension Data {
     var base64URLText: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        var bytes = Array(base64EncodedData())
+        while bytes.last == UInt8(ascii: "=") { bytes.removeLast() }
+        for index in bytes.indices {
+            if bytes[index] == UInt8(ascii: "+") { bytes[index] = UInt8(ascii: "-") }
+            else if bytes[index] == UInt8(ascii: "/") { bytes[index] = UInt8(ascii: "_") }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     init?(base64URL text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64 += "=" }
-        self.init(base64Encoded: base64)
+        var bytes = Array(text.utf8)
+        for index in bytes.indices {
+            if bytes[index] == UInt8(ascii: "-") { bytes[index] = UInt8(ascii: "+") }
+            else if bytes[index] == UInt8(ascii: "_") { bytes[index] = UInt8(ascii: "/") }
+        }
+        while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
+        self.init(base64Encoded: Data(bytes))
     }
 }

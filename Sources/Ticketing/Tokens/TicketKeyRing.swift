@@ -72,18 +72,21 @@ public final class TicketKeyRing: Sendable {
 
     @discardableResult
     private func store(_ material: KeyMaterial) async throws -> String {
-        let kid = Self.newKid()
         let sealed = try sealer.seal(material.privateBytes)
         let now = clock.now()
-        try await database.transaction { sql in
+        return try await database.transaction { sql in
             let keys = SigningKeyRepository(sql)
+            let stored = try await keys.all()
+            // Every token carries the kid, so it is short; a clash with a stored kid draws again.
+            var kid = Self.newKid()
+            while stored.contains(where: { $0.kid == kid }) { kid = Self.newKid() }
             // The newest key signs: a key made in the same millisecond as the last one still sorts after it.
-            let latest = try await keys.all().last?.createdAt.milliseconds ?? .min
+            let latest = stored.last?.createdAt.milliseconds ?? .min
             try await keys.insert(StoredSigningKey(kid: kid, algorithm: material.algorithm, publicKey: material.publicKey?.text,
                                                    sealedPrivateKey: sealed,
                                                    createdAt: Timestamp(milliseconds: max(now.milliseconds, latest + 1))))
+            return kid
         }
-        return kid
     }
 
     /// An environment key keeps only its public part in the database, so its tokens verify after it is replaced.
@@ -148,7 +151,7 @@ public final class TicketKeyRing: Sendable {
             if let sql { try? await refresh(using: sql) } else { try? await refresh() }
         }
         guard let kid = state.withLock({ $0.signingKid }) else { throw TicketingConfigurationError("no ticket signing key") }
-        return try await keys.sign(claims, kid: JWKIdentifier(string: kid))
+        return try await CompactJWS.sign(claims, kid: kid, with: keys.getKey(for: JWKIdentifier(string: kid)))
     }
 
     /// Verifies with every known key; a kid it does not know makes it look in the database first.
@@ -179,6 +182,6 @@ public final class TicketKeyRing: Sendable {
     private static func newKid() -> String {
         var rng = SystemRandomNumberGenerator()
         let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
-        return "k" + String((0..<9).map { _ in alphabet[Int(rng.next() % 32)] })
+        return "k" + String((0..<5).map { _ in alphabet[Int(rng.next() % 32)] })
     }
 }

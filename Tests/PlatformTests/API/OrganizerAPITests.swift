@@ -85,4 +85,18 @@ import Testing
             #expect(try await client.get("/api/v1/events", key: admin).status == .forbidden, "organizer routes need an organizer key")
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func aKeyRevokedElsewhereStopsWorkingWithinTheCacheTime(engine: DatabaseEngine) async throws {
+        let clock = ManualClock()
+        try await withTestAPI(engine, clock: clock) { client, database in
+            let admin = try await issueAdminKey(database)
+            #expect(try await client.get("/api/v1/organizers", key: admin).status == .ok)
+            // Another process revokes it: this one has the key cached and goes on accepting it for at most the cache time.
+            try await database.transaction { sql in try await APIKeyRepository(sql).revoke(label: "test", scope: .admin, at: clock.now()) }
+            #expect(try await client.get("/api/v1/organizers", key: admin).status == .ok)
+            clock.set(Timestamp(milliseconds: clock.now().milliseconds + APIKeyCache.ttlMilliseconds))
+            #expect(try await client.get("/api/v1/organizers", key: admin).status == .unauthorized)
+        }
+    }
 }

@@ -17,7 +17,7 @@ public enum APIKeys {
     static let visiblePrefixLength = 12
 
     public static func hash(_ secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).hexString
     }
 
     /// 40 random Crockford characters (200 bits) after the marker.

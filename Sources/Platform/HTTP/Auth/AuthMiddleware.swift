@@ -5,6 +5,7 @@ import Hummingbird
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let database: any Database
+    let cache: APIKeyCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -15,7 +16,10 @@ struct AuthMiddleware: RouterMiddleware {
             throw Problem.unauthorized("the Authorization header must be Bearer <key>")
         }
         let hash = APIKeys.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
-        guard let key = try await database.read({ sql in try await APIKeyRepository(sql).findActive(secretHash: hash) }) else {
+        let key = try await cache.key(secretHash: hash) {
+            try await database.read { sql in try await APIKeyRepository(sql).findActive(secretHash: hash) }
+        }
+        guard let key else {
             throw Problem.unauthorized("the API key is not valid")
         }
         var context = context

@@ -26,7 +26,7 @@ struct CheckoutController {
         }
         let eventID = try context.pathID(EventID.self)
         let body = try await RequestFields.collect(request, limit: maxBodyBytes)
-        let hash = SHA256.hash(data: Data(buffer: body)).map { String(format: "%02x", $0) }.joined()
+        let hash = SHA256.hash(data: Data(buffer: body)).hexString
         let idempotency = IdempotentRequest(scope: "checkout:\(eventID)", key: key, requestHash: hash)
         let outcome: CheckoutOutcome
         do {
