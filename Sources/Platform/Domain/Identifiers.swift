@@ -98,6 +98,7 @@ public enum APIKeyKind: IDKind { public static let prefix = "key", noun = "API k
 public enum OrderKind: IDKind { public static let prefix = "ord", noun = "order" }
 public enum WebhookKind: IDKind { public static let prefix = "whk", noun = "webhook" }
 public enum RefundKind: IDKind { public static let prefix = "rfd", noun = "refund" }
+public enum MessageKind: IDKind { public static let prefix = "msg", noun = "message" }
 
 public typealias OrganizerID = TypedID<OrganizerKind>
 public typealias EventID = TypedID<EventKind>
@@ -106,3 +107,4 @@ public typealias APIKeyID = TypedID<APIKeyKind>
 public typealias OrderID = TypedID<OrderKind>
 public typealias WebhookID = TypedID<WebhookKind>
 public typealias RefundID = TypedID<RefundKind>
+public typealias MessageID = TypedID<MessageKind>

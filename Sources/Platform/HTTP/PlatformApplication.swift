@@ -11,6 +11,11 @@ public struct PlatformServices: Sendable {
     public var modules: [any PlatformModule] = []
     /// Wakes the inbox worker when a webhook is stored.
     public let inboxSignal = WakeSignal()
+    /// Wakes the outbox dispatcher when a message is replayed.
+    public let outboxSignal = WakeSignal()
+    /// Sends the outbox; without one (tests of other things), mail stays queued.
+    public var mailer: (any Mailer)?
+    public var composer: MailComposer?
     public var logger = Logger(label: "platform")
 
     public init(database: any Database, clock: any WallClock = SystemClock(), config: PlatformConfig = PlatformConfig(),
@@ -38,6 +43,10 @@ public struct PlatformServices: Sendable {
         var worker = InboxWorker(database: database, clock: clock, registry: payments, refunds: refunds, logger: logger)
         worker.observer = orderObserver
         return worker
+    }
+    public var outboxDispatcher: OutboxDispatcher? {
+        guard let mailer, let composer else { return nil }
+        return OutboxDispatcher(database: database, clock: clock, mailer: mailer, composer: composer, logger: logger)
     }
     public var expiryWorker: ExpiryWorker {
         var worker = ExpiryWorker(database: database, clock: clock, logger: logger)
@@ -73,6 +82,7 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
     OrderController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
     AdminRefundController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
     AdminWebhookController(database: services.database, clock: services.clock, signal: services.inboxSignal).register(authenticated)
+    AdminOutboxController(database: services.database, clock: services.clock, signal: services.outboxSignal).register(authenticated)
     for module in services.modules {
         module.register(api: api, authenticated: authenticated)
     }
@@ -87,7 +97,7 @@ public func buildApplication(_ services: PlatformServices, logger: Logger, runWo
     Application(
         router: buildRouter(services),
         configuration: .init(address: .hostname(services.config.host, port: services.config.port), serverName: "platform"),
-        services: runWorkers ? [PaymentWorkers(services: services)] : [],
+        services: runWorkers ? [PaymentWorkers(services: services), MailWorker(services: services)] : [],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? services.config.port) },
         logger: logger)
 }

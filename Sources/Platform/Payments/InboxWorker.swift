@@ -67,7 +67,7 @@ public struct InboxWorker: Sendable {
             return true
         } catch let failure as Failure {
             let attempts = failure.row.attempts + 1
-            let delay = Self.backoffSeconds(attempt: attempts)
+            let delay = Backoff.seconds(attempt: attempts)
             logger.warning("webhook failed", metadata: [
                 "webhook": "\(failure.row.id)", "provider": "\(failure.row.provider)", "attempt": "\(attempts)",
                 "error": "\(String(describing: failure.error).prefix(300))",
@@ -87,10 +87,13 @@ public struct InboxWorker: Sendable {
             return false
         }
     }
+}
 
+/// Retry delays of the inbox and the outbox.
+public enum Backoff {
     /// 2, 4, 8 ... seconds, capped at an hour, with up to 20% jitter so retries spread out.
-    static func backoffSeconds(attempt: Int) -> Int64 {
-        let base = Int64(1) << Int64(min(attempt, 12))
+    public static func seconds(attempt: Int) -> Int64 {
+        let base = Int64(1) << Int64(min(max(attempt, 1), 12))
         let capped = min(base, 3600)
         return capped + Int64.random(in: 0...max(0, capped / 5))
     }

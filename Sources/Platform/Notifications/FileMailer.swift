@@ -1,0 +1,39 @@
+import Foundation
+
+/// The mailer with no configuration: each message becomes a complete `.eml` file in a directory
+/// (`./data/outbox` by default) that a mail client opens as it would have arrived. A message's
+/// file is named after its idempotency key, so a retry finds it there and writes nothing again.
+public struct FileMailer: Mailer {
+    public let name = "file"
+    public let directory: URL
+    let clock: any WallClock
+
+    public init(directory: URL, clock: any WallClock = SystemClock()) {
+        self.directory = directory
+        self.clock = clock
+    }
+
+    public func send(_ message: MailMessage) async throws(MailError) -> MailReceipt {
+        let stem = Self.fileStem(message.idempotencyKey)
+        let file = directory.appendingPathComponent(stem + ".eml")
+        if FileManager.default.fileExists(atPath: file.path) { return MailReceipt(messageID: stem) }
+        let text = MIMEMessage.render(message, date: clock.now(), messageID: stem + "@outbox.local")
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            // Written under another name and renamed, so a crash never leaves half a message under the real one.
+            let partial = directory.appendingPathComponent(".\(stem).\(UUID().uuidString).partial")
+            try Data(text.utf8).write(to: partial)
+            if rename(partial.path, file.path) != 0 { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        } catch {
+            throw .retryable("cannot write \(file.path): \(error)")
+        }
+        return MailReceipt(messageID: stem)
+    }
+
+    /// The key with anything but letters, digits, `-` and `_` replaced, so it is a safe file name.
+    static func fileStem(_ key: String) -> String {
+        String(key.unicodeScalars.prefix(200).map { scalar in
+            CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII || scalar == "-" || scalar == "_" ? Character(scalar) : "_"
+        })
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Mustache
+
+/// Draws an inline image from the text an outbox row stored (a ticket token becomes its QR code).
+public protocol InlineImageRenderer: Sendable {
+    /// The `renderer` name rows refer to, such as "qr".
+    var name: String { get }
+    var contentType: String { get }
+    func render(_ value: String) throws -> [UInt8]
+}
+
+public struct MailTemplateError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Turns an outbox row into a `MailMessage`: the kind's Mustache templates
+/// (`<kind>.subject`, `<kind>.html`, `<kind>.text` in `templates/email/`) over the row's model,
+/// and its inline images rendered now. HTML templates escape every `{{value}}`; text and subject
+/// templates declare `{{% CONTENT_TYPE: TEXT}}`.
+public struct MailComposer: Sendable {
+    let library: MustacheLibrary
+    let renderers: [String: any InlineImageRenderer]
+
+    public init(library: MustacheLibrary, renderers: [any InlineImageRenderer] = []) throws {
+        for kind in MailKind.allCases {
+            for part in ["subject", "html", "text"] where library.getTemplate(named: "\(kind.rawValue).\(part)") == nil {
+                throw MailTemplateError("no template \(kind.rawValue).\(part).mustache")
+            }
+        }
+        self.library = library
+        self.renderers = Dictionary(renderers.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// Loads `<directory>/*.mustache`.
+    public static func load(directory: String, renderers: [any InlineImageRenderer] = []) async throws -> MailComposer {
+        guard FileManager.default.fileExists(atPath: directory) else { throw MailTemplateError("no email templates at \(directory); set TEMPLATES_DIR") }
+        return try MailComposer(library: try await MustacheLibrary(directory: directory), renderers: renderers)
+    }
+
+    /// `TEMPLATES_DIR`/email, else `./templates/email`, else the one in the source tree this was built from.
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let configured = environment["TEMPLATES_DIR"], !configured.isEmpty { return configured + "/email" }
+        if FileManager.default.fileExists(atPath: "templates/email") { return "templates/email" }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("templates/email").path
+    }
+
+    public func compose(_ message: OutboxMessage) throws -> MailMessage {
+        try compose(message.kind, to: message.recipient, content: message.content, idempotencyKey: message.idempotencyKey)
+    }
+
+    public func compose(_ kind: MailKind, to recipient: String, content: MailContent, idempotencyKey: String) throws -> MailMessage {
+        guard let model = try JSONSerialization.jsonObject(with: Data(content.model.utf8)) as? [String: Any] else {
+            throw MailTemplateError("the model of a \(kind.rawValue) message is not a JSON object")
+        }
+        func render(_ part: String) throws -> String {
+            guard let text = library.render(model, withTemplate: "\(kind.rawValue).\(part)") else {
+                throw MailTemplateError("no template \(kind.rawValue).\(part).mustache")
+            }
+            return text
+        }
+        let attachments = try content.images.map { image in
+            guard let renderer = renderers[image.renderer] else { throw MailTemplateError("no inline image renderer '\(image.renderer)'") }
+            return MailAttachment(filename: image.filename, contentType: renderer.contentType, content: try renderer.render(image.value),
+                                  contentID: image.contentID)
+        }
+        let subject = try render("subject").split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
+        return MailMessage(from: content.sender, to: [recipient], replyTo: content.replyTo, subject: subject,
+                           html: try render("html"), text: try render("text"), tags: ["kind": kind.rawValue],
+                           attachments: attachments, idempotencyKey: idempotencyKey)
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import SQLKit
+
+public struct OutboxRepository: Sendable {
+    let sql: any SQLDatabase
+    let engine: DatabaseEngine
+
+    public init(_ sql: any SQLDatabase, engine: DatabaseEngine) {
+        self.sql = sql
+        self.engine = engine
+    }
+
+    static let columns: SQLQueryString = """
+        id, kind, organizer_id, recipient, payload, idempotency_key, status, attempts, next_attempt_at, last_error, mailer,
+        provider_message_id, created_at, sent_at
+        """
+
+    struct Row: Decodable {
+        let id: String, kind: String, organizerId: String?, recipient: String, payload: String, idempotencyKey: String
+        let status: String, attempts: Int, nextAttemptAt: Int64, lastError: String?, mailer: String?
+        let providerMessageId: String?, createdAt: Int64, sentAt: Int64?
+
+        enum CodingKeys: String, CodingKey {
+            case id, kind, organizerId = "organizer_id", recipient, payload, idempotencyKey = "idempotency_key", status, attempts
+            case nextAttemptAt = "next_attempt_at", lastError = "last_error", mailer, providerMessageId = "provider_message_id"
+            case createdAt = "created_at", sentAt = "sent_at"
+        }
+
+        func message() throws -> OutboxMessage {
+            OutboxMessage(id: try StoredValue.id(id), kind: try StoredValue.enum(kind), organizerID: try organizerId.map { try StoredValue.id($0) },
+                          recipient: recipient, content: try JSONDecoder().decode(MailContent.self, from: Data(payload.utf8)),
+                          idempotencyKey: idempotencyKey, status: try StoredValue.enum(status), attempts: attempts,
+                          nextAttemptAt: Timestamp(milliseconds: nextAttemptAt), lastError: lastError, mailer: mailer,
+                          providerMessageID: providerMessageId, createdAt: Timestamp(milliseconds: createdAt),
+                          sentAt: StoredValue.timestamp(sentAt))
+        }
+    }
+
+    private func load(_ query: SQLQueryString) async throws -> [OutboxMessage] {
+        try await sql.raw(query).all(decoding: Row.self).map { try $0.message() }
+    }
+
+    /// Queues a message unless one with its idempotency key is already there; true when it is new.
+    @discardableResult
+    public func insert(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent,
+                       idempotencyKey: String, at time: Timestamp) async throws -> Bool {
+        // Stored with Swift's own key names: the API's snake-case strategy would not read `contentID` back.
+        let payload = String(decoding: try JSONEncoder().encode(content), as: UTF8.self)
+        return try await sql.raw("""
+            INSERT INTO outbox_messages (id, kind, organizer_id, recipient, payload, idempotency_key, status, attempts,
+                                         next_attempt_at, created_at, updated_at)
+            VALUES (\(bind: id.rawValue), \(bind: kind.rawValue), \(bind: organizer?.rawValue), \(bind: recipient), \(bind: payload),
+                    \(bind: idempotencyKey), 'queued', 0, \(bind: time.milliseconds), \(bind: time.milliseconds), \(bind: time.milliseconds))
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING id
+            """).first() != nil
+    }
+
+    /// Leases up to `limit` due messages (queued and due, or leased by a worker whose lease ran out)
+    /// until `leaseUntil`, counting an attempt for each. On PostgreSQL concurrent dispatchers skip
+    /// each other's rows; SQLite has one writer.
+    public func claimDue(now: Timestamp, leaseUntil: Timestamp, limit: Int) async throws -> [OutboxMessage] {
+        let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await load("""
+            UPDATE outbox_messages SET status = 'sending', lease_until = \(bind: leaseUntil.milliseconds), attempts = attempts + 1,
+                updated_at = \(bind: now.milliseconds)
+            WHERE id IN (
+                SELECT id FROM outbox_messages
+                WHERE (status = 'queued' AND next_attempt_at <= \(bind: now.milliseconds))
+                   OR (status = 'sending' AND lease_until <= \(bind: now.milliseconds))
+                ORDER BY next_attempt_at, id LIMIT \(bind: limit)\(lock))
+            RETURNING \(Self.columns)
+            """)
+    }
+
+    /// Records the provider's id; only while this lease holds the row.
+    @discardableResult
+    public func markSent(_ id: MessageID, mailer: String, providerMessageID: String, at time: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE outbox_messages SET status = 'sent', mailer = \(bind: mailer), provider_message_id = \(bind: providerMessageID),
+                sent_at = \(bind: time.milliseconds), lease_until = NULL, last_error = NULL, updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND status = 'sending'
+            RETURNING id
+            """).first() != nil
+    }
+
+    /// A failed send: queued again for `retryAt`, or dead (`retryAt` nil) with the reason.
+    public func recordFailure(_ id: MessageID, error: String, retryAt: Timestamp?, at time: Timestamp) async throws {
+        try await sql.raw("""
+            UPDATE outbox_messages SET status = \(bind: retryAt == nil ? "dead" : "queued"),
+                next_attempt_at = \(bind: retryAt?.milliseconds ?? time.milliseconds), lease_until = NULL,
+                last_error = \(bind: String(error.prefix(1000))), updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND status = 'sending'
+            """).run()
+    }
+
+    public func find(_ id: MessageID) async throws -> OutboxMessage? {
+        try await load("SELECT \(Self.columns) FROM outbox_messages WHERE id = \(bind: id.rawValue)").first
+    }
+
+    public func list(status: OutboxStatus?, after: MessageID?, limit: Int) async throws -> [OutboxMessage] {
+        var query: SQLQueryString = "SELECT \(Self.columns) FROM outbox_messages WHERE id > \(bind: after?.rawValue ?? "")"
+        if let status { query += " AND status = \(bind: status.rawValue)" }
+        query += " ORDER BY id LIMIT \(bind: limit)"
+        return try await load(query)
+    }
+
+    /// Puts a dead message back in the queue with a fresh count of attempts, under the same
+    /// idempotency key: a provider that did deliver it sends nothing again.
+    public func requeue(_ id: MessageID, at time: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE outbox_messages SET status = 'queued', attempts = 0, next_attempt_at = \(bind: time.milliseconds),
+                updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND status = 'dead'
+            RETURNING id
+            """).first() != nil
+    }
+
+    public func count(status: OutboxStatus) async throws -> Int {
+        struct Row: Decodable { let n: Int }
+        return try await sql.raw("SELECT COUNT(*) AS n FROM outbox_messages WHERE status = \(bind: status.rawValue)")
+            .first(decoding: Row.self)?.n ?? 0
+    }
+}
