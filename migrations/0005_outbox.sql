@@ -25,3 +25,14 @@ CREATE TABLE outbox_messages (
 
 CREATE INDEX outbox_due ON outbox_messages (status, next_attempt_at);
 CREATE INDEX outbox_organizer ON outbox_messages (organizer_id, id);
+
+-- Further access tokens of an order, such as the one in its confirmation email: the order's own
+-- token is known only to the browser that placed it, and only its hash is stored.
+CREATE TABLE order_access_tokens (
+    token_hash TEXT PRIMARY KEY,
+    order_id TEXT NOT NULL REFERENCES orders (id),
+    purpose TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+);
+
+CREATE INDEX order_access_tokens_order ON order_access_tokens (order_id);

@@ -81,8 +81,21 @@ struct Runtime {
         var services = PlatformServices(database: database, config: config, payments: payments)
         services.logger = logger
         let (keys, ticketing) = try await ticketKeys()
-        services.modules = [TicketingModule(database: database, clock: services.clock, keys: keys, config: ticketing, platform: config)]
+        var tickets = TicketingModule(database: database, clock: services.clock, keys: keys, config: ticketing, platform: config)
+        let mailFrom = environment["MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "tickets@localhost"
+        tickets.mail = TicketMailSettings(from: mailFrom, baseURL: config.baseURL, modulePixels: ticketing.qrModulePixels)
+        services.modules = [tickets]
+        services.composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
+                                                        renderers: services.modules.flatMap(\.inlineImageRenderers))
+        services.mailer = mailer(environment)
         return services
+    }
+
+    /// The file mailer unless a mail provider plugin is configured.
+    func mailer(_ environment: [String: String]) -> any Mailer {
+        let directory = environment["MAIL_OUTBOX_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/outbox"
+        logger.info("mail goes to files", metadata: ["directory": "\(directory)", "reason": "no mail provider is configured"])
+        return FileMailer(directory: URL(fileURLWithPath: directory))
     }
 }
 

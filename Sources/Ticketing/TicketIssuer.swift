@@ -6,10 +6,13 @@ import SQLKit
 public struct TicketIssuer: OrderLifecycleObserver {
     let keys: TicketKeyRing
     let validAfterEndSeconds: Int64
+    /// With settings, a paid order also queues its confirmation email (with the tickets' QR codes).
+    let mail: TicketMailSettings?
 
-    public init(keys: TicketKeyRing, validAfterEndSeconds: Int64 = 86_400) {
+    public init(keys: TicketKeyRing, validAfterEndSeconds: Int64 = 86_400, mail: TicketMailSettings? = nil) {
         self.keys = keys
         self.validAfterEndSeconds = validAfterEndSeconds
+        self.mail = mail
     }
 
     public func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
@@ -51,6 +54,7 @@ public struct TicketIssuer: OrderLifecycleObserver {
         }
         let expires = (event.endsAt ?? event.startsAt).milliseconds / 1000 + validAfterEndSeconds
         let tickets = TicketRepository(sql)
+        var issued: [Ticket] = []
         var seat: Int64 = 0
         for line in order.lines {
             for _ in 0..<line.quantity {
@@ -58,11 +62,14 @@ public struct TicketIssuer: OrderLifecycleObserver {
                 let id = TicketID.generate(at: time)
                 let claims = TicketClaims(sub: id.rawValue, evt: order.eventID.rawValue, var: line.variantID.rawValue, ver: 1,
                                           iat: time.milliseconds / 1000, exp: expires)
-                try await tickets.insert(Ticket(
+                let ticket = Ticket(
                     id: id, organizerID: order.organizerID, eventID: order.eventID, variantID: line.variantID, orderID: order.id,
                     seat: seat, unitPrice: line.unitPrice, status: .valid, version: 1, token: try await keys.sign(claims, on: sql),
-                    blockedReason: nil, blockedAt: nil, admittedAt: nil, admittedBy: nil, inside: false, createdAt: time))
+                    blockedReason: nil, blockedAt: nil, admittedAt: nil, admittedBy: nil, inside: false, createdAt: time)
+                try await tickets.insert(ticket)
+                issued.append(ticket)
             }
         }
+        if let mail { try await OrderConfirmation(settings: mail).enqueue(order, event: event, tickets: issued, at: time, on: sql) }
     }
 }

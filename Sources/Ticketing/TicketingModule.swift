@@ -21,7 +21,12 @@ public struct TicketingModule: PlatformModule {
 
     public var checkin: CheckinService { CheckinService(database: database, clock: clock, keys: keys) }
     public var offline: OfflineService { OfflineService(database: database, clock: clock, keys: keys) }
-    public var orderObserver: (any OrderLifecycleObserver)? { TicketIssuer(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds) }
+    /// Set: paid orders queue a confirmation email with the tickets' QR codes.
+    public var mail: TicketMailSettings?
+    public var orderObserver: (any OrderLifecycleObserver)? {
+        TicketIssuer(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds, mail: mail)
+    }
+    public var inlineImageRenderers: [any InlineImageRenderer] { [QRImageRenderer(modulePixels: config.qrModulePixels)] }
 
     public func register(api: RouteRegistrar, authenticated: RouteRegistrar) {
         let limiter = RateLimiter(limitPerMinute: config.checkinRateLimit, clock: clock)

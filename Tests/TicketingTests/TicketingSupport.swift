@@ -27,7 +27,9 @@ struct TicketingHarness: Sendable {
                     _ body: @escaping @Sendable (TicketingHarness) async throws -> Void) async throws {
         try await CheckoutHarness.run(engine, price: price, quota: quota, modules: { database, clock, platform in
             let keys = try await TicketKeyRing.open(database: database, clock: clock, config: config)
-            return [TicketingModule(database: database, clock: clock, keys: keys, config: config, platform: platform)]
+            var module = TicketingModule(database: database, clock: clock, keys: keys, config: config, platform: platform)
+            module.mail = TicketMailSettings(from: "tickets@platform.example", baseURL: platform.baseURL, modulePixels: config.qrModulePixels)
+            return [module]
         }) { base in
             let module = try #require(base.services.modules.first as? TicketingModule)
             try await body(TicketingHarness(base: base, module: module))

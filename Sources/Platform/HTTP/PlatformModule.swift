@@ -8,6 +8,12 @@ public protocol PlatformModule: Sendable {
     func register(api: RouteRegistrar, authenticated: RouteRegistrar)
     /// Told of paid, refunded and cancelled orders inside the transaction that changes them.
     var orderObserver: (any OrderLifecycleObserver)? { get }
+    /// Draw the inline images of this module's emails (a ticket's QR code).
+    var inlineImageRenderers: [any InlineImageRenderer] { get }
+}
+
+extension PlatformModule {
+    public var inlineImageRenderers: [any InlineImageRenderer] { [] }
 }
 
 /// Observers of several modules, told in turn; a refund's named items belong to the first that values them.

@@ -5,6 +5,11 @@ public enum DatabaseEngine: String, Sendable, CaseIterable, CustomStringConverti
     case sqlite
     case postgres
     public var description: String { rawValue }
+
+    /// The engine behind a connection, for code that is handed only the connection (observers).
+    public init(of sql: any SQLDatabase) {
+        self = sql.dialect.name == "postgresql" ? .postgres : .sqlite
+    }
 }
 
 /// One SQL layer over two engines. Repositories take the `SQLDatabase` handed to them, so the same

@@ -50,9 +50,23 @@ public struct OrderRepository: Sendable {
             """)).first
     }
 
-    /// The order if the buyer's access token matches, else nil (a wrong token looks like no order).
+    /// The order if the buyer's access token (or one issued later, as for an email) matches, else
+    /// nil (a wrong token looks like no order).
     public func find(_ id: OrderID, accessTokenHash: String) async throws -> Order? {
-        try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND access_token_hash = \(bind: accessTokenHash)")).first
+        try await load(sql.raw("""
+            SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND (access_token_hash = \(bind: accessTokenHash)
+                OR EXISTS (SELECT 1 FROM order_access_tokens t WHERE t.order_id = orders.id AND t.token_hash = \(bind: accessTokenHash)))
+            """)).first
+    }
+
+    /// A further access token to the order, for a link in an email; only its hash is kept.
+    public func issueAccessToken(_ id: OrderID, purpose: String, at time: Timestamp) async throws -> String {
+        let token = APIKeys.generateSecret(marker: "ord_tok_")
+        try await sql.raw("""
+            INSERT INTO order_access_tokens (token_hash, order_id, purpose, created_at)
+            VALUES (\(bind: CheckoutService.hashAccessToken(token)), \(bind: id.rawValue), \(bind: purpose), \(bind: time.milliseconds))
+            """).run()
+        return token
     }
 
     public func list(event: EventID, organizer: OrganizerID, after: OrderID?, limit: Int) async throws -> [Order] {

@@ -1,0 +1,61 @@
+import Foundation
+import Platform
+import SQLKit
+
+/// Where confirmation emails come from and link to.
+public struct TicketMailSettings: Sendable {
+    /// The platform's sending address; the organizer's name is the sender name and its email the reply-to.
+    public let from: String
+    public let baseURL: String
+    public let modulePixels: Int
+
+    public init(from: String, baseURL: String, modulePixels: Int) {
+        self.from = from
+        self.baseURL = baseURL
+        self.modulePixels = modulePixels
+    }
+}
+
+/// Queues the "your tickets" email in the transaction that issues the tickets: one inline QR per
+/// ticket, the event's time in its own timezone, and a link to the order page that carries a
+/// new access token of the order.
+struct OrderConfirmation {
+    let settings: TicketMailSettings
+
+    func enqueue(_ order: Order, event: Event, tickets: [Ticket], at time: Timestamp, on sql: any SQLDatabase) async throws {
+        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
+        let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
+        let token = try await OrderRepository(sql).issueAccessToken(order.id, purpose: "confirmation email", at: time)
+        let side = (try? QRCode.symbol(for: tickets.first?.token ?? "x").width).map { ($0 + 2 * QRCode.quietZone) * settings.modulePixels } ?? 0
+        let model: [String: Any] = [
+            "organizer": ["name": organizer.name],
+            "buyer": ["name": order.buyerName as Any, "email": order.email],
+            "event": ["title": event.title, "starts_at": Self.localTime(event.startsAt, timezone: event.timezone), "venue": event.venue as Any],
+            "order": ["id": order.id.rawValue, "total": order.total.description,
+                      "url": "\(settings.baseURL)/api/v1/public/orders/\(order.id)/tickets?token=\(token)"],
+            "tickets": tickets.map { ticket in
+                ["id": ticket.id.rawValue, "variant": variants[ticket.variantID] ?? "Ticket", "seat": ticket.seat,
+                 "price": Money(minorUnits: ticket.unitPrice, currency: order.total.currency).description,
+                 "cid": Self.contentID(ticket), "qr_width": side] as [String: Any]
+            },
+        ]
+        let content = MailContent(
+            sender: MailAddress(email: settings.from, name: organizer.name), replyTo: organizer.email,
+            model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self),
+            images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) })
+        try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
+            id: MessageID.generate(at: time), kind: .orderConfirmation, organizer: order.organizerID, recipient: order.email,
+            content: content, idempotencyKey: "order-confirmation-\(order.id)", at: time)
+    }
+
+    static func contentID(_ ticket: Ticket) -> String { "qr-\(ticket.id.rawValue)" }
+
+    /// "Saturday, 6 June 2026, 19:30 (Europe/Berlin)": the time people will see on the door.
+    static func localTime(_ time: Timestamp, timezone: String) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEEE, d MMMM yyyy, HH:mm"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)) + " (\(timezone))"
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Platform
+import PlatformTesting
+import Testing
+@testable import Ticketing
+
+@Suite struct ConfirmationMailTests {
+    @Test(arguments: TestEngines.all)
+    func aPaidOrderQueuesOneConfirmationWhoseQRCodesAreItsTickets(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder(quantity: 2)
+            // A redelivered payment changes nothing, and queues nothing more.
+            _ = try await h.base.deliver(id: "evt-again-\(order.id)", type: "paid", order: order.id, amount: 5_000, reference: "pay-\(order.id)")
+            await h.base.drain()
+            let engine = h.database.engine
+            let queued = try await h.database.read { sql in try await OutboxRepository(sql, engine: engine).list(status: .queued, after: nil, limit: 10) }
+            #expect(queued.count == 1)
+            let message = try #require(queued.first)
+            #expect(message.kind == .orderConfirmation && message.idempotencyKey == "order-confirmation-\(order.id)")
+            #expect(message.organizerID != nil && message.recipient == "buyer@example.com")
+
+            let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(), renderers: h.module.inlineImageRenderers)
+            let mail = try composer.compose(message)
+            #expect(mail.from.email == "tickets@platform.example" && mail.replyTo != nil)
+            #expect(mail.attachments.count == 2 && mail.attachments.allSatisfy { $0.contentType == "image/png" })
+            for id in order.ticketIDs { #expect(mail.html.contains("cid:qr-\(id)")) }
+            #expect(mail.attachments.map(\.contentID) == order.ticketIDs.map { "qr-\($0)" })
+            // Each inline image is the QR code of its own ticket's token.
+            if let decoded = try QRDecoder.decode(mail.attachments.map(\.content)) {
+                #expect(decoded == order.tokens.map { [$0] })
+            }
+            // The link in the email opens the order's tickets with a token of its own.
+            let link = try #require(mail.text.split(separator: "\n").last.map(String.init).flatMap { $0.split(separator: " ").last.map(String.init) })
+            let path = try #require(URL(string: link)).path + "?" + (URL(string: link)?.query ?? "")
+            #expect(!link.contains(order.accessToken))
+            let opened = try await h.client.get(path)
+            #expect(opened.status == .ok, "\(opened.text)")
+            #expect((opened.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == order.ticketIDs)
+            #expect(try await h.client.get("/api/v1/public/orders/\(order.id)/tickets?token=ord_tok_wrong").status == .notFound)
+        }
+    }
+
+    @Test func theEventTimeIsShownInTheEventsTimezone() {
+        let time = Timestamp(rfc3339: "2026-06-06T17:30:00Z")!
+        #expect(OrderConfirmation.localTime(time, timezone: "Europe/Berlin") == "Saturday, 6 June 2026, 19:30 (Europe/Berlin)")
+        #expect(OrderConfirmation.localTime(time, timezone: "America/New_York") == "Saturday, 6 June 2026, 13:30 (America/New_York)")
+    }
+}
