@@ -47,6 +47,7 @@ let package = Package(
             name: "PlatformTesting",
             dependencies: [
                 "Platform",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -88,6 +89,15 @@ let package = Package(
             ],
             path: "Sources/Plugins/Stripe"
         ),
+        .target(
+            name: "Resend",
+            dependencies: [
+                "Platform",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/Plugins/Resend"
+        ),
         .executableTarget(
             name: "PlatformServer",
             dependencies: [
@@ -95,6 +105,7 @@ let package = Package(
                 "Ticketing",
                 "Sandbox",
                 "Stripe",
+                "Resend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
@@ -126,6 +137,16 @@ let package = Package(
                 "Platform",
                 "PlatformTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            exclude: ["Python"]
+        ),
+        .testTarget(
+            name: "ResendTests",
+            dependencies: [
+                "Resend",
+                "Platform",
+                "PlatformTesting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             exclude: ["Python"]

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import Platform
+import Resend
 import Sandbox
 import Stripe
 import Ticketing
@@ -87,12 +88,19 @@ struct Runtime {
         services.modules = [tickets]
         services.composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
                                                         renderers: services.modules.flatMap(\.inlineImageRenderers))
-        services.mailer = mailer(environment)
+        services.mailer = try mailer(environment)
         return services
     }
 
-    /// The file mailer unless a mail provider plugin is configured.
-    func mailer(_ environment: [String: String]) -> any Mailer {
+    /// Resend when it is configured, else the file mailer.
+    func mailer(_ environment: [String: String]) throws -> any Mailer {
+        switch try ResendConfiguration.fromEnvironment(environment) {
+        case let (configuration?, _):
+            logger.info("mail goes to Resend", metadata: ["api": "\(configuration.apiBase)"])
+            return ResendMailer(configuration: configuration, logger: logger)
+        case let (nil, reason):
+            logger.info("resend plugin disabled", metadata: ["reason": "\(reason ?? "not configured")"])
+        }
         let directory = environment["MAIL_OUTBOX_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/outbox"
         logger.info("mail goes to files", metadata: ["directory": "\(directory)", "reason": "no mail provider is configured"])
         return FileMailer(directory: URL(fileURLWithPath: directory))

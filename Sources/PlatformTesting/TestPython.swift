@@ -6,19 +6,29 @@ import Testing
 public enum TestPython {
     /// Runs Python with `arguments` and returns its exit status and standard output; nil when no
     /// Python is configured, which only a developer's machine may allow (on CI it is a failure).
-    public static func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) throws -> (status: Int32, output: Data)? {
+    /// The wait happens off Swift's cooperative threads: on two cores, two tests blocked in a wait
+    /// for a script that calls back into a fake server here would leave that server no thread.
+    public static func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> (status: Int32, output: Data)? {
         guard let python = ProcessInfo.processInfo.environment["PLATFORM_TEST_PYTHON"], !python.isEmpty else {
             #expect(!TestEngines.isCI, "CI must set PLATFORM_TEST_PYTHON (scripts/test does)", sourceLocation: sourceLocation)
             return nil
         }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, data)
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                do {
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: python)
+                    process.arguments = arguments
+                    let output = Pipe()
+                    process.standardOutput = output
+                    try process.run()
+                    let data = output.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    continuation.resume(returning: (process.terminationStatus, data))
+                } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
     }
 }

@@ -28,7 +28,7 @@ import Testing
             let list = events.map { ["payload": $0.payload, "header": $0.header, "secret": FakeStripe.webhookSecret] }
             try JSONSerialization.data(withJSONObject: list).write(to: file)
 
-            guard let (status, data) = try TestPython.run([Self.script, base, FakeStripe.secretKey, file.path]) else { return }
+            guard let (status, data) = try await TestPython.run([Self.script, base, FakeStripe.secretKey, file.path]) else { return }
             #expect(status == 0)
             let result = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any], "\(String(decoding: data, as: UTF8.self))")
             #expect((result["id"] as? String)?.hasPrefix("cs_test_") == true)

@@ -26,7 +26,7 @@ import Testing
             for id in order.ticketIDs { #expect(mail.html.contains("cid:qr-\(id)")) }
             #expect(mail.attachments.map(\.contentID) == order.ticketIDs.map { "qr-\($0)" })
             // Each inline image is the QR code of its own ticket's token.
-            if let decoded = try QRDecoder.decode(mail.attachments.map(\.content)) {
+            if let decoded = try await QRDecoder.decode(mail.attachments.map(\.content)) {
                 #expect(decoded == order.tokens.map { [$0] })
             }
             // The link in the email opens the order's tickets with a token of its own.

@@ -5,7 +5,7 @@ import Testing
 @Suite struct QRCodeTests {
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    @Test func oddInputsGiveADecodableCodeOrAClearError() throws {
+    @Test func oddInputsGiveADecodableCodeOrAClearError() async throws {
         let long = String(repeating: "0123456789abcdefghij", count: 100)
         let inputs = [
             "x",
@@ -21,7 +21,7 @@ import Testing
             pngs.append(png)
         }
         #expect(try QRCode.symbol(for: long).version == 38, "2,000 bytes at ECC M need version 38")
-        if let decoded = try QRDecoder.decode(pngs) {
+        if let decoded = try await QRDecoder.decode(pngs) {
             #expect(decoded == inputs.map { [$0] })
         }
 
@@ -31,7 +31,7 @@ import Testing
         #expect(throws: QRCodeError.badScale(33)) { try QRCode.png(for: "a", scale: 33) }
     }
 
-    @Test func theImageHasTheQuietZoneAndModuleSize() throws {
+    @Test func theImageHasTheQuietZoneAndModuleSize() async throws {
         let symbol = try QRCode.symbol(for: "hello")
         #expect(symbol.version == 1 && symbol.width == 21)
         let png = try QRCode.png(for: "hello", scale: 5)
@@ -44,6 +44,6 @@ import Testing
         let plte = try #require(png.indices.dropLast(4).first { png[$0..<($0 + 4)].elementsEqual("PLTE".utf8) })
         #expect(png[(plte - 4)..<plte].reduce(0) { $0 << 8 | Int($1) } == 6)
         #expect(Array(png[(plte + 4)..<(plte + 10)]) == [0, 0, 0, 255, 255, 255])
-        if let decoded = try QRDecoder.decode([png]) { #expect(decoded == [["hello"]]) }
+        if let decoded = try await QRDecoder.decode([png]) { #expect(decoded == [["hello"]]) }
     }
 }

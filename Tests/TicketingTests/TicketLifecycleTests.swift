@@ -21,7 +21,7 @@ import Testing
             #expect(qr.headers[.cacheControl] == "private, max-age=86400")
             let organizerQR = try await h.client.get("/api/v1/tickets/\(order.ticketIDs[1])/qr.png?scale=4", key: h.organizerKey)
             #expect(organizerQR.status == .ok)
-            if let decoded = try QRDecoder.decode([Array(qr.body), Array(organizerQR.body)]) {
+            if let decoded = try await QRDecoder.decode([Array(qr.body), Array(organizerQR.body)]) {
                 #expect(decoded == [[order.tokens[0]], [order.tokens[1]]])
             }
             let etag = try #require(qr.headers[.eTag])

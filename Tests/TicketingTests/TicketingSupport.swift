@@ -97,7 +97,7 @@ enum QRDecoder {
         """
 
     /// The texts decoded from each PNG, or nil when no Python is configured (allowed off CI only).
-    static func decode(_ pngs: [[UInt8]], sourceLocation: SourceLocation = #_sourceLocation) throws -> [[String]]? {
+    static func decode(_ pngs: [[UInt8]], sourceLocation: SourceLocation = #_sourceLocation) async throws -> [[String]]? {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qr-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -107,7 +107,7 @@ enum QRDecoder {
             try Data(png).write(to: URL(fileURLWithPath: path))
             paths.append(path)
         }
-        guard let (status, data) = try TestPython.run(["-c", script] + paths, sourceLocation: sourceLocation) else { return nil }
+        guard let (status, data) = try await TestPython.run(["-c", script] + paths, sourceLocation: sourceLocation) else { return nil }
         #expect(status == 0)
         let decoded = try #require(try JSONSerialization.jsonObject(with: data) as? [[[String: String]]], "\(String(decoding: data, as: UTF8.self))")
         for results in decoded { for result in results { #expect(result["format"]?.contains("QR") == true) } }

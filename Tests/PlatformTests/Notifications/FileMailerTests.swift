@@ -48,7 +48,7 @@ import Testing
                               "html_has_cid": 'cid:qr-1' in body.get_content(), "text": text.get_content(), "images": images,
                               "defects": [str(d) for p in msg.walk() for d in p.defects]}))
             """
-        guard let (status, output) = try TestPython.run(["-c", script, directory.appendingPathComponent(files[0]).path]) else { return }
+        guard let (status, output) = try await TestPython.run(["-c", script, directory.appendingPathComponent(files[0]).path]) else { return }
         #expect(status == 0)
         let parsed = try #require(try JSONSerialization.jsonObject(with: output) as? [String: Any])
         #expect(parsed["subject"] as? String == "Your tickets for Frühlingskonzert — Saal \"A\" Bcc: evil@example.com")
