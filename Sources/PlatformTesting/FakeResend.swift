@@ -68,14 +68,7 @@ public final class FakeResend: Sendable {
     public func serving<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
         let router = Router()
         router.post("emails") { request, _ in try await self.handle(request) }
-        let port = Mutex<Int?>(nil)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: quietLogger)
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        defer { server.cancel() }
-        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-        guard let bound = port.withLock({ $0 }) else { throw TestDatabaseError(description: "the fake Resend did not start") }
-        return try await body("http://127.0.0.1:\(bound)")
+        return try await servingLocally(router, name: "the fake Resend", body)
     }
 
     private func handle(_ request: Request) async throws -> Response {

@@ -44,90 +44,80 @@ import Testing
         }
     }
 
-    @Test(arguments: TestEngines.all)
-    func aStretchOf500sEndsWithEveryMessageDeliveredOnce(engine: DatabaseEngine) async throws {
+    /// A database of `engine`, a manual clock, a fake Resend and a dispatcher sending to it.
+    static func run(_ engine: DatabaseEngine,
+                    _ body: @escaping @Sendable (any Database, ManualClock, FakeResend, OutboxDispatcher) async throws -> Void) async throws {
         try await withTestDatabase(engine) { database in
             let clock = ManualClock()
             let fake = FakeResend(clock: clock)
-            try await fake.serving { base in
-                let outbox = try await Self.dispatcher(database, clock, base)
-                let ids = try await Self.enqueue(database, count: 20, at: clock.now())
-                fake.inject(500, name: "application_error", message: "Something went wrong", times: 30)
-                for _ in 0..<6 {
-                    await outbox.drain()
-                    clock.set(clock.now().adding(seconds: 600))
-                }
-                #expect(try await Self.statuses(database, ids) == Array(repeating: .sent, count: 20))
-                #expect(fake.deliveries.count == 20 && fake.deliveriesByKey.values.allSatisfy { $0 == 1 })
-                #expect(fake.requestCount == 50, "30 refused and 20 accepted")
-                // The inline image went along with its content id.
-                let attachment = (fake.deliveries.first?.json["attachments"] as? [any Sendable])?.first as? [String: any Sendable]
-                #expect(attachment?["content_id"] as? String == "logo")
+            try await fake.serving { base in try await body(database, clock, fake, try await dispatcher(database, clock, base)) }
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aStretchOf500sEndsWithEveryMessageDeliveredOnce(engine: DatabaseEngine) async throws {
+        try await Self.run(engine) { database, clock, fake, outbox in
+            let ids = try await Self.enqueue(database, count: 20, at: clock.now())
+            fake.inject(500, name: "application_error", message: "Something went wrong", times: 30)
+            for _ in 0..<6 {
+                await outbox.drain()
+                clock.set(clock.now().adding(seconds: 600))
             }
+            #expect(try await Self.statuses(database, ids) == Array(repeating: .sent, count: 20))
+            #expect(fake.deliveries.count == 20 && fake.deliveriesByKey.values.allSatisfy { $0 == 1 })
+            #expect(fake.requestCount == 50, "30 refused and 20 accepted")
+            // The inline image went along with its content id.
+            let attachment = (fake.deliveries.first?.json["attachments"] as? [any Sendable])?.first as? [String: any Sendable]
+            #expect(attachment?["content_id"] as? String == "logo")
         }
     }
 
     @Test(arguments: TestEngines.all)
     func a429sRetryAfterIsHonoured(engine: DatabaseEngine) async throws {
-        try await withTestDatabase(engine) { database in
-            let clock = ManualClock()
-            let fake = FakeResend(clock: clock)
-            try await fake.serving { base in
-                let outbox = try await Self.dispatcher(database, clock, base)
-                let ids = try await Self.enqueue(database, count: 1, at: clock.now())
-                fake.inject(429, name: "rate_limit_exceeded", message: "Too many requests. You can only make 2 requests per second.", retryAfter: 30)
-                let start = clock.now()
-                await outbox.drain()
-                clock.set(start.adding(seconds: 29))
-                #expect(await outbox.drain() == 0)
-                #expect(try await Self.statuses(database, ids) == [.queued])
-                clock.set(start.adding(seconds: 30))
-                #expect(await outbox.drain() == 1)
-                #expect(try await Self.statuses(database, ids) == [.sent] && fake.deliveries.count == 1)
-            }
+        try await Self.run(engine) { database, clock, fake, outbox in
+            let ids = try await Self.enqueue(database, count: 1, at: clock.now())
+            fake.inject(429, name: "rate_limit_exceeded", message: "Too many requests. You can only make 2 requests per second.", retryAfter: 30)
+            let start = clock.now()
+            await outbox.drain()
+            clock.set(start.adding(seconds: 29))
+            #expect(await outbox.drain() == 0)
+            #expect(try await Self.statuses(database, ids) == [.queued])
+            clock.set(start.adding(seconds: 30))
+            #expect(await outbox.drain() == 1)
+            #expect(try await Self.statuses(database, ids) == [.sent] && fake.deliveries.count == 1)
         }
     }
 
     @Test(arguments: TestEngines.all)
     func aCrashAfterResendAcceptedSendsAgainUnderTheKeyAndDeliversOnce(engine: DatabaseEngine) async throws {
-        try await withTestDatabase(engine) { database in
-            let clock = ManualClock()
-            let fake = FakeResend(clock: clock)
-            try await fake.serving { base in
-                let outbox = try await Self.dispatcher(database, clock, base)
-                let ids = try await Self.enqueue(database, count: 1, at: clock.now())
-                // The worker that is killed: it leases the row, Resend accepts the email, and nothing is recorded.
-                let engine = database.engine
-                let leased = try await database.transaction { sql in
-                    try await OutboxRepository(sql, engine: engine).claimDue(now: clock.now(), leaseUntil: clock.now().adding(seconds: outbox.leaseSeconds), limit: 1)
-                }
-                let accepted = try await ResendTests.mailer(base).send(try outbox.composer.compose(try #require(leased.first)))
-                // The restarted worker, once the lease has run out.
-                clock.set(clock.now().adding(seconds: outbox.leaseSeconds))
-                #expect(await outbox.drain() == 1)
-                let engine2 = database.engine
-                let sent = try await database.read { sql in try await OutboxRepository(sql, engine: engine2).find(ids[0]) }
-                #expect(sent?.status == .sent && sent?.providerMessageID == accepted.messageID && sent?.attempts == 2)
-                #expect(fake.requestCount == 2 && fake.deliveries.count == 1, "sent twice under one key, delivered once")
+        try await Self.run(engine) { database, clock, fake, outbox in
+            let ids = try await Self.enqueue(database, count: 1, at: clock.now())
+            // The worker that is killed: it leases the row, Resend accepts the email, and nothing is recorded.
+            let engine = database.engine
+            let leased = try await database.transaction { sql in
+                try await OutboxRepository(sql, engine: engine).claimDue(now: clock.now(), leaseUntil: clock.now().adding(seconds: outbox.leaseSeconds), limit: 1)
             }
+            let accepted = try await outbox.mailer.send(try outbox.composer.compose(try #require(leased.first)))
+            // The restarted worker, once the lease has run out.
+            clock.set(clock.now().adding(seconds: outbox.leaseSeconds))
+            #expect(await outbox.drain() == 1)
+            let engine2 = database.engine
+            let sent = try await database.read { sql in try await OutboxRepository(sql, engine: engine2).find(ids[0]) }
+            #expect(sent?.status == .sent && sent?.providerMessageID == accepted.messageID && sent?.attempts == 2)
+            #expect(fake.requestCount == 2 && fake.deliveries.count == 1, "sent twice under one key, delivered once")
         }
     }
 
     @Test(arguments: TestEngines.all)
     func a422IsDeadAtOnceWithResendsReason(engine: DatabaseEngine) async throws {
-        try await withTestDatabase(engine) { database in
-            let clock = ManualClock()
-            let fake = FakeResend(clock: clock)
-            try await fake.serving { base in
-                let outbox = try await Self.dispatcher(database, clock, base)
-                let ids = try await Self.enqueue(database, count: 1, at: clock.now(), to: "no-at-sign")
-                await outbox.drain()
-                let engine = database.engine
-                let dead = try await database.read { sql in try await OutboxRepository(sql, engine: engine).find(ids[0]) }
-                #expect(dead?.status == .dead && dead?.attempts == 1)
-                #expect(dead?.lastError?.hasPrefix("Resend 422 validation_error: Invalid `to` field") == true)
-                #expect(fake.deliveries.isEmpty)
-            }
+        try await Self.run(engine) { database, clock, fake, outbox in
+            let ids = try await Self.enqueue(database, count: 1, at: clock.now(), to: "no-at-sign")
+            await outbox.drain()
+            let engine = database.engine
+            let dead = try await database.read { sql in try await OutboxRepository(sql, engine: engine).find(ids[0]) }
+            #expect(dead?.status == .dead && dead?.attempts == 1)
+            #expect(dead?.lastError?.hasPrefix("Resend 422 validation_error: Invalid `to` field") == true)
+            #expect(fake.deliveries.isEmpty)
         }
     }
 }

@@ -55,14 +55,7 @@ final class FakeStripe: Sendable {
         let router = Router()
         router.post("v1/checkout/sessions") { request, _ in try await self.handle(request, create: self.createSession) }
         router.post("v1/refunds") { request, _ in try await self.handle(request, create: self.createRefund) }
-        let port = Mutex<Int?>(nil)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in port.withLock { $0 = channel.localAddress?.port } }, logger: quietLogger)
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        defer { server.cancel() }
-        for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
-        guard let bound = port.withLock({ $0 }) else { throw TestDatabaseError(description: "the fake Stripe did not start") }
-        return try await body("http://127.0.0.1:\(bound)")
+        return try await servingLocally(router, name: "the fake Stripe", body)
     }
 
     private func handle(_ request: Request, create: @Sendable ([String: String]) -> (Int, String)) async throws -> Response {
