@@ -106,6 +106,8 @@ let package = Package(
                 "Sandbox",
                 "Stripe",
                 "Resend",
+                // The fakes of provider APIs, for `platform bench`.
+                "PlatformTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -7,7 +7,7 @@ import Platform
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks that print figures (SQLite by default; DATABASE_URL selects PostgreSQL).",
-        subcommands: [CheckoutBench.self, WebhookBench.self, QRBench.self, ScanBench.self, VerifyBench.self])
+        subcommands: [CheckoutBench.self, WebhookBench.self, QRBench.self, ScanBench.self, VerifyBench.self, OutboxBench.self])
 }
 
 struct CheckoutBench: AsyncParsableCommand {

@@ -20,7 +20,8 @@ struct BenchPlatform {
     let quota: Int64
     let scratch: URL?
 
-    static func make(quota: Int64) async throws -> BenchPlatform {
+    /// With `mail`, paid orders queue their confirmation emails, as a served platform does.
+    static func make(quota: Int64, mail: Bool = false) async throws -> BenchPlatform {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         var scratch: URL?
         var url = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -44,7 +45,9 @@ struct BenchPlatform {
         ticketing.keySecret = "bench-ticket-key-secret"
         ticketing.checkinRateLimit = Int.max
         let keys = try await TicketKeyRing.open(database: database, clock: clock, config: ticketing)
-        services.modules = [TicketingModule(database: database, clock: clock, keys: keys, config: ticketing, platform: config)]
+        var tickets = TicketingModule(database: database, clock: clock, keys: keys, config: ticketing, platform: config)
+        if mail { tickets.mail = TicketMailSettings(from: "tickets@bench.example", baseURL: config.baseURL, modulePixels: ticketing.qrModulePixels) }
+        services.modules = [tickets]
         let catalog = Catalog(database: database, clock: clock)
         let slug = "bench-" + String(UUID().uuidString.prefix(8)).lowercased()
         let (organizer, _) = try await catalog.createOrganizer(name: "Bench", slug: slug, email: "bench@bench.example", feeBasisPoints: nil)

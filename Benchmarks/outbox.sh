@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# `platform bench outbox`: order confirmations (with their tickets' QR codes) sent through the
+# Resend plugin to a fake Resend in the same process, on SQLite and on a throwaway PostgreSQL.
+source "$(dirname "$0")/../scripts/common.sh"
+
+ensure_packages "${BUILD_PACKAGES[@]}"
+ensure_swift
+swift build -c release --product platform >/dev/null
+BIN="$(swift build -c release --show-bin-path)/platform"
+
+echo "== SQLite"
+env -u DATABASE_URL "$BIN" bench outbox "$@"
+
+start_postgres >/dev/null
+echo "== PostgreSQL (same machine)"
+DATABASE_URL="$PG_URL&pool_size=8" "$BIN" bench outbox "$@"

@@ -1,0 +1,50 @@
+import ArgumentParser
+import Foundation
+import Platform
+import PlatformTesting
+import Resend
+import Ticketing
+
+/// Order confirmations (each with its tickets' QR codes) dispatched through the Resend plugin to
+/// the fake Resend in this process; every message must arrive exactly once.
+struct OutboxBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox", abstract: "Outbox messages sent per second through the Resend plugin to a local fake Resend.")
+
+    @Option(help: "Paid orders, each queuing one confirmation.") var orders = 2_000
+    @Option(help: "Tickets per order (one inline QR code each).") var seats = 2
+    @Option(help: "Messages leased and sent at once.") var batch = 16
+
+    func run() async throws {
+        let platform = try await BenchPlatform.make(quota: Int64(orders * seats), mail: true)
+        _ = try await platform.paidTickets(orders: orders, seats: seats)
+        let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(),
+                                                   renderers: platform.services.modules.flatMap(\.inlineImageRenderers))
+        let fake = FakeResend()
+        let database = platform.database
+        let (elapsed, sent) = try await fake.serving { base in
+            var configuration = ResendConfiguration(apiKey: FakeResend.apiKey)
+            configuration.apiBase = base
+            configuration.requestsPerSecond = 1_000_000
+            var dispatcher = OutboxDispatcher(database: database, clock: SystemClock(), mailer: ResendMailer(configuration: configuration, logger: platform.services.logger),
+                                              composer: composer, logger: platform.services.logger)
+            dispatcher.batchSize = batch
+            let clock = ContinuousClock()
+            let start = clock.now
+            let sent = await dispatcher.drain()
+            return (clock.now - start, sent)
+        }
+        let engine = database.engine
+        let counts = try await database.read { sql in
+            let outbox = OutboxRepository(sql, engine: engine)
+            return (try await outbox.count(status: .sent), try await outbox.count(status: .queued) + (try await outbox.count(status: .dead)))
+        }
+        let duplicates = fake.deliveriesByKey.values.filter { $0 > 1 }.count
+        await platform.close()
+        print("""
+            outbox on \(engine): \(orders) order confirmations of \(seats) tickets (one inline QR each), batches of \(batch), Resend plugin -> fake Resend
+              \(rate(sent, elapsed)) messages/s; sent \(counts.0), not sent \(counts.1), delivered \(fake.deliveries.count), duplicates \(duplicates)
+            """)
+        if counts.0 != orders || fake.deliveries.count != orders || duplicates != 0 { throw ExitCode.failure }
+    }
+}
