@@ -16,6 +16,8 @@ public struct PlatformConfig: Sendable {
     public var trustForwardedFor = false
     /// Days a processed or ignored webhook is kept (and recognised as a repeat) before it is deleted.
     public var webhookRetentionDays: Int64 = 30
+    /// The address emails are sent from; the organizer's name is the sender name.
+    public var mailFrom = "tickets@localhost"
 
     public init() {}
 
@@ -50,6 +52,10 @@ public struct PlatformConfig: Sendable {
             config.webhookRetentionDays = days
         }
         config.trustForwardedFor = ["1", "true", "yes"].contains(environment["TRUST_FORWARDED_FOR"]?.lowercased() ?? "")
+        if let from = environment["MAIL_FROM"], !from.isEmpty {
+            guard from.contains("@"), !from.contains(where: \.isNewline) else { throw ConfigError("MAIL_FROM must be an email address") }
+            config.mailFrom = from
+        }
         return config
     }
 }

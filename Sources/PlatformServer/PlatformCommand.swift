@@ -83,8 +83,7 @@ struct Runtime {
         services.logger = logger
         let (keys, ticketing) = try await ticketKeys()
         var tickets = TicketingModule(database: database, clock: services.clock, keys: keys, config: ticketing, platform: config)
-        let mailFrom = environment["MAIL_FROM"].flatMap { $0.isEmpty ? nil : $0 } ?? "tickets@localhost"
-        tickets.mail = TicketMailSettings(from: mailFrom, baseURL: config.baseURL, modulePixels: ticketing.qrModulePixels)
+        tickets.mail = TicketMailSettings(from: config.mailFrom, baseURL: config.baseURL, modulePixels: ticketing.qrModulePixels)
         services.modules = [tickets]
         services.composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
                                                         renderers: services.modules.flatMap(\.inlineImageRenderers))

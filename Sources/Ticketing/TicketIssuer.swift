@@ -27,6 +27,8 @@ public struct TicketIssuer: OrderLifecycleObserver {
             try await tickets.setStatus(order: order.id, ids: try ids(items), from: .refunded, to: .valid, at: time)
         case let .cancelled(order):
             try await tickets.setStatus(order: order.id, from: .valid, to: .cancelled, at: time)
+        case .refundSettled:
+            break
         }
     }
 

@@ -29,9 +29,9 @@ public struct PlatformServices: Sendable {
     public var ingress: WebhookIngress {
         WebhookIngress(database: database, clock: clock, registry: payments, signal: inboxSignal, baseURL: config.baseURL)
     }
+    /// The modules' observers, then the kernel's mail: tickets exist before any email about them.
     public var orderObserver: (any OrderLifecycleObserver)? {
-        let observers = modules.compactMap(\.orderObserver)
-        return observers.isEmpty ? nil : ObserverChain(observers: observers)
+        ObserverChain(observers: modules.compactMap(\.orderObserver) + [MailNotifier(from: config.mailFrom)])
     }
     public var refunds: RefundService {
         var service = RefundService(database: database, clock: clock, registry: payments, logger: logger)

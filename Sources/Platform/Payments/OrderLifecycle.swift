@@ -8,6 +8,9 @@ public enum OrderLifecycleEvent: Sendable {
     /// A refund was recorded. `items` are the tickets the refund names (empty: none named);
     /// `full` is true once everything paid has been refunded.
     case refunded(Order, items: [String], full: Bool)
+    /// The provider confirmed refunding `amount` more (in the order's minor units); `full` once
+    /// everything paid has been refunded. Follows `.refunded` in the same transaction.
+    case refundSettled(Order, amount: Int64, full: Bool)
     /// The provider refused a requested refund: what it named is valid again.
     case refundFailed(Order, items: [String])
     /// A paid order was cancelled without a refund.

@@ -154,6 +154,7 @@ struct PaymentApplier: Sendable {
         if full { try await releaseSeats(of: order, on: sql) }
         try await RefundRepository(sql).settle(order: order.id, at: now)
         try await observer?.handle(.refunded(order, items: [], full: full), at: now, on: sql)
+        try await observer?.handle(.refundSettled(order, amount: newTotal - order.refunded, full: full), at: now, on: sql)
         return .applied
     }
 

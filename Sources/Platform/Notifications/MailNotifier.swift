@@ -1,0 +1,33 @@
+import Foundation
+import SQLKit
+
+/// The kernel's own emails, queued in the transaction of the change: the refund notice once a
+/// provider confirms a refund.
+struct MailNotifier: OrderLifecycleObserver {
+    let from: String
+
+    func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        guard case let .refundSettled(order, amount, full) = event, amount > 0 else { return }
+        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID),
+              let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else { return }
+        let refunded = order.refunded + amount
+        let model: [String: Any] = [
+            "organizer": ["name": organizer.name],
+            "buyer": ["name": order.buyerName as Any, "email": order.email],
+            "event": ["title": event.title],
+            "order": ["id": order.id.rawValue, "total": order.total.description],
+            "refund": ["amount": Money(minorUnits: amount, currency: order.total.currency).description,
+                       "refunded": Money(minorUnits: refunded, currency: order.total.currency).description, "full": full],
+        ]
+        let content = MailContent(sender: MailAddress(email: from, name: organizer.name), replyTo: organizer.email,
+                                  model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self))
+        // One notice per refunded level of the order: a redelivered refund event never reaches here twice.
+        try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
+            id: MessageID.generate(at: time), kind: .refundNotice, organizer: order.organizerID, recipient: order.email,
+            content: content, idempotencyKey: "refund-notice-\(order.id)-\(refunded)", at: time)
+    }
+
+    func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64 {
+        throw ValidationFailure(field: "tickets", "tickets cannot be named on this platform")
+    }
+}
