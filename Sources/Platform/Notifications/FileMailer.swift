@@ -14,7 +14,7 @@ public struct FileMailer: Mailer {
     }
 
     public func send(_ message: MailMessage) async throws(MailError) -> MailReceipt {
-        let stem = Self.fileStem(message.idempotencyKey)
+        let stem = message.idempotencyKey.mailIdentifier(maxLength: 200)
         let file = directory.appendingPathComponent(stem + ".eml")
         if FileManager.default.fileExists(atPath: file.path) { return MailReceipt(messageID: stem) }
         let text = MIMEMessage.render(message, date: clock.now(), messageID: stem + "@outbox.local")
@@ -28,12 +28,5 @@ public struct FileMailer: Mailer {
             throw .retryable("cannot write \(file.path): \(error)")
         }
         return MailReceipt(messageID: stem)
-    }
-
-    /// The key with anything but letters, digits, `-` and `_` replaced, so it is a safe file name.
-    static func fileStem(_ key: String) -> String {
-        String(key.unicodeScalars.prefix(200).map { scalar in
-            CharacterSet.alphanumerics.contains(scalar) && scalar.isASCII || scalar == "-" || scalar == "_" ? Character(scalar) : "_"
-        })
     }
 }

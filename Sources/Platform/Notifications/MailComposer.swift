@@ -40,11 +40,7 @@ public struct MailComposer: Sendable {
 
     /// `TEMPLATES_DIR`/email, else `./templates/email`, else the one in the source tree this was built from.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let configured = environment["TEMPLATES_DIR"], !configured.isEmpty { return configured + "/email" }
-        if FileManager.default.fileExists(atPath: "templates/email") { return "templates/email" }
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("templates/email").path
+        ProjectDirectory.locate("templates", variable: "TEMPLATES_DIR", environment: environment) + "/email"
     }
 
     public func compose(_ message: OutboxMessage) throws -> MailMessage {

@@ -88,3 +88,13 @@ public protocol Mailer: Sendable {
     var name: String { get }
     func send(_ message: MailMessage) async throws(MailError) -> MailReceipt
 }
+
+extension String {
+    /// At most `maxLength` characters, each an ASCII letter, digit, `-` or `_` (others become `_`):
+    /// safe as a file name, and as a provider's tag.
+    public func mailIdentifier(maxLength: Int) -> String {
+        String(unicodeScalars.prefix(maxLength).map { scalar in
+            scalar.isASCII && (CharacterSet.alphanumerics.contains(scalar) || scalar == "-" || scalar == "_") ? Character(scalar) : "_"
+        })
+    }
+}

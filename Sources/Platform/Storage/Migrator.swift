@@ -63,11 +63,7 @@ public struct Migrator: Sendable {
 
     /// `MIGRATIONS_DIR`, else `./migrations`, else the directory this source tree was built from.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
-        if let configured = environment["MIGRATIONS_DIR"], !configured.isEmpty { return configured }
-        if FileManager.default.fileExists(atPath: "migrations") { return "migrations" }
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("migrations").path
+        ProjectDirectory.locate("migrations", variable: "MIGRATIONS_DIR", environment: environment)
     }
 
     /// Reads the directory, choosing an engine-specific file over the portable one of the same version.

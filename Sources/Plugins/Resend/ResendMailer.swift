@@ -113,14 +113,12 @@ struct ResendEmail: Encodable {
         text = message.text
         replyTo = message.replyTo
         // Tag names and values may hold only ASCII letters, digits, `_` and `-`.
-        tags = message.tags.sorted { $0.key < $1.key }.map { Tag(name: Self.tagText($0.key), value: Self.tagText($0.value)) }
+        tags = message.tags.sorted { $0.key < $1.key }.map {
+            Tag(name: $0.key.mailIdentifier(maxLength: 256), value: $0.value.mailIdentifier(maxLength: 256))
+        }
         attachments = message.attachments.map {
             Attachment(filename: $0.filename, content: Data($0.content).base64EncodedString(), contentType: $0.contentType, contentID: $0.contentID)
         }
-    }
-
-    static func tagText(_ text: String) -> String {
-        String(text.unicodeScalars.prefix(256).map { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "_" || $0 == "-") ? Character($0) : "_" })
     }
 }
 
