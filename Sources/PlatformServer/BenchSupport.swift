@@ -46,7 +46,7 @@ struct BenchPlatform {
         ticketing.checkinRateLimit = Int.max
         let keys = try await TicketKeyRing.open(database: database, clock: clock, config: ticketing)
         var tickets = TicketingModule(database: database, clock: clock, keys: keys, config: ticketing, platform: config)
-        if mail { tickets.mail = TicketMailSettings(from: "tickets@bench.example", baseURL: config.baseURL, modulePixels: ticketing.qrModulePixels) }
+        tickets.queuesConfirmations = mail
         services.modules = [tickets]
         let catalog = Catalog(database: database, clock: clock)
         let slug = "bench-" + String(UUID().uuidString.prefix(8)).lowercased()

@@ -83,7 +83,7 @@ struct Runtime {
         services.logger = logger
         let (keys, ticketing) = try await ticketKeys()
         var tickets = TicketingModule(database: database, clock: services.clock, keys: keys, config: ticketing, platform: config)
-        tickets.mail = TicketMailSettings(from: config.mailFrom, baseURL: config.baseURL, modulePixels: ticketing.qrModulePixels)
+        tickets.queuesConfirmations = true
         services.modules = [tickets]
         services.composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
                                                         renderers: services.modules.flatMap(\.inlineImageRenderers))

@@ -8,6 +8,7 @@ public struct TicketingModule: PlatformModule {
     let database: any Database
     let clock: any WallClock
     let baseURL: String
+    let mailFrom: String
     let maxBodyBytes: Int
 
     public init(database: any Database, clock: any WallClock, keys: TicketKeyRing, config: TicketingConfig, platform: PlatformConfig) {
@@ -16,15 +17,17 @@ public struct TicketingModule: PlatformModule {
         self.keys = keys
         self.config = config
         self.baseURL = platform.baseURL
+        self.mailFrom = platform.mailFrom
         self.maxBodyBytes = platform.maxBodyBytes
     }
 
     public var checkin: CheckinService { CheckinService(database: database, clock: clock, keys: keys) }
     public var offline: OfflineService { OfflineService(database: database, clock: clock, keys: keys) }
-    /// Set: paid orders queue a confirmation email with the tickets' QR codes.
-    public var mail: TicketMailSettings?
+    /// On: paid orders queue a confirmation email with the tickets' QR codes.
+    public var queuesConfirmations = false
     public var orderObserver: (any OrderLifecycleObserver)? {
-        TicketIssuer(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds, mail: mail)
+        TicketIssuer(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds,
+                     mail: queuesConfirmations ? TicketMailSettings(from: mailFrom, baseURL: baseURL) : nil)
     }
     public var inlineImageRenderers: [any InlineImageRenderer] { [QRImageRenderer(modulePixels: config.qrModulePixels)] }
 

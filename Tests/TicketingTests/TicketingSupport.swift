@@ -25,10 +25,13 @@ struct TicketingHarness: Sendable {
 
     static func run(_ engine: DatabaseEngine, config: TicketingConfig = testConfig(), price: Int64 = 2_500, quota: Int64 = 100,
                     _ body: @escaping @Sendable (TicketingHarness) async throws -> Void) async throws {
-        try await CheckoutHarness.run(engine, price: price, quota: quota, modules: { database, clock, platform in
+        var platform = PlatformConfig()
+        platform.checkoutRateLimit = 1_000_000
+        platform.mailFrom = "tickets@platform.example"
+        try await CheckoutHarness.run(engine, price: price, quota: quota, config: platform, modules: { database, clock, platform in
             let keys = try await TicketKeyRing.open(database: database, clock: clock, config: config)
             var module = TicketingModule(database: database, clock: clock, keys: keys, config: config, platform: platform)
-            module.mail = TicketMailSettings(from: "tickets@platform.example", baseURL: platform.baseURL, modulePixels: config.qrModulePixels)
+            module.queuesConfirmations = true
             return [module]
         }) { base in
             let module = try #require(base.services.modules.first as? TicketingModule)

@@ -7,12 +7,10 @@ public struct TicketMailSettings: Sendable {
     /// The platform's sending address; the organizer's name is the sender name and its email the reply-to.
     public let from: String
     public let baseURL: String
-    public let modulePixels: Int
 
-    public init(from: String, baseURL: String, modulePixels: Int) {
+    public init(from: String, baseURL: String) {
         self.from = from
         self.baseURL = baseURL
-        self.modulePixels = modulePixels
     }
 }
 
@@ -26,7 +24,6 @@ struct OrderConfirmation {
         guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
         let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
         let token = try await OrderRepository(sql).issueAccessToken(order.id, purpose: "confirmation email", at: time)
-        let side = (try? QRCode.symbol(for: tickets.first?.token ?? "x").width).map { ($0 + 2 * QRCode.quietZone) * settings.modulePixels } ?? 0
         let model: [String: Any] = [
             "organizer": ["name": organizer.name],
             "buyer": ["name": order.buyerName as Any, "email": order.email],
@@ -36,7 +33,7 @@ struct OrderConfirmation {
             "tickets": tickets.map { ticket in
                 ["id": ticket.id.rawValue, "variant": variants[ticket.variantID] ?? "Ticket", "seat": ticket.seat,
                  "price": Money(minorUnits: ticket.unitPrice, currency: order.total.currency).description,
-                 "cid": Self.contentID(ticket), "qr_width": side] as [String: Any]
+                 "cid": Self.contentID(ticket)] as [String: Any]
             },
         ]
         let content = MailContent(

@@ -21,8 +21,8 @@ enum OutboxFixture {
             "event": ["title": title, "starts_at": "Saturday, 6 June 2026, 19:30 (Europe/Berlin)", "venue": "Main hall"],
             "order": ["id": "ord_01jabcdefghjkmnpqrstvwxyz0", "total": "50.00 EUR", "url": "https://tickets.example/orders/x"],
             "tickets": [
-                ["id": "tkt_1", "variant": "Standing", "seat": 1, "price": "25.00 EUR", "cid": "qr-1", "qr_width": 308],
-                ["id": "tkt_2", "variant": "Standing", "seat": 2, "price": "25.00 EUR", "cid": "qr-2", "qr_width": 308],
+                ["id": "tkt_1", "variant": "Standing", "seat": 1, "price": "25.00 EUR", "cid": "qr-1"],
+                ["id": "tkt_2", "variant": "Standing", "seat": 2, "price": "25.00 EUR", "cid": "qr-2"],
             ],
         ]
         return String(decoding: try! JSONSerialization.data(withJSONObject: model), as: UTF8.self)
