@@ -3,10 +3,7 @@
 # Resend plugin to a fake Resend in the same process, on SQLite and on a throwaway PostgreSQL.
 source "$(dirname "$0")/../scripts/common.sh"
 
-ensure_packages "${BUILD_PACKAGES[@]}"
-ensure_swift
-swift build -c release --product platform >/dev/null
-BIN="$(swift build -c release --show-bin-path)/platform"
+release_platform
 
 echo "== SQLite"
 env -u DATABASE_URL "$BIN" bench outbox "$@"

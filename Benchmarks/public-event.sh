@@ -9,10 +9,7 @@ DURATION="${DURATION:-10s}"
 THREADS="${THREADS:-2}"
 ENGINES="${ENGINES:-sqlite postgres}"
 
-ensure_packages "${BUILD_PACKAGES[@]}" wrk
-ensure_swift
-swift build -c release --product platform >/dev/null
-BIN="$(swift build -c release --show-bin-path)/platform"
+release_platform wrk
 WORK="$(mktemp -d /tmp/platform-bench.XXXXXX)"
 SERVER=""
 cleanup() {

@@ -3,10 +3,7 @@
 # `platform bench scan` on SQLite and on a throwaway PostgreSQL, with a release build.
 source "$(dirname "$0")/../scripts/common.sh"
 
-ensure_packages "${BUILD_PACKAGES[@]}"
-ensure_swift
-swift build -c release --product platform >/dev/null
-BIN="$(swift build -c release --show-bin-path)/platform"
+release_platform
 
 echo "== one core"
 env -u DATABASE_URL "$BIN" bench qr
