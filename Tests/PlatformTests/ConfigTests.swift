@@ -28,6 +28,10 @@ import Testing
         #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["LOG_LEVEL": "loud"]) }
         #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["WEBHOOK_RETENTION_DAYS": "2"]) }
         #expect(try PlatformConfig.fromEnvironment(["WEBHOOK_RETENTION_DAYS": "90"]).webhookRetentionDays == 90)
+        #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["MAIL_FROM": "tickets"]) }
+        #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["MAIL_FROM": "a@b.example\nBcc: x@y.example"]) }
+        #expect(try PlatformConfig.fromEnvironment(["MAIL_FROM": "shop@tickets.example"]).mailFrom == "shop@tickets.example")
+        #expect(try PlatformConfig.fromEnvironment([:]).mailFrom == "tickets@localhost")
     }
 }
 

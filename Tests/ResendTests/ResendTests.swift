@@ -89,4 +89,13 @@ import Testing
             #expect(attachment["content_id"] as? String == "qr-1")
         }
     }
+
+    @Test func theConfigurationComesFromTheEnvironment() throws {
+        let (off, reason) = try ResendConfiguration.fromEnvironment([:])
+        #expect(off == nil && reason == "RESEND_API_KEY is not set")
+        let (on, _) = try ResendConfiguration.fromEnvironment(["RESEND_API_KEY": "re_x", "RESEND_API_BASE": "http://127.0.0.1:9/", "RESEND_RATE_LIMIT": "10"])
+        #expect(on?.apiKey == "re_x" && on?.apiBase == "http://127.0.0.1:9" && on?.requestsPerSecond == 10)
+        #expect(try ResendConfiguration.fromEnvironment(["RESEND_API_KEY": "re_x"]).0?.requestsPerSecond == 2)
+        #expect(throws: ResendConfigurationError.self) { try ResendConfiguration.fromEnvironment(["RESEND_API_KEY": "re_x", "RESEND_RATE_LIMIT": "0"]) }
+    }
 }

@@ -70,6 +70,10 @@ import Testing
             let dead = try #require(try await OutboxFixture.find(database, id))
             #expect(dead.status == .dead && dead.attempts == 1 && dead.lastError?.contains("invalid_to_address") == true)
 
+            #expect(try await client.get("/api/v1/admin/outbox").status == .unauthorized)
+            let organizer = try await client.createOrganizer(admin: admin, slug: "mailer")
+            #expect(try await client.get("/api/v1/admin/outbox", key: organizer.key).status == .forbidden)
+            #expect(try await client.post("/api/v1/admin/outbox/\(id)/replay", key: organizer.key, json: "").status == .forbidden)
             let list = try await client.get("/api/v1/admin/outbox", key: admin)
             #expect(list.status == .ok)
             let rows = try #require(list.json["data"] as? [[String: Any]])
@@ -138,6 +142,29 @@ import Testing
             try await OutboxFixture.enqueue(database, key: "same", at: clock.now())
             let engine = database.engine
             #expect(try await database.read { sql in try await OutboxRepository(sql, engine: engine).count(status: .queued) } == 1)
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aMessageWhoseLeasesKeepRunningOutIsDeadWithoutAnotherSend(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
+            let clock = ManualClock()
+            let mailer = ScriptedMailer()
+            var outbox = try await dispatcher(database, clock, mailer)
+            outbox.maxAttempts = 2
+            let id = try await OutboxFixture.enqueue(database, key: "k-silent", at: clock.now())
+            // Workers that die mid-send, again and again: every lease runs out unrecorded.
+            let engine = database.engine
+            for _ in 0..<2 {
+                _ = try await database.transaction { sql in
+                    try await OutboxRepository(sql, engine: engine).claimDue(now: clock.now(), leaseUntil: clock.now().adding(seconds: 60), limit: 1)
+                }
+                clock.set(clock.now().adding(seconds: 60))
+            }
+            #expect(await outbox.drain() == 1)
+            let dead = try #require(try await OutboxFixture.find(database, id))
+            #expect(dead.status == .dead && dead.attempts == 3 && dead.lastError == "no answer after 2 attempts")
+            #expect(mailer.calls.isEmpty)
         }
     }
 }
