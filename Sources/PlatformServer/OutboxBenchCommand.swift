@@ -35,9 +35,12 @@ struct OutboxBench: AsyncParsableCommand {
             return (clock.now - start, sent)
         }
         let engine = database.engine
+        // This run's organizer only: a database kept from an earlier run holds its messages too.
+        let organizer = platform.organizerID
         let counts = try await database.read { sql in
             let outbox = OutboxRepository(sql, engine: engine)
-            return (try await outbox.count(status: .sent), try await outbox.count(status: .queued) + (try await outbox.count(status: .dead)))
+            return (try await outbox.count(status: .sent, organizer: organizer),
+                    try await outbox.count(status: .queued, organizer: organizer) + (try await outbox.count(status: .dead, organizer: organizer)))
         }
         let duplicates = fake.deliveriesByKey.values.filter { $0 > 1 }.count
         await platform.close()

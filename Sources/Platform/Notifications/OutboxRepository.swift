@@ -116,9 +116,11 @@ public struct OutboxRepository: Sendable {
             """).first() != nil
     }
 
-    public func count(status: OutboxStatus) async throws -> Int {
+    /// Messages in `status`, of one organizer or of all.
+    public func count(status: OutboxStatus, organizer: OrganizerID? = nil) async throws -> Int {
         struct Row: Decodable { let n: Int }
-        return try await sql.raw("SELECT COUNT(*) AS n FROM outbox_messages WHERE status = \(bind: status.rawValue)")
-            .first(decoding: Row.self)?.n ?? 0
+        var query: SQLQueryString = "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = \(bind: status.rawValue)"
+        if let organizer { query += " AND organizer_id = \(bind: organizer.rawValue)" }
+        return try await sql.raw(query).first(decoding: Row.self)?.n ?? 0
     }
 }

@@ -22,6 +22,14 @@ import Testing
             let queued = try await notices(h)
             #expect(queued.map(\.idempotencyKey) == ["refund-notice-\(id)-1000", "refund-notice-\(id)-5000"])
             #expect(queued.allSatisfy { $0.recipient == "buyer@example.com" && $0.content.replyTo == "h@harness.example" })
+            let organizer = try #require(queued.first?.organizerID)
+            let engine = h.database.engine
+            let counted = try await h.database.read { sql in
+                let outbox = OutboxRepository(sql, engine: engine)
+                return (try await outbox.count(status: .queued, organizer: organizer),
+                        try await outbox.count(status: .queued, organizer: OrganizerID("org_00000000000000000000000000")!))
+            }
+            #expect(counted == (2, 0))
 
             let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory())
             let partial = try composer.compose(queued[0])
