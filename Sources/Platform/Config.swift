@@ -12,6 +12,8 @@ public struct PlatformConfig: Sendable {
     public var logLevel = Logger.Level.info
     /// Orders one client may place a minute.
     public var checkoutRateLimit = 20
+    /// Sign-in requests (links asked for, links used) one client may make a minute.
+    public var signInRateLimit = 10
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     public var trustForwardedFor = false
     /// Days a processed or ignored webhook is kept (and recognised as a repeat) before it is deleted.
@@ -44,6 +46,10 @@ public struct PlatformConfig: Sendable {
         if let text = environment["CHECKOUT_RATE_LIMIT"], !text.isEmpty {
             guard let limit = Int(text), limit > 0 else { throw ConfigError("CHECKOUT_RATE_LIMIT must be a positive number") }
             config.checkoutRateLimit = limit
+        }
+        if let text = environment["SIGN_IN_RATE_LIMIT"], !text.isEmpty {
+            guard let limit = Int(text), limit > 0 else { throw ConfigError("SIGN_IN_RATE_LIMIT must be a positive number") }
+            config.signInRateLimit = limit
         }
         if let text = environment["WEBHOOK_RETENTION_DAYS"], !text.isEmpty {
             guard let days = Int64(text), days >= 7 else {

@@ -88,6 +88,7 @@ struct Runtime {
         services.composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
                                                         renderers: services.modules.flatMap(\.inlineImageRenderers))
         services.mailer = try mailer(environment)
+        services.pages = try PageRenderer.load(directory: PageRenderer.defaultDirectory(environment: environment))
         return services
     }
 
@@ -122,6 +123,7 @@ struct Serve: AsyncParsableCommand {
                       health:   \(base)/health
                       API doc:  \(base)/api/v1/openapi.json
                       metrics:  \(base)/metrics
+                      my tickets: \(base)/my-tickets
 
                     """.utf8))
             }
@@ -160,7 +162,9 @@ struct Demo: AsyncParsableCommand {
                               \(base)/api/v1/public/events/\(result.event.id)/orders
                             then open the checkout_url it answers with, and press Pay
             Your tickets:   once paid, GET \(base)/api/v1/public/orders/{order id}/tickets?token={access_token}
-                            lists them, each with its QR code's URL
+                            lists them, each with its QR code's URL; the confirmation email in
+                            data/outbox/ links to the order's page
+            My tickets:     \(base)/my-tickets signs a buyer in with a link by email (also in data/outbox/)
             Door device:    curl -H 'Authorization: Bearer \(result.organizerKey.secret)' -H 'Content-Type: application/json' \\
                               -d '{"name":"Door 1"}' \(base)/api/v1/events/\(result.event.id)/checkin-devices
                             then POST {"token": "..."} to \(base)/api/v1/checkin/scan with the device key

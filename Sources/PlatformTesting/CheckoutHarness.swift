@@ -29,6 +29,7 @@ public struct CheckoutHarness: Sendable {
         try await withTestDatabase(engine) { database in
             var configured = PlatformServices(database: database, clock: clock, config: config, payments: PluginRegistry([provider] + extraProviders))
             configured.logger = quietLogger
+            configured.pages = try PageRenderer.load(directory: PageRenderer.defaultDirectory())
             configured.modules = try await modules(database, clock, config)
             let services = configured
             let catalog = Catalog(database: database, clock: clock)

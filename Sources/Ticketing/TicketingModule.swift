@@ -33,10 +33,20 @@ public struct TicketingModule: PlatformModule {
 
     public func register(api: RouteRegistrar, authenticated: RouteRegistrar) {
         let limiter = RateLimiter(limitPerMinute: config.checkinRateLimit, clock: clock)
-        TicketController(database: database, baseURL: baseURL, modulePixels: config.qrModulePixels).register(api: api, authenticated: authenticated)
+        TicketController(database: database, clock: clock, baseURL: baseURL, modulePixels: config.qrModulePixels)
+            .register(api: api, authenticated: authenticated)
+        myTickets.register(api: api)
         CheckinController(database: database, checkin: checkin, limiter: limiter, maxBodyBytes: maxBodyBytes).register(authenticated)
         DeviceController(database: database, clock: clock, maxBodyBytes: maxBodyBytes).register(authenticated)
         // Offline uploads can be large: up to 10,000 scans of about 400 bytes each.
         OfflineController(offline: offline, limiter: limiter, maxBodyBytes: max(maxBodyBytes, 8 << 20)).register(authenticated)
+    }
+
+    public func register(web: WebRoutes) {
+        myTickets.register(web: web)
+    }
+
+    private var myTickets: MyTicketsController {
+        MyTicketsController(signIn: BuyerSignIn(database: database, clock: clock, baseURL: baseURL, mailFrom: mailFrom))
     }
 }

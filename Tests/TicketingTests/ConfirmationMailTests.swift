@@ -35,7 +35,10 @@ import Testing
             #expect(!link.contains(order.accessToken))
             let opened = try await h.client.get(path)
             #expect(opened.status == .ok, "\(opened.text)")
-            #expect((opened.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == order.ticketIDs)
+            for id in order.ticketIDs { #expect(opened.text.contains("/api/v1/public/tickets/\(id)/qr.png?token=")) }
+            let token = try #require(URLComponents(string: link)?.queryItems?.first { $0.name == "token" }?.value)
+            let listed = try await h.client.get("/api/v1/public/orders/\(order.id)/tickets?token=\(token)")
+            #expect((listed.json["data"] as? [[String: Any]])?.compactMap { $0["id"] as? String } == order.ticketIDs)
             #expect(try await h.client.get("/api/v1/public/orders/\(order.id)/tickets?token=ord_tok_wrong").status == .notFound)
         }
     }

@@ -48,8 +48,8 @@ struct TicketingHarness: Sendable {
     }
 
     /// Places an order of `quantity` seats, delivers the provider's payment and runs the inbox.
-    func paidOrder(quantity: Int = 1) async throws -> PaidOrder {
-        let placed = try await base.placeOrder(body: base.cart(quantity: quantity))
+    func paidOrder(quantity: Int = 1, email: String = "buyer@example.com") async throws -> PaidOrder {
+        let placed = try await base.placeOrder(body: base.cart(quantity: quantity, email: email))
         #expect(placed.status == .created, "\(placed.text)")
         let id = try #require(placed.orderID)
         let access = try #require(placed.string("access_token"))

@@ -35,11 +35,11 @@ struct OrderBody: Encodable {
 }
 
 /// An order as its buyer sees it: no provider references or review notes.
-struct PublicOrderBody: Encodable {
+public struct PublicOrderBody: Encodable {
     let id: String, eventId: String, status: String, email: String, currency: String, total: Int64, refunded: Int64
     let checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, lines: [OrderLineBody], createdAt: Timestamp
 
-    init(_ order: Order) {
+    public init(_ order: Order) {
         id = order.id.rawValue
         eventId = order.eventID.rawValue
         status = order.status.rawValue

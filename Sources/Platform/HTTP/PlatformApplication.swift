@@ -16,6 +16,8 @@ public struct PlatformServices: Sendable {
     /// Sends the outbox; without one (tests of other things), mail stays queued.
     public var mailer: (any Mailer)?
     public var composer: MailComposer?
+    /// Server-rendered pages; without them (API-only tests) no pages are served.
+    public var pages: PageRenderer?
     public var logger = Logger(label: "platform")
 
     public init(database: any Database, clock: any WallClock = SystemClock(), config: PlatformConfig = PlatformConfig(),
@@ -37,6 +39,9 @@ public struct PlatformServices: Sendable {
         var service = RefundService(database: database, clock: clock, registry: payments, logger: logger)
         service.observer = orderObserver
         return service
+    }
+    public var signIn: BuyerSignIn {
+        BuyerSignIn(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom)
     }
     public var checkout: CheckoutService { CheckoutService(database: database, clock: clock, registry: payments, baseURL: config.baseURL) }
     public var inboxWorker: InboxWorker {
@@ -77,6 +82,9 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
     CheckoutController(checkout: services.checkout, limiter: RateLimiter(limitPerMinute: services.config.checkoutRateLimit, clock: services.clock),
                        trustForwardedFor: services.config.trustForwardedFor, maxBodyBytes: limit).register(api)
     WebhookController(ingress: services.ingress, maxBodyBytes: limit).register(root)
+    let signInLimiter = RateLimiter(limitPerMinute: services.config.signInRateLimit, clock: services.clock)
+    BuyerSignInController(signIn: services.signIn, limiter: signInLimiter, trustForwardedFor: services.config.trustForwardedFor,
+                          maxBodyBytes: limit).register(api)
     OrganizerController(catalog: catalog, maxBodyBytes: limit).register(authenticated)
     EventController(catalog: catalog, maxBodyBytes: limit).register(authenticated)
     OrderController(database: services.database, refunds: services.refunds, maxBodyBytes: limit).register(authenticated)
@@ -85,6 +93,11 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
     AdminOutboxController(database: services.database, clock: services.clock, signal: services.outboxSignal).register(authenticated)
     for module in services.modules {
         module.register(api: api, authenticated: authenticated)
+    }
+    if let pages = services.pages {
+        let web = WebRoutes(group: router.group(), site: WebSite(pages: pages, signIn: services.signIn, maxBodyBytes: limit))
+        SignInPages(site: web.site, limiter: signInLimiter, trustForwardedFor: services.config.trustForwardedFor).register(web)
+        for module in services.modules { module.register(web: web) }
     }
     for provider in services.payments.all {
         provider.install(on: router, host: services.ingress)

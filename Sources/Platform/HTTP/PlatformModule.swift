@@ -6,6 +6,8 @@ import SQLKit
 public protocol PlatformModule: Sendable {
     /// `api` routes are public under /api/v1; `authenticated` ones sit behind the API-key check.
     func register(api: RouteRegistrar, authenticated: RouteRegistrar)
+    /// Server-rendered pages at the root (the buyer's "My tickets").
+    func register(web: WebRoutes)
     /// Told of paid, refunded and cancelled orders inside the transaction that changes them.
     var orderObserver: (any OrderLifecycleObserver)? { get }
     /// Draw the inline images of this module's emails (a ticket's QR code).
@@ -13,6 +15,7 @@ public protocol PlatformModule: Sendable {
 }
 
 extension PlatformModule {
+    public func register(web: WebRoutes) {}
     public var inlineImageRenderers: [any InlineImageRenderer] { [] }
 }
 

@@ -4,6 +4,9 @@ public enum MailKind: String, Sendable, Codable, CaseIterable {
     case refundNotice = "refund_notice"
     case magicLink = "magic_link"
     case payoutNotice = "payout_notice"
+
+    /// The model holds a secret (a sign-in link) that should not outlive the delivery.
+    public var carriesCredential: Bool { self == .magicLink }
 }
 
 public enum OutboxStatus: String, Sendable, Codable, CaseIterable {

@@ -75,9 +75,13 @@ public struct OutboxRepository: Sendable {
 
     /// Records the provider's id; only while this lease holds the row.
     @discardableResult
+    /// Marks a leased message sent. A kind whose model holds a credential (a sign-in link) keeps
+    /// only an empty model afterwards: the database need not hold a live link once it is delivered.
     public func markSent(_ id: MessageID, mailer: String, providerMessageID: String, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE outbox_messages SET status = 'sent', mailer = \(bind: mailer), provider_message_id = \(bind: providerMessageID),
+                payload = CASE WHEN kind IN (\(binds: MailKind.allCases.filter(\.carriesCredential).map(\.rawValue)))
+                    THEN \(bind: Self.redacted) ELSE payload END,
                 sent_at = \(bind: time.milliseconds), lease_until = NULL, last_error = NULL, updated_at = \(bind: time.milliseconds)
             WHERE id = \(bind: id.rawValue) AND status = 'sending'
             RETURNING id
@@ -123,4 +127,7 @@ public struct OutboxRepository: Sendable {
         if let organizer { query += " AND organizer_id = \(bind: organizer.rawValue)" }
         return try await sql.raw(query).first(decoding: Row.self)?.n ?? 0
     }
+
+    /// What a credential-carrying message keeps once sent: no model, no images.
+    static let redacted = #"{"images":[],"model":"{}","sender":{"email":"redacted@invalid"}}"#
 }

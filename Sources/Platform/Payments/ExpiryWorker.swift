@@ -1,7 +1,7 @@
 import Logging
 
 /// Ends pending orders whose reservation has run out and gives their seats back; forgets
-/// idempotency answers and handled webhooks past their retention.
+/// idempotency answers, handled webhooks past their retention, and ended buyer sessions and links.
 public struct ExpiryWorker: Sendable {
     public let database: any Database
     public let clock: any WallClock
@@ -36,6 +36,7 @@ public struct ExpiryWorker: Sendable {
         let cutoff = now.adding(minutes: -webhookRetentionDays * 24 * 60)
         _ = try await database.transaction { sql in
             try await IdempotencyRepository(sql).purge(now: now, retention: IdempotencyRepository.retention)
+            try await BuyerSessionRepository(sql).purge(before: now)
             return try await WebhookInboxRepository(sql, engine: engine).purge(receivedBefore: cutoff)
         }
         return expired

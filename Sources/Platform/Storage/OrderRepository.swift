@@ -50,13 +50,24 @@ public struct OrderRepository: Sendable {
             """)).first
     }
 
-    /// The order if the buyer's access token (or one issued later, as for an email) matches, else
-    /// nil (a wrong token looks like no order).
-    public func find(_ id: OrderID, accessTokenHash: String) async throws -> Order? {
+    /// The order if the credential matches, else nil (a wrong one looks like no order). The
+    /// credential is the buyer's access token, one issued later (as for an email), or a buyer
+    /// session of the order's email address that is still open at `now`.
+    public func find(_ id: OrderID, accessTokenHash: String, at now: Timestamp) async throws -> Order? {
         try await load(sql.raw("""
             SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND (access_token_hash = \(bind: accessTokenHash)
-                OR EXISTS (SELECT 1 FROM order_access_tokens t WHERE t.order_id = orders.id AND t.token_hash = \(bind: accessTokenHash)))
+                OR EXISTS (SELECT 1 FROM order_access_tokens t WHERE t.order_id = orders.id AND t.token_hash = \(bind: accessTokenHash))
+                OR EXISTS (SELECT 1 FROM buyer_sessions s WHERE s.token_hash = \(bind: accessTokenHash)
+                           AND s.email = lower(orders.email) AND s.expires_at > \(bind: now.milliseconds)))
             """)).first
+    }
+
+    /// Orders placed with `email` (any case), newest first: what a signed-in buyer sees.
+    public func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
+        try await load(sql.raw("""
+            SELECT * FROM orders WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
+              AND status IN (\(binds: statuses.map(\.rawValue))) ORDER BY id DESC LIMIT \(bind: limit)
+            """))
     }
 
     /// A further access token to the order, for a link in an email; only its hash is kept.

@@ -6,6 +6,7 @@ import Platform
 /// Tickets of an order, and their QR codes, for the buyer (order access token) and the organizer.
 struct TicketController {
     let database: any Database
+    let clock: any WallClock
     let baseURL: String
     let modulePixels: Int
 
@@ -20,22 +21,26 @@ struct TicketController {
         let id = try context.pathID(OrderID.self)
         let token = try request.orderAccessToken(orNotFound: "order")
         let hash = CheckoutService.hashAccessToken(token)
+        let now = clock.now()
         let tickets = try await database.read { sql in
-            guard try await OrderRepository(sql).find(id, accessTokenHash: hash) != nil else { throw PlatformError.notFound("order") }
+            guard try await OrderRepository(sql).find(id, accessTokenHash: hash, at: now) != nil else { throw PlatformError.notFound("order") }
             return try await TicketRepository(sql).forOrder(id)
         }
-        let query = token.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&+=#"))) ?? ""
+        // A session token stays in its header or cookie; only a token that came in the URL goes back into URLs.
+        let query = request.uri.queryParameters["token"] == nil ? ""
+            : "?token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "_-"))) ?? "")
         return try JSONCoding.response(ListBody(data: tickets.map {
-            TicketBody($0, qrURL: "\(baseURL)/api/v1/public/tickets/\($0.id)/qr.png?token=\(query)")
+            TicketBody($0, qrURL: "\(baseURL)/api/v1/public/tickets/\($0.id)/qr.png\(query)")
         }, nextCursor: nil))
     }
 
     @Sendable func publicQR(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(TicketID.self)
         let hash = CheckoutService.hashAccessToken(try request.orderAccessToken(orNotFound: "ticket"))
+        let now = clock.now()
         let ticket = try await database.read { sql -> Ticket in
             guard let ticket = try await TicketRepository(sql).find(id),
-                  try await OrderRepository(sql).find(ticket.orderID, accessTokenHash: hash) != nil else { throw PlatformError.notFound("ticket") }
+                  try await OrderRepository(sql).find(ticket.orderID, accessTokenHash: hash, at: now) != nil else { throw PlatformError.notFound("ticket") }
             return ticket
         }
         return try png(ticket, request: request)

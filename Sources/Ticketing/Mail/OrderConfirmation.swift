@@ -29,7 +29,7 @@ struct OrderConfirmation {
             "buyer": ["name": order.buyerName as Any, "email": order.email],
             "event": ["title": event.title, "starts_at": Self.localTime(event.startsAt, timezone: event.timezone), "venue": event.venue as Any],
             "order": ["id": order.id.rawValue, "total": order.total.description,
-                      "url": "\(settings.baseURL)/api/v1/public/orders/\(order.id)/tickets?token=\(token)"],
+                      "url": "\(settings.baseURL)/my-tickets/orders/\(order.id)?token=\(token)"],
             "tickets": tickets.map { ticket in
                 ["id": ticket.id.rawValue, "variant": variants[ticket.variantID] ?? "Ticket", "seat": ticket.seat,
                  "price": Money(minorUnits: ticket.unitPrice, currency: order.total.currency).description,

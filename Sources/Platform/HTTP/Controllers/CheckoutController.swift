@@ -19,7 +19,7 @@ struct CheckoutController {
     }
 
     @Sendable func place(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try limiter.enforce(clientAddress(request, context: context), counting: "orders", per: "one client")
+        try limiter.enforce(request.clientAddress(context, trustForwardedFor: trustForwardedFor), counting: "orders", per: "one client")
         guard let key = request.headers[Self.idempotencyHeader], (1...255).contains(key.count) else {
             throw Problem(.badRequest, kind: "idempotency-key-required", title: "Idempotency-Key required",
                           detail: "send an Idempotency-Key header of 1 to 255 characters")
@@ -91,30 +91,12 @@ struct CheckoutController {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(OrderID.self)
         let hash = CheckoutService.hashAccessToken(try request.orderAccessToken(orNotFound: "order"))
-        guard let order = try await checkout.database.read({ sql in try await OrderRepository(sql).find(id, accessTokenHash: hash) }) else {
+        let now = checkout.clock.now()
+        guard let order = try await checkout.database.read({ sql in try await OrderRepository(sql).find(id, accessTokenHash: hash, at: now) }) else {
             throw Problem.notFound("order")
         }
         var response = try JSONCoding.response(PublicOrderBody(order))
         response.headers[.cacheControl] = "no-store"
         return response
-    }
-
-    private func clientAddress(_ request: Request, context: AppRequestContext) -> String {
-        if trustForwardedFor, let forwarded = request.headers[.xForwardedFor]?.split(separator: ",").first {
-            return forwarded.trimmingCharacters(in: .whitespaces)
-        }
-        return context.remoteIP ?? "unknown"
-    }
-}
-
-extension HTTPField.Name {
-    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
-}
-
-extension Request {
-    /// The `?token=` an order's buyer holds. Without one, what it would open does not exist for the caller.
-    public func orderAccessToken(orNotFound noun: String) throws -> String {
-        guard let token = uri.queryParameters["token"].map(String.init), !token.isEmpty else { throw Problem.notFound(noun) }
-        return token
     }
 }

@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+
+/// Server-rendered pages from `templates/web/*.mustache`. Every `{{value}}` is HTML-escaped, and
+/// every page is sent with headers that keep it out of caches, frames and referrers (sign-in URLs
+/// carry tokens).
+public struct PageRenderer: Sendable {
+    let library: MustacheLibrary
+
+    public init(library: MustacheLibrary) { self.library = library }
+
+    /// Reads every `<name>.mustache` of `directory`.
+    public static func load(directory: String) throws -> PageRenderer {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
+            throw MailTemplateError("no page templates at \(directory); set TEMPLATES_DIR")
+        }
+        var library = MustacheLibrary()
+        for name in names.sorted() where name.hasSuffix(".mustache") {
+            let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
+            try library.register(text, named: String(name.dropLast(".mustache".count)))
+        }
+        return PageRenderer(library: library)
+    }
+
+    /// `TEMPLATES_DIR`/web, else `./templates/web`, else the one in the source tree this was built from.
+    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        ProjectDirectory.locate("templates", variable: "TEMPLATES_DIR", environment: environment) + "/web"
+    }
+
+    public func render(_ page: String, _ model: [String: Any]) throws -> String {
+        guard let html = library.render(model, withTemplate: page) else { throw MailTemplateError("no page template \(page).mustache") }
+        return html
+    }
+
+    public func response(_ page: String, _ model: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
+        var response = Response(status: status, headers: Self.headers, body: .init(byteBuffer: ByteBuffer(string: try render(page, model))))
+        response.headers[.contentType] = "text/html; charset=utf-8"
+        return response
+    }
+
+    /// A 303 to `location` with the same protective headers.
+    public static func redirect(to location: String) -> Response {
+        var response = Response(status: .seeOther, headers: headers)
+        response.headers[.location] = location
+        return response
+    }
+
+    static let headers: HTTPFields = [
+        .cacheControl: "no-store",
+        .contentSecurityPolicy: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        HTTPField.Name("Referrer-Policy")!: "no-referrer",
+        HTTPField.Name("X-Content-Type-Options")!: "nosniff",
+    ]
+}

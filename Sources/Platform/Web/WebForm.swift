@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+
+/// A submitted HTML form (`application/x-www-form-urlencoded`) and the double-submit CSRF check
+/// its pages use: a random value in a SameSite=Strict cookie that the form repeats in a hidden field.
+public struct WebForm: Sendable {
+    public static let csrfCookie = "csrf"
+    public let fields: [String: String]
+
+    public static func read(_ request: Request, limit: Int) async throws -> WebForm {
+        let body = try await request.body.collect(upTo: limit)
+        var fields: [String: String] = [:]
+        for pair in String(buffer: body).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            guard let name = parts.first else { continue }
+            fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return WebForm(fields: fields)
+    }
+
+    public subscript(_ name: String) -> String? { fields[name] }
+
+    /// True when the form repeats the request's CSRF cookie.
+    public func hasValidCSRF(_ request: Request) -> Bool {
+        guard let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count >= 32, let field = fields["csrf"] else { return false }
+        return Array(cookie.utf8).constantTimeEquals(Array(field.utf8))
+    }
+
+    /// The request's CSRF value, or a new one with the cookie that sets it.
+    public static func csrf(_ request: Request, secure: Bool) -> (value: String, cookie: Cookie?) {
+        if let value = request.cookies[csrfCookie]?.value, value.count >= 32, value.allSatisfy({ $0.isLetter || $0.isNumber }) {
+            return (value, nil)
+        }
+        let value = APIKeys.generateSecret(marker: "")
+        return (value, Cookie(name: csrfCookie, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
+    }
+}
+
+extension Array where Element == UInt8 {
+    func constantTimeEquals(_ other: [UInt8]) -> Bool {
+        guard count == other.count else { return false }
+        return zip(self, other).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import HTTPTypes
+import Platform
+import PlatformTesting
+import Testing
+@testable import Ticketing
+
+/// The buyer's "My tickets" pages: the emailed link, the click that spends it, the session
+/// cookie, and the tickets with their QR codes.
+@Suite struct MyTicketsTests {
+    @Test(arguments: TestEngines.all)
+    func aBuyerSignsInByEmailAndSeesEveryTicketOfTheirAddress(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let first = try await h.paidOrder(quantity: 2, email: "ada@example.com")
+            let second = try await h.paidOrder(quantity: 1, email: "ADA@example.com")
+            let stranger = try await h.paidOrder(quantity: 1, email: "bob@example.com")
+            let renamed = try await h.client.patch("/api/v1/events/\(h.base.eventID)", key: h.organizerKey, json: #"{"title":"<b>Gala</b> & co"}"#)
+            #expect(renamed.status == .ok, "\(renamed.text)")
+            var browser = Browser(client: h.client)
+
+            #expect(try await browser.get("/my-tickets").headers[.location] == "/my-tickets/sign-in", "signed out, the page asks to sign in")
+            let signInPage = try await browser.get("/my-tickets/sign-in")
+            #expect(signInPage.status == .ok && signInPage.headers[.contentType] == "text/html; charset=utf-8")
+            #expect(signInPage.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+            let csrf = try #require(browser.cookies["csrf"])
+            #expect(signInPage.text.contains(#"name="csrf" value="\#(csrf)""#))
+
+            let sent = try await browser.post("/my-tickets/sign-in/link", form: ["csrf": csrf, "email": "ada@example.com"])
+            #expect(sent.status == .ok && sent.text.contains("Check your email"))
+            let link = try #require(try await MyTicketsFixture.latestLink(h))
+            let path = try #require(URLComponents(string: link)).path + "?" + (URLComponents(string: link)?.query ?? "")
+
+            // A mail scanner fetching the link, twice, spends nothing.
+            for _ in 0..<2 {
+                var scanner = Browser(client: h.client)
+                let landing = try await scanner.get(path)
+                #expect(landing.status == .ok && landing.text.contains("Show my tickets"))
+            }
+            let token = try #require(URLComponents(string: link)?.queryItems?.first { $0.name == "token" }?.value)
+            #expect(try await MyTicketsFixture.unusedLinks(h) == 1)
+
+            var forger = Browser(client: h.client)
+            let forged = try await forger.post("/my-tickets/sign-in", form: ["csrf": "x", "token": token])
+            #expect(forged.status == .forbidden, "a post without the CSRF cookie is refused")
+            #expect(try await MyTicketsFixture.unusedLinks(h) == 1)
+
+            _ = try await browser.get(path)
+            let signedIn = try await browser.post("/my-tickets/sign-in", form: ["csrf": csrf, "token": token])
+            #expect(signedIn.status == .seeOther && signedIn.headers[.location] == "/my-tickets")
+            let setCookie = try #require(signedIn.headers[values: .setCookie].first { $0.hasPrefix("my_tickets_session=") })
+            #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Max-Age=86400"))
+            #expect(try await MyTicketsFixture.unusedLinks(h) == 0)
+
+            let page = try await browser.get("/my-tickets")
+            #expect(page.status == .ok, "\(page.text)")
+            for id in first.ticketIDs + second.ticketIDs { #expect(page.text.contains(#"src="/api/v1/public/tickets/\#(id)/qr.png""#)) }
+            #expect(!page.text.contains(stranger.ticketIDs[0]))
+            #expect(page.text.contains("&lt;b&gt;Gala&lt;/b&gt; &amp; co") && !page.text.contains("<b>Gala"))
+
+            // The page's images load with the session cookie and are the tickets' own QR codes.
+            let image = try await browser.get("/api/v1/public/tickets/\(first.ticketIDs[0])/qr.png")
+            #expect(image.status == .ok && image.headers[.contentType] == "image/png")
+            if let decoded = try await QRDecoder.decode([Array(image.body)]) { #expect(decoded == [[first.tokens[0]]]) }
+            #expect(try await browser.get("/api/v1/public/tickets/\(stranger.ticketIDs[0])/qr.png").status == .notFound)
+
+            let signedOut = try await browser.post("/my-tickets/sign-out", form: ["csrf": csrf])
+            #expect(signedOut.status == .seeOther && signedOut.headers[.location] == "/my-tickets/sign-in")
+            #expect(try await browser.get("/my-tickets").status == .seeOther)
+            #expect(try await MyTicketsFixture.count(h, "buyer_sessions") == 0)
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func theAPIListsTheSessionsTicketsWithoutPuttingTheSessionInURLs(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder(quantity: 2, email: "ada@example.com")
+            _ = try await h.paidOrder(quantity: 1, email: "bob@example.com")
+            #expect(try await h.client.get("/api/v1/public/my-tickets").status == .unauthorized)
+            _ = try await h.client.post("/api/v1/public/my-tickets/links", key: nil, json: #"{"email":"ada@example.com"}"#)
+            let link = try #require(try await MyTicketsFixture.latestLink(h))
+            let token = try #require(URLComponents(string: link)?.queryItems?.first { $0.name == "token" }?.value)
+            let session = try #require(try await h.client.post("/api/v1/public/my-tickets/sessions", key: nil, json: #"{"token":"\#(token)"}"#)
+                .string("token"))
+
+            let mine = try await h.client.get("/api/v1/public/my-tickets", key: session)
+            #expect(mine.status == .ok && mine.headers[.cacheControl] == "no-store")
+            let orders = try #require(mine.json["orders"] as? [[String: Any]])
+            #expect(orders.count == 1 && mine.string("email") == "ada@example.com")
+            let tickets = try #require(orders.first?["tickets"] as? [[String: Any]])
+            #expect(tickets.compactMap { $0["id"] as? String } == order.ticketIDs)
+            #expect(tickets.compactMap { $0["token"] as? String } == order.tokens)
+            #expect((orders.first?["event"] as? [String: Any])?["title"] as? String == "Harness Night")
+            #expect(!mine.text.contains(session), "the session token never goes into a URL")
+
+            let listed = try await h.client.get("/api/v1/public/orders/\(order.id)/tickets", key: session)
+            #expect(listed.status == .ok && !listed.text.contains(session))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func theConfirmationLinkOpensTheOrdersPage(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder(quantity: 2)
+            let engine = h.database.engine
+            let message = try #require(try await h.database.read { sql in
+                try await OutboxRepository(sql, engine: engine).list(status: .queued, after: nil, limit: 10).first { $0.kind == .orderConfirmation }
+            })
+            let model = try JSONSerialization.jsonObject(with: Data(message.content.model.utf8)) as? [String: Any]
+            let address = try #require((model?["order"] as? [String: Any])?["url"] as? String)
+            let url = try #require(URLComponents(string: address))
+            #expect(url.path == "/my-tickets/orders/\(order.id)")
+            let page = try await h.client.get(url.path + "?" + (url.query ?? ""))
+            #expect(page.status == .ok && page.headers[.contentType] == "text/html; charset=utf-8", "\(page.text)")
+            for id in order.ticketIDs { #expect(page.text.contains("/api/v1/public/tickets/\(id)/qr.png?token=")) }
+            #expect(try await h.client.get("/my-tickets/orders/\(order.id)?token=ord_tok_wrong").status == .notFound)
+            #expect(try await h.client.get("/my-tickets/orders/\(order.id)").status == .notFound)
+        }
+    }
+}
+
+/// Follows no redirects and keeps cookies, as a browser would for these pages.
+struct Browser {
+    let client: APITestClient
+    var cookies: [String: String] = [:]
+
+    init(client: APITestClient) { self.client = client }
+
+    mutating func get(_ path: String) async throws -> APITestClient.Reply {
+        try remember(try await client.send(.get, path, headers: cookieHeader))
+    }
+
+    mutating func post(_ path: String, form: [String: String]) async throws -> APITestClient.Reply {
+        var headers = cookieHeader
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        let body = form.map { name, value in
+            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
+        }.joined(separator: "&")
+        return try remember(try await client.send(.post, path, json: body, headers: headers))
+    }
+
+    private var cookieHeader: HTTPFields {
+        cookies.isEmpty ? [:] : [.cookie: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
+    }
+
+    private mutating func remember(_ reply: APITestClient.Reply) throws -> APITestClient.Reply {
+        for header in reply.headers[values: .setCookie] {
+            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
+            if value.isEmpty || header.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
+        }
+        return reply
+    }
+}
+
+enum MyTicketsFixture {
+    static func latestLink(_ h: TicketingHarness) async throws -> String? {
+        let engine = h.database.engine
+        let message = try await h.database.read { sql in
+            try await OutboxRepository(sql, engine: engine).list(status: nil, after: nil, limit: 1000).last { $0.kind == .magicLink }
+        }
+        guard let message else { return nil }
+        let model = try JSONSerialization.jsonObject(with: Data(message.content.model.utf8)) as? [String: Any]
+        return model?["link"] as? String
+    }
+
+    static func unusedLinks(_ h: TicketingHarness) async throws -> Int {
+        try await count(h, "magic_links", where: "used_at IS NULL")
+    }
+
+    static func count(_ h: TicketingHarness, _ table: String, where condition: String = "1 = 1") async throws -> Int {
+        try await h.count(table, where: condition)
+    }
+}
