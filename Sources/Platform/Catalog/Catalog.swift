@@ -13,16 +13,32 @@ public struct Catalog: Sendable {
 
     // MARK: Organizers
 
-    public func createOrganizer(name: String, slug: String, email: String, feeBasisPoints: Int?) async throws -> (Organizer, IssuedAPIKey) {
+    public func createOrganizer(name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
+                                mailReplyTo: String? = nil) async throws -> (Organizer, IssuedAPIKey) {
         try Organizer.validate(name: name, slug: slug, email: email, feeBasisPoints: feeBasisPoints)
+        try Organizer.validate(mailSenderName: mailSenderName, mailReplyTo: mailReplyTo)
         let now = clock.now()
-        let organizer = Organizer(id: .generate(at: now), name: name, slug: slug, email: email, feeBasisPoints: feeBasisPoints, createdAt: now)
+        let organizer = Organizer(id: .generate(at: now), name: name, slug: slug, email: email, feeBasisPoints: feeBasisPoints,
+                                  mailSenderName: mailSenderName, mailReplyTo: mailReplyTo, createdAt: now)
         return try await database.transaction { sql in
             guard try await OrganizerRepository(sql).insert(organizer) else {
                 throw ValidationFailure(field: "slug", "is already taken")
             }
             let key = try await APIKeys.issue(scope: .organizer(organizer.id), label: "first key", on: sql, at: now)
             return (organizer, key)
+        }
+    }
+
+    /// Sets or clears (`.some(nil)`) the organizer's sender name and reply-to; absent ones stay.
+    public func updateOrganizerMail(_ id: OrganizerID, senderName: String??, replyTo: String??) async throws -> Organizer {
+        try await database.transaction { sql in
+            let organizers = OrganizerRepository(sql)
+            guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
+            if let senderName { organizer.mailSenderName = senderName }
+            if let replyTo { organizer.mailReplyTo = replyTo }
+            try Organizer.validate(mailSenderName: organizer.mailSenderName, mailReplyTo: organizer.mailReplyTo)
+            try await organizers.updateMail(organizer)
+            return organizer
         }
     }
 

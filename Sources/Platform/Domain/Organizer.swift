@@ -8,15 +8,27 @@ public struct Organizer: Hashable, Sendable {
     public var email: String
     /// The organizer's own platform fee in basis points, or nil for the platform default.
     public var feeBasisPoints: Int?
+    /// The sender name of emails about the organizer's orders; nil uses `name`.
+    public var mailSenderName: String?
+    /// Where buyers' replies go; nil uses `email`.
+    public var mailReplyTo: String?
     public let createdAt: Timestamp
 
-    public init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, createdAt: Timestamp) {
+    public init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
+                mailReplyTo: String? = nil, createdAt: Timestamp) {
         self.id = id
         self.name = name
         self.slug = slug
         self.email = email
         self.feeBasisPoints = feeBasisPoints
+        self.mailSenderName = mailSenderName
+        self.mailReplyTo = mailReplyTo
         self.createdAt = createdAt
+    }
+
+    /// The sender (the platform's address under the organizer's sender name) and reply-to of its emails.
+    public func mailSender(platformAddress: String) -> (sender: MailAddress, replyTo: String) {
+        (MailAddress(email: platformAddress, name: mailSenderName ?? name), mailReplyTo ?? email)
     }
 
     public var feePolicy: FeePolicy { .forOrganizer(feeBasisPoints: feeBasisPoints) }
@@ -29,6 +41,13 @@ public struct Organizer: Hashable, Sendable {
         if let fee = feeBasisPoints {
             check.check(FeePolicy(basisPoints: fee) != nil, "fee_bps", "must be between 0 and 10000 basis points")
         }
+        try check.throwIfFailed()
+    }
+
+    public static func validate(mailSenderName: String?, mailReplyTo: String?) throws(ValidationFailure) {
+        var check = Validator()
+        if let name = mailSenderName { check.check(TextRules.isPresent(name, max: 100), "sender_name", "must be 1 to 100 characters") }
+        if let address = mailReplyTo { check.check(TextRules.isEmail(address), "reply_to", "must be an email address") }
         try check.throwIfFailed()
     }
 }

@@ -3,6 +3,8 @@ struct OrganizerBody: Encodable {
     let id: String, name: String, slug: String, email: String
     /// The fee in force (the organizer's override or the platform default) and whether it is an override.
     let feeBps: Int, feeBpsOverride: Int?
+    /// The organizer's own sender name and reply-to for emails about its orders, when set.
+    let senderName: String?, replyTo: String?
     let createdAt: Timestamp
 
     init(_ organizer: Organizer) {
@@ -12,6 +14,8 @@ struct OrganizerBody: Encodable {
         email = organizer.email
         feeBps = organizer.feePolicy.basisPoints
         feeBpsOverride = organizer.feeBasisPoints
+        senderName = organizer.mailSenderName
+        replyTo = organizer.mailReplyTo
         createdAt = organizer.createdAt
     }
 }

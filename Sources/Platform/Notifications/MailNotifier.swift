@@ -19,7 +19,8 @@ struct MailNotifier: OrderLifecycleObserver {
             "refund": ["amount": Money(minorUnits: amount, currency: order.total.currency).description,
                        "refunded": Money(minorUnits: refunded, currency: order.total.currency).description, "full": full],
         ]
-        let content = MailContent(sender: MailAddress(email: from, name: organizer.name), replyTo: organizer.email,
+        let (sender, replyTo) = organizer.mailSender(platformAddress: from)
+        let content = MailContent(sender: sender, replyTo: replyTo,
                                   model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self))
         // One notice per refunded level of the order: a redelivered refund event never reaches here twice.
         try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(

@@ -5,23 +5,32 @@ public struct OrganizerRepository: Sendable {
     public init(_ sql: any SQLDatabase) { self.sql = sql }
 
     struct Row: Decodable {
-        let id: String, name: String, slug: String, email: String, feeBps: Int?, createdAt: Int64
+        let id: String, name: String, slug: String, email: String, feeBps: Int?, mailSenderName: String?, mailReplyTo: String?
+        let createdAt: Int64
 
         func organizer() throws -> Organizer {
             Organizer(id: try StoredValue.id(id), name: name, slug: slug, email: email, feeBasisPoints: feeBps,
-                      createdAt: Timestamp(milliseconds: createdAt))
+                      mailSenderName: mailSenderName, mailReplyTo: mailReplyTo, createdAt: Timestamp(milliseconds: createdAt))
         }
     }
 
     /// Inserts unless the slug is taken; false when it is.
     public func insert(_ organizer: Organizer) async throws -> Bool {
         let row = try await sql.raw("""
-            INSERT INTO organizers (id, name, slug, email, fee_bps, created_at)
+            INSERT INTO organizers (id, name, slug, email, fee_bps, mail_sender_name, mail_reply_to, created_at)
             VALUES (\(bind: organizer.id.rawValue), \(bind: organizer.name), \(bind: organizer.slug), \(bind: organizer.email),
-                    \(bind: organizer.feeBasisPoints), \(bind: organizer.createdAt.milliseconds))
+                    \(bind: organizer.feeBasisPoints), \(bind: organizer.mailSenderName), \(bind: organizer.mailReplyTo),
+                    \(bind: organizer.createdAt.milliseconds))
             ON CONFLICT (slug) DO NOTHING RETURNING id
             """).first()
         return row != nil
+    }
+
+    public func updateMail(_ organizer: Organizer) async throws {
+        try await sql.raw("""
+            UPDATE organizers SET mail_sender_name = \(bind: organizer.mailSenderName), mail_reply_to = \(bind: organizer.mailReplyTo)
+            WHERE id = \(bind: organizer.id.rawValue)
+            """).run()
     }
 
     public func find(_ id: OrganizerID) async throws -> Organizer? {

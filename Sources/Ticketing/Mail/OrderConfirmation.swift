@@ -4,7 +4,7 @@ import SQLKit
 
 /// Where confirmation emails come from and link to.
 public struct TicketMailSettings: Sendable {
-    /// The platform's sending address; the organizer's name is the sender name and its email the reply-to.
+    /// The platform's sending address; the organizer's sender name and reply-to go with it.
     public let from: String
     public let baseURL: String
 
@@ -36,8 +36,9 @@ struct OrderConfirmation {
                  "cid": Self.contentID(ticket)] as [String: Any]
             },
         ]
+        let (sender, replyTo) = organizer.mailSender(platformAddress: settings.from)
         let content = MailContent(
-            sender: MailAddress(email: settings.from, name: organizer.name), replyTo: organizer.email,
+            sender: sender, replyTo: replyTo,
             model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self),
             images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) })
         try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(

@@ -9,6 +9,7 @@ struct OrganizerController {
         routes.on(.post, "organizers", use: create)
         routes.on(.get, "organizers", use: list)
         routes.on(.post, "organizers/{id}/api-keys", use: issueKey)
+        routes.on(.patch, "organizers/{id}", use: update)
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -19,8 +20,11 @@ struct OrganizerController {
         let email = fields.required(fields.string("email"), "email", placeholder: "")
         let fee = fields.optional(fields.integer("fee_bps"), "fee_bps")
         if let fee, !(0...10_000).contains(fee) { fields.fail("fee_bps", "must be between 0 and 10000 basis points") }
+        let senderName = fields.optional(fields.string("sender_name"), "sender_name")
+        let replyTo = fields.optional(fields.string("reply_to"), "reply_to")
         try fields.finish()
-        let (organizer, key) = try await catalog.createOrganizer(name: name, slug: slug, email: email, feeBasisPoints: fee.map { Int($0) })
+        let (organizer, key) = try await catalog.createOrganizer(name: name, slug: slug, email: email, feeBasisPoints: fee.map { Int($0) },
+                                                                 mailSenderName: senderName, mailReplyTo: replyTo)
         return try JSONCoding.response(CreatedOrganizerBody(organizer: OrganizerBody(organizer), apiKey: APIKeyBody(key)), status: .created)
     }
 
@@ -29,6 +33,18 @@ struct OrganizerController {
         let page = try Page(request)
         let organizers = try await catalog.organizers(after: try page.cursor(OrganizerID.self), limit: page.limit)
         return try JSONCoding.response(page.body(organizers.map(OrganizerBody.init), lastID: organizers.last?.id))
+    }
+
+    /// The mail settings: an admin for any organizer, an organizer for itself (another's is 404).
+    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let id = try context.pathID(OrganizerID.self)
+        if context.principal != .admin, try context.requireOrganizer() != id { throw PlatformError.notFound("organizer") }
+        let fields = try await RequestFields.read(request, limit: maxBodyBytes)
+        let senderName = fields.string("sender_name")
+        let replyTo = fields.string("reply_to")
+        try fields.finish()
+        let organizer = try await catalog.updateOrganizerMail(id, senderName: senderName, replyTo: replyTo)
+        return try JSONCoding.response(OrganizerBody(organizer))
     }
 
     @Sendable func issueKey(_ request: Request, context: AppRequestContext) async throws -> Response {
