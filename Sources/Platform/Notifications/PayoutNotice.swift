@@ -1,0 +1,48 @@
+import Foundation
+import SQLKit
+
+/// The email that tells an organizer a payout batch is on its way. The payouts use case queues it
+/// in the transaction that records the batch as sent; the batch id keeps it to one per batch.
+public struct PayoutNotice: Sendable {
+    public let batchID: String
+    public let organizerID: OrganizerID
+    public let amount: Money
+    /// The payout provider's name, as organizers know it ("PayPal", "Stripe").
+    public let provider: String
+    /// The payout covers the organizer's net balance up to this time.
+    public let coversUntil: Timestamp
+
+    public init(batchID: String, organizerID: OrganizerID, amount: Money, provider: String, coversUntil: Timestamp) {
+        self.batchID = batchID
+        self.organizerID = organizerID
+        self.amount = amount
+        self.provider = provider
+        self.coversUntil = coversUntil
+    }
+
+    public static func idempotencyKey(batch: String) -> String { "payout-notice-\(batch)" }
+
+    /// Queues the notice to the organizer's email; false when this batch's notice is already queued.
+    @discardableResult
+    public func enqueue(from platformAddress: String, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
+        guard let organizer = try await OrganizerRepository(sql).find(organizerID) else { throw PlatformError.notFound("organizer") }
+        let model: [String: Any] = [
+            "organizer": ["name": organizer.name],
+            "payout": ["id": batchID, "amount": amount.description, "provider": provider, "until": Self.day(coversUntil)],
+        ]
+        let content = MailContent(sender: MailAddress(email: platformAddress, name: "Payouts"), replyTo: nil,
+                                  model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self))
+        return try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
+            id: MessageID.generate(at: time), kind: .payoutNotice, organizer: organizerID, recipient: organizer.email,
+            content: content, idempotencyKey: Self.idempotencyKey(batch: batchID), at: time)
+    }
+
+    /// "1 June 2026 (UTC)": payouts are cut on UTC days.
+    static func day(_ time: Timestamp) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "d MMMM yyyy"
+        return formatter.string(from: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)) + " (UTC)"
+    }
+}
