@@ -120,9 +120,9 @@ struct Serve: AsyncParsableCommand {
                 // Written unbuffered: print() would hold it back when standard output is not a terminal.
                 FileHandle.standardOutput.write(Data("""
                     platform is serving on http://\(runtime.config.host):\(port) (\(runtime.database.engine))
-                      health:   \(base)/health
-                      API doc:  \(base)/api/v1/openapi.json
-                      metrics:  \(base)/metrics
+                      health:     \(base)/health
+                      API doc:    \(base)/api/v1/openapi.json
+                      metrics:    \(base)/metrics
                       my tickets: \(base)/my-tickets
 
                     """.utf8))

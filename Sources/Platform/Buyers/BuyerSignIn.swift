@@ -53,9 +53,7 @@ public struct BuyerSignIn: Sendable {
             let hash = APIKeys.hash(token)
             try await links.insertLink(tokenHash: hash, email: address, at: now, expiresAt: now.adding(minutes: Self.linkLifetimeMinutes))
             let model: [String: Any] = ["link": signInURL(token: token), "valid_minutes": Self.linkLifetimeMinutes, "email": email]
-            let content = MailContent(sender: MailAddress(email: mailFrom, name: "My tickets"), replyTo: nil,
-                                      model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]),
-                                                    as: UTF8.self))
+            let content = try MailContent(sender: MailAddress(email: mailFrom, name: "My tickets"), replyTo: nil, modelObject: model)
             try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
                 id: MessageID.generate(at: now), kind: .magicLink, organizer: nil, recipient: email, content: content,
                 idempotencyKey: "magic-link-\(hash.prefix(32))", at: now)

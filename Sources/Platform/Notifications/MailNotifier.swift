@@ -20,8 +20,7 @@ struct MailNotifier: OrderLifecycleObserver {
                        "refunded": Money(minorUnits: refunded, currency: order.total.currency).description, "full": full],
         ]
         let (sender, replyTo) = organizer.mailSender(platformAddress: from)
-        let content = MailContent(sender: sender, replyTo: replyTo,
-                                  model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self))
+        let content = try MailContent(sender: sender, replyTo: replyTo, modelObject: model)
         // One notice per refunded level of the order: a redelivered refund event never reaches here twice.
         try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
             id: MessageID.generate(at: time), kind: .refundNotice, organizer: order.organizerID, recipient: order.email,

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which email a row is: each kind has its templates in `templates/email/`.
 public enum MailKind: String, Sendable, Codable, CaseIterable {
     case orderConfirmation = "order_confirmation"
@@ -49,6 +51,12 @@ public struct MailContent: Sendable, Hashable, Codable {
         self.replyTo = replyTo
         self.model = model
         self.images = images
+    }
+
+    /// With the model given as a JSON object (dictionaries, arrays, strings, numbers), stored with sorted keys.
+    public init(sender: MailAddress, replyTo: String?, modelObject: [String: Any], images: [InlineImage] = []) throws {
+        let json = try JSONSerialization.data(withJSONObject: modelObject, options: [.sortedKeys])
+        self.init(sender: sender, replyTo: replyTo, model: String(decoding: json, as: UTF8.self), images: images)
     }
 }
 

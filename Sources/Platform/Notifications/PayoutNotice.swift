@@ -30,8 +30,7 @@ public struct PayoutNotice: Sendable {
             "organizer": ["name": organizer.name],
             "payout": ["id": batchID, "amount": amount.description, "provider": provider, "until": Self.day(coversUntil)],
         ]
-        let content = MailContent(sender: MailAddress(email: platformAddress, name: "Payouts"), replyTo: nil,
-                                  model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self))
+        let content = try MailContent(sender: MailAddress(email: platformAddress, name: "Payouts"), replyTo: nil, modelObject: model)
         return try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
             id: MessageID.generate(at: time), kind: .payoutNotice, organizer: organizerID, recipient: organizer.email,
             content: content, idempotencyKey: Self.idempotencyKey(batch: batchID), at: time)

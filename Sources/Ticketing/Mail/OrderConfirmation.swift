@@ -37,9 +37,8 @@ struct OrderConfirmation {
             },
         ]
         let (sender, replyTo) = organizer.mailSender(platformAddress: settings.from)
-        let content = MailContent(
-            sender: sender, replyTo: replyTo,
-            model: String(decoding: try JSONSerialization.data(withJSONObject: model, options: [.sortedKeys]), as: UTF8.self),
+        let content = try MailContent(
+            sender: sender, replyTo: replyTo, modelObject: model,
             images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) })
         try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
             id: MessageID.generate(at: time), kind: .orderConfirmation, organizer: order.organizerID, recipient: order.email,
