@@ -41,6 +41,7 @@ struct Checkin: AsyncParsableCommand {
 
         @Option(help: "The bundle from GET /api/v1/events/{id}/checkin/bundle.") var bundle: String
         @Option(help: "Trusted public keys (from `platform keys export`); without it the bundle's own keys are used.") var trust: String?
+        @Option(help: "Decide as of this RFC 3339 time, as a device whose clock says so would (default: now).") var at: String?
         @Argument(help: "The ticket token (what the QR code holds).") var token: String
 
         func run() async throws {
@@ -57,7 +58,12 @@ struct Checkin: AsyncParsableCommand {
                 FileHandle.standardError.write(Data("rejected: \(failure)\n".utf8))
                 throw ExitCode(2)
             }
-            let decision = await verifier.decide(token, now: SystemClock().now())
+            var now = SystemClock().now()
+            if let at {
+                guard let time = Timestamp(rfc3339: at) else { throw ValidationError("--at must be an RFC 3339 time") }
+                now = time
+            }
+            let decision = await verifier.decide(token, now: now)
             print(String(decoding: try JSONCoding.encoder.encode(decision), as: UTF8.self))
             if decision.result != .admitted { throw ExitCode(1) }
         }
