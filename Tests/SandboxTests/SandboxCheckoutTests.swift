@@ -88,9 +88,9 @@ import Testing
             let (_, _, path) = try await place(h)
             let token = String(path.dropFirst("/sandbox/checkout/".count))
             let parts = token.split(separator: ".")
-            var payload = try #require(Data(base64URLEncoded: String(parts[0])))
+            var payload = try #require(Data(base64URL: String(parts[0])))
             payload = Data(String(decoding: payload, as: UTF8.self).replacingOccurrences(of: "5000", with: "1").utf8)
-            let forged = "/sandbox/checkout/" + payload.base64URLEncoded() + "." + parts[1]
+            let forged = "/sandbox/checkout/" + payload.base64URLText + "." + parts[1]
             #expect(try await h.client.get(forged).status == .notFound)
             #expect(try await press(h, forged, "pay").0 == .notFound)
 

@@ -9,16 +9,7 @@ public struct WebForm: Sendable {
 
     public static func read(_ request: Request, limit: Int) async throws -> WebForm {
         let body = try await request.body.collect(upTo: limit)
-        var fields: [String: String] = [:]
-        for pair in String(buffer: body).split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ text: Substring) -> String {
-                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
-            }
-            guard let name = parts.first else { continue }
-            fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return WebForm(fields: fields)
+        return WebForm(fields: Dictionary(URLForm.decode(String(buffer: body)), uniquingKeysWith: { _, last in last }))
     }
 
     public subscript(_ name: String) -> String? { fields[name] }

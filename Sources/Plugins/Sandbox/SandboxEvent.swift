@@ -47,7 +47,7 @@ struct SandboxSession: Codable, Equatable {
     func sealed(secret: String) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        let payload = try encoder.encode(self).base64URLEncoded()
+        let payload = try encoder.encode(self).base64URLText
         return payload + "." + TimestampedSignature.sign(body: Data(payload.utf8), secret: secret, timestamp: 0)
     }
 
@@ -58,20 +58,7 @@ struct SandboxSession: Codable, Equatable {
         let header = "t=0,v1=\(parts[1])"
         guard (try? TimestampedSignature.verify(header: header, body: Data(payload.utf8), secrets: [secret],
                                                 now: Timestamp(milliseconds: 0))) != nil,
-              let data = Data(base64URLEncoded: payload) else { return nil }
+              let data = Data(base64URL: payload) else { return nil }
         return try? JSONDecoder().decode(SandboxSession.self, from: data)
-    }
-}
-
-extension Data {
-    func base64URLEncoded() -> String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    init?(base64URLEncoded text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64.append("=") }
-        self.init(base64Encoded: base64)
     }
 }

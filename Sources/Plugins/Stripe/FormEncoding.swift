@@ -1,4 +1,5 @@
 import Foundation
+import Platform
 
 /// Stripe's `application/x-www-form-urlencoded` bodies: nested keys in brackets, arrays indexed
 /// (`line_items[0][price_data][currency]=eur`). Parameters keep the order they are given in.
@@ -19,20 +20,11 @@ public struct FormParameters: Sendable, Equatable {
         pairs.map { "\(Self.escape($0.0))=\(Self.escape($0.1))" }.joined(separator: "&")
     }
 
-    /// RFC 3986 unreserved characters stay; everything else is percent-encoded (brackets included).
-    static func escape(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
+    /// Brackets are percent-encoded too, as everything outside RFC 3986's unreserved set is.
+    static func escape(_ text: String) -> String { URLForm.escape(text) }
 
     public static func == (lhs: FormParameters, rhs: FormParameters) -> Bool { lhs.encoded == rhs.encoded }
 
     /// Parses an encoded body back into pairs (used by the fake Stripe in tests).
-    public static func decode(_ body: String) -> [(String, String)] {
-        body.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0) }
-            return (parts[0], parts.count > 1 ? parts[1] : "")
-        }
-    }
+    public static func decode(_ body: String) -> [(String, String)] { URLForm.decode(body) }
 }

@@ -58,7 +58,7 @@ struct MyTicketsController {
             }
             return try await BuyerOrder.load([order], on: sql)
         }
-        let query = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""
+        let query = URLForm.escape(token)
         return try site.pages.response("my_tickets", [
             "title": "Your tickets", "signed_in": false, "empty": loaded.isEmpty,
             "orders": loaded.map { $0.pageModel { ticket in "/api/v1/public/tickets/\(ticket.id)/qr.png?token=\(query)" } },

@@ -28,7 +28,7 @@ struct TicketController {
         }
         // A session token stays in its header or cookie; only a token that came in the URL goes back into URLs.
         let query = request.uri.queryParameters["token"] == nil ? ""
-            : "?token=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "_-"))) ?? "")
+            : "?token=" + URLForm.escape(token)
         return try JSONCoding.response(ListBody(data: tickets.map {
             TicketBody($0, qrURL: "\(baseURL)/api/v1/public/tickets/\($0.id)/qr.png\(query)")
         }, nextCursor: nil))

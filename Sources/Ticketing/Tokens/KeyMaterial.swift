@@ -2,6 +2,7 @@ import _CryptoExtras
 import Crypto
 import Foundation
 import JWTKit
+import Platform
 
 /// The JWS algorithms a ticket token may be signed with. EdDSA (Ed25519) is the default: the
 /// shortest signature (64 bytes) and the fastest verification.
@@ -125,27 +126,4 @@ public struct PublicKeyText: Sendable, Hashable, Codable {
 public struct TicketingConfigurationError: Error, CustomStringConvertible {
     public let description: String
     init(_ description: String) { self.description = description }
-}
-
-// Byte-wise rather than with `replacingOccurrences`: every scan decodes a token header.
-extension Data {
-    var base64URLText: String {
-        var bytes = Array(base64EncodedData())
-        while bytes.last == UInt8(ascii: "=") { bytes.removeLast() }
-        for index in bytes.indices {
-            if bytes[index] == UInt8(ascii: "+") { bytes[index] = UInt8(ascii: "-") }
-            else if bytes[index] == UInt8(ascii: "/") { bytes[index] = UInt8(ascii: "_") }
-        }
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    init?(base64URL text: String) {
-        var bytes = Array(text.utf8)
-        for index in bytes.indices {
-            if bytes[index] == UInt8(ascii: "-") { bytes[index] = UInt8(ascii: "+") }
-            else if bytes[index] == UInt8(ascii: "_") { bytes[index] = UInt8(ascii: "/") }
-        }
-        while bytes.count % 4 != 0 { bytes.append(UInt8(ascii: "=")) }
-        self.init(base64Encoded: Data(bytes))
-    }
 }
