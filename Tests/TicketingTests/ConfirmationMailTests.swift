@@ -13,7 +13,7 @@ import Testing
             _ = try await h.base.deliver(id: "evt-again-\(order.id)", type: "paid", order: order.id, amount: 5_000, reference: "pay-\(order.id)")
             await h.base.drain()
             let engine = h.database.engine
-            let queued = try await h.database.read { sql in try await OutboxRepository(sql, engine: engine).list(status: .queued, after: nil, limit: 10) }
+            let queued = try await h.database.read { sql in try await OutboxRepository(sql, engine: engine).list(statuses: [.queued], after: nil, limit: 10) }
             #expect(queued.count == 1)
             let message = try #require(queued.first)
             #expect(message.kind == .orderConfirmation && message.idempotencyKey == "order-confirmation-\(order.id)")

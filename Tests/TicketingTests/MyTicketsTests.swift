@@ -103,7 +103,7 @@ import Testing
             let order = try await h.paidOrder(quantity: 2)
             let engine = h.database.engine
             let message = try #require(try await h.database.read { sql in
-                try await OutboxRepository(sql, engine: engine).list(status: .queued, after: nil, limit: 10).first { $0.kind == .orderConfirmation }
+                try await OutboxRepository(sql, engine: engine).list(statuses: [.queued], after: nil, limit: 10).first { $0.kind == .orderConfirmation }
             })
             let model = try JSONSerialization.jsonObject(with: Data(message.content.model.utf8)) as? [String: Any]
             let address = try #require((model?["order"] as? [String: Any])?["url"] as? String)
@@ -156,7 +156,7 @@ enum MyTicketsFixture {
     static func latestLink(_ h: TicketingHarness) async throws -> String? {
         let engine = h.database.engine
         let message = try await h.database.read { sql in
-            try await OutboxRepository(sql, engine: engine).list(status: nil, after: nil, limit: 1000).last { $0.kind == .magicLink }
+            try await OutboxRepository(sql, engine: engine).list(statuses: OutboxStatus.allCases, after: nil, limit: 1000).last { $0.kind == .magicLink }
         }
         guard let message else { return nil }
         let model = try JSONSerialization.jsonObject(with: Data(message.content.model.utf8)) as? [String: Any]

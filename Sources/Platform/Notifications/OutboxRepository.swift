@@ -102,11 +102,12 @@ public struct OutboxRepository: Sendable {
         try await load("SELECT \(Self.columns) FROM outbox_messages WHERE id = \(bind: id.rawValue)").first
     }
 
-    public func list(status: OutboxStatus?, after: MessageID?, limit: Int) async throws -> [OutboxMessage] {
-        var query: SQLQueryString = "SELECT \(Self.columns) FROM outbox_messages WHERE id > \(bind: after?.rawValue ?? "")"
-        if let status { query += " AND status = \(bind: status.rawValue)" }
-        query += " ORDER BY id LIMIT \(bind: limit)"
-        return try await load(query)
+    public func list(statuses: [OutboxStatus], after: MessageID?, limit: Int) async throws -> [OutboxMessage] {
+        try await load("""
+            SELECT \(Self.columns) FROM outbox_messages
+            WHERE id > \(bind: after?.rawValue ?? "") AND status IN (\(binds: statuses.map(\.rawValue)))
+            ORDER BY id LIMIT \(bind: limit)
+            """)
     }
 
     /// Puts a dead message back in the queue with a fresh count of attempts, under the same

@@ -168,7 +168,7 @@ enum SignInFixture {
     static func links(_ h: CheckoutHarness) async throws -> [OutboxMessage] {
         let engine = h.database.engine
         return try await h.database.read { sql in
-            try await OutboxRepository(sql, engine: engine).list(status: nil, after: nil, limit: 100).filter { $0.kind == .magicLink }
+            try await OutboxRepository(sql, engine: engine).list(statuses: OutboxStatus.allCases, after: nil, limit: 100).filter { $0.kind == .magicLink }
         }
     }
 

@@ -97,6 +97,8 @@ import Testing
             #expect(h.provider.refunds.map(\.amount.minorUnits) == [100])
             let requested = try await h.client.get("/api/v1/admin/refunds?status=requested", key: h.adminKey)
             #expect((requested.json["data"] as? [Any])?.count == 1)
+            let all = try await h.client.get("/api/v1/admin/refunds?status=all", key: h.adminKey)
+            #expect((all.json["data"] as? [Any])?.count == 2, "the failed refund and the requested one")
         }
     }
 }

@@ -67,7 +67,7 @@ import Testing
     private func notices(_ h: CheckoutHarness) async throws -> [OutboxMessage] {
         let engine = h.database.engine
         return try await h.database.read { sql in
-            try await OutboxRepository(sql, engine: engine).list(status: nil, after: nil, limit: 100).filter { $0.kind == .refundNotice }
+            try await OutboxRepository(sql, engine: engine).list(statuses: OutboxStatus.allCases, after: nil, limit: 100).filter { $0.kind == .refundNotice }
         }
     }
 }

@@ -81,6 +81,10 @@ import Testing
             #expect(rows.first?["last_error"] as? String == dead.lastError)
             #expect(try await client.get("/api/v1/admin/outbox?status=sent", key: admin).json["data"] as? [[String: Any]] != nil)
             #expect(try await client.get("/api/v1/admin/outbox?status=lost", key: admin).status == .unprocessableContent)
+            #expect(try await client.get("/api/v1/admin/outbox?status=dead,lost", key: admin).status == .unprocessableContent)
+            let several = try await client.get("/api/v1/admin/outbox?status=sent,dead", key: admin).json["data"] as? [[String: Any]]
+            #expect(several?.compactMap { $0["id"] as? String } == [id.rawValue])
+            #expect((try await client.get("/api/v1/admin/outbox?status=all", key: admin).json["data"] as? [Any])?.count == 1)
 
             let replay = try await client.post("/api/v1/admin/outbox/\(id)/replay", key: admin, json: "")
             #expect(replay.status == .accepted && replay.json["status"] as? String == "queued")

@@ -24,7 +24,7 @@ import Testing
             #expect(queued == [true, false, true])
             let engine = h.database.engine
             let notices = try await h.database.read { sql in
-                try await OutboxRepository(sql, engine: engine).list(status: .queued, after: nil, limit: 10).filter { $0.kind == .payoutNotice }
+                try await OutboxRepository(sql, engine: engine).list(statuses: [.queued], after: nil, limit: 10).filter { $0.kind == .payoutNotice }
             }
             #expect(notices.map(\.idempotencyKey) == ["payout-notice-pob_1", "payout-notice-pob_2"])
             #expect(notices.allSatisfy { $0.recipient == "h@harness.example" && $0.organizerID == organizer })

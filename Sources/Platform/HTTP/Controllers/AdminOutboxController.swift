@@ -14,22 +14,11 @@ struct AdminOutboxController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.requireAdmin()
         let page = try Page(request)
-        var status: OutboxStatus? = .dead
-        if let text = request.uri.queryParameters["status"] {
-            if text == "all" {
-                status = nil
-            } else {
-                guard let parsed = OutboxStatus(rawValue: String(text)) else {
-                    throw ValidationFailure(field: "status", "must be all or one of " + OutboxStatus.allCases.map(\.rawValue).joined(separator: ", "))
-                }
-                status = parsed
-            }
-        }
+        let statuses = try request.statusFilter(OutboxStatus.self, default: [.dead])
         let after = try page.cursor(MessageID.self)
         let engine = database.engine
-        let wanted = status
         let rows = try await database.read { sql in
-            try await OutboxRepository(sql, engine: engine).list(status: wanted, after: after, limit: page.limit)
+            try await OutboxRepository(sql, engine: engine).list(statuses: statuses, after: after, limit: page.limit)
         }
         return try JSONCoding.response(page.body(rows.map(OutboxBody.init), lastID: rows.last?.id))
     }

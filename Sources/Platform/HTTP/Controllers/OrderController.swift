@@ -68,10 +68,7 @@ struct AdminRefundController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.requireAdmin()
         let page = try Page(request)
-        let statuses = request.uri.queryParameters["status"].map { $0.split(separator: ",").map(String.init) } ?? ["failed"]
-        guard !statuses.isEmpty, statuses.allSatisfy(RefundRepository.statuses.contains) else {
-            throw ValidationFailure(field: "status", "must be a comma-separated list of " + RefundRepository.statuses.joined(separator: ", "))
-        }
+        let statuses = try request.statusFilter(allowed: RefundRepository.statuses, default: ["failed"])
         let after = try page.cursor(RefundID.self)
         let rows = try await database.read { sql in try await RefundRepository(sql).list(statuses: statuses, after: after, limit: page.limit) }
         return try JSONCoding.response(page.body(rows.map(RefundBody.init), lastID: rows.last?.id))

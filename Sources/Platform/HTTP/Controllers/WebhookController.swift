@@ -38,19 +38,11 @@ struct AdminWebhookController {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         try context.requireAdmin()
         let page = try Page(request)
-        var statuses: [InboxStatus] = [.dead, .failed]
-        if let text = request.uri.queryParameters["status"] {
-            let parsed = text.split(separator: ",").map { InboxStatus(rawValue: String($0)) }
-            guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else {
-                throw ValidationFailure(field: "status", "must be a comma-separated list of " + InboxStatus.allCases.map(\.rawValue).joined(separator: ", "))
-            }
-            statuses = parsed.compactMap { $0 }
-        }
+        let statuses = try request.statusFilter(InboxStatus.self, default: [.dead, .failed])
         let after = try page.cursor(WebhookID.self)
         let engine = database.engine
-        let wanted = statuses
         let rows = try await database.read { sql in
-            try await WebhookInboxRepository(sql, engine: engine).list(statuses: wanted, after: after, limit: page.limit)
+            try await WebhookInboxRepository(sql, engine: engine).list(statuses: statuses, after: after, limit: page.limit)
         }
         return try JSONCoding.response(page.body(rows.map(WebhookBody.init), lastID: rows.last?.id))
     }

@@ -1,0 +1,18 @@
+import Hummingbird
+
+extension Request {
+    /// `?status=` of an admin list: `all`, or a comma-separated list of `allowed` values; `fallback` when absent.
+    public func statusFilter(allowed: [String], default fallback: [String]) throws -> [String] {
+        guard let text = uri.queryParameters["status"] else { return fallback }
+        if text == "all" { return allowed }
+        let wanted = text.split(separator: ",").map(String.init)
+        guard !wanted.isEmpty, wanted.allSatisfy(allowed.contains) else {
+            throw ValidationFailure(field: "status", "must be all or a comma-separated list of " + allowed.joined(separator: ", "))
+        }
+        return wanted
+    }
+
+    public func statusFilter<Status: RawRepresentable<String> & CaseIterable>(_: Status.Type, default fallback: [Status]) throws -> [Status] {
+        try statusFilter(allowed: Status.allCases.map(\.rawValue), default: fallback.map(\.rawValue)).compactMap(Status.init(rawValue:))
+    }
+}
