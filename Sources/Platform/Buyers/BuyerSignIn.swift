@@ -46,7 +46,7 @@ public struct BuyerSignIn: Sendable {
             let links = BuyerSessionRepository(sql)
             let recent = try await links.linkCount(email: address, after: now.adding(minutes: -Self.linkWindowMinutes))
             guard recent < Self.linksPerWindow else { return .tooMany }
-            guard try await !OrderRepository(sql).list(email: address, statuses: Self.visibleStatuses, limit: 1).isEmpty else {
+            guard try await OrderRepository(sql).exists(email: address, statuses: Self.visibleStatuses) else {
                 return .noOrders
             }
             let token = APIKeys.generateSecret(marker: "mtl_")

@@ -62,6 +62,14 @@ public struct OrderRepository: Sendable {
             """)).first
     }
 
+    /// Whether any order in `statuses` was placed with `email` (any case).
+    public func exists(email: String, statuses: [OrderStatus]) async throws -> Bool {
+        try await sql.raw("""
+            SELECT id FROM orders WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
+              AND status IN (\(binds: statuses.map(\.rawValue))) LIMIT 1
+            """).first() != nil
+    }
+
     /// Orders placed with `email` (any case), newest first: what a signed-in buyer sees.
     public func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
         try await load(sql.raw("""

@@ -47,8 +47,7 @@ struct SignInPages {
                             status: .unauthorized)
         }
         var response = PageRenderer.redirect(to: Self.homePath)
-        response.setCookie(Cookie(name: Request.buyerSessionCookie, value: secret, maxAge: Int(BuyerSignIn.sessionLifetimeMinutes * 60),
-                                  path: "/", secure: site.secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(sessionCookie(secret, maxAge: Int(BuyerSignIn.sessionLifetimeMinutes * 60)))
         return response
     }
 
@@ -57,9 +56,14 @@ struct SignInPages {
         guard form.hasValidCSRF(request) else { return try expiredForm(request) }
         if let token = request.cookies[Request.buyerSessionCookie]?.value { try await site.signIn.signOut(token: token) }
         var response = PageRenderer.redirect(to: "/my-tickets/sign-in")
-        response.setCookie(Cookie(name: Request.buyerSessionCookie, value: "", maxAge: 0, path: "/", secure: site.secureCookies,
-                                  httpOnly: true, sameSite: .lax))
+        response.setCookie(sessionCookie("", maxAge: 0))
         return response
+    }
+
+    /// Lax, so that the session comes along when a buyer follows a link to the page from elsewhere.
+    private func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: Request.buyerSessionCookie, value: value, maxAge: maxAge, path: "/", secure: site.secureCookies, httpOnly: true,
+               sameSite: .lax)
     }
 
     /// A form without its CSRF value (an old tab, or a post from another site) starts over.
@@ -68,14 +72,10 @@ struct SignInPages {
     }
 
     private func page(_ name: String, _ model: [String: Any], request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
-        let csrf = WebForm.csrf(request, secure: site.secureCookies)
         var full = model
-        full["csrf"] = csrf.value
         full["title"] = full["title"] ?? "My tickets"
         full["valid_minutes"] = BuyerSignIn.linkLifetimeMinutes
-        var response = try site.pages.response(name, full, status: status)
-        if let cookie = csrf.cookie { response.setCookie(cookie) }
-        return response
+        return try site.formPage(name, full, request: request, status: status)
     }
 }
 

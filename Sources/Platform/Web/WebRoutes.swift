@@ -20,6 +20,17 @@ public struct WebSite: Sendable {
     /// Cookies carry Secure when people reach the server over HTTPS.
     public var secureCookies: Bool { signIn.baseURL.hasPrefix("https://") }
 
+    /// A page with forms: the model gets `csrf`, the request's CSRF value or a new one that the
+    /// response sets as a cookie.
+    public func formPage(_ name: String, _ model: [String: Any], request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
+        let csrf = WebForm.csrf(request, secure: secureCookies)
+        var full = model
+        full["csrf"] = csrf.value
+        var response = try pages.response(name, full, status: status)
+        if let cookie = csrf.cookie { response.setCookie(cookie) }
+        return response
+    }
+
     /// The open buyer session of the request's cookie, if any.
     public func buyerSession(_ request: Request) async throws -> BuyerSignIn.Session? {
         guard let token = request.cookies[Request.buyerSessionCookie]?.value, !token.isEmpty else { return nil }

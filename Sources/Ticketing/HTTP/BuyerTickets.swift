@@ -12,6 +12,7 @@ struct BuyerOrder {
     static func load(_ orders: [Order], on sql: any SQLDatabase) async throws -> [BuyerOrder] {
         var events: [EventID: Event] = [:]
         var names: [EventID: [VariantID: String]] = [:]
+        let tickets = Dictionary(grouping: try await TicketRepository(sql).forOrders(orders.map(\.id)), by: \.orderID)
         var loaded: [BuyerOrder] = []
         for order in orders {
             if events[order.eventID] == nil {
@@ -21,7 +22,7 @@ struct BuyerOrder {
             }
             guard let event = events[order.eventID] else { continue }
             loaded.append(BuyerOrder(order: order, event: event, variantNames: names[order.eventID] ?? [:],
-                                     tickets: try await TicketRepository(sql).forOrder(order.id)))
+                                     tickets: tickets[order.id] ?? []))
         }
         return loaded
     }

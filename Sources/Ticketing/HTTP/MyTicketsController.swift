@@ -38,13 +38,10 @@ struct MyTicketsController {
     private func page(_ request: Request, site: WebSite) async throws -> Response {
         guard let session = try await site.buyerSession(request) else { return PageRenderer.redirect(to: "/my-tickets/sign-in") }
         let orders = try await orders(of: session.email)
-        let csrf = WebForm.csrf(request, secure: site.secureCookies)
-        var response = try site.pages.response("my_tickets", [
-            "title": "My tickets", "email": session.email, "signed_in": true, "csrf": csrf.value, "empty": orders.isEmpty,
+        return try site.formPage("my_tickets", [
+            "title": "My tickets", "email": session.email, "signed_in": true, "empty": orders.isEmpty,
             "orders": orders.map { $0.pageModel { ticket in "/api/v1/public/tickets/\(ticket.id)/qr.png" } },
-        ])
-        if let cookie = csrf.cookie { response.setCookie(cookie) }
-        return response
+        ], request: request)
     }
 
     /// One order by its access token: the page a confirmation email links to.

@@ -54,6 +54,14 @@ struct TicketRepository: Sendable {
         try await load("SELECT \(Self.columns) FROM tickets WHERE order_id = \(bind: order.rawValue) ORDER BY seat")
     }
 
+    /// The tickets of several orders, in order and seat order.
+    func forOrders(_ orders: [OrderID]) async throws -> [Ticket] {
+        guard !orders.isEmpty else { return [] }
+        return try await load("""
+            SELECT \(Self.columns) FROM tickets WHERE order_id IN (\(binds: orders.map(\.rawValue))) ORDER BY order_id, seat
+            """)
+    }
+
     func forEvent(_ event: EventID) async throws -> [Ticket] {
         try await load("SELECT \(Self.columns) FROM tickets WHERE event_id = \(bind: event.rawValue) ORDER BY id")
     }
