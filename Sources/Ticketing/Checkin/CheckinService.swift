@@ -29,19 +29,20 @@ public struct CheckinService: Sendable {
         self.keys = keys
     }
 
-    public func scan(_ token: String, by scanner: Scanner, nonce: String?, direction: ScanDirection = .entry) async throws -> ScanAnswer {
+    /// The answer as JSON, exactly as it is stored with the scan: the same bytes answer a retry.
+    public func scan(_ token: String, by scanner: Scanner, nonce: String?, direction: ScanDirection = .entry) async throws -> String {
         let now = clock.now()
         let check = await keys.check(token, now: now)
         do {
             return try await database.transaction { sql in
                 let (answer, ticket) = try await decide(check, scanner: scanner, direction: direction, now: now, on: sql)
-                let recorded = try await ScanRepository(sql).insert(ScanRecord(
+                let record = try ScanRecord(
                     id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket?.eventID ?? scanner.event,
                     ticket: ticket?.id, device: scanner.device, nonce: nonce, direction: direction, offline: false, answer: answer,
-                    scannedAt: now, recordedAt: now))
+                    scannedAt: now, recordedAt: now)
                 // A retry: rolling back undoes this attempt's admission, and the first answer is given back.
-                guard recorded else { throw NonceSeen() }
-                return answer
+                guard try await ScanRepository(sql).insert(record) else { throw NonceSeen() }
+                return record.answer
             }
         } catch {
             // A retried nonce, or two requests with one nonce at once where the loser hit the unique

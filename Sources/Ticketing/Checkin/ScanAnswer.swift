@@ -1,3 +1,4 @@
+import Foundation
 import Platform
 
 /// What a scan found. Exit scans answer `exited` or `not_inside`.
@@ -61,5 +62,12 @@ public struct ScanAnswer: Sendable, Codable, Hashable {
         self.reason = reason
         scanId = scanID.rawValue
         scannedAt = time.rfc3339
+    }
+}
+
+extension ScanAnswer {
+    /// An answer as it was stored with its scan.
+    init(json: String) throws {
+        self = try JSONCoding.decoder.decode(ScanAnswer.self, from: Data(json.utf8))
     }
 }

@@ -26,7 +26,7 @@ struct CheckinController {
         if let nonce, !(1...128).contains(nonce.count) { fields.fail("nonce", "must be 1 to 128 characters") }
         if token.isEmpty { fields.fail("token", "must not be empty") }
         try fields.finish()
-        return try JSONCoding.response(try await checkin.scan(token, by: scanner, nonce: nonce, direction: direction))
+        return JSONCoding.response(json: try await checkin.scan(token, by: scanner, nonce: nonce, direction: direction))
     }
 
     @Sendable func block(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -87,11 +87,11 @@ public struct OfflineService: Sendable {
             for (scan, check) in items {
                 if let earlier = try await ScanRepository(sql).answer(device: scanner.device, nonce: scan.nonce) {
                     report.replayed += 1
-                    report.add(scan.nonce, earlier)
+                    report.add(scan.nonce, try ScanAnswer(json: earlier))
                     continue
                 }
                 let answer = try await reconcile(scan, check: check, event: event, scanner: scanner, on: sql)
-                try await ScanRepository(sql).insert(ScanRecord(
+                try await ScanRepository(sql).insert(try ScanRecord(
                     id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: event,
                     ticket: answer.ticket.flatMap { TicketID($0.id) }, device: scanner.device, nonce: scan.nonce,
                     direction: scan.direction, offline: true, answer: answer, scannedAt: scan.scannedAt, recordedAt: now))

@@ -11,9 +11,48 @@ struct ScanRecord: Sendable {
     let nonce: String?
     let direction: ScanDirection
     let offline: Bool
-    let answer: ScanAnswer
+    let result: ScanResult
+    /// The answer as JSON: stored, and given back as it is to a retry.
+    let answer: String
     let scannedAt: Timestamp
     let recordedAt: Timestamp
+
+    init(id: ScanID, organizer: OrganizerID, event: EventID?, ticket: TicketID?, device: String, nonce: String?, direction: ScanDirection,
+         offline: Bool, answer: ScanAnswer, scannedAt: Timestamp, recordedAt: Timestamp) throws {
+        self.id = id
+        self.organizer = organizer
+        self.event = event
+        self.ticket = ticket
+        self.device = device
+        self.nonce = nonce
+        self.direction = direction
+        self.offline = offline
+        result = answer.result
+        self.answer = String(decoding: try JSONCoding.encoder.encode(answer), as: UTF8.self)
+        self.scannedAt = scannedAt
+        self.recordedAt = recordedAt
+    }
+}
+
+/// Every scan is one of these inserts, so it is prepared.
+private struct InsertScan: PreparedStatement {
+    static let name = "ticketing_insert_scan"
+    static let sql = """
+        INSERT INTO checkin_scans (id, organizer_id, event_id, ticket_id, device, nonce, direction, source, result, answer,
+                                   scanned_at, recorded_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        ON CONFLICT (device, nonce) DO NOTHING
+        RETURNING id
+        """
+    let scan: ScanRecord
+
+    var values: [StatementValue] {
+        [.text(scan.id.rawValue), .text(scan.organizer.rawValue), .text(scan.event?.rawValue), .text(scan.ticket?.rawValue),
+         .text(scan.device), .text(scan.nonce), .text(scan.direction.rawValue), .text(scan.offline ? "offline" : "online"),
+         .text(scan.result.rawValue), .text(scan.answer), .integer(scan.scannedAt.milliseconds), .integer(scan.recordedAt.milliseconds)]
+    }
+
+    static func row(_ columns: inout StatementColumns) throws -> String { try columns.text() }
 }
 
 struct ScanRepository: Sendable {
@@ -23,27 +62,15 @@ struct ScanRepository: Sendable {
     /// Records the scan; false when this device's nonce is already recorded (nothing is written).
     @discardableResult
     func insert(_ scan: ScanRecord) async throws -> Bool {
-        struct Row: Decodable { let id: String }
-        let answer = String(decoding: try JSONCoding.encoder.encode(scan.answer), as: UTF8.self)
-        return try await sql.raw("""
-            INSERT INTO checkin_scans (id, organizer_id, event_id, ticket_id, device, nonce, direction, source, result, answer,
-                                       scanned_at, recorded_at)
-            VALUES (\(bind: scan.id.rawValue), \(bind: scan.organizer.rawValue), \(bind: scan.event?.rawValue),
-                    \(bind: scan.ticket?.rawValue), \(bind: scan.device), \(bind: scan.nonce), \(bind: scan.direction.rawValue),
-                    \(bind: scan.offline ? "offline" : "online"), \(bind: scan.answer.result.rawValue), \(bind: answer),
-                    \(bind: scan.scannedAt.milliseconds), \(bind: scan.recordedAt.milliseconds))
-            ON CONFLICT (device, nonce) DO NOTHING
-            RETURNING id
-            """).first(decoding: Row.self) != nil
+        try await !sql.execute(InsertScan(scan: scan)).isEmpty
     }
 
-    /// The answer already given to this device's nonce, if any.
-    func answer(device: String, nonce: String) async throws -> ScanAnswer? {
+    /// The answer (JSON) already given to this device's nonce, if any.
+    func answer(device: String, nonce: String) async throws -> String? {
         struct Row: Decodable { let answer: String }
-        guard let row = try await sql.raw("""
+        return try await sql.raw("""
             SELECT answer FROM checkin_scans WHERE device = \(bind: device) AND nonce = \(bind: nonce)
-            """).first(decoding: Row.self) else { return nil }
-        return try JSONCoding.decoder.decode(ScanAnswer.self, from: Data(row.answer.utf8))
+            """).first(decoding: Row.self)?.answer
     }
 
     struct Listed: Decodable {

@@ -5,34 +5,27 @@ struct TicketRepository: Sendable {
     let sql: any SQLDatabase
     init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    static let columns: SQLQueryString = """
+    static let columnList = """
         id, organizer_id, event_id, variant_id, order_id, seat, unit_price, status, version, token, blocked_reason, blocked_at,
         admitted_at, admitted_by, inside, created_at
         """
+    static let columns: SQLQueryString = "\(unsafeRaw: columnList)"
 
-    struct Row: Decodable {
-        let id: String, organizerId: String, eventId: String, variantId: String, orderId: String
-        let seat: Int64, unitPrice: Int64, status: String, version: Int64, token: String
-        let blockedReason: String?, blockedAt: Int64?, admittedAt: Int64?, admittedBy: String?, inside: Int64, createdAt: Int64
-
-        // Spelled out: converting every key from snake case on each row showed high in the scan profile.
-        enum CodingKeys: String, CodingKey {
-            case id, organizerId = "organizer_id", eventId = "event_id", variantId = "variant_id", orderId = "order_id", seat
-            case unitPrice = "unit_price", status, version, token, blockedReason = "blocked_reason", blockedAt = "blocked_at"
-            case admittedAt = "admitted_at", admittedBy = "admitted_by", inside, createdAt = "created_at"
-        }
-
-        func ticket() throws -> Ticket {
-            Ticket(id: try StoredValue.id(id), organizerID: try StoredValue.id(organizerId), eventID: try StoredValue.id(eventId),
-                   variantID: try StoredValue.id(variantId), orderID: try StoredValue.id(orderId), seat: seat, unitPrice: unitPrice,
-                   status: try StoredValue.enum(status), version: version, token: token, blockedReason: blockedReason,
-                   blockedAt: blockedAt.map(Timestamp.init(milliseconds:)), admittedAt: admittedAt.map(Timestamp.init(milliseconds:)),
-                   admittedBy: admittedBy, inside: inside == 1, createdAt: Timestamp(milliseconds: createdAt))
-        }
+    /// A row of `columns`, in that order.
+    static func ticket(_ row: inout StatementColumns) throws -> Ticket {
+        Ticket(id: try StoredValue.id(row.text()), organizerID: try StoredValue.id(row.text()), eventID: try StoredValue.id(row.text()),
+               variantID: try StoredValue.id(row.text()), orderID: try StoredValue.id(row.text()), seat: try row.integer(),
+               unitPrice: try row.integer(), status: try StoredValue.enum(row.text()), version: try row.integer(), token: try row.text(),
+               blockedReason: try row.optionalText(), blockedAt: try row.optionalInteger().map(Timestamp.init(milliseconds:)),
+               admittedAt: try row.optionalInteger().map(Timestamp.init(milliseconds:)), admittedBy: try row.optionalText(),
+               inside: try row.integer() == 1, createdAt: Timestamp(milliseconds: try row.integer()))
     }
 
     private func load(_ query: SQLQueryString) async throws -> [Ticket] {
-        try await sql.raw(query).all(decoding: Row.self).map { try $0.ticket() }
+        try await sql.raw(query).all().map { row in
+            var columns = StatementColumns(row)
+            return try Self.ticket(&columns)
+        }
     }
 
     func insert(_ ticket: Ticket) async throws {
@@ -84,13 +77,7 @@ struct TicketRepository: Sendable {
     /// The one conditional update behind an entry: it succeeds for a valid, unblocked ticket of this
     /// organizer and event that is not inside, keeping the time and device of the first admission.
     func admit(_ claims: TicketClaims, organizer: OrganizerID, device: String, at time: Timestamp) async throws -> Ticket? {
-        try await load("""
-            UPDATE tickets SET inside = 1, admitted_at = COALESCE(admitted_at, \(bind: time.milliseconds)),
-                admitted_by = COALESCE(admitted_by, \(bind: device)), updated_at = \(bind: time.milliseconds)
-            WHERE id = \(bind: claims.sub) AND organizer_id = \(bind: organizer.rawValue) AND event_id = \(bind: claims.evt)
-              AND version = \(bind: claims.ver) AND status = 'valid' AND blocked_at IS NULL AND inside = 0
-            RETURNING \(Self.columns)
-            """).first
+        try await sql.execute(AdmitTicket(claims: claims, organizer: organizer, device: device, time: time)).first
     }
 
     func exit(_ id: TicketID, at time: Timestamp) async throws -> Ticket? {
@@ -139,4 +126,21 @@ struct TicketRepository: Sendable {
             FROM tickets WHERE event_id = \(bind: event.rawValue) GROUP BY variant_id
             """).all(decoding: VariantCounts.self, keyDecodingStrategy: .convertFromSnakeCase)
     }
+}
+
+/// The one statement of every admission, so it is prepared.
+private struct AdmitTicket: PreparedStatement {
+    static let name = "ticketing_admit"
+    static let sql = """
+        UPDATE tickets SET inside = 1, admitted_at = COALESCE(admitted_at, $1), admitted_by = COALESCE(admitted_by, $2), updated_at = $1
+        WHERE id = $3 AND organizer_id = $4 AND event_id = $5 AND version = $6 AND status = 'valid' AND blocked_at IS NULL AND inside = 0
+        RETURNING \(TicketRepository.columnList)
+        """
+    let claims: TicketClaims, organizer: OrganizerID, device: String, time: Timestamp
+
+    var values: [StatementValue] {
+        [.integer(time.milliseconds), .text(device), .text(claims.sub), .text(organizer.rawValue), .text(claims.evt), .integer(claims.ver)]
+    }
+
+    static func row(_ columns: inout StatementColumns) throws -> Ticket { try TicketRepository.ticket(&columns) }
 }
