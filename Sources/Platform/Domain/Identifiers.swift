@@ -13,11 +13,12 @@ public struct TypedID<Kind: IDKind>: Hashable, Comparable, Sendable, Codable, Cu
     public let rawValue: String
 
     /// Parses text that has this kind's prefix and a well-formed body; anything else is not an ID of this kind.
+    // Checked byte by byte: every stored row's IDs pass through here.
     public init?(_ text: String) {
-        let prefix = Kind.prefix + "_"
-        guard text.hasPrefix(prefix) else { return nil }
-        let body = text.dropFirst(prefix.count)
-        guard body.count == 26, body.allSatisfy({ Crockford.alphabet.contains($0) }) else { return nil }
+        let bytes = text.utf8, prefix = Kind.prefix.utf8
+        guard bytes.count == prefix.count + 27, bytes.starts(with: prefix) else { return nil }
+        let body = bytes.dropFirst(prefix.count)
+        guard body.first == UInt8(ascii: "_"), body.dropFirst().allSatisfy(Crockford.isSymbol) else { return nil }
         self.rawValue = text
     }
 
@@ -70,10 +71,13 @@ enum IDSequence {
 }
 
 enum Crockford {
-    static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz")
+    static let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+    private static let symbols: [Bool] = (0..<256).map { alphabet.contains(UInt8($0)) }
+
+    static func isSymbol(_ byte: UInt8) -> Bool { symbols[Int(byte)] }
 
     static func ulid(milliseconds: Int64, random: (UInt16, UInt64)) -> String {
-        var chars = [Character](repeating: "0", count: 26)
+        var chars = [UInt8](repeating: UInt8(ascii: "0"), count: 26)
         var time = UInt64(max(0, milliseconds)) & 0xFFFF_FFFF_FFFF
         for index in stride(from: 9, through: 0, by: -1) {
             chars[index] = alphabet[Int(time & 31)]
@@ -87,7 +91,7 @@ enum Crockford {
             low = (low >> 5) | ((high & 31) << 59)
             high >>= 5
         }
-        return String(chars)
+        return String(decoding: chars, as: UTF8.self)
     }
 }
 

@@ -10,6 +10,12 @@ import Testing
         #expect(OrganizerID(id.rawValue) == nil, "an event id is not an organizer id")
         #expect(EventID("evt_short") == nil)
         #expect(EventID("evt_" + String(repeating: "u", count: 26)) == nil, "u is not in the Crockford alphabet")
+        let body = id.rawValue.dropFirst(4)
+        #expect(EventID("evt_" + body.uppercased()) == nil, "IDs are lower case")
+        #expect(EventID("evt-" + body) == nil)
+        #expect(EventID("evt_" + body + "0") == nil)
+        #expect(EventID("evt_" + String(repeating: "é", count: 13)) == nil, "26 bytes that are not 26 symbols")
+        #expect(EventID("evt_" + String(repeating: "é", count: 26)) == nil)
     }
 
     @Test func sortByCreationTime() {

@@ -24,7 +24,7 @@ public enum APIKeys {
     static func generateSecret(marker: String = APIKeys.marker) -> String {
         var rng = SystemRandomNumberGenerator()
         let body = (0..<40).map { _ in Crockford.alphabet[Int(rng.next() % 32)] }
-        return marker + String(body)
+        return marker + String(decoding: body, as: UTF8.self)
     }
 
     public static func issue(scope: APIKeyScope, label: String, on sql: any SQLDatabase, at time: Timestamp) async throws -> IssuedAPIKey {
