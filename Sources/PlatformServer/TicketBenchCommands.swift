@@ -84,15 +84,14 @@ struct ScanBench: AsyncParsableCommand {
         }
         let deviceKeys = keys
         let list = tokens
+        let admittedMark = Array(#""result":"admitted""#.utf8)
         let result = try await platform.serving(workers: false) { port in
-            try await load(clients: devices, total: list.count) { client, index in
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/api/v1/checkin/scan")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Authorization", value: "Bearer \(deviceKeys[index % deviceKeys.count])")
-                request.body = .bytes(ByteBuffer(string: #"{"token":"\#(list[index])","nonce":"bench-\#(index)"}"#))
-                return String(buffer: try await client.call(request).body).contains(#""result":"admitted""#) ? 200 : 0
-            }
+            try await socketLoad(port: port, clients: devices, total: list.count, request: { index in
+                SocketClient.post("/api/v1/checkin/scan", json: #"{"token":"\#(list[index])","nonce":"bench-\#(index)"}"#,
+                                  headers: [("Authorization", "Bearer \(deviceKeys[index % deviceKeys.count])")])
+            }, judge: { status, body in
+                status == 200 && body.firstRange(of: admittedMark) != nil ? 200 : 0
+            })
         }
         let admitted = result.samples.filter { $0.1 == 200 }.count
         print("""
