@@ -116,4 +116,35 @@ import Testing
             #expect(try await h.count("checkin_scans") == 3)
         }
     }
+
+    @Test(arguments: TestEngines.all) func theIssuedTokenAdmitsAndAnyOtherTokenIsCheckedBySignature(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder(quantity: 3)
+            let first = try await h.scan(order.tokens[0], nonce: "door-1")
+            #expect(first.string("result") == "admitted")
+            struct Stored: Decodable { let answer: String }
+            let stored = try await h.database.read { sql in
+                try await sql.raw("SELECT answer FROM checkin_scans WHERE nonce = 'door-1'").first(decoding: Stored.self)?.answer
+            }
+            #expect(stored == first.text, "the answer is stored as it was sent")
+            #expect(try await h.scan(order.tokens[0], nonce: "door-1").body == first.body, "a retry gets the same bytes")
+
+            // The same nonce for another ticket: the first answer, and nothing of the other ticket is written.
+            #expect(try await h.scan(order.tokens[1], nonce: "door-1").body == first.body)
+            #expect(try await h.count("tickets", where: "admitted_at IS NOT NULL") == 1)
+            #expect(try await h.count("checkin_scans") == 1)
+
+            // The stored token's header and claims under a forged signature: refused after the signature check.
+            let parts = order.tokens[2].split(separator: ".")
+            let forged = "\(parts[0]).\(parts[1]).\(String(parts[2].reversed()))"
+            #expect(try await h.scan(forged).string("result") == "invalid")
+            // The same claims signed under a rotated key are not the stored token, but they verify.
+            let claims = try #require(TokenVerifier.unverifiedClaims(order.tokens[2]))
+            _ = try await h.module.keys.rotate()
+            let resigned = try await h.module.keys.sign(claims)
+            #expect(resigned != order.tokens[2])
+            #expect(try await h.scan(resigned).string("result") == "admitted")
+            #expect(try await h.count("tickets", where: "admitted_at IS NOT NULL") == 2)
+        }
+    }
 }

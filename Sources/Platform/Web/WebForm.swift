@@ -17,7 +17,7 @@ public struct WebForm: Sendable {
     /// True when the form repeats the request's CSRF cookie.
     public func hasValidCSRF(_ request: Request) -> Bool {
         guard let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count >= 32, let field = fields["csrf"] else { return false }
-        return Array(cookie.utf8).constantTimeEquals(Array(field.utf8))
+        return cookie.constantTimeEquals(field)
     }
 
     /// The request's CSRF value, or a new one with the cookie that sets it.
@@ -27,12 +27,5 @@ public struct WebForm: Sendable {
         }
         let value = APIKeys.generateSecret(marker: "")
         return (value, Cookie(name: csrfCookie, value: value, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
-    }
-}
-
-extension Array where Element == UInt8 {
-    func constantTimeEquals(_ other: [UInt8]) -> Bool {
-        guard count == other.count else { return false }
-        return zip(self, other).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -59,6 +59,9 @@ struct ScanRepository: Sendable {
     let sql: any SQLDatabase
     init(_ sql: any SQLDatabase) { self.sql = sql }
 
+    /// Thrown to roll back a transaction whose scan's nonce turned out to be taken.
+    struct NonceTaken: Error {}
+
     /// Records the scan; false when this device's nonce is already recorded (nothing is written).
     @discardableResult
     func insert(_ scan: ScanRecord) async throws -> Bool {

@@ -40,7 +40,7 @@ struct TicketRepository: Sendable {
     }
 
     func find(_ id: TicketID) async throws -> Ticket? {
-        try await load("SELECT \(Self.columns) FROM tickets WHERE id = \(bind: id.rawValue)").first
+        try await sql.execute(FindTicket(id: id)).first
     }
 
     func forOrder(_ order: OrderID) async throws -> [Ticket] {
@@ -128,7 +128,17 @@ struct TicketRepository: Sendable {
     }
 }
 
-/// The one statement of every admission, so it is prepared.
+/// Every scan reads its ticket, so this is prepared.
+private struct FindTicket: PreparedStatement {
+    static let name = "ticketing_find_ticket"
+    static let sql = "SELECT \(TicketRepository.columnList) FROM tickets WHERE id = $1"
+    let id: TicketID
+    var values: [StatementValue] { [.text(id.rawValue)] }
+
+    static func row(_ columns: inout StatementColumns) throws -> Ticket { try TicketRepository.ticket(&columns) }
+}
+
+/// The conditional update of an entry that the full check decided, so it is prepared.
 private struct AdmitTicket: PreparedStatement {
     static let name = "ticketing_admit"
     static let sql = """

@@ -1,0 +1,72 @@
+import Platform
+import SQLKit
+
+/// An entry decided from a ticket row read just before: the row as it was, the row as it becomes,
+/// and the scan record whose answer was built from them.
+struct Admission: Sendable {
+    let before: Ticket
+    let after: Ticket
+    let record: ScanRecord
+
+    /// Writes the admission and its record together, only if the ticket row still is as it was
+    /// read; false when it changed in between, and nothing is written. A record whose device and
+    /// nonce are taken throws, and nothing is written either.
+    ///
+    /// On PostgreSQL that is one statement; SQLite, which has no data-modifying CTE, runs the
+    /// update and the insert in one transaction.
+    func write(to database: any Database) async throws -> Bool {
+        switch database.engine {
+        case .postgres:
+            return try await database.read { sql in try await !sql.execute(AdmitAndRecord(admission: self)).isEmpty }
+        case .sqlite:
+            return try await database.transaction { sql in
+                guard try await !sql.execute(AdmitUnchanged(admission: self)).isEmpty else { return false }
+                guard try await ScanRepository(sql).insert(record) else { throw ScanRepository.NonceTaken() }
+                return true
+            }
+        }
+    }
+
+    fileprivate var admitValues: [StatementValue] {
+        [.integer(after.admittedAt?.milliseconds), .text(after.admittedBy), .integer(record.recordedAt.milliseconds), .text(before.id.rawValue),
+         .integer(before.version), .integer(before.admittedAt?.milliseconds), .text(before.admittedBy)]
+    }
+
+    /// The update's conditions: everything the answer was built from is still so.
+    fileprivate static let admitSQL = """
+        UPDATE tickets SET inside = 1, admitted_at = $1, admitted_by = $2, updated_at = $3
+        WHERE id = $4 AND version = $5 AND status = 'valid' AND blocked_at IS NULL AND inside = 0
+          AND admitted_at IS NOT DISTINCT FROM $6 AND admitted_by IS NOT DISTINCT FROM $7
+        """
+}
+
+private struct AdmitAndRecord: PreparedStatement {
+    static let name = "ticketing_admit_and_record"
+    static let sql = """
+        WITH admitted AS (\(Admission.admitSQL) RETURNING id)
+        INSERT INTO checkin_scans (id, organizer_id, event_id, ticket_id, device, nonce, direction, source, result, answer,
+                                   scanned_at, recorded_at)
+        SELECT $8, $9, $10, admitted.id, $11, $12, 'entry', 'online', 'admitted', $13, $14, $3 FROM admitted
+        RETURNING id
+        """
+    let admission: Admission
+
+    var values: [StatementValue] {
+        let record = admission.record
+        return admission.admitValues + [
+            .text(record.id.rawValue), .text(record.organizer.rawValue), .text(record.event?.rawValue), .text(record.device),
+            .text(record.nonce), .text(record.answer), .integer(record.scannedAt.milliseconds),
+        ]
+    }
+
+    static func row(_ columns: inout StatementColumns) throws -> String { try columns.text() }
+}
+
+private struct AdmitUnchanged: PreparedStatement {
+    static let name = "ticketing_admit_unchanged"
+    static let sql = Admission.admitSQL + " RETURNING id"
+    let admission: Admission
+    var values: [StatementValue] { admission.admitValues }
+
+    static func row(_ columns: inout StatementColumns) throws -> String { try columns.text() }
+}
