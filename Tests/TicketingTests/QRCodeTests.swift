@@ -3,6 +3,39 @@ import Testing
 @testable import Ticketing
 
 @Suite struct QRCodeTests {
+    /// The mask is scored in Swift; the symbol must be exactly the one libqrencode makes scoring
+    /// the masks itself, for every version and for bytes of any value.
+    /// The mask a symbol's format information names (error correction M).
+    static func mask(of symbol: QRCode.Symbol) -> Int? {
+        var format: UInt32 = 0
+        for module in MaskChoice.Layout.formatModules(width: symbol.width) where symbol.modules[module.y * symbol.width + module.x] {
+            format |= 1 << UInt32(module.bit)
+        }
+        return MaskChoice.Layout.formatM.firstIndex(of: format)
+    }
+
+    @Test func theSymbolIsTheOneLibqrencodeMakesAlone() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> UInt8 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return UInt8(truncatingIfNeeded: state >> 33)
+        }
+        var lengths = Array(1...80) + Array(stride(from: 81, through: 600, by: 13)) + Array(stride(from: 601, through: 2_331, by: 41)) + [2_331]
+        lengths += [326, 326, 326]
+        var versions = Set<Int>(), masks = Set<Int>()
+        for length in lengths {
+            let bytes = (0..<length).map { _ in next() }
+            let ours = try QRCode.symbol(bytes: bytes)
+            let library = try QRCode.librarySymbol(bytes: bytes)
+            #expect(ours.version == library.version && ours.width == library.width)
+            #expect(ours.modules == library.modules, "\(length) bytes")
+            versions.insert(ours.version)
+            masks.insert(try #require(Self.mask(of: library)))
+        }
+        #expect(versions.count == 40, "every version was compared")
+        #expect(masks.count == 8, "every mask was chosen at least once: \(masks.sorted())")
+    }
+
     static let pngSignature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     @Test func oddInputsGiveADecodableCodeOrAClearError() async throws {
