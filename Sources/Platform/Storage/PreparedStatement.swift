@@ -10,7 +10,8 @@ public protocol PreparedStatement: Sendable {
     /// Unique per statement and stable across runs: the name it is prepared under. Prefix it with
     /// the module that owns it.
     static var name: String { get }
-    /// The SQL, with `$1` … `$n` placeholders (a number may repeat). It is prepared as written.
+    /// The SQL, with `$1` … `$n` placeholders (a number may repeat) and no other `$`. It is
+    /// prepared as written.
     static var sql: String { get }
     /// The values of `$1` … `$n`, in that order.
     var values: [StatementValue] { get }
@@ -59,11 +60,11 @@ public struct StatementColumns {
     private mutating func next<T: PostgresDecodable & Decodable>(_ type: T.Type) throws -> T {
         switch source {
         case var .postgres(cells):
-            guard let cell = cells.next() else { throw StatementColumnsError(column: nil) }
+            guard let cell = cells.next() else { throw StatementColumnsError() }
             source = .postgres(cells)
             return try cell.decode(T.self)
         case let .sql(row, names, index):
-            guard index < names.count else { throw StatementColumnsError(column: nil) }
+            guard index < names.count else { throw StatementColumnsError() }
             source = .sql(row, names, index + 1)
             return try row.decode(column: names[index], as: T.self)
         }
@@ -71,7 +72,6 @@ public struct StatementColumns {
 }
 
 struct StatementColumnsError: Error, CustomStringConvertible {
-    let column: String?
     var description: String { "the statement returned fewer columns than its row reads" }
 }
 
