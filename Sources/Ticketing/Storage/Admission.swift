@@ -17,6 +17,7 @@ struct Admission: Sendable {
     func write(to database: any Database) async throws -> Bool {
         switch database.engine {
         case .postgres:
+            // One statement is its own transaction: no BEGIN and COMMIT round trips around it.
             return try await database.read { sql in try await !sql.execute(AdmitAndRecord(admission: self)).isEmpty }
         case .sqlite:
             return try await database.transaction { sql in
