@@ -55,11 +55,14 @@ public final class RequestFields {
         return buffer
     }
 
+    /// Shared: every request with a body is parsed with it.
+    private static let bodyDecoder = JSONDecoder()
+
     public static func parse(_ buffer: ByteBuffer) throws -> RequestFields {
         guard buffer.readableBytes > 0 else { throw Problem.badRequest("the request needs a JSON object body") }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+            value = try bodyDecoder.decode(JSONValue.self, from: Data(buffer: buffer))
         } catch {
             throw Problem.badRequest("the body is not valid JSON")
         }

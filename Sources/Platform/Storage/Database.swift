@@ -32,17 +32,35 @@ extension Database {
 
 extension SQLDatabase {
     /// Runs `body` between `begin` and COMMIT on this one connection, rolling back when it throws.
-    func inTransaction<T: Sendable>(begin: SQLQueryString = "BEGIN", _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await raw(begin).run()
+    /// BEGIN and COMMIT are prepared statements, so a PostgreSQL transaction parses neither.
+    func inTransaction<T: Sendable>(begin: some PreparedStatement = Begin(),
+                                    _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        _ = try await execute(begin)
         do {
             let result = try await body(self)
-            try await raw("COMMIT").run()
+            _ = try await execute(Commit())
             return result
         } catch {
             try? await raw("ROLLBACK").run()
             throw error
         }
     }
+}
+
+struct Begin: PreparedStatement {
+    static let name = "platform_begin", sql = "BEGIN"
+    var values: [StatementValue] { [] }
+}
+
+/// SQLite's writer takes its lock at once, so that two writers never deadlock upgrading a read lock.
+struct BeginImmediate: PreparedStatement {
+    static let name = "platform_begin_immediate", sql = "BEGIN IMMEDIATE"
+    var values: [StatementValue] { [] }
+}
+
+struct Commit: PreparedStatement {
+    static let name = "platform_commit", sql = "COMMIT"
+    var values: [StatementValue] { [] }
 }
 
 /// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`

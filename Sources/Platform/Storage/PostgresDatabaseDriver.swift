@@ -77,34 +77,12 @@ final class PostgresDatabaseDriver: Database {
         try await client.withConnection { connection in try await body(Self.session(connection)) }
     }
 
-    /// BEGIN and COMMIT are prepared statements too: every transaction saves two parses.
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
-            let sql = Self.session(connection)
-            _ = try await sql.execute(Begin())
-            do {
-                let result = try await body(sql)
-                _ = try await sql.execute(Commit())
-                return result
-            } catch {
-                try? await sql.raw("ROLLBACK").run()
-                throw error
-            }
-        }
+        try await client.withConnection { connection in try await Self.session(connection).inTransaction(body) }
     }
 
     private static func session(_ connection: PostgresConnection) -> PostgresSession {
         PostgresSession(connection: connection, base: connection.sql(queryLogLevel: nil))
-    }
-
-    private struct Begin: PreparedStatement {
-        static let name = "platform_begin", sql = "BEGIN"
-        var values: [StatementValue] { [] }
-    }
-
-    private struct Commit: PreparedStatement {
-        static let name = "platform_commit", sql = "COMMIT"
-        var values: [StatementValue] { [] }
     }
 
     func close() async {

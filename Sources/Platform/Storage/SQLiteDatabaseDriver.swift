@@ -52,7 +52,7 @@ final class SQLiteDatabaseDriver: Database {
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await writeLock.withLock {
-            try await writer.sql(queryLogLevel: nil).inTransaction(begin: "BEGIN IMMEDIATE", body)
+            try await writer.sql(queryLogLevel: nil).inTransaction(begin: BeginImmediate(), body)
         }
     }
 

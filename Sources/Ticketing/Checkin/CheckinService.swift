@@ -16,8 +16,8 @@ public struct Scanner: Sendable, Hashable {
     }
 }
 
-/// Online check-in: verify the token, then one conditional update of the ticket row, and a
-/// record of the scan in the same transaction.
+/// Online check-in: a token checked (against the stored token, or by its signature), then one
+/// conditional update of the ticket row written together with the record of the scan.
 public struct CheckinService: Sendable {
     let database: any Database
     let clock: any WallClock

@@ -74,7 +74,8 @@ struct TicketRepository: Sendable {
         return try await sql.raw(query).all().count
     }
 
-    /// The one conditional update behind an entry: it succeeds for a valid, unblocked ticket of this
+    /// The conditional update behind an entry whose token's signature was checked (a token as
+    /// issued goes through `Admission`): it succeeds for a valid, unblocked ticket of this
     /// organizer and event that is not inside, keeping the time and device of the first admission.
     func admit(_ claims: TicketClaims, organizer: OrganizerID, device: String, at time: Timestamp) async throws -> Ticket? {
         try await sql.execute(AdmitTicket(claims: claims, organizer: organizer, device: device, time: time)).first

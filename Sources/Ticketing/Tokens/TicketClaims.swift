@@ -91,7 +91,7 @@ public struct TokenVerifier: Sendable {
         guard token.utf8.count <= 4096 else { return .invalid("token too long") }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URL: String(parts[0])),
-              let header = try? JSONDecoder().decode(Header.self, from: headerData) else {
+              let header = try? Self.decoder.decode(Header.self, from: headerData) else {
             return .invalid("malformed token")
         }
         // jwt-kit falls back to its default key for an unknown kid; an unknown key is refused here.
@@ -120,10 +120,11 @@ public struct TokenVerifier: Sendable {
         guard token.utf8.count <= 4096 else { return nil }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let payload = Data(base64URL: String(parts[1])) else { return nil }
-        return try? payloadDecoder.decode(TicketClaims.self, from: payload)
+        return try? decoder.decode(TicketClaims.self, from: payload)
     }
 
-    private static let payloadDecoder = JSONDecoder()
+    /// One decoder for every token: these run on each scan and offline verification.
+    private static let decoder = JSONDecoder()
 
     private struct Header: Decodable {
         let alg: String

@@ -114,6 +114,10 @@ private struct OverreadProbe: PreparedStatement {
                 return try await sql.raw("SELECT name FROM pg_prepared_statements ORDER BY name").all(decoding: Name.self).map(\.name)
             }
             #expect(names.contains(InsertProbe.name))
+            let inTransaction = try await database.transaction { sql in
+                try await sql.raw("SELECT name FROM pg_prepared_statements ORDER BY name").all(decoding: Name.self).map(\.name)
+            }
+            #expect(inTransaction.contains("platform_begin"), "a transaction opens with the prepared BEGIN")
         }
     }
 }
