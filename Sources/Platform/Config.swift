@@ -1,4 +1,5 @@
 import Logging
+import PluginKit
 
 /// Everything the platform reads from the environment, with its defaults (README lists them).
 public struct PlatformConfig: Sendable {
@@ -24,49 +25,31 @@ public struct PlatformConfig: Sendable {
     public init() {}
 
     public static func fromEnvironment(_ environment: [String: String]) throws -> PlatformConfig {
-        var config = PlatformConfig()
-        if let host = environment["HOST"], !host.isEmpty { config.host = host }
-        if let text = environment["PORT"], !text.isEmpty {
-            guard let port = Int(text), (0...65535).contains(port) else { throw ConfigError("PORT must be a number from 0 to 65535") }
-            config.port = port
-        }
-        config.baseURL = environment["BASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "http://\(config.host):\(config.port)"
-        while config.baseURL.hasSuffix("/") { config.baseURL.removeLast() }
-        config.databaseURL = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        if let text = environment["MAX_BODY_BYTES"], !text.isEmpty {
-            guard let bytes = Int(text), bytes > 0 else { throw ConfigError("MAX_BODY_BYTES must be a positive number") }
-            config.maxBodyBytes = bytes
-        }
-        if let text = environment["LOG_LEVEL"], !text.isEmpty {
+        try PlatformConfig(Settings(environment: environment))
+    }
+
+    /// - Throws: `ConfigError` naming the first setting that cannot be used.
+    public init(_ settings: Settings) throws {
+        if let host = settings.string("HOST") { self.host = host }
+        port = try settings.integer("PORT", default: port, in: 0...65535, "a number from 0 to 65535")
+        baseURL = settings.url("BASE_URL") ?? "http://\(host):\(port)"
+        databaseURL = settings.string("DATABASE_URL", secret: true)
+        maxBodyBytes = try settings.integer("MAX_BODY_BYTES", default: maxBodyBytes, in: 1...Int.max, "a positive number")
+        if let text = settings.string("LOG_LEVEL") {
             guard let level = Logger.Level(rawValue: text.lowercased()) else {
                 throw ConfigError("LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical")
             }
-            config.logLevel = level
+            logLevel = level
         }
-        if let text = environment["CHECKOUT_RATE_LIMIT"], !text.isEmpty {
-            guard let limit = Int(text), limit > 0 else { throw ConfigError("CHECKOUT_RATE_LIMIT must be a positive number") }
-            config.checkoutRateLimit = limit
-        }
-        if let text = environment["SIGN_IN_RATE_LIMIT"], !text.isEmpty {
-            guard let limit = Int(text), limit > 0 else { throw ConfigError("SIGN_IN_RATE_LIMIT must be a positive number") }
-            config.signInRateLimit = limit
-        }
-        if let text = environment["WEBHOOK_RETENTION_DAYS"], !text.isEmpty {
-            guard let days = Int64(text), days >= 7 else {
-                throw ConfigError("WEBHOOK_RETENTION_DAYS must be at least 7 (providers redeliver for up to 3 days)")
-            }
-            config.webhookRetentionDays = days
-        }
-        config.trustForwardedFor = ["1", "true", "yes"].contains(environment["TRUST_FORWARDED_FOR"]?.lowercased() ?? "")
-        if let from = environment["MAIL_FROM"], !from.isEmpty {
+        checkoutRateLimit = try settings.integer("CHECKOUT_RATE_LIMIT", default: checkoutRateLimit, in: 1...Int.max, "a positive number")
+        signInRateLimit = try settings.integer("SIGN_IN_RATE_LIMIT", default: signInRateLimit, in: 1...Int.max, "a positive number")
+        webhookRetentionDays = Int64(try settings.integer(
+            "WEBHOOK_RETENTION_DAYS", default: Int(webhookRetentionDays), in: 7...Int(Int32.max),
+            "at least 7 (providers redeliver for up to 3 days)"))
+        trustForwardedFor = try settings.flag("TRUST_FORWARDED_FOR") ?? false
+        if let from = settings.string("MAIL_FROM") {
             guard from.contains("@"), !from.contains(where: \.isNewline) else { throw ConfigError("MAIL_FROM must be an email address") }
-            config.mailFrom = from
+            mailFrom = from
         }
-        return config
     }
-}
-
-public struct ConfigError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

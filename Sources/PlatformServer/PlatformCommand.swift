@@ -65,18 +65,20 @@ struct Runtime {
         return (try await TicketKeyRing.open(database: database, clock: SystemClock(), config: ticketing), ticketing)
     }
 
+    static let paymentPlugins: [any PaymentPlugin.Type] = [StripePlugin.self, SandboxPlugin.self]
+    static let mailerPlugins: [any MailerPlugin.Type] = [ResendPlugin.self]
+
     /// The one place where concrete plugins and modules meet the kernel.
     func services() async throws -> PlatformServices {
         let environment = ProcessInfo.processInfo.environment
+        let settings = Settings(environment: environment)
         var providers: [any PaymentProvider] = []
-        switch StripeConfiguration.fromEnvironment(environment) {
-        case let (configuration?, _): providers.append(StripeProvider(configuration: configuration, logger: logger))
-        case let (nil, reason): logger.info("stripe plugin disabled", metadata: ["reason": "\(reason ?? "not configured")"])
-        }
-        if SandboxProvider.isEnabled(environment, realProviderConfigured: !providers.isEmpty) {
-            providers.append(SandboxProvider.fromEnvironment(environment, baseURL: config.baseURL))
-        } else {
-            logger.info("sandbox plugin disabled", metadata: ["reason": "a real payment provider is configured; SANDBOX_ENABLED=true turns it on"])
+        for plugin in Self.paymentPlugins {
+            let context = PluginContext(settings: settings, baseURL: config.baseURL, logger: logger, paymentProviders: providers.map(\.id))
+            switch try plugin.setUp(context) {
+            case let .enabled(provider): providers.append(provider)
+            case let .disabled(reason): logger.info("\(plugin.name) plugin disabled", metadata: ["reason": "\(reason)"])
+            }
         }
         let payments = PluginRegistry(providers)
         var services = PlatformServices(database: database, config: config, payments: payments)
@@ -87,21 +89,23 @@ struct Runtime {
         services.modules = [tickets]
         services.composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
                                                         renderers: services.modules.flatMap(\.inlineImageRenderers))
-        services.mailer = try mailer(environment)
+        services.mailer = try mailer(settings)
         services.pages = try PageRenderer.load(directory: PageRenderer.defaultDirectory(environment: environment))
         return services
     }
 
-    /// Resend when it is configured, else the file mailer.
-    func mailer(_ environment: [String: String]) throws -> any Mailer {
-        switch try ResendConfiguration.fromEnvironment(environment) {
-        case let (configuration?, _):
-            logger.info("mail goes to Resend", metadata: ["api": "\(configuration.apiBase)"])
-            return ResendMailer(configuration: configuration, logger: logger)
-        case let (nil, reason):
-            logger.info("resend plugin disabled", metadata: ["reason": "\(reason ?? "not configured")"])
+    /// The first mailer plugin enabled, else the file mailer.
+    func mailer(_ settings: Settings) throws -> any Mailer {
+        for plugin in Self.mailerPlugins {
+            switch try plugin.setUp(PluginContext(settings: settings, baseURL: config.baseURL, logger: logger)) {
+            case let .enabled(mailer):
+                logger.info("mail goes to \(plugin.name)")
+                return mailer
+            case let .disabled(reason):
+                logger.info("\(plugin.name) plugin disabled", metadata: ["reason": "\(reason)"])
+            }
         }
-        let directory = environment["MAIL_OUTBOX_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "data/outbox"
+        let directory = settings.string("MAIL_OUTBOX_DIR") ?? "data/outbox"
         logger.info("mail goes to files", metadata: ["directory": "\(directory)", "reason": "no mail provider is configured"])
         return FileMailer(directory: URL(fileURLWithPath: directory))
     }

@@ -39,36 +39,36 @@ public enum ProviderConformance {
     }
 
     /// Tampered and stale deliveries are rejected; a fresh, genuine one is accepted.
-    public static func rejectsTamperedAndStale(_ fixture: some ProviderConformanceFixture, now: Timestamp) throws {
+    public static func rejectsTamperedAndStale(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
         let order = OrderID.generate(at: now)
         let genuine = try fixture.delivery(eventType: fixture.paidEventType, eventID: "evt_conformance_1", order: order,
                                            amount: 5_000, currency: "EUR", at: now)
-        #expect(throws: Never.self) { _ = try fixture.provider.verifyWebhook(body: genuine.body, headers: genuine.headers, now: now) }
+        await #expect(throws: Never.self) { _ = try await fixture.provider.verifyWebhook(body: genuine.body, headers: genuine.headers, now: now) }
 
         var tampered = genuine.body
         let last = tampered.writerIndex - 2
         let byte = tampered.getInteger(at: last, as: UInt8.self) ?? 0
         tampered.setInteger(byte == 0x30 ? UInt8(0x31) : UInt8(0x30), at: last)
-        #expect(throws: WebhookRejected.self, "a changed byte") {
-            _ = try fixture.provider.verifyWebhook(body: tampered, headers: genuine.headers, now: now)
+        await #expect(throws: WebhookRejected.self, "a changed byte") {
+            _ = try await fixture.provider.verifyWebhook(body: tampered, headers: genuine.headers, now: now)
         }
-        #expect(throws: WebhookRejected.self, "no signature") {
-            _ = try fixture.provider.verifyWebhook(body: genuine.body, headers: [:], now: now)
+        await #expect(throws: WebhookRejected.self, "no signature") {
+            _ = try await fixture.provider.verifyWebhook(body: genuine.body, headers: [:], now: now)
         }
         let stale = try fixture.delivery(eventType: fixture.paidEventType, eventID: "evt_conformance_2", order: order,
                                          amount: 5_000, currency: "EUR", at: now.adding(seconds: -3_600))
-        #expect(throws: WebhookRejected.self, "an hour old") {
-            _ = try fixture.provider.verifyWebhook(body: stale.body, headers: stale.headers, now: now)
+        await #expect(throws: WebhookRejected.self, "an hour old") {
+            _ = try await fixture.provider.verifyWebhook(body: stale.body, headers: stale.headers, now: now)
         }
     }
 
     /// Every event type the plugin declares verifies and turns into a command.
-    public static func handlesEveryDeclaredEventType(_ fixture: some ProviderConformanceFixture, now: Timestamp) throws {
+    public static func handlesEveryDeclaredEventType(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
         let order = OrderID.generate(at: now)
         for (index, type) in fixture.provider.webhookHandlers.keys.sorted().enumerated() {
             let delivery = try fixture.delivery(eventType: type, eventID: "evt_conformance_type_\(index)", order: order,
                                                 amount: 5_000, currency: "EUR", at: now)
-            let envelope = try fixture.provider.verifyWebhook(body: delivery.body, headers: delivery.headers, now: now)
+            let envelope = try await fixture.provider.verifyWebhook(body: delivery.body, headers: delivery.headers, now: now)
             #expect(envelope.eventType == type)
             let handler = try #require(fixture.provider.webhookHandlers[type])
             #expect(throws: Never.self, "\(type)") { _ = try handler(envelope) }

@@ -11,6 +11,7 @@ public final class TestPaymentProvider: PaymentProvider {
     public let id = "test"
     public let secret = "whsec_test_provider_secret"
     public let minimumCheckoutMinutes: Int
+    public let refundCapabilities: RefundCapabilities
 
     struct State {
         var failure: ProviderError?
@@ -20,7 +21,10 @@ public final class TestPaymentProvider: PaymentProvider {
     }
     private let state = Mutex(State())
 
-    public init(minimumCheckoutMinutes: Int = 0) { self.minimumCheckoutMinutes = minimumCheckoutMinutes }
+    public init(minimumCheckoutMinutes: Int = 0, refundCapabilities: RefundCapabilities = .partial) {
+        self.minimumCheckoutMinutes = minimumCheckoutMinutes
+        self.refundCapabilities = refundCapabilities
+    }
 
     /// Every following call fails with this error (nil: succeed again).
     public func fail(with error: ProviderError?) { state.withLock { $0.failure = error } }
@@ -46,7 +50,7 @@ public final class TestPaymentProvider: PaymentProvider {
         return RefundResult(reference: "test_re_\(request.refundID)")
     }
 
-    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) throws -> WebhookEnvelope {
+    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) async throws -> WebhookEnvelope {
         guard let header = headers[Self.signatureHeader] else { throw WebhookRejected("missing Test-Signature") }
         let bytes = Data(buffer: body)
         try TimestampedSignature.verify(header: header, body: bytes, secrets: [secret], now: now)

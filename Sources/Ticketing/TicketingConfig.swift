@@ -22,26 +22,24 @@ public struct TicketingConfig: Sendable {
     public init() {}
 
     public init(environment: [String: String]) throws {
-        if let text = environment["TICKET_SIGNING_ALG"], !text.isEmpty {
+        try self.init(Settings(environment: environment))
+    }
+
+    /// - Throws: `TicketingConfigurationError` or `ConfigError` naming the setting that cannot be used.
+    public init(_ settings: Settings) throws {
+        if let text = settings.string("TICKET_SIGNING_ALG") {
             guard let algorithm = TokenAlgorithm.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
                 throw TicketingConfigurationError("TICKET_SIGNING_ALG must be one of EdDSA, ES256, RS256, HS256")
             }
             self.algorithm = algorithm
         }
-        signingKey = environment["TICKET_SIGNING_KEY"].flatMap { $0.isEmpty ? nil : $0 }
-        keySecret = environment["TICKET_KEY_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
+        signingKey = settings.string("TICKET_SIGNING_KEY", secret: true)
+        keySecret = settings.string("TICKET_KEY_SECRET", secret: true)
         if let secret = keySecret, secret.utf8.count < 16 { throw TicketingConfigurationError("TICKET_KEY_SECRET must be at least 16 characters") }
-        if let path = environment["TICKET_KEY_FILE"], !path.isEmpty { keySecretFile = path }
-        qrModulePixels = try Self.integer(environment, "QR_MODULE_PIXELS", default: qrModulePixels, in: 1...32)
-        checkinRateLimit = try Self.integer(environment, "CHECKIN_RATE_LIMIT", default: checkinRateLimit, in: 1...1_000_000)
-    }
-
-    private static func integer(_ environment: [String: String], _ name: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
-        guard let text = environment[name], !text.isEmpty else { return value }
-        guard let number = Int(text), range.contains(number) else {
-            throw TicketingConfigurationError("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
-        }
-        return number
+        if let path = settings.string("TICKET_KEY_FILE") { keySecretFile = path }
+        qrModulePixels = try settings.integer("QR_MODULE_PIXELS", default: qrModulePixels, in: 1...32, "an integer from 1 to 32")
+        checkinRateLimit = try settings.integer("CHECKIN_RATE_LIMIT", default: checkinRateLimit, in: 1...1_000_000,
+                                                "an integer from 1 to 1000000")
     }
 
     /// The sealing secret: TICKET_KEY_SECRET, else the key file, created (mode 0600) when missing.

@@ -35,6 +35,22 @@ import Testing
     }
 }
 
+/// One reader for every setting: empty variables are unset, and a value that cannot be used names itself.
+@Suite struct SettingsTests {
+    @Test func emptyIsUnsetAndBadValuesNameTheVariable() throws {
+        let settings = Settings(environment: ["A": "", "LIST": " x, ,y ", "FLAG": "Yes", "BAD_FLAG": "perhaps", "N": "12", "BASE": "https://a.example//"])
+        #expect(settings.string("A") == nil && settings.string("MISSING") == nil)
+        #expect(settings.list("LIST") == ["x", "y"] && settings.list("A") == [])
+        #expect(try settings.flag("FLAG") == true && settings.flag("A") == nil)
+        #expect(throws: ConfigError("BAD_FLAG must be true or false")) { try settings.flag("BAD_FLAG") }
+        #expect(try settings.integer("N", default: 1, in: 1...20) == 12 && settings.integer("A", default: 7, in: 1...20) == 7)
+        #expect(throws: ConfigError("N must be a whole number from 1 to 10")) { try settings.integer("N", default: 1, in: 1...10) }
+        #expect(settings.url("BASE") == "https://a.example")
+        #expect(throws: ConfigError.self) { try PlatformConfig.fromEnvironment(["TRUST_FORWARDED_FOR": "perhaps"]) }
+        #expect(try PlatformConfig.fromEnvironment(["TRUST_FORWARDED_FOR": "YES"]).trustForwardedFor)
+    }
+}
+
 /// Under CI the PostgreSQL cases must run: a missing database is a failure, not a skip.
 @Suite struct CIDatabaseTests {
     @Test func postgresIsConfiguredUnderCI() {

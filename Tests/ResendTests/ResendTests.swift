@@ -91,11 +91,14 @@ import Testing
     }
 
     @Test func theConfigurationComesFromTheEnvironment() throws {
-        let (off, reason) = try ResendConfiguration.fromEnvironment([:])
+        func fromEnvironment(_ environment: [String: String]) throws -> PluginSetup<ResendConfiguration> {
+            try ResendConfiguration.from(Settings(environment: environment))
+        }
+        let (off, reason) = (try fromEnvironment([:]).enabled, try fromEnvironment([:]).disabledReason)
         #expect(off == nil && reason == "RESEND_API_KEY is not set")
-        let (on, _) = try ResendConfiguration.fromEnvironment(["RESEND_API_KEY": "re_x", "RESEND_API_BASE": "http://127.0.0.1:9/", "RESEND_RATE_LIMIT": "10"])
+        let on = try fromEnvironment(["RESEND_API_KEY": "re_x", "RESEND_API_BASE": "http://127.0.0.1:9/", "RESEND_RATE_LIMIT": "10"]).enabled
         #expect(on?.apiKey == "re_x" && on?.apiBase == "http://127.0.0.1:9" && on?.requestsPerSecond == 10)
-        #expect(try ResendConfiguration.fromEnvironment(["RESEND_API_KEY": "re_x"]).0?.requestsPerSecond == 2)
-        #expect(throws: ResendConfigurationError.self) { try ResendConfiguration.fromEnvironment(["RESEND_API_KEY": "re_x", "RESEND_RATE_LIMIT": "0"]) }
+        #expect(try fromEnvironment(["RESEND_API_KEY": "re_x"]).enabled?.requestsPerSecond == 2)
+        #expect(throws: ConfigError.self) { try fromEnvironment(["RESEND_API_KEY": "re_x", "RESEND_RATE_LIMIT": "0"]) }
     }
 }

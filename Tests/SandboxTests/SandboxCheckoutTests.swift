@@ -130,10 +130,15 @@ import Testing
         }
     }
 
-    @Test func offeredOnlyWhileNoRealProviderIsConfigured() {
-        #expect(SandboxProvider.isEnabled([:], realProviderConfigured: false))
-        #expect(!SandboxProvider.isEnabled([:], realProviderConfigured: true), "free tickets must not sit beside Stripe by default")
-        #expect(SandboxProvider.isEnabled(["SANDBOX_ENABLED": "true"], realProviderConfigured: true))
-        #expect(!SandboxProvider.isEnabled(["SANDBOX_ENABLED": "false"], realProviderConfigured: false))
+    @Test func offeredOnlyWhileNoRealProviderIsConfigured() throws {
+        func isEnabled(_ environment: [String: String], realProviderConfigured: Bool) throws -> Bool {
+            try SandboxPlugin.setUp(PluginContext(settings: Settings(environment: environment), baseURL: Self.base, logger: quietLogger,
+                                                  paymentProviders: realProviderConfigured ? ["stripe"] : [])).enabled != nil
+        }
+        #expect(try isEnabled([:], realProviderConfigured: false))
+        #expect(try !isEnabled([:], realProviderConfigured: true), "free tickets must not sit beside Stripe by default")
+        #expect(try isEnabled(["SANDBOX_ENABLED": "true"], realProviderConfigured: true))
+        #expect(try !isEnabled(["SANDBOX_ENABLED": "false"], realProviderConfigured: false))
+        #expect(throws: ConfigError.self) { try isEnabled(["SANDBOX_ENABLED": "maybe"], realProviderConfigured: false) }
     }
 }

@@ -29,8 +29,8 @@ struct SandboxFixture: ProviderConformanceFixture {
 @Suite struct SandboxConformanceTests {
     let now = Timestamp(rfc3339: "2026-06-01T12:00:00Z")!
 
-    @Test func rejectsTamperedAndStale() throws { try ProviderConformance.rejectsTamperedAndStale(SandboxFixture(), now: now) }
-    @Test func handlesEveryDeclaredEventType() throws { try ProviderConformance.handlesEveryDeclaredEventType(SandboxFixture(), now: now) }
+    @Test func rejectsTamperedAndStale() async throws { try await ProviderConformance.rejectsTamperedAndStale(SandboxFixture(), now: now) }
+    @Test func handlesEveryDeclaredEventType() async throws { try await ProviderConformance.handlesEveryDeclaredEventType(SandboxFixture(), now: now) }
     @Test func createsCheckoutsIdempotently() async throws { try await ProviderConformance.createsCheckoutsIdempotently(SandboxFixture(), now: now) }
     @Test func mapsEveryFailure() async throws { try await ProviderConformance.mapsEveryFailure(SandboxFixture(), now: now) }
 

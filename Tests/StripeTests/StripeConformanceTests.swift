@@ -64,8 +64,8 @@ struct StripeFixture: ProviderConformanceFixture {
         try await fake.serving { base in try await body(StripeFixture(fake: fake, base: base), clock.now()) }
     }
 
-    @Test func rejectsTamperedAndStale() async throws { try await run { try ProviderConformance.rejectsTamperedAndStale($0, now: $1) } }
-    @Test func handlesEveryDeclaredEventType() async throws { try await run { try ProviderConformance.handlesEveryDeclaredEventType($0, now: $1) } }
+    @Test func rejectsTamperedAndStale() async throws { try await run { try await ProviderConformance.rejectsTamperedAndStale($0, now: $1) } }
+    @Test func handlesEveryDeclaredEventType() async throws { try await run { try await ProviderConformance.handlesEveryDeclaredEventType($0, now: $1) } }
     @Test func createsCheckoutsIdempotently() async throws { try await run { try await ProviderConformance.createsCheckoutsIdempotently($0, now: $1) } }
     @Test func mapsEveryFailure() async throws { try await run { try await ProviderConformance.mapsEveryFailure($0, now: $1) } }
 

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// How buyer addresses are compared: case-insensitive in ASCII, as SQL's `lower()` is on both engines.
 public enum BuyerEmail {
     public static func normalized(_ email: String) -> String {

@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 /// Magic links and the buyer sessions they open; only token hashes are stored.

@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// "My tickets" sign-in without passwords: a buyer asks for a link by email, the link works once
 /// for 30 minutes and opens a buyer session that reads every order placed with that address.

@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 /// Organizers, their events and ticket variants: the use cases behind the admin and organizer API

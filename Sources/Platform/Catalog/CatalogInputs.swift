@@ -1,3 +1,5 @@
+import PluginKit
+
 /// What an organizer sends to create an event; absent optionals take the defaults.
 public struct NewEvent: Sendable {
     public var title: String

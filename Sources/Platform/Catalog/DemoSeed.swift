@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 /// Seeds "Demo Events" with one live event and three live variants. Running it again changes no

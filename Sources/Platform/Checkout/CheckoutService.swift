@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PluginKit
 
 public struct CartLine: Sendable, Hashable {
     public let variantID: VariantID

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// What an API key may touch: the whole platform, one organizer's data, or the door of one event
 /// (a check-in device: scans, offline bundles and statistics of that event only).
 public enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {

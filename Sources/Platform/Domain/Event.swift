@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 public enum EventStatus: String, Sendable, Codable, CaseIterable {
     case draft

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The platform's cut of a paid order, in basis points of the gross amount.
 public struct FeePolicy: Hashable, Sendable {
     public static let defaultBasisPoints = 500

@@ -1,3 +1,5 @@
+import PluginKit
+
 public enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case pending
     case paid

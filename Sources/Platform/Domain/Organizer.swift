@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// A tenant: a company or person that sells tickets on the platform.
 public struct Organizer: Hashable, Sendable {

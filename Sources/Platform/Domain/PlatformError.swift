@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The kernel's error vocabulary; the HTTP layer turns each case into one status and problem type.
 public enum PlatformError: Error, Sendable, Equatable {
     /// Missing, or belonging to another organizer: callers cannot tell the two apart.

@@ -1,3 +1,5 @@
+import PluginKit
+
 public enum VariantStatus: String, Sendable, Codable, CaseIterable {
     case draft
     case live

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// A problem with one field of a request, named so that a client can show it beside the input.
 public struct FieldError: Hashable, Sendable, Codable {
     public let field: String

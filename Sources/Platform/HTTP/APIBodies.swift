@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The JSON shapes the API answers with (snake_case on the wire). Optional fields that are unset are omitted.
 struct OrganizerBody: Encodable {
     let id: String, name: String, slug: String, email: String

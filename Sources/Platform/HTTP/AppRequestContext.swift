@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// Per-request state: who is calling (set by the auth middleware) and the request id used in logs.
 public struct AppRequestContext: RequestContext {

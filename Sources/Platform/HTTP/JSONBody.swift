@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PluginKit
 
 /// Any JSON value, so that a request body can be checked field by field with messages that name the
 /// field, and so that a PATCH can tell a missing field from an explicit null.

@@ -1,3 +1,5 @@
+import PluginKit
+
 struct OrderLineBody: Encodable {
     let variantId: String, quantity: Int64, unitPrice: Int64
     init(_ line: OrderLine) {

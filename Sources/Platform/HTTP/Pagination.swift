@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// `?limit=` (1 to 200, default 50) and `?after=` (the cursor of the previous page).
 public struct Page: Sendable {

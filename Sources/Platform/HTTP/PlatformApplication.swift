@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PluginKit
 
 /// What the HTTP API runs on; tests build it with their own database and clock.
 public struct PlatformServices: Sendable {
@@ -100,7 +101,7 @@ public func buildRouter(_ services: PlatformServices, catalog routes: RouteCatal
         for module in services.modules { module.register(web: web) }
     }
     for provider in services.payments.all {
-        provider.install(on: router, host: services.ingress)
+        provider.install(routes: PluginPages(group: router.group()), host: services.ingress)
     }
     return router
 }

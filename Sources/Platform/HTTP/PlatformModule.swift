@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 import SQLKit
 
 /// A part of the platform outside the kernel (tickets, mail) that adds routes and follows orders.

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PluginKit
 
 /// An RFC 9457 problem: every error the API answers is one of these, as application/problem+json.
 public struct Problem: Error, Sendable {
@@ -78,32 +79,5 @@ public struct Problem: Error, Sendable {
             requestId: requestID,
             errors: errors.isEmpty ? nil : errors.map { .init(field: $0.field, detail: $0.detail, pointer: "/" + $0.field) })
         return (try? JSONCoding.encoder.encode(body)) ?? Data()
-    }
-}
-
-/// One JSON configuration for the whole API: snake_case keys, stable key order.
-public enum JSONCoding {
-    /// Reads what `encoder` writes (and snake_case JSON from elsewhere).
-    public static let decoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
-
-    public static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }()
-
-    public static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        let data = try encoder.encode(value)
-        return Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
-    }
-
-    /// A body that is JSON already, such as an answer stored to be given back to a retry.
-    public static func response(json: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
     }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PluginKit
 
 /// Turns every error into a problem+json answer, so that no handler needs to and no stack trace or
 /// internal message ever reaches a client.
@@ -38,6 +39,8 @@ extension Problem {
             }
         case let error as ProviderError:
             return .provider(error)
+        case let problem as PageProblem:
+            return Problem(.init(code: problem.status), kind: problem.kind, title: problem.title, detail: problem.detail)
         case let error as WebhookRejected:
             return Problem(.badRequest, kind: "webhook-rejected", title: "Webhook rejected", detail: error.description)
         case let error as HTTPError where error.status == .notFound:

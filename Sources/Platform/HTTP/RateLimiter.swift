@@ -1,3 +1,4 @@
+import PluginKit
 import Synchronization
 
 /// A fixed-window limit per client: at most `limit` requests a minute each.

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import PluginKit
 
 /// Gives each request an id (the caller's `X-Request-Id` when it is sane), puts it in every log line
 /// and the response, and logs one line per request.

@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 import Synchronization
 
 /// Every route the API registers, as "METHOD /path/{param}": the OpenAPI document is checked against it.

@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 extension Request {
     /// `?status=` of an admin list: `all`, or a comma-separated list of `allowed` values; `fallback` when absent.

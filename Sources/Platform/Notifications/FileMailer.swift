@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// The mailer with no configuration: each message becomes a complete `.eml` file in a directory
 /// (`./data/outbox` by default) that a mail client opens as it would have arrived. A message's

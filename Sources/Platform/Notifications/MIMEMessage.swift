@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// A `MailMessage` as an RFC 5322 / MIME message: multipart/alternative (text, HTML) inside
 /// multipart/related with the inline images, inside multipart/mixed when there are other files.

@@ -1,5 +1,6 @@
 import Foundation
 import Mustache
+import PluginKit
 
 /// Draws an inline image from the text an outbox row stored (a ticket token becomes its QR code).
 public protocol InlineImageRenderer: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 import SQLKit
 
 /// The kernel's own emails, queued in the transaction of the change: the refund notice once a

@@ -1,4 +1,5 @@
 import Logging
+import PluginKit
 import ServiceLifecycle
 
 /// Runs the outbox dispatcher beside the server until shutdown: at least once a second, and at

@@ -1,4 +1,5 @@
 import Logging
+import PluginKit
 
 /// Sends queued mail: leases due rows in one short transaction, sends each outside any
 /// transaction, then records the outcome. A retryable failure is queued again with exponential

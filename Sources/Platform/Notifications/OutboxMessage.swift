@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// Which email a row is: each kind has its templates in `templates/email/`.
 public enum MailKind: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 import SQLKit
 
 public struct OutboxRepository: Sendable {

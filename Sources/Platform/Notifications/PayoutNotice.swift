@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 import SQLKit
 
 /// The email that tells an organizer a payout batch is on its way. The payouts use case queues it

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PluginKit
 import Synchronization
 
 /// Writes each log record as one JSON object per line on standard output, for log shippers.

@@ -1,4 +1,5 @@
 import Metrics
+import PluginKit
 import Prometheus
 
 /// The process-wide Prometheus registry behind swift-metrics. swift-metrics can be bootstrapped once

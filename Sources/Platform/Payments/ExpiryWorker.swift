@@ -1,4 +1,5 @@
 import Logging
+import PluginKit
 
 /// Ends pending orders whose reservation has run out and gives their seats back; forgets
 /// idempotency answers, handled webhooks past their retention, and ended buyer sessions and links.

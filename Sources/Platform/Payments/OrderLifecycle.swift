@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 /// A change to a paid order that other parts of the platform (tickets, e-mail) follow. Observers

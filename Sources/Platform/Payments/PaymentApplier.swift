@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 /// What applying a command led to, including work that must happen after the transaction commits.

@@ -1,4 +1,5 @@
 import Logging
+import PluginKit
 import ServiceLifecycle
 
 /// Runs the inbox and expiry workers beside the server until shutdown: woken at once when a

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The payment providers this process offers, filled by `PlatformServer` alone.
 public struct PluginRegistry: Sendable {
     private let providers: [String: any PaymentProvider]

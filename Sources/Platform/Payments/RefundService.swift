@@ -1,4 +1,5 @@
 import Logging
+import PluginKit
 
 /// Refunds through the order's provider: recorded first, asked of the provider outside any
 /// transaction, and confirmed later by the provider's refund event.
@@ -49,6 +50,9 @@ public struct RefundService: Sendable {
                 throw ValidationFailure(field: "amount", left > 0 ? "must be positive" : "nothing is left to refund")
             }
             guard value <= left else { throw ValidationFailure(field: "amount", "must be at most \(left), what is left to refund") }
+            if let provider = registry.provider(order.provider) {
+                try Self.check(provider, allows: value, of: left, paidAt: order.paidAt, now: now)
+            }
             try await RefundRepository(sql).insert(id: refundID, order: order, amount: value, reason: reason, at: now)
             if !tickets.isEmpty {
                 try await observer?.handle(.refunded(order, items: tickets, full: false), at: now, on: sql)
@@ -70,6 +74,22 @@ public struct RefundService: Sendable {
         } catch {
             try await markFailed(refundID, order: order, tickets: tickets, error: String(describing: error))
             throw error
+        }
+    }
+
+    /// Refuses what the provider's declared capabilities rule out, before anything is recorded.
+    static func check(_ provider: any PaymentProvider, allows amount: Int64, of left: Int64, paidAt: Timestamp?, now: Timestamp) throws {
+        let capabilities = provider.refundCapabilities
+        switch capabilities.kind {
+        case .none:
+            throw PlatformError.conflict("\(provider.id) payments cannot be refunded through the platform")
+        case .full where amount != left:
+            throw ValidationFailure(field: "amount", "\(provider.id) refunds only what is left in full: \(left)")
+        case .full, .partial:
+            break
+        }
+        if let days = capabilities.timeLimitDays, let paidAt, now > paidAt.adding(minutes: Int64(days) * 24 * 60) {
+            throw PlatformError.conflict("\(provider.id) refunds payments for \(days) days after they are made; this one is older")
         }
     }
 

@@ -1,3 +1,4 @@
+import PluginKit
 import Synchronization
 
 /// Wakes a background worker as soon as there is work, instead of waiting for its next poll.

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import PluginKit
 
 /// The one way a webhook gets in: the provider verifies it over the raw bytes, then the event is
 /// stored once per (provider, event id) and the inbox worker is woken. Nothing else happens here.
@@ -15,7 +16,7 @@ public struct WebhookIngress: PaymentHost {
     public func receive(provider id: String, body: ByteBuffer, headers: HTTPFields) async throws -> Bool {
         guard let provider = registry.provider(id) else { throw PlatformError.notFound("payment provider") }
         let now = clock.now()
-        let envelope = try provider.verifyWebhook(body: body, headers: headers, now: now)
+        let envelope = try await provider.verifyWebhook(body: body, headers: headers, now: now)
         let status: InboxStatus = provider.webhookHandlers[envelope.eventType] == nil ? .ignored : .pending
         let stored = try await database.transaction { sql in
             try await WebhookInboxRepository(sql, engine: database.engine)

@@ -1,3 +1,5 @@
+import PluginKit
+
 /// A FIFO lock for async code. SQLite allows one writer: holding this around a transaction keeps
 /// writers from interleaving statements on the shared connection.
 actor AsyncMutex {

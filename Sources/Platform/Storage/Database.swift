@@ -1,4 +1,5 @@
 import Logging
+import PluginKit
 import SQLKit
 
 public enum DatabaseEngine: String, Sendable, CaseIterable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 import SQLKit
 
 /// Events, always read and written within one organizer: another organizer's event is simply not found.

@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 public struct StoredResponse: Sendable, Hashable {

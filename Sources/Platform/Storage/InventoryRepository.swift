@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 /// Seat counters of ticket variants. Each move is one conditional UPDATE: taking seats succeeds only

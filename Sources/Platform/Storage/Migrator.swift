@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import PluginKit
 import SQLKit
 
 /// One SQL file of `migrations/`: `NNNN_name.sql`, or `NNNN_name.<engine>.sql` where the dialects differ.

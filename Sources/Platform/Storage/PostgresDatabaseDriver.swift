@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PluginKit
 import PostgresKit
 import PostgresNIO
 import SQLKit

@@ -1,3 +1,4 @@
+import PluginKit
 import PostgresNIO
 import SQLKit
 import Synchronization

@@ -1,4 +1,5 @@
 import Foundation
+import PluginKit
 
 /// Finds a directory of this project's files (migrations, templates) for a process that may run
 /// from anywhere: the environment variable's value, else `path` below the working directory, else

@@ -2,8 +2,9 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import SQLKit
+import PluginKit
 import SQLiteKit
+import SQLKit
 import Synchronization
 
 /// SQLite in WAL mode: one writer connection behind a lock (transactions begin IMMEDIATE so a

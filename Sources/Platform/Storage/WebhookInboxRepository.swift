@@ -1,3 +1,4 @@
+import PluginKit
 import SQLKit
 
 public enum InboxStatus: String, Sendable, Codable, CaseIterable {

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Mustache
+import PluginKit
 
 /// Server-rendered pages from `templates/web/*.mustache`. Every `{{value}}` is HTML-escaped, and
 /// every page is sent with headers that keep it out of caches, frames and referrers (sign-in URLs

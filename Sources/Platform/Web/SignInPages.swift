@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PluginKit
 
 /// The "My tickets" sign-in pages. The emailed link opens a page that asks for one click: the
 /// token is spent only by that POST, so a mail scanner that fetches the link leaves it usable.

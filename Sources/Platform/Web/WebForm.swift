@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PluginKit
 
 /// A submitted HTML form (`application/x-www-form-urlencoded`) and the double-submit CSRF check
 /// its pages use: a random value in a SameSite=Strict cookie that the form repeats in a hidden field.

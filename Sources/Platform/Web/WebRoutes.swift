@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// Where modules add server-rendered pages: routes at the root, not part of the API document.
 public struct WebRoutes {

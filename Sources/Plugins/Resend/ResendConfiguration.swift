@@ -1,3 +1,5 @@
+import PluginKit
+
 /// The Resend plugin's settings, read from the environment. Without `RESEND_API_KEY` the plugin is
 /// off and mail goes to the file mailer.
 public struct ResendConfiguration: Sendable {
@@ -10,24 +12,24 @@ public struct ResendConfiguration: Sendable {
 
     public init(apiKey: String) { self.apiKey = apiKey }
 
-    /// nil, with the reason, when the plugin is not configured.
-    public static func fromEnvironment(_ environment: [String: String]) throws -> (ResendConfiguration?, String?) {
-        guard let key = environment["RESEND_API_KEY"], !key.isEmpty else { return (nil, "RESEND_API_KEY is not set") }
+    /// From `RESEND_API_KEY`, `RESEND_API_BASE` and `RESEND_RATE_LIMIT`; disabled, with the
+    /// reason, while the key is unset.
+    /// - Throws: `ConfigError` when `RESEND_RATE_LIMIT` is not a whole number from 1 to 1000.
+    public static func from(_ settings: Settings) throws -> PluginSetup<ResendConfiguration> {
+        guard let key = settings.string("RESEND_API_KEY", secret: true) else { return .disabled(reason: "RESEND_API_KEY is not set") }
         var configuration = ResendConfiguration(apiKey: key)
-        if let base = environment["RESEND_API_BASE"], !base.isEmpty {
-            configuration.apiBase = base.hasSuffix("/") ? String(base.dropLast()) : base
-        }
-        if let text = environment["RESEND_RATE_LIMIT"], !text.isEmpty {
-            guard let rate = Int(text), (1...1000).contains(rate) else {
-                throw ResendConfigurationError("RESEND_RATE_LIMIT must be a whole number of requests a second from 1 to 1000")
-            }
-            configuration.requestsPerSecond = rate
-        }
-        return (configuration, nil)
+        if let base = settings.url("RESEND_API_BASE") { configuration.apiBase = base }
+        configuration.requestsPerSecond = try settings.integer(
+            "RESEND_RATE_LIMIT", default: configuration.requestsPerSecond, in: 1...1000, "a whole number of requests a second from 1 to 1000")
+        return .enabled(configuration)
     }
 }
 
-public struct ResendConfigurationError: Error, CustomStringConvertible {
-    public let description: String
-    init(_ description: String) { self.description = description }
+/// Sends mail through Resend's API.
+public enum ResendPlugin: MailerPlugin {
+    public static let name = "resend"
+
+    public static func setUp(_ context: PluginContext) throws -> PluginSetup<any Mailer> {
+        try ResendConfiguration.from(context.settings).map { ResendMailer(configuration: $0, logger: context.logger) }
+    }
 }

@@ -2,7 +2,8 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
-import Platform
+import NIOFoundationCompat
+import PluginKit
 import Synchronization
 
 /// Sends through Resend's `POST /emails`: one attempt per call, under the message's

@@ -1,6 +1,5 @@
 import Foundation
-import Hummingbird
-import Platform
+import PluginKit
 
 /// The page a buyer lands on at checkout, and the three buttons' actions.
 struct SandboxCheckoutPage {
@@ -18,43 +17,41 @@ struct SandboxCheckoutPage {
         }
     }
 
-    func register(on router: Router<AppRequestContext>) {
-        router.get("sandbox/checkout/{session}") { _, context in try await page(context) }
-        router.post("sandbox/checkout/{session}/{action}") { _, context in try await act(context) }
+    func register(on routes: any PluginRoutes) {
+        routes.get("sandbox/checkout/{session}") { request in try await page(request) }
+        routes.post("sandbox/checkout/{session}/{action}") { request in try await act(request) }
     }
 
-    private func session(_ context: AppRequestContext) throws -> (String, SandboxSession) {
-        guard let token = context.parameters.get("session"), let session = SandboxSession.open(token, secret: provider.secret) else {
-            throw Problem.notFound("sandbox checkout")
+    private func session(_ request: PageRequest) throws -> (String, SandboxSession) {
+        guard let token = request.parameters["session"], let session = SandboxSession.open(token, secret: provider.secret) else {
+            throw PageProblem.notFound("sandbox checkout")
         }
         return (token, session)
     }
 
-    func page(_ context: AppRequestContext) async throws -> Response {
-        let (token, session) = try session(context)
+    func page(_ request: PageRequest) async throws -> PageResponse {
+        let (token, session) = try session(request)
         let expired = provider.host.get().map { $0.clock.now().milliseconds >= session.expiresAt } ?? false
         let amount = Currency(code: session.currency).map { Money(minorUnits: session.amount, currency: $0).description }
             ?? "\(session.amount) \(session.currency)"
         let buttons = expired ? "<p>This checkout has expired.</p>" : Action.allCases.map { action in
             "<form method=\"post\" action=\"/sandbox/checkout/\(token)/\(action.rawValue)\"><button name=\"go\" value=\"1\">\(action.rawValue.capitalized)</button></form>"
         }.joined()
-        let html = """
+        return .html("""
             <!doctype html><html><head><meta charset="utf-8"><title>Sandbox checkout</title>
             <style>body{font-family:sans-serif;max-width:32rem;margin:3rem auto}form{display:inline;margin-right:1rem}
             button{font-size:1.1rem;padding:.5rem 1.5rem}</style></head><body>
             <h1>Sandbox checkout</h1><p>No real money moves here.</p>
             <p><strong>\(escape(session.title))</strong></p><p>Order \(escape(session.orderID)): <strong>\(escape(amount))</strong></p>
             \(buttons)</body></html>
-            """
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: html)))
+            """)
     }
 
-    func act(_ context: AppRequestContext) async throws -> Response {
-        let (token, session) = try session(context)
-        guard let action = context.parameters.get("action").flatMap(Action.init(rawValue:)) else { throw Problem.notFound("sandbox action") }
+    func act(_ request: PageRequest) async throws -> PageResponse {
+        let (token, session) = try session(request)
+        guard let action = request.parameters["action"].flatMap(Action.init(rawValue:)) else { throw PageProblem.notFound("sandbox action") }
         if let host = provider.host.get(), host.clock.now().milliseconds >= session.expiresAt {
-            throw Problem(.gone, kind: "checkout-expired", title: "Checkout expired", detail: "this sandbox checkout has expired")
+            throw PageProblem(status: 410, kind: "checkout-expired", title: "Checkout expired", detail: "this sandbox checkout has expired")
         }
         // One event id per session and action: pressing Pay twice delivers the same event twice.
         let eventID = "sbx_evt_\(action.rawValue)_" + String(token.suffix(24))
@@ -62,8 +59,7 @@ struct SandboxCheckoutPage {
             id: eventID, type: action.eventType,
             data: .init(orderID: session.orderID, amount: session.amount, currency: session.currency,
                         paymentID: action == .pay ? "sbx_pay_" + String(token.suffix(24)) : nil, amountRefunded: nil, refundID: nil)))
-        let target = action == .pay ? session.successURL : session.cancelURL
-        return Response(status: .seeOther, headers: [.location: target])
+        return .redirect(to: action == .pay ? session.successURL : session.cancelURL)
     }
 
     private func escape(_ text: String) -> String {

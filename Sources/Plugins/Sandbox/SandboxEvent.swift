@@ -1,5 +1,5 @@
 import Foundation
-import Platform
+import PluginKit
 
 /// The Sandbox's webhook body: `{"id", "type", "data": {...}}`.
 struct SandboxEvent: Codable {

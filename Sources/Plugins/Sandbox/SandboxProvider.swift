@@ -1,7 +1,8 @@
 import Foundation
 import HTTPTypes
-import Hummingbird
-import Platform
+import NIOCore
+import NIOFoundationCompat
+import PluginKit
 import Synchronization
 
 /// The offline payment provider, and the example to read first when writing a plugin.
@@ -21,22 +22,6 @@ public struct SandboxProvider: PaymentProvider {
     public init(secret: String, baseURL: String) {
         self.secret = secret
         self.baseURL = baseURL
-    }
-
-    /// Whether to offer the Sandbox. Anyone can "pay" with it, so by default it is on only while no
-    /// real provider is configured; `SANDBOX_ENABLED=true|false` decides explicitly.
-    public static func isEnabled(_ environment: [String: String], realProviderConfigured: Bool) -> Bool {
-        switch environment["SANDBOX_ENABLED"]?.lowercased() {
-        case "1", "true", "yes": true
-        case "0", "false", "no": false
-        default: !realProviderConfigured
-        }
-    }
-
-    public static func fromEnvironment(_ environment: [String: String], baseURL: String) -> SandboxProvider {
-        let secret = environment["SANDBOX_SECRET"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? (0..<4).map { _ in String(UInt64.random(in: .min ... .max), radix: 16) }.joined()
-        return SandboxProvider(secret: secret, baseURL: baseURL)
     }
 
     // MARK: Checkout and refunds
@@ -62,7 +47,7 @@ public struct SandboxProvider: PaymentProvider {
 
     // MARK: Webhooks
 
-    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) throws -> WebhookEnvelope {
+    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) async throws -> WebhookEnvelope {
         guard let header = headers[Self.signatureHeader] else { throw WebhookRejected("missing Sandbox-Signature header") }
         let bytes = Data(buffer: body)
         try TimestampedSignature.verify(header: header, body: bytes, secrets: [secret], now: now)
@@ -91,9 +76,9 @@ public struct SandboxProvider: PaymentProvider {
         ]
     }
 
-    public func install(on router: Router<AppRequestContext>, host: any PaymentHost) {
+    public func install(routes: any PluginRoutes, host: any PaymentHost) {
         self.host.set(host)
-        SandboxCheckoutPage(provider: self).register(on: router)
+        SandboxCheckoutPage(provider: self).register(on: routes)
     }
 
     /// Signs an event and hands it to the kernel's webhook ingress, exactly as an HTTP delivery would be.

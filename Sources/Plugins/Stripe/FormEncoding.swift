@@ -1,5 +1,5 @@
 import Foundation
-import Platform
+import PluginKit
 
 /// Stripe's `application/x-www-form-urlencoded` bodies: nested keys in brackets, arrays indexed
 /// (`line_items[0][price_data][currency]=eur`). Parameters keep the order they are given in.

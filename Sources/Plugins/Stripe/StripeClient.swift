@@ -2,8 +2,9 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import NIOFoundationCompat
 import NIOHTTP1
-import Platform
+import PluginKit
 
 /// Calls Stripe's API: form-encoded POSTs with the secret key, a pinned version and an idempotency
 /// key; 409, 429, 5xx and network failures are retried with backoff under the same key.

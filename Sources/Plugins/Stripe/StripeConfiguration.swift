@@ -1,4 +1,4 @@
-import Foundation
+import PluginKit
 
 /// The Stripe plugin's settings, read from the environment. Without `STRIPE_SECRET_KEY` and
 /// `STRIPE_WEBHOOK_SECRET` the plugin is off.
@@ -23,16 +23,23 @@ public struct StripeConfiguration: Sendable {
         self.webhookSecrets = webhookSecrets
     }
 
-    /// nil, with the reason, when the plugin is not configured.
-    public static func fromEnvironment(_ environment: [String: String]) -> (StripeConfiguration?, String?) {
-        guard let key = environment["STRIPE_SECRET_KEY"], !key.isEmpty else { return (nil, "STRIPE_SECRET_KEY is not set") }
-        let secrets = (environment["STRIPE_WEBHOOK_SECRET"] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
-        guard !secrets.isEmpty else { return (nil, "STRIPE_WEBHOOK_SECRET is not set") }
+    /// From `STRIPE_SECRET_KEY`, `STRIPE_WEBHOOK_SECRET` (several, comma-separated, while one is
+    /// rotated) and `STRIPE_API_BASE`; disabled, with the reason, while either of the first two is unset.
+    public static func from(_ settings: Settings) -> PluginSetup<StripeConfiguration> {
+        guard let key = settings.string("STRIPE_SECRET_KEY", secret: true) else { return .disabled(reason: "STRIPE_SECRET_KEY is not set") }
+        let secrets = settings.list("STRIPE_WEBHOOK_SECRET", secret: true)
+        guard !secrets.isEmpty else { return .disabled(reason: "STRIPE_WEBHOOK_SECRET is not set") }
         var configuration = StripeConfiguration(secretKey: key, webhookSecrets: secrets)
-        if let base = environment["STRIPE_API_BASE"], !base.isEmpty {
-            configuration.apiBase = base.hasSuffix("/") ? String(base.dropLast()) : base
-        }
-        return (configuration, nil)
+        if let base = settings.url("STRIPE_API_BASE") { configuration.apiBase = base }
+        return .enabled(configuration)
+    }
+}
+
+/// Sets up Stripe Checkout, webhooks and refunds from the settings.
+public enum StripePlugin: PaymentPlugin {
+    public static let name = "stripe"
+
+    public static func setUp(_ context: PluginContext) throws -> PluginSetup<any PaymentProvider> {
+        StripeConfiguration.from(context.settings).map { StripeProvider(configuration: $0, logger: context.logger) }
     }
 }

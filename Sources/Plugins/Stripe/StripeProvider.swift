@@ -3,7 +3,8 @@ import Foundation
 import HTTPTypes
 import Logging
 import NIOCore
-import Platform
+import NIOFoundationCompat
+import PluginKit
 
 /// Stripe Checkout, webhooks and refunds.
 public struct StripeProvider: PaymentProvider {
@@ -69,7 +70,7 @@ public struct StripeProvider: PaymentProvider {
         return RefundResult(reference: refund.id)
     }
 
-    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) throws -> WebhookEnvelope {
+    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) async throws -> WebhookEnvelope {
         guard let header = headers[StripeWebhooks.signatureHeader] else { throw WebhookRejected("missing Stripe-Signature header") }
         let bytes = Data(buffer: body)
         try TimestampedSignature.verify(header: header, body: bytes, secrets: configuration.webhookSecrets, now: now,

@@ -1,6 +1,6 @@
 import Foundation
 import HTTPTypes
-import Platform
+import PluginKit
 
 /// The Stripe events this plugin handles, each turned into a kernel command.
 enum StripeWebhooks {

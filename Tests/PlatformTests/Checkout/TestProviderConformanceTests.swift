@@ -31,8 +31,8 @@ struct TestProviderFixture: ProviderConformanceFixture {
 @Suite struct TestProviderConformanceTests {
     let now = Timestamp(rfc3339: "2026-06-01T12:00:00Z")!
 
-    @Test func rejectsTamperedAndStale() throws { try ProviderConformance.rejectsTamperedAndStale(TestProviderFixture(), now: now) }
-    @Test func handlesEveryDeclaredEventType() throws { try ProviderConformance.handlesEveryDeclaredEventType(TestProviderFixture(), now: now) }
+    @Test func rejectsTamperedAndStale() async throws { try await ProviderConformance.rejectsTamperedAndStale(TestProviderFixture(), now: now) }
+    @Test func handlesEveryDeclaredEventType() async throws { try await ProviderConformance.handlesEveryDeclaredEventType(TestProviderFixture(), now: now) }
     @Test func createsCheckoutsIdempotently() async throws { try await ProviderConformance.createsCheckoutsIdempotently(TestProviderFixture(), now: now) }
     @Test func mapsEveryFailure() async throws { try await ProviderConformance.mapsEveryFailure(TestProviderFixture(), now: now) }
 

@@ -1,3 +1,4 @@
+import PluginKit
 import Synchronization
 
 /// Recently resolved API keys, so that a busy door device is not a database read per scan.

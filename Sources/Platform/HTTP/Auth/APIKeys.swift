@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PluginKit
 import SQLKit
 
 /// A key as it is handed out: the secret appears here once and is never stored.

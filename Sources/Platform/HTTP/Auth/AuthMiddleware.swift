@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// Resolves `Authorization: Bearer <key>` to the key's scope. Routes then ask the context for the
 /// scope they need; the key itself never leaves this function.

@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// Outbox triage for admins: list messages (dead ones by default) and replay a dead one.
 struct AdminOutboxController {

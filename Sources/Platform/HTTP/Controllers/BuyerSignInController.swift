@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// The API side of "My tickets" sign-in: ask for a link, trade its token for a session, end it.
 struct BuyerSignInController {

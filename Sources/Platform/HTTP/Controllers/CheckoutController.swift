@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PluginKit
 
 /// Buyer routes: placing an order (idempotent, rate limited) and reading it with its access token.
 struct CheckoutController {

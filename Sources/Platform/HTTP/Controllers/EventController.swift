@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// Organizer routes for events and their ticket variants; every query is scoped to the caller's organizer.
 struct EventController {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PluginKit
 
 /// Liveness, Prometheus metrics and the OpenAPI document.
 struct OpsController {

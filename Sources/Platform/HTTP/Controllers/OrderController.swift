@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// Organizer routes for orders and refunds, scoped to the caller's organizer.
 struct OrderController {

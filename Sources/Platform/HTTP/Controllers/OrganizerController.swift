@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// Admin routes: organizers and their API keys.
 struct OrganizerController {

@@ -1,4 +1,5 @@
 import Hummingbird
+import PluginKit
 
 /// What buyers may read without a key: live events and their public variants with availability.
 struct PublicEventController {

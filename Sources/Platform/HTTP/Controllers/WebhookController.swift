@@ -1,5 +1,6 @@
 import Hummingbird
 import NIOCore
+import PluginKit
 
 /// `POST /webhooks/{provider}`: raw bytes to the ingress; 200 once stored (or already stored).
 struct WebhookController {

@@ -47,7 +47,7 @@ public enum TimestampedSignature {
 
 extension Data {
     /// Lowercase or uppercase hex; nil for anything else.
-    init?(hex: String) {
+    public init?(hex: String) {
         guard hex.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(hex.count / 2)

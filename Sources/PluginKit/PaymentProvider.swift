@@ -1,4 +1,5 @@
-import Hummingbird
+import HTTPTypes
+import NIOCore
 
 /// What the kernel asks a provider to sell: the lines as the buyer will see them at the provider.
 public struct CheckoutRequest: Sendable {
@@ -59,6 +60,18 @@ public struct RefundRequest: Sendable {
     public let totalRefundedAfter: Money
     public let reason: String?
     public let idempotencyKey: String
+
+    public init(refundID: RefundID, orderID: OrderID, paymentReference: String?, sessionReference: String?, amount: Money,
+                totalRefundedAfter: Money, reason: String?, idempotencyKey: String) {
+        self.refundID = refundID
+        self.orderID = orderID
+        self.paymentReference = paymentReference
+        self.sessionReference = sessionReference
+        self.amount = amount
+        self.totalRefundedAfter = totalRefundedAfter
+        self.reason = reason
+        self.idempotencyKey = idempotencyKey
+    }
 }
 
 public struct RefundResult: Sendable, Hashable {
@@ -81,26 +94,54 @@ public struct WebhookEnvelope: Sendable, Hashable {
 /// Turns one provider event into the kernel's command; it reads only the payload.
 public typealias WebhookHandler = @Sendable (WebhookEnvelope) throws -> PaymentCommand
 
-/// A payment provider plugin. Only `PlatformServer` registers concrete providers; the kernel
-/// knows them through this protocol alone.
+/// What refunds a provider can make, so the kernel refuses the others before asking it (the
+/// way pretix's payment plugins declare `refunds_allowed` and `partial_refunds_allowed`).
+public struct RefundCapabilities: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// The provider cannot refund through its API: money goes back outside the platform.
+        case none
+        /// Only everything that is left to refund, at once.
+        case full
+        /// Any amount up to what is left.
+        case partial
+    }
+
+    public let kind: Kind
+    /// Days after the payment within which the provider still refunds; nil for no limit.
+    public let timeLimitDays: Int?
+
+    public init(_ kind: Kind, timeLimitDays: Int? = nil) {
+        self.kind = kind
+        self.timeLimitDays = timeLimitDays
+    }
+
+    public static let partial = RefundCapabilities(.partial)
+}
+
+/// A payment provider plugin. Only `PlatformServer` chooses concrete providers; the kernel knows
+/// them through this protocol alone.
 public protocol PaymentProvider: Sendable {
     /// The name in `/webhooks/{id}` and in an order's `provider` field: "sandbox", "stripe".
     var id: String { get }
     /// The shortest checkout the provider allows; reservations are lengthened to match.
     var minimumCheckoutMinutes: Int { get }
+    /// What refunds the provider makes; the kernel refuses others with a clear error.
+    var refundCapabilities: RefundCapabilities { get }
     func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession
     func refund(_ request: RefundRequest) async throws -> RefundResult
     /// Checks the signature over the raw bytes as received; throws `WebhookRejected` when it fails.
-    func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) throws -> WebhookEnvelope
+    /// Asynchronous, so that a provider may fetch and cache what it verifies with (a certificate).
+    func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) async throws -> WebhookEnvelope
     /// The strategy map: the provider's event type to the handler that turns it into a command.
     var webhookHandlers: [String: WebhookHandler] { get }
     /// Lets a provider serve pages of its own (the Sandbox checkout page) and deliver webhooks.
-    func install(on router: Router<AppRequestContext>, host: any PaymentHost)
+    func install(routes: any PluginRoutes, host: any PaymentHost)
 }
 
 extension PaymentProvider {
     public var minimumCheckoutMinutes: Int { 0 }
-    public func install(on router: Router<AppRequestContext>, host: any PaymentHost) {}
+    public var refundCapabilities: RefundCapabilities { .partial }
+    public func install(routes: any PluginRoutes, host: any PaymentHost) {}
 }
 
 /// What the kernel offers a provider it installs.

@@ -13,6 +13,8 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public func adding(minutes: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + minutes * 60_000) }
 
+    public func adding(seconds: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + seconds * 1000) }
+
     /// Accepts RFC 3339 with or without fractional seconds and with any offset.
     public init?(rfc3339 text: String) {
         let date = (try? Date(text, strategy: .iso8601))
