@@ -5,9 +5,9 @@ let package = Package(
     name: "platform",
     platforms: [.macOS(.v15)],
     products: [
-        .library(name: "Platform", targets: ["Platform"]),
-        .library(name: "PlatformTesting", targets: ["PlatformTesting"]),
-        .executable(name: "platform", targets: ["PlatformServer"]),
+        .library(name: "PluginKit", targets: ["PluginKit"]),
+        .executable(name: "platform", targets: ["PlatformMain"]),
+        .executable(name: "platform-bench", targets: ["PlatformBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -115,7 +115,8 @@ let package = Package(
             ],
             path: "Sources/Plugins/Resend"
         ),
-        .executableTarget(
+        // The one assembly of kernel, modules and plugins, and the commands of `platform`.
+        .target(
             name: "PlatformServer",
             dependencies: [
                 "Platform",
@@ -123,7 +124,17 @@ let package = Package(
                 "Sandbox",
                 "Stripe",
                 "Resend",
-                // The fakes of provider APIs, for `platform bench`.
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "PlatformMain", dependencies: ["PlatformServer"]),
+        // Load generators and benchmarks; the fakes of provider APIs come from PlatformTesting.
+        .executableTarget(
+            name: "PlatformBench",
+            dependencies: [
+                "PlatformServer",
+                "Platform",
+                "Ticketing",
                 "PlatformTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -169,6 +180,16 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             exclude: ["Python"]
+        ),
+        .testTarget(
+            name: "PlatformServerTests",
+            dependencies: [
+                "PlatformServer",
+                "Platform",
+                "Ticketing",
+                "PlatformTesting",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "PlatformTests",

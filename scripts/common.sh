@@ -32,12 +32,20 @@ ensure_swift() {
     command -v swift >/dev/null 2>&1 || { echo "swift is not installed (expected on PATH or in /opt/swift)" >&2; exit 1; }
 }
 
-# Installs what a build needs, makes a release build of `platform` and sets BIN to it (benchmarks).
+# Installs what a build needs, makes a release build of `platform` and sets BIN to it.
 release_platform() {
     ensure_packages "${BUILD_PACKAGES[@]}" "$@"
     ensure_swift
     swift build -c release --product platform >/dev/null
     BIN="$(swift build -c release --show-bin-path)/platform"
+}
+
+# The same for `platform-bench`, the benchmarks' executable; sets BENCH to it.
+release_bench() {
+    ensure_packages "${BUILD_PACKAGES[@]}" "$@"
+    ensure_swift
+    swift build -c release --product platform-bench >/dev/null
+    BENCH="$(swift build -c release --show-bin-path)/platform-bench"
 }
 
 # Starts a throwaway PostgreSQL server on a free loopback port and sets PG_URL; it is stopped and

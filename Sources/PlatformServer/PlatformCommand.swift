@@ -2,25 +2,26 @@ import ArgumentParser
 import Foundation
 import Logging
 import Platform
-import Resend
-import Sandbox
-import Stripe
 import Ticketing
 
-@main
-struct PlatformCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The `platform` command: the server and the operator's commands.
+package struct PlatformCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "The ticketing marketplace: API server and operator commands.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Keys.self, Checkin.self, Bench.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Keys.self, Checkin.self],
         defaultSubcommand: Serve.self)
+
+    package init() {}
 }
 
-/// Configuration, logging and an open, migrated database: what every command starts from.
+/// The assembly from the environment, JSON logging and an open, migrated database: what every
+/// command starts from.
 struct Runtime {
-    let config: PlatformConfig
-    let logger: Logger
+    let assembly: Assembly
     let database: any Database
+    var config: PlatformConfig { assembly.config }
+    var logger: Logger { assembly.logger }
 
     /// Starts, runs `body`, and closes the database whether `body` returns or throws.
     static func run<T>(host: String? = nil, port: Int? = nil, _ body: (Runtime) async throws -> T) async throws -> T {
@@ -36,79 +37,16 @@ struct Runtime {
     }
 
     static func start(host: String? = nil, port: Int? = nil) async throws -> Runtime {
-        var config = try PlatformConfig.fromEnvironment(ProcessInfo.processInfo.environment)
-        if let host { config.host = host }
-        if let port { config.port = port }
-        if host != nil || port != nil, ProcessInfo.processInfo.environment["BASE_URL"]?.isEmpty ?? true {
-            config.baseURL = "http://\(config.host):\(config.port)"
-        }
-        let level = config.logLevel
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
-        let logger = Logger(label: "platform")
-        let database = try await DatabaseFactory.open(url: config.databaseURL, logger: logger)
-        do {
-            let migrator = try Migrator.load(directory: Migrator.defaultDirectory(), engine: database.engine)
-            try await migrator.migrate(database, logger: logger)
-        } catch {
-            await database.close()
-            throw error
-        }
-        return Runtime(config: config, logger: logger, database: database)
-    }
-
-    func ticketKeys() async throws -> (TicketKeyRing, TicketingConfig) {
-        let ticketing = try TicketingConfig(environment: ProcessInfo.processInfo.environment)
-        if ticketing.keySecret == nil && ticketing.signingKey == nil {
-            logger.warning("ticket signing keys are sealed with a generated secret; set TICKET_KEY_SECRET in production",
-                           metadata: ["file": "\(ticketing.keySecretFile)"])
-        }
-        return (try await TicketKeyRing.open(database: database, clock: SystemClock(), config: ticketing), ticketing)
-    }
-
-    static let paymentPlugins: [any PaymentPlugin.Type] = [StripePlugin.self, SandboxPlugin.self]
-    static let mailerPlugins: [any MailerPlugin.Type] = [ResendPlugin.self]
-
-    /// The one place where concrete plugins and modules meet the kernel.
-    func services() async throws -> PlatformServices {
         let environment = ProcessInfo.processInfo.environment
-        let settings = Settings(environment: environment)
-        var providers: [any PaymentProvider] = []
-        for plugin in Self.paymentPlugins {
-            let context = PluginContext(settings: settings, baseURL: config.baseURL, logger: logger, paymentProviders: providers.map(\.id))
-            switch try plugin.setUp(context) {
-            case let .enabled(provider): providers.append(provider)
-            case let .disabled(reason): logger.info("\(plugin.name) plugin disabled", metadata: ["reason": "\(reason)"])
-            }
-        }
-        let payments = PluginRegistry(providers)
-        var services = PlatformServices(database: database, config: config, payments: payments)
-        services.logger = logger
-        let (keys, ticketing) = try await ticketKeys()
-        var tickets = TicketingModule(database: database, clock: services.clock, keys: keys, config: ticketing, platform: config)
-        tickets.queuesConfirmations = true
-        services.modules = [tickets]
-        services.composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
-                                                        renderers: services.modules.flatMap(\.inlineImageRenderers))
-        services.mailer = try mailer(settings)
-        services.pages = try PageRenderer.load(directory: PageRenderer.defaultDirectory(environment: environment))
-        return services
+        let level = try PlatformConfig.fromEnvironment(environment).logLevel
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let assembly = try Assembly(environment: environment, logger: Logger(label: "platform"), host: host, port: port)
+        let database = try await DatabaseFactory.openMigrated(url: assembly.config.databaseURL, environment: environment, logger: assembly.logger)
+        return Runtime(assembly: assembly, database: database)
     }
 
-    /// The first mailer plugin enabled, else the file mailer.
-    func mailer(_ settings: Settings) throws -> any Mailer {
-        for plugin in Self.mailerPlugins {
-            switch try plugin.setUp(PluginContext(settings: settings, baseURL: config.baseURL, logger: logger)) {
-            case let .enabled(mailer):
-                logger.info("mail goes to \(plugin.name)")
-                return mailer
-            case let .disabled(reason):
-                logger.info("\(plugin.name) plugin disabled", metadata: ["reason": "\(reason)"])
-            }
-        }
-        let directory = settings.string("MAIL_OUTBOX_DIR") ?? "data/outbox"
-        logger.info("mail goes to files", metadata: ["directory": "\(directory)", "reason": "no mail provider is configured"])
-        return FileMailer(directory: URL(fileURLWithPath: directory))
-    }
+    /// The platform as `serve` runs it.
+    func platform() async throws -> Platform { try await assembly.platform(database: database) }
 }
 
 struct Serve: AsyncParsableCommand {
@@ -120,7 +58,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await Runtime.run(host: host, port: port) { runtime in
             let base = runtime.config.baseURL
-            let app = buildApplication(try await runtime.services(), logger: runtime.logger) { port in
+            let app = buildApplication(try await runtime.platform()) { port in
                 // Written unbuffered: print() would hold it back when standard output is not a terminal.
                 FileHandle.standardOutput.write(Data("""
                     platform is serving on http://\(runtime.config.host):\(port) (\(runtime.database.engine))
@@ -150,7 +88,7 @@ struct Demo: AsyncParsableCommand {
 
     func run() async throws {
         let (result, base) = try await Runtime.run { runtime in
-            (try await DemoSeed(catalog: Catalog(database: runtime.database, clock: SystemClock())).run(), runtime.config.baseURL)
+            (try await DemoSeed(catalog: try await runtime.platform().catalog).run(), runtime.config.baseURL)
         }
         print("""
 

@@ -12,9 +12,9 @@ struct Keys: AsyncParsableCommand {
 
         func run() async throws {
             try await Runtime.run { runtime in
-                let (keys, config) = try await runtime.ticketKeys()
+                let keys = try await runtime.assembly.ticketKeys(database: runtime.database, clock: SystemClock())
                 let kid = try await keys.rotate()
-                print("new \(config.algorithm.rawValue) signing key \(kid); \(keys.publicKeys.count) public keys verify")
+                print("new \(runtime.assembly.ticketing.algorithm.rawValue) signing key \(kid); \(keys.publicKeys.count) public keys verify")
             }
         }
     }
@@ -24,7 +24,7 @@ struct Keys: AsyncParsableCommand {
             abstract: "Print the public verification keys as JSON: the trust file for `platform checkin verify --trust`.")
 
         func run() async throws {
-            let published = try await Runtime.run { runtime in try await runtime.ticketKeys().0.publicKeys }
+            let published = try await Runtime.run { runtime in try await runtime.assembly.ticketKeys(database: runtime.database, clock: SystemClock()).publicKeys }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
             print(String(decoding: try encoder.encode(published), as: UTF8.self))

@@ -5,27 +5,27 @@ import HummingbirdTesting
 import Platform
 
 /// A JSON-speaking wrapper around HummingbirdTesting's client, for API tests.
-public struct APITestClient: Sendable {
-    public let client: any TestClientProtocol
+package struct APITestClient: Sendable {
+    package let client: any TestClientProtocol
 
-    public init(_ client: any TestClientProtocol) { self.client = client }
+    package init(_ client: any TestClientProtocol) { self.client = client }
 
-    public struct Reply: Sendable {
-        public let status: HTTPResponse.Status
-        public let headers: HTTPFields
-        public let body: Data
+    package struct Reply: Sendable {
+        package let status: HTTPResponse.Status
+        package let headers: HTTPFields
+        package let body: Data
 
         /// The body as a JSON object (empty when it is not one).
-        public var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
-        public var text: String { String(decoding: body, as: UTF8.self) }
-        public func string(_ key: String) -> String? { json[key] as? String }
+        package var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: body)) as? [String: Any]) ?? [:] }
+        package var text: String { String(decoding: body, as: UTF8.self) }
+        package func string(_ key: String) -> String? { json[key] as? String }
         /// The id of the order a checkout answered with.
-        public var orderID: String? { (json["order"] as? [String: Any])?["id"] as? String }
+        package var orderID: String? { (json["order"] as? [String: Any])?["id"] as? String }
         /// Field names of a problem's `errors`.
-        public var errorFields: [String] { (json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? [] }
+        package var errorFields: [String] { (json["errors"] as? [[String: Any]])?.compactMap { $0["field"] as? String } ?? [] }
     }
 
-    public func send(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil,
+    package func send(_ method: HTTPRequest.Method, _ path: String, key: String? = nil, json: String? = nil,
                      headers extra: HTTPFields = [:]) async throws -> Reply {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
@@ -36,30 +36,38 @@ public struct APITestClient: Sendable {
         }
     }
 
-    public func get(_ path: String, key: String? = nil) async throws -> Reply { try await send(.get, path, key: key) }
-    public func post(_ path: String, key: String?, json: String) async throws -> Reply { try await send(.post, path, key: key, json: json) }
-    public func patch(_ path: String, key: String?, json: String) async throws -> Reply { try await send(.patch, path, key: key, json: json) }
+    package func get(_ path: String, key: String? = nil) async throws -> Reply { try await send(.get, path, key: key) }
+    package func post(_ path: String, key: String?, json: String) async throws -> Reply { try await send(.post, path, key: key, json: json) }
+    package func patch(_ path: String, key: String?, json: String) async throws -> Reply { try await send(.patch, path, key: key, json: json) }
 }
 
 /// Runs `body` against a fresh, migrated database of `engine` with the API router in front of it.
-public func withTestAPI(
+package func withTestAPI(
     _ engine: DatabaseEngine, clock: ManualClock = ManualClock(), config: PlatformConfig = PlatformConfig(),
     _ body: @escaping @Sendable (APITestClient, any Database) async throws -> Void
 ) async throws {
     try await withTestDatabase(engine) { database in
-        let app = Application(router: buildRouter(PlatformServices(database: database, clock: clock, config: config)), logger: quietLogger)
+        let app = Application(router: buildRouter(.testing(database: database, clock: clock, config: config)), logger: quietLogger)
         try await app.test(.router) { client in try await body(APITestClient(client), database) }
     }
 }
 
+extension Platform {
+    /// The kernel alone, for API tests: no providers, modules, mail or pages.
+    package static func testing(database: any Database, clock: any WallClock = ManualClock(), config: PlatformConfig = PlatformConfig()) -> Platform {
+        Platform(database: database, clock: clock, config: config, logger: quietLogger, providers: PaymentProviders(), modules: [], mail: nil,
+                 pages: nil)
+    }
+}
+
 /// Tests log only what goes wrong.
-public let quietLogger = Logger(label: "test", factory: { label in
+package let quietLogger = Logger(label: "test", factory: { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = .error
     return handler
 })
 
 /// An admin key issued straight into the database, as `platform admin create-key` does.
-public func issueAdminKey(_ database: any Database, clock: any WallClock = ManualClock()) async throws -> String {
+package func issueAdminKey(_ database: any Database, clock: any WallClock = ManualClock()) async throws -> String {
     try await database.transaction { sql in try await APIKeys.issue(scope: .admin, label: "test", on: sql, at: clock.now()).secret }
 }

@@ -6,32 +6,32 @@ import Platform
 
 /// Everything a checkout test needs: the API, the database, the clock, the workers and a test
 /// provider, plus a live event with one variant.
-public struct CheckoutHarness: Sendable {
-    public let client: APITestClient
-    public let database: any Database
-    public let clock: ManualClock
-    public let services: PlatformServices
-    public let provider: TestPaymentProvider
-    public let organizerKey: String
-    public let adminKey: String
-    public let eventID: String
-    public let variantID: String
+package struct CheckoutHarness: Sendable {
+    package let client: APITestClient
+    package let database: any Database
+    package let clock: ManualClock
+    package let platform: Platform
+    package let provider: TestPaymentProvider
+    package let organizerKey: String
+    package let adminKey: String
+    package let eventID: String
+    package let variantID: String
 
     /// Runs `body` with a live event whose one variant costs `price` and has `quota` seats.
-    public static func run(
+    package static func run(
         _ engine: DatabaseEngine, clock: ManualClock = ManualClock(), price: Int64 = 2_500, quota: Int64 = 100, maxPerOrder: Int64? = nil,
         config: PlatformConfig = { var c = PlatformConfig(); c.checkoutRateLimit = 1_000_000; return c }(),
         provider: TestPaymentProvider = TestPaymentProvider(),
         extraProviders: [any PaymentProvider] = [],
+        mail: MailSetup? = nil,
         modules: @escaping @Sendable (any Database, ManualClock, PlatformConfig) async throws -> [any PlatformModule] = { _, _, _ in [] },
         _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void
     ) async throws {
         try await withTestDatabase(engine) { database in
-            var configured = PlatformServices(database: database, clock: clock, config: config, payments: PluginRegistry([provider] + extraProviders))
-            configured.logger = quietLogger
-            configured.pages = try PageRenderer.load(directory: PageRenderer.defaultDirectory())
-            configured.modules = try await modules(database, clock, config)
-            let services = configured
+            let platform = Platform(
+                database: database, clock: clock, config: config, logger: quietLogger, providers: PaymentProviders([provider] + extraProviders),
+                modules: try await modules(database, clock, config), mail: mail,
+                pages: try PageRenderer.load(directory: PageRenderer.defaultDirectory()))
             let catalog = Catalog(database: database, clock: clock)
             let (organizer, key) = try await catalog.createOrganizer(name: "Harness", slug: "harness", email: "h@harness.example", feeBasisPoints: nil)
             let event = try await catalog.createEvent(
@@ -40,26 +40,26 @@ public struct CheckoutHarness: Sendable {
             let (variant, _) = try await catalog.createVariant(
                 NewVariant(name: "GA", price: price, quota: quota, maxPerOrder: maxPerOrder, status: .live), event: event.id, organizer: organizer.id)
             let admin = try await issueAdminKey(database, clock: clock)
-            let app = Application(router: buildRouter(services), logger: quietLogger)
+            let app = Application(router: buildRouter(platform), logger: quietLogger)
             try await app.test(.router) { raw in
                 try await body(CheckoutHarness(
-                    client: APITestClient(raw), database: database, clock: clock, services: services, provider: provider,
+                    client: APITestClient(raw), database: database, clock: clock, platform: platform, provider: provider,
                     organizerKey: key.secret, adminKey: admin, eventID: event.id.rawValue, variantID: variant.id.rawValue))
             }
         }
     }
 
-    public func cart(quantity: Int = 1, email: String = "buyer@example.com", provider: String = "test", extra: String = "") -> String {
+    package func cart(quantity: Int = 1, email: String = "buyer@example.com", provider: String = "test", extra: String = "") -> String {
         #"{"lines":[{"variant_id":"\#(variantID)","quantity":\#(quantity)}],"email":"\#(email)","provider":"\#(provider)"\#(extra)}"#
     }
 
-    public func placeOrder(key: String = UUID().uuidString, body: String? = nil) async throws -> APITestClient.Reply {
+    package func placeOrder(key: String = UUID().uuidString, body: String? = nil) async throws -> APITestClient.Reply {
         try await client.send(.post, "/api/v1/public/events/\(eventID)/orders", json: body ?? cart(),
                               headers: [HTTPField.Name("Idempotency-Key")!: key])
     }
 
     /// Delivers a signed provider event to `POST /webhooks/test`.
-    public func deliver(id: String, type: String, order: String, amount: Int64? = nil, currency: String? = "EUR",
+    package func deliver(id: String, type: String, order: String, amount: Int64? = nil, currency: String? = "EUR",
                         reference: String? = nil, secret: String? = nil, at time: Timestamp? = nil) async throws -> APITestClient.Reply {
         let delivery = provider.delivery(id: id, type: type, order: order, amount: amount, currency: currency, reference: reference,
                                          at: time ?? clock.now(), secret: secret)
@@ -70,9 +70,9 @@ public struct CheckoutHarness: Sendable {
 
     /// Runs the inbox worker until nothing is due.
     @discardableResult
-    public func drain() async -> Int { await services.inboxWorker.drain() }
+    package func drain() async -> Int { await platform.inbox.drain() }
 
-    public func variantCounts() async throws -> (sold: Int64, reserved: Int64) {
+    package func variantCounts() async throws -> (sold: Int64, reserved: Int64) {
         struct Row: Decodable { let sold: Int64, reserved: Int64 }
         let row = try await database.read { sql in
             try await sql.raw("SELECT sold, reserved FROM ticket_variants WHERE id = \(bind: variantID)").first(decoding: Row.self)
@@ -80,11 +80,11 @@ public struct CheckoutHarness: Sendable {
         return (row?.sold ?? -1, row?.reserved ?? -1)
     }
 
-    public func order(_ id: String) async throws -> APITestClient.Reply {
+    package func order(_ id: String) async throws -> APITestClient.Reply {
         try await client.get("/api/v1/orders/\(id)", key: organizerKey)
     }
 
-    public func inboxCount(status: String? = nil) async throws -> Int {
+    package func inboxCount(status: String? = nil) async throws -> Int {
         struct Row: Decodable { let n: Int }
         return try await database.read { sql in
             if let status {

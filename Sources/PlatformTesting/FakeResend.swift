@@ -9,11 +9,11 @@ import Synchronization
 /// answers the same id and sends nothing; another body under the key is 409
 /// `invalid_idempotent_request`; a key still in flight is 409 `concurrent_idempotent_requests`).
 /// Tests inject failures and delays, and read what was delivered.
-public final class FakeResend: Sendable {
-    public static let apiKey = "re_test_fake_0123456789"
-    public static let idempotencyWindowMilliseconds: Int64 = 24 * 3600 * 1000
+package final class FakeResend: Sendable {
+    package static let apiKey = "re_test_fake_0123456789"
+    package static let idempotencyWindowMilliseconds: Int64 = 24 * 3600 * 1000
 
-    public struct Injected: Sendable {
+    package struct Injected: Sendable {
         let status: Int
         let name: String
         let message: String
@@ -21,12 +21,12 @@ public final class FakeResend: Sendable {
     }
 
     /// One accepted email, as a mail client would get it.
-    public struct Delivery: Sendable {
-        public let id: String
-        public let idempotencyKey: String?
-        public let json: [String: any Sendable]
-        public var to: [String] { json["to"] as? [String] ?? [] }
-        public var subject: String? { json["subject"] as? String }
+    package struct Delivery: Sendable {
+        package let id: String
+        package let idempotencyKey: String?
+        package let json: [String: any Sendable]
+        package var to: [String] { json["to"] as? [String] ?? [] }
+        package var subject: String? { json["subject"] as? String }
     }
 
     struct Saved: Sendable {
@@ -48,24 +48,24 @@ public final class FakeResend: Sendable {
     let clock: any WallClock
     private let state = Mutex(State())
 
-    public init(clock: any WallClock = SystemClock()) { self.clock = clock }
+    package init(clock: any WallClock = SystemClock()) { self.clock = clock }
 
-    public func inject(_ status: Int, name: String, message: String, retryAfter: Int? = nil, times: Int = 1) {
+    package func inject(_ status: Int, name: String, message: String, retryAfter: Int? = nil, times: Int = 1) {
         state.withLock { $0.injected += Array(repeating: Injected(status: status, name: name, message: message, retryAfter: retryAfter), count: times) }
     }
 
     /// Holds every answer this long after the email is accepted (a provider slower than its caller's patience).
-    public func delay(_ duration: Duration?) { state.withLock { $0.delay = duration } }
+    package func delay(_ duration: Duration?) { state.withLock { $0.delay = duration } }
 
-    public var deliveries: [Delivery] { state.withLock { $0.deliveries } }
-    public var requestCount: Int { state.withLock { $0.requests } }
+    package var deliveries: [Delivery] { state.withLock { $0.deliveries } }
+    package var requestCount: Int { state.withLock { $0.requests } }
     /// Deliveries per idempotency key.
-    public var deliveriesByKey: [String: Int] {
+    package var deliveriesByKey: [String: Int] {
         state.withLock { Dictionary($0.deliveries.compactMap { $0.idempotencyKey }.map { ($0, 1) }, uniquingKeysWith: +) }
     }
 
     /// Serves until `body` returns, with the fake's base URL.
-    public func serving<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+    package func serving<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
         let router = Router()
         router.post("emails") { request, _ in try await self.handle(request) }
         return try await servingLocally(router, name: "the fake Resend", body)

@@ -3,7 +3,7 @@ import Logging
 import Synchronization
 
 /// Serves `router` on a free loopback port until `body` returns; the fakes of provider APIs run on it.
-public func servingLocally<T: Sendable>(_ router: Router<BasicRequestContext>, name: String,
+package func servingLocally<T: Sendable>(_ router: Router<BasicRequestContext>, name: String,
                                          _ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
     let port = Mutex<Int?>(nil)
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),

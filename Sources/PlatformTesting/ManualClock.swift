@@ -2,18 +2,18 @@ import Platform
 import Synchronization
 
 /// A clock that stands still until a test moves it.
-public final class ManualClock: WallClock {
+package final class ManualClock: WallClock {
     private let current: Mutex<Timestamp>
 
-    public init(_ start: Timestamp = Timestamp(rfc3339: "2026-06-01T12:00:00Z")!) {
+    package init(_ start: Timestamp = Timestamp(rfc3339: "2026-06-01T12:00:00Z")!) {
         self.current = Mutex(start)
     }
 
-    public func now() -> Timestamp { current.withLock { $0 } }
+    package func now() -> Timestamp { current.withLock { $0 } }
 
-    public func advance(minutes: Int64) {
+    package func advance(minutes: Int64) {
         current.withLock { $0 = $0.adding(minutes: minutes) }
     }
 
-    public func set(_ time: Timestamp) { current.withLock { $0 = time } }
+    package func set(_ time: Timestamp) { current.withLock { $0 = time } }
 }

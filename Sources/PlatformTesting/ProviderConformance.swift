@@ -5,7 +5,7 @@ import Platform
 import Testing
 
 /// What a payment plugin hands the conformance suite so it can be exercised like a real provider.
-public protocol ProviderConformanceFixture: Sendable {
+package protocol ProviderConformanceFixture: Sendable {
     var provider: any PaymentProvider { get }
     /// A correctly signed delivery of `eventType` about `order`, as the provider would send it at `time`.
     /// For payment events `amount`/`currency` are what was paid; for refund events, the refunded total.
@@ -17,12 +17,12 @@ public protocol ProviderConformanceFixture: Sendable {
     var failureCases: [ProviderFailureCase] { get }
 }
 
-public struct ProviderFailureCase: Sendable {
-    public let name: String
-    public let arrange: @Sendable () async -> Void
-    public let expected: @Sendable (ProviderError) -> Bool
+package struct ProviderFailureCase: Sendable {
+    package let name: String
+    package let arrange: @Sendable () async -> Void
+    package let expected: @Sendable (ProviderError) -> Bool
 
-    public init(_ name: String, arrange: @escaping @Sendable () async -> Void, expected: @escaping @Sendable (ProviderError) -> Bool) {
+    package init(_ name: String, arrange: @escaping @Sendable () async -> Void, expected: @escaping @Sendable (ProviderError) -> Bool) {
         self.name = name
         self.arrange = arrange
         self.expected = expected
@@ -30,7 +30,7 @@ public struct ProviderFailureCase: Sendable {
 }
 
 /// The checks every payment provider plugin must pass; call each from a test of the plugin's own.
-public enum ProviderConformance {
+package enum ProviderConformance {
     static func sampleRequest(_ order: OrderID, at time: Timestamp) -> CheckoutRequest {
         CheckoutRequest(orderID: order, eventTitle: "Conformance Night", lines: [.init(name: "GA", unitPrice: 2_500, quantity: 2)],
                         total: Money(minorUnits: 5_000, currency: .eur), email: "buyer@example.com",
@@ -39,7 +39,7 @@ public enum ProviderConformance {
     }
 
     /// Tampered and stale deliveries are rejected; a fresh, genuine one is accepted.
-    public static func rejectsTamperedAndStale(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
+    package static func rejectsTamperedAndStale(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
         let order = OrderID.generate(at: now)
         let genuine = try fixture.delivery(eventType: fixture.paidEventType, eventID: "evt_conformance_1", order: order,
                                            amount: 5_000, currency: "EUR", at: now)
@@ -63,7 +63,7 @@ public enum ProviderConformance {
     }
 
     /// Every event type the plugin declares verifies and turns into a command.
-    public static func handlesEveryDeclaredEventType(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
+    package static func handlesEveryDeclaredEventType(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
         let order = OrderID.generate(at: now)
         for (index, type) in fixture.provider.webhookHandlers.keys.sorted().enumerated() {
             let delivery = try fixture.delivery(eventType: type, eventID: "evt_conformance_type_\(index)", order: order,
@@ -76,7 +76,7 @@ public enum ProviderConformance {
     }
 
     /// The same checkout request twice opens one session at the provider.
-    public static func createsCheckoutsIdempotently(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
+    package static func createsCheckoutsIdempotently(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
         let request = sampleRequest(.generate(at: now), at: now)
         let first = try await fixture.provider.createCheckout(request)
         let second = try await fixture.provider.createCheckout(request)
@@ -85,7 +85,7 @@ public enum ProviderConformance {
     }
 
     /// Each failure the plugin can meet surfaces as the shared error it is declared to be.
-    public static func mapsEveryFailure(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
+    package static func mapsEveryFailure(_ fixture: some ProviderConformanceFixture, now: Timestamp) async throws {
         for failure in fixture.failureCases {
             await failure.arrange()
             do {
@@ -100,7 +100,7 @@ public enum ProviderConformance {
     }
 
     /// Delivered five times, two of them at once, a payment moves the order once and sells its seats once.
-    public static func duplicateDeliveriesAreHarmless(_ fixture: some ProviderConformanceFixture, engine: DatabaseEngine) async throws {
+    package static func duplicateDeliveriesAreHarmless(_ fixture: some ProviderConformanceFixture, engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine, extraProviders: [fixture.provider]) { h in
             let placed = try await h.placeOrder(body: h.cart(quantity: 2, provider: fixture.provider.id))
             let order = try #require(OrderID((placed.json["order"] as? [String: Any])?["id"] as? String ?? ""))

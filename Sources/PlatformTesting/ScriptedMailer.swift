@@ -3,8 +3,8 @@ import Synchronization
 
 /// A mailer whose answers a test writes in advance, and which, like a provider with an
 /// idempotency window, delivers each idempotency key at most once.
-public final class ScriptedMailer: Mailer {
-    public let name = "scripted"
+package final class ScriptedMailer: Mailer {
+    package let name = "scripted"
     private let state = Mutex(State())
 
     struct State {
@@ -15,22 +15,22 @@ public final class ScriptedMailer: Mailer {
         var messages: [MailMessage] = []
     }
 
-    public init() {}
+    package init() {}
 
     /// The next sends (any message) answer these, in order; after them every send succeeds.
-    public func fail(with errors: [MailError]) {
+    package func fail(with errors: [MailError]) {
         state.withLock { $0.script += errors.map { .failure($0) } }
     }
 
     /// The provider already accepted this key (a worker crashed before recording it).
-    public func alreadyAccepted(_ key: String) {
+    package func alreadyAccepted(_ key: String) {
         state.withLock { state in
             state.deliveries[key, default: 0] += 1
             state.ids[key] = "scripted-\(key)"
         }
     }
 
-    public func send(_ message: MailMessage) async throws(MailError) -> MailReceipt {
+    package func send(_ message: MailMessage) async throws(MailError) -> MailReceipt {
         let result: Result<MailReceipt, MailError> = state.withLock { state in
             state.calls.append(message.idempotencyKey)
             if !state.script.isEmpty, case let .failure(error) = state.script.removeFirst() { return .failure(error) }
@@ -45,8 +45,8 @@ public final class ScriptedMailer: Mailer {
     }
 
     /// How many times each key was delivered (never more than once).
-    public var deliveries: [String: Int] { state.withLock { $0.deliveries } }
+    package var deliveries: [String: Int] { state.withLock { $0.deliveries } }
     /// Every send, in order, by idempotency key.
-    public var calls: [String] { state.withLock { $0.calls } }
-    public var messages: [MailMessage] { state.withLock { $0.messages } }
+    package var calls: [String] { state.withLock { $0.calls } }
+    package var messages: [MailMessage] { state.withLock { $0.messages } }
 }

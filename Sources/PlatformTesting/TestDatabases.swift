@@ -5,24 +5,24 @@ import SQLKit
 
 /// The engines a storage test runs on. SQLite always; PostgreSQL when `TEST_DATABASE_URL` is set,
 /// and always under `CI=true`, where a missing database makes the PostgreSQL cases fail, not vanish.
-public enum TestEngines {
-    public static var environment: [String: String] { ProcessInfo.processInfo.environment }
-    public static var postgresURL: String? { environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
-    public static var isCI: Bool { (environment["CI"] ?? "").lowercased() == "true" }
+package enum TestEngines {
+    package static var environment: [String: String] { ProcessInfo.processInfo.environment }
+    package static var postgresURL: String? { environment["TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    package static var isCI: Bool { (environment["CI"] ?? "").lowercased() == "true" }
 
-    public static var all: [DatabaseEngine] {
+    package static var all: [DatabaseEngine] {
         postgresURL != nil || isCI ? [.sqlite, .postgres] : [.sqlite]
     }
 }
 
-public struct TestDatabaseError: Error, CustomStringConvertible {
-    public let description: String
-    public init(description: String) { self.description = description }
+package struct TestDatabaseError: Error, CustomStringConvertible {
+    package let description: String
+    package init(description: String) { self.description = description }
 }
 
 /// A fresh, migrated database for one test: a temporary SQLite file, or a new PostgreSQL schema.
 /// `withTestDatabase` removes it afterwards.
-public func withTestDatabase<T: Sendable>(
+package func withTestDatabase<T: Sendable>(
     _ engine: DatabaseEngine, _ body: (any Database) async throws -> T
 ) async throws -> T {
     let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -67,7 +67,7 @@ private func migratedRun<T: Sendable>(_ database: any Database, logger: Logger, 
 }
 
 /// Row counts of the given tables: a rejected request must leave every one unchanged.
-public func rowCounts(_ database: any Database, tables: [String] = ["organizers", "api_keys", "events", "ticket_variants"]) async throws -> [String: Int] {
+package func rowCounts(_ database: any Database, tables: [String] = ["organizers", "api_keys", "events", "ticket_variants"]) async throws -> [String: Int] {
     try await database.read { sql in
         var counts: [String: Int] = [:]
         struct Count: Decodable { let n: Int }

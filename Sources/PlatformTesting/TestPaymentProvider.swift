@@ -6,12 +6,12 @@ import Synchronization
 
 /// A payment provider for kernel tests: it can be made to fail or stall, records what it was asked,
 /// and signs webhooks the way a real provider does (`Test-Signature`, the timestamped HMAC scheme).
-public final class TestPaymentProvider: PaymentProvider {
-    public static let signatureHeader = HTTPField.Name("Test-Signature")!
-    public let id = "test"
-    public let secret = "whsec_test_provider_secret"
-    public let minimumCheckoutMinutes: Int
-    public let refundCapabilities: RefundCapabilities
+package final class TestPaymentProvider: PaymentProvider {
+    package static let signatureHeader = HTTPField.Name("Test-Signature")!
+    package let id = "test"
+    package let secret = "whsec_test_provider_secret"
+    package let minimumCheckoutMinutes: Int
+    package let refundCapabilities: RefundCapabilities
 
     struct State {
         var failure: ProviderError?
@@ -21,16 +21,16 @@ public final class TestPaymentProvider: PaymentProvider {
     }
     private let state = Mutex(State())
 
-    public init(minimumCheckoutMinutes: Int = 0, refundCapabilities: RefundCapabilities = .partial) {
+    package init(minimumCheckoutMinutes: Int = 0, refundCapabilities: RefundCapabilities = .partial) {
         self.minimumCheckoutMinutes = minimumCheckoutMinutes
         self.refundCapabilities = refundCapabilities
     }
 
     /// Every following call fails with this error (nil: succeed again).
-    public func fail(with error: ProviderError?) { state.withLock { $0.failure = error } }
-    public func stall(for delay: Duration?) { state.withLock { $0.delay = delay } }
-    public var checkouts: [CheckoutRequest] { state.withLock { $0.checkouts } }
-    public var refunds: [RefundRequest] { state.withLock { $0.refunds } }
+    package func fail(with error: ProviderError?) { state.withLock { $0.failure = error } }
+    package func stall(for delay: Duration?) { state.withLock { $0.delay = delay } }
+    package var checkouts: [CheckoutRequest] { state.withLock { $0.checkouts } }
+    package var refunds: [RefundRequest] { state.withLock { $0.refunds } }
 
     private func call() async throws {
         let (failure, delay) = state.withLock { ($0.failure, $0.delay) }
@@ -38,19 +38,19 @@ public final class TestPaymentProvider: PaymentProvider {
         if let failure { throw failure }
     }
 
-    public func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession {
+    package func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession {
         try await call()
         state.withLock { $0.checkouts.append(request) }
         return CheckoutSession(id: "test_cs_\(request.orderID)", url: "https://pay.test.example/\(request.orderID)")
     }
 
-    public func refund(_ request: RefundRequest) async throws -> RefundResult {
+    package func refund(_ request: RefundRequest) async throws -> RefundResult {
         try await call()
         state.withLock { $0.refunds.append(request) }
         return RefundResult(reference: "test_re_\(request.refundID)")
     }
 
-    public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) async throws -> WebhookEnvelope {
+    package func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) async throws -> WebhookEnvelope {
         guard let header = headers[Self.signatureHeader] else { throw WebhookRejected("missing Test-Signature") }
         let bytes = Data(buffer: body)
         try TimestampedSignature.verify(header: header, body: bytes, secrets: [secret], now: now)
@@ -72,7 +72,7 @@ public final class TestPaymentProvider: PaymentProvider {
         return (order, event)
     }
 
-    public var webhookHandlers: [String: WebhookHandler] {
+    package var webhookHandlers: [String: WebhookHandler] {
         [
             "paid": { envelope in
                 let (order, event) = try Self.event(envelope)
@@ -91,7 +91,7 @@ public final class TestPaymentProvider: PaymentProvider {
     }
 
     /// A signed delivery of `type` for `order`, as the provider would send it.
-    public func delivery(id: String, type: String, order: String, amount: Int64? = nil, currency: String? = "EUR",
+    package func delivery(id: String, type: String, order: String, amount: Int64? = nil, currency: String? = "EUR",
                          reference: String? = nil, at time: Timestamp, secret: String? = nil) -> (body: ByteBuffer, headers: HTTPFields) {
         var object: [String: Any] = ["id": id, "type": type, "order": order]
         if let amount { object["amount"] = amount }

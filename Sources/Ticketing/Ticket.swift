@@ -1,33 +1,33 @@
 import Platform
 
-public enum TicketKind: IDKind { public static let prefix = "tkt", noun = "ticket" }
-public enum ScanKind: IDKind { public static let prefix = "scn", noun = "scan" }
-public typealias TicketID = TypedID<TicketKind>
-public typealias ScanID = TypedID<ScanKind>
+package enum TicketKind: IDKind { package static let prefix = "tkt", noun = "ticket" }
+package enum ScanKind: IDKind { package static let prefix = "scn", noun = "scan" }
+package typealias TicketID = TypedID<TicketKind>
+package typealias ScanID = TypedID<ScanKind>
 
 /// A ticket's own state; `blocked` and admission are kept beside it, since a blocked ticket
 /// stays valid (it can be unblocked) and admission does not change what was bought.
-public enum TicketStatus: String, Sendable, Codable, CaseIterable {
+package enum TicketStatus: String, Sendable, Codable, CaseIterable {
     case valid, refunded, cancelled
 }
 
 /// One seat of a paid order, with the signed token its QR code carries.
-public struct Ticket: Sendable, Hashable {
-    public let id: TicketID
-    public let organizerID: OrganizerID
-    public let eventID: EventID
-    public let variantID: VariantID
-    public let orderID: OrderID
-    public let seat: Int64
+package struct Ticket: Sendable, Hashable {
+    package let id: TicketID
+    package let organizerID: OrganizerID
+    package let eventID: EventID
+    package let variantID: VariantID
+    package let orderID: OrderID
+    package let seat: Int64
     /// What the seat cost, in the order's minor units: what refunding this ticket alone gives back.
-    public let unitPrice: Int64
-    public var status: TicketStatus
-    public let version: Int64
-    public let token: String
-    public var blockedReason: String?
-    public var blockedAt: Timestamp?
-    public var admittedAt: Timestamp?
-    public var admittedBy: String?
-    public var inside: Bool
-    public let createdAt: Timestamp
+    package let unitPrice: Int64
+    package var status: TicketStatus
+    package let version: Int64
+    package let token: String
+    package var blockedReason: String?
+    package var blockedAt: Timestamp?
+    package var admittedAt: Timestamp?
+    package var admittedBy: String?
+    package var inside: Bool
+    package let createdAt: Timestamp
 }

@@ -3,30 +3,30 @@ import Foundation
 import Platform
 
 /// Ticketing settings from the environment (see the README's configuration table).
-public struct TicketingConfig: Sendable {
+package struct TicketingConfig: Sendable {
     /// TICKET_SIGNING_ALG: EdDSA (default), ES256, RS256 or HS256.
-    public var algorithm: TokenAlgorithm = .eddsa
+    package var algorithm: TokenAlgorithm = .eddsa
     /// TICKET_SIGNING_KEY: a private key to sign with instead of generated, stored ones.
-    public var signingKey: String?
+    package var signingKey: String?
     /// TICKET_KEY_SECRET: seals the stored private keys. Without it, a secret is generated into
     /// `keySecretFile` on first start.
-    public var keySecret: String?
-    public var keySecretFile = "./data/ticket-key.secret"
+    package var keySecret: String?
+    package var keySecretFile = "./data/ticket-key.secret"
     /// QR_MODULE_PIXELS: pixels per QR module in served PNGs (a `scale` query overrides it).
-    public var qrModulePixels = 4
+    package var qrModulePixels = 4
     /// CHECKIN_RATE_LIMIT: scans a minute per device key.
-    public var checkinRateLimit = 600
+    package var checkinRateLimit = 600
     /// Tokens stay valid this long after the event ends (or starts, when it has no end).
-    public var validAfterEndSeconds: Int64 = 86_400
+    package var validAfterEndSeconds: Int64 = 86_400
 
-    public init() {}
+    package init() {}
 
-    public init(environment: [String: String]) throws {
+    package init(environment: [String: String]) throws {
         try self.init(Settings(environment: environment))
     }
 
     /// - Throws: `TicketingConfigurationError` or `ConfigError` naming the setting that cannot be used.
-    public init(_ settings: Settings) throws {
+    package init(_ settings: Settings) throws {
         if let text = settings.string("TICKET_SIGNING_ALG") {
             guard let algorithm = TokenAlgorithm.allCases.first(where: { $0.rawValue.lowercased() == text.lowercased() }) else {
                 throw TicketingConfigurationError("TICKET_SIGNING_ALG must be one of EdDSA, ES256, RS256, HS256")

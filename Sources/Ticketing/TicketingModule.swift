@@ -1,52 +1,51 @@
-import Hummingbird
+import PluginKit
 import Platform
 
-/// Tickets, QR codes and check-in as a platform module: `PlatformServer` adds it to the services.
-public struct TicketingModule: PlatformModule {
-    public let keys: TicketKeyRing
-    public let config: TicketingConfig
+/// Tickets, QR codes and check-in as a platform module: `PlatformServer` adds it to the platform.
+package struct TicketingModule: PlatformModule {
+    package let keys: TicketKeyRing
+    package let config: TicketingConfig
     let database: any Database
     let clock: any WallClock
-    let baseURL: String
-    let mailFrom: String
-    let maxBodyBytes: Int
+    let confirmations: TicketMailSettings?
+    package let checkin: CheckinService
+    package let offline: OfflineService
 
-    public init(database: any Database, clock: any WallClock, keys: TicketKeyRing, config: TicketingConfig, platform: PlatformConfig) {
+    /// With `confirmations`, a paid order also queues its confirmation email with the tickets' QR codes.
+    package init(database: any Database, clock: any WallClock, keys: TicketKeyRing, config: TicketingConfig,
+                 confirmations: TicketMailSettings?) {
         self.database = database
         self.clock = clock
         self.keys = keys
         self.config = config
-        self.baseURL = platform.baseURL
-        self.mailFrom = platform.mailFrom
-        self.maxBodyBytes = platform.maxBodyBytes
+        self.confirmations = confirmations
+        checkin = CheckinService(database: database, clock: clock, keys: keys)
+        offline = OfflineService(database: database, clock: clock, keys: keys)
     }
 
-    public var checkin: CheckinService { CheckinService(database: database, clock: clock, keys: keys) }
-    public var offline: OfflineService { OfflineService(database: database, clock: clock, keys: keys) }
-    /// On: paid orders queue a confirmation email with the tickets' QR codes.
-    public var queuesConfirmations = false
-    public var orderObserver: (any OrderLifecycleObserver)? {
-        TicketIssuer(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds,
-                     mail: queuesConfirmations ? TicketMailSettings(from: mailFrom, baseURL: baseURL) : nil)
+    /// Tickets first, so that the confirmation finds them.
+    package var orderObservers: [any OrderLifecycleObserver] {
+        [TicketLifecycle(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds)] + (confirmations.map { [OrderConfirmation(settings: $0)] } ?? [])
     }
-    public var inlineImageRenderers: [any InlineImageRenderer] { [QRImageRenderer(modulePixels: config.qrModulePixels)] }
 
-    public func register(api: RouteRegistrar, authenticated: RouteRegistrar) {
+    package var inlineImageRenderers: [any InlineImageRenderer] { [QRImageRenderer(modulePixels: config.qrModulePixels)] }
+
+    package func register(_ routes: APIRoutes, platform: Platform) {
+        let limit = platform.config.maxBodyBytes
         let limiter = RateLimiter(limitPerMinute: config.checkinRateLimit, clock: clock)
-        TicketController(database: database, clock: clock, baseURL: baseURL, modulePixels: config.qrModulePixels)
-            .register(api: api, authenticated: authenticated)
-        myTickets.register(api: api)
-        CheckinController(database: database, checkin: checkin, limiter: limiter, maxBodyBytes: maxBodyBytes).register(authenticated)
-        DeviceController(database: database, clock: clock, maxBodyBytes: maxBodyBytes).register(authenticated)
+        let scanners = routes.authenticated.callers(ScannerContext.self)
+        let tickets = Tickets(database: database, orders: platform.orders)
+        TicketController(tickets: tickets, baseURL: platform.config.baseURL, modulePixels: config.qrModulePixels)
+            .register(open: routes.open, organizer: routes.organizer)
+        MyTicketsController(signIn: platform.signIn, tickets: tickets).register(api: routes.open)
+        CheckinController(checkin: checkin, limiter: limiter, maxBodyBytes: limit).register(scanners: scanners, organizer: routes.organizer)
+        DeviceController(devices: Devices(database: database, clock: clock, apiKeys: platform.apiKeys), maxBodyBytes: limit)
+            .register(routes.organizer)
         // Offline uploads can be large: up to 10,000 scans of about 400 bytes each.
-        OfflineController(offline: offline, limiter: limiter, maxBodyBytes: max(maxBodyBytes, 8 << 20)).register(authenticated)
+        OfflineController(offline: offline, limiter: limiter, maxBodyBytes: max(limit, 8 << 20)).register(scanners)
     }
 
-    public func register(web: WebRoutes) {
-        myTickets.register(web: web)
-    }
-
-    private var myTickets: MyTicketsController {
-        MyTicketsController(signIn: BuyerSignIn(database: database, clock: clock, baseURL: baseURL, mailFrom: mailFrom))
+    package func register(web: WebRoutes, platform: Platform) {
+        MyTicketsController(signIn: platform.signIn, tickets: Tickets(database: database, orders: platform.orders)).register(web: web)
     }
 }

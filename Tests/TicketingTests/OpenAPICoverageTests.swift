@@ -9,7 +9,7 @@ import Testing
     @Test func theDocumentListsEveryRouteOfTheComposedPlatform() async throws {
         try await TicketingHarness.run(.sqlite) { h in
             let routes = RouteCatalog()
-            _ = buildRouter(h.base.services, catalog: routes)
+            _ = buildRouter(h.base.platform, catalog: routes)
             let reply = try await h.client.get("/api/v1/openapi.json")
             let paths = try #require(reply.json["paths"] as? [String: [String: Any]])
             let documented = Set(paths.flatMap { path, operations in

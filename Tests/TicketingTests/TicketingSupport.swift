@@ -30,11 +30,10 @@ struct TicketingHarness: Sendable {
         platform.mailFrom = "tickets@platform.example"
         try await CheckoutHarness.run(engine, price: price, quota: quota, config: platform, modules: { database, clock, platform in
             let keys = try await TicketKeyRing.open(database: database, clock: clock, config: config)
-            var module = TicketingModule(database: database, clock: clock, keys: keys, config: config, platform: platform)
-            module.queuesConfirmations = true
-            return [module]
+            return [TicketingModule(database: database, clock: clock, keys: keys, config: config,
+                                    confirmations: TicketMailSettings(from: platform.mailFrom, baseURL: platform.baseURL))]
         }) { base in
-            let module = try #require(base.services.modules.first as? TicketingModule)
+            let module = try #require(base.platform.modules.first as? TicketingModule)
             try await body(TicketingHarness(base: base, module: module))
         }
     }
@@ -131,7 +130,7 @@ extension TicketingHarness {
         var key = organizerKey
         var organizer: OrganizerID
         if sameOrganizer {
-            organizer = try #require(try await database.read { sql in try await APIKeyRepository(sql).findActive(secretHash: APIKeys.hash(organizerKey)) }?.scope.organizerID)
+            organizer = try #require(try await database.read { sql in try await APIKeyRepository(sql).findActive(secretHash: SecretToken.hash(organizerKey)) }?.scope.organizerID)
         } else {
             let slug = "other-" + UUID().uuidString.prefix(8).lowercased()
             let (created, issued) = try await catalog.createOrganizer(name: "Other", slug: slug, email: "o@other.example", feeBasisPoints: nil)

@@ -3,21 +3,21 @@ import PluginKit
 
 /// "My tickets" sign-in without passwords: a buyer asks for a link by email, the link works once
 /// for 30 minutes and opens a buyer session that reads every order placed with that address.
-public struct BuyerSignIn: Sendable {
-    public static let linkLifetimeMinutes: Int64 = 30
-    public static let sessionLifetimeMinutes: Int64 = 24 * 60
+package struct BuyerSignIn: Sendable {
+    package static let linkLifetimeMinutes: Int64 = 30
+    package static let sessionLifetimeMinutes: Int64 = 24 * 60
     /// Links one address is sent within `linkWindowMinutes`; further requests are answered alike and send nothing.
-    public static let linksPerWindow = 3
-    public static let linkWindowMinutes: Int64 = 15
+    package static let linksPerWindow = 3
+    package static let linkWindowMinutes: Int64 = 15
     /// Orders a signed-in buyer sees, and whose existence makes an address worth a link.
-    public static let visibleStatuses: [OrderStatus] = [.paid, .partiallyRefunded, .refunded]
+    package static let visibleStatuses: [OrderStatus] = [.paid, .partiallyRefunded, .refunded]
 
-    public let database: any Database
-    public let clock: any WallClock
-    public let baseURL: String
-    public let mailFrom: String
+    package let database: any Database
+    package let clock: any WallClock
+    package let baseURL: String
+    package let mailFrom: String
 
-    public init(database: any Database, clock: any WallClock, baseURL: String, mailFrom: String) {
+    package init(database: any Database, clock: any WallClock, baseURL: String, mailFrom: String) {
         self.database = database
         self.clock = clock
         self.baseURL = baseURL
@@ -26,21 +26,21 @@ public struct BuyerSignIn: Sendable {
 
     /// What became of a request; callers answer every case alike so that nobody learns whether
     /// an address has orders.
-    public enum LinkOutcome: Sendable, Equatable {
+    package enum LinkOutcome: Sendable, Equatable {
         case queued
         case noOrders
         case tooMany
     }
 
-    public struct Session: Sendable {
+    package struct Session: Sendable {
         /// The session token, only when the session was just opened.
-        public let token: String?
-        public let email: String
-        public let expiresAt: Timestamp
+        package let token: String?
+        package let email: String
+        package let expiresAt: Timestamp
     }
 
     /// Queues a sign-in email in the transaction that stores the link.
-    public func requestLink(email: String) async throws -> LinkOutcome {
+    package func requestLink(email: String) async throws -> LinkOutcome {
         let address = BuyerEmail.normalized(email)
         let now = clock.now()
         return try await database.transaction { sql in
@@ -50,47 +50,46 @@ public struct BuyerSignIn: Sendable {
             guard try await OrderRepository(sql).exists(email: address, statuses: Self.visibleStatuses) else {
                 return .noOrders
             }
-            let token = APIKeys.generateSecret(marker: "mtl_")
-            let hash = APIKeys.hash(token)
+            let token = SecretToken.make(marker: "mtl_")
+            let hash = SecretToken.hash(token)
             try await links.insertLink(tokenHash: hash, email: address, at: now, expiresAt: now.adding(minutes: Self.linkLifetimeMinutes))
             let model: [String: Any] = ["link": signInURL(token: token), "valid_minutes": Self.linkLifetimeMinutes, "email": email]
             let content = try MailContent(sender: MailAddress(email: mailFrom, name: "My tickets"), replyTo: nil, modelObject: model)
-            try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
-                id: MessageID.generate(at: now), kind: .magicLink, organizer: nil, recipient: email, content: content,
-                idempotencyKey: "magic-link-\(hash.prefix(32))", at: now)
+            try await Outbox.enqueue(Notice(kind: .magicLink, organizer: nil, recipient: email, content: content,
+                                            idempotencyKey: "magic-link-\(hash.prefix(32))"), at: now, on: sql)
             return .queued
         }
     }
 
     /// The page the emailed link opens; it asks for a click before it uses the token, so that a
     /// mail scanner's prefetch cannot spend it.
-    public func signInURL(token: String) -> String {
+    package func signInURL(token: String) -> String {
         "\(baseURL)/my-tickets/sign-in?token=\(token)"
     }
 
     /// Spends the link and opens a session; nil when the link is unknown, used or expired.
-    public func signIn(linkToken: String) async throws -> Session? {
+    package func signIn(linkToken: String) async throws -> Session? {
         let now = clock.now()
         return try await database.transaction { sql in
             let sessions = BuyerSessionRepository(sql)
-            guard let email = try await sessions.consumeLink(tokenHash: APIKeys.hash(linkToken), at: now) else { return nil }
-            let token = APIKeys.generateSecret(marker: "mts_")
+            guard let email = try await sessions.consumeLink(tokenHash: SecretToken.hash(linkToken), at: now) else { return nil }
+            let token = SecretToken.make(marker: "mts_")
             let expiry = now.adding(minutes: Self.sessionLifetimeMinutes)
-            try await sessions.insertSession(tokenHash: APIKeys.hash(token), email: email, at: now, expiresAt: expiry)
+            try await sessions.insertSession(tokenHash: SecretToken.hash(token), email: email, at: now, expiresAt: expiry)
             return Session(token: token, email: email, expiresAt: expiry)
         }
     }
 
     /// The open session of `token`, if any.
-    public func session(token: String) async throws -> Session? {
+    package func session(token: String) async throws -> Session? {
         let now = clock.now()
         guard let found = try await database.read({ sql in
-            try await BuyerSessionRepository(sql).session(tokenHash: APIKeys.hash(token), at: now)
+            try await BuyerSessionRepository(sql).session(tokenHash: SecretToken.hash(token), at: now)
         }) else { return nil }
         return Session(token: nil, email: found.email, expiresAt: found.expiresAt)
     }
 
-    public func signOut(token: String) async throws {
-        try await database.transaction { sql in try await BuyerSessionRepository(sql).deleteSession(tokenHash: APIKeys.hash(token)) }
+    package func signOut(token: String) async throws {
+        try await database.transaction { sql in try await BuyerSessionRepository(sql).deleteSession(tokenHash: SecretToken.hash(token)) }
     }
 }

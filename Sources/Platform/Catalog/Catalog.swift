@@ -3,18 +3,18 @@ import SQLKit
 
 /// Organizers, their events and ticket variants: the use cases behind the admin and organizer API
 /// and the demo seed. Every read and write of an organizer's data is scoped by its ID.
-public struct Catalog: Sendable {
-    public let database: any Database
-    public let clock: any WallClock
+package struct Catalog: Sendable {
+    package let database: any Database
+    package let clock: any WallClock
 
-    public init(database: any Database, clock: any WallClock) {
+    package init(database: any Database, clock: any WallClock) {
         self.database = database
         self.clock = clock
     }
 
     // MARK: Organizers
 
-    public func createOrganizer(name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
+    package func createOrganizer(name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
                                 mailReplyTo: String? = nil) async throws -> (Organizer, IssuedAPIKey) {
         try Organizer.validate(name: name, slug: slug, email: email, feeBasisPoints: feeBasisPoints)
         try Organizer.validate(mailSenderName: mailSenderName, mailReplyTo: mailReplyTo)
@@ -31,7 +31,7 @@ public struct Catalog: Sendable {
     }
 
     /// Sets or clears (`.some(nil)`) the organizer's sender name and reply-to; absent ones stay.
-    public func updateOrganizerMail(_ id: OrganizerID, senderName: String??, replyTo: String??) async throws -> Organizer {
+    package func updateOrganizerMail(_ id: OrganizerID, senderName: String??, replyTo: String??) async throws -> Organizer {
         try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)
             guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
@@ -43,11 +43,11 @@ public struct Catalog: Sendable {
         }
     }
 
-    public func organizers(after: OrganizerID?, limit: Int) async throws -> [Organizer] {
+    package func organizers(after: OrganizerID?, limit: Int) async throws -> [Organizer] {
         try await database.read { sql in try await OrganizerRepository(sql).list(after: after, limit: limit) }
     }
 
-    public func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
+    package func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
         let now = clock.now()
         return try await database.transaction { sql in
             guard try await OrganizerRepository(sql).find(id) != nil else { throw PlatformError.notFound("organizer") }
@@ -57,7 +57,7 @@ public struct Catalog: Sendable {
 
     // MARK: Events
 
-    public func createEvent(_ input: NewEvent, organizer: OrganizerID) async throws -> Event {
+    package func createEvent(_ input: NewEvent, organizer: OrganizerID) async throws -> Event {
         let now = clock.now()
         let event = Event(
             id: .generate(at: now), organizerID: organizer, title: input.title, venue: input.venue, startsAt: input.startsAt,
@@ -70,11 +70,11 @@ public struct Catalog: Sendable {
         return event
     }
 
-    public func events(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
+    package func events(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
         try await database.read { sql in try await EventRepository(sql).list(organizer: organizer, after: after, limit: limit) }
     }
 
-    public func event(_ id: EventID, organizer: OrganizerID) async throws -> (Event, [TicketVariant]) {
+    package func event(_ id: EventID, organizer: OrganizerID) async throws -> (Event, [TicketVariant]) {
         try await database.read { sql in
             guard let event = try await EventRepository(sql).find(id, organizer: organizer) else { throw PlatformError.notFound("event") }
             return (event, try await VariantRepository(sql).list(event: id))
@@ -82,7 +82,7 @@ public struct Catalog: Sendable {
     }
 
     /// The edited event with its variants, read in the same transaction.
-    public func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> (Event, [TicketVariant]) {
+    package func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> (Event, [TicketVariant]) {
         let now = clock.now()
         return try await database.transaction { sql in
             let events = EventRepository(sql)
@@ -113,7 +113,7 @@ public struct Catalog: Sendable {
     // MARK: Variants
 
     /// The new variant and the currency its price is in (the event's).
-    public func createVariant(_ input: NewVariant, event eventID: EventID, organizer: OrganizerID) async throws -> (TicketVariant, Currency) {
+    package func createVariant(_ input: NewVariant, event eventID: EventID, organizer: OrganizerID) async throws -> (TicketVariant, Currency) {
         let now = clock.now()
         let variant = TicketVariant(
             id: .generate(at: now), organizerID: organizer, eventID: eventID, name: input.name, price: input.price,
@@ -131,7 +131,7 @@ public struct Catalog: Sendable {
     }
 
     /// The edited variant and the currency its price is in.
-    public func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> (TicketVariant, Currency) {
+    package func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> (TicketVariant, Currency) {
         let now = clock.now()
         return try await database.transaction { sql in
             let variants = VariantRepository(sql)
@@ -158,7 +158,7 @@ public struct Catalog: Sendable {
     // MARK: Buyers
 
     /// A live event with the variants buyers may see; anything else is not found.
-    public func publicEvent(_ id: EventID) async throws -> (Event, [TicketVariant]) {
+    package func publicEvent(_ id: EventID) async throws -> (Event, [TicketVariant]) {
         try await database.read { sql in
             guard let event = try await EventRepository(sql).findLive(id) else { throw PlatformError.notFound("event") }
             let variants = try await VariantRepository(sql).list(event: id).filter { $0.status.isPublic }

@@ -1,18 +1,18 @@
 import PluginKit
 
 /// What an organizer sends to create an event; absent optionals take the defaults.
-public struct NewEvent: Sendable {
-    public var title: String
-    public var venue: String?
-    public var startsAt: Timestamp
-    public var endsAt: Timestamp?
-    public var timezone: String
-    public var currency: Currency
-    public var status: EventStatus?
-    public var reservationMinutes: Int?
-    public var redirectOrigins: [String]?
+package struct NewEvent: Sendable {
+    package var title: String
+    package var venue: String?
+    package var startsAt: Timestamp
+    package var endsAt: Timestamp?
+    package var timezone: String
+    package var currency: Currency
+    package var status: EventStatus?
+    package var reservationMinutes: Int?
+    package var redirectOrigins: [String]?
 
-    public init(title: String, venue: String? = nil, startsAt: Timestamp, endsAt: Timestamp? = nil, timezone: String,
+    package init(title: String, venue: String? = nil, startsAt: Timestamp, endsAt: Timestamp? = nil, timezone: String,
                 currency: Currency, status: EventStatus? = nil, reservationMinutes: Int? = nil, redirectOrigins: [String]? = nil) {
         self.title = title
         self.venue = venue
@@ -27,29 +27,29 @@ public struct NewEvent: Sendable {
 }
 
 /// A partial edit: nil leaves a field alone; for clearable fields `.some(nil)` clears it.
-public struct EventChanges: Sendable {
-    public var title: String?
-    public var venue: String??
-    public var startsAt: Timestamp?
-    public var endsAt: Timestamp??
-    public var timezone: String?
-    public var currency: Currency?
-    public var status: EventStatus?
-    public var reservationMinutes: Int?
-    public var redirectOrigins: [String]?
-    public init() {}
+package struct EventChanges: Sendable {
+    package var title: String?
+    package var venue: String??
+    package var startsAt: Timestamp?
+    package var endsAt: Timestamp??
+    package var timezone: String?
+    package var currency: Currency?
+    package var status: EventStatus?
+    package var reservationMinutes: Int?
+    package var redirectOrigins: [String]?
+    package init() {}
 }
 
-public struct NewVariant: Sendable {
-    public var name: String
-    public var price: Int64
-    public var quota: Int64
-    public var maxPerOrder: Int64?
-    public var salesStart: Timestamp?
-    public var salesEnd: Timestamp?
-    public var status: VariantStatus?
+package struct NewVariant: Sendable {
+    package var name: String
+    package var price: Int64
+    package var quota: Int64
+    package var maxPerOrder: Int64?
+    package var salesStart: Timestamp?
+    package var salesEnd: Timestamp?
+    package var status: VariantStatus?
 
-    public init(name: String, price: Int64, quota: Int64, maxPerOrder: Int64? = nil, salesStart: Timestamp? = nil,
+    package init(name: String, price: Int64, quota: Int64, maxPerOrder: Int64? = nil, salesStart: Timestamp? = nil,
                 salesEnd: Timestamp? = nil, status: VariantStatus? = nil) {
         self.name = name
         self.price = price
@@ -61,15 +61,15 @@ public struct NewVariant: Sendable {
     }
 }
 
-public struct VariantChanges: Sendable {
-    public var name: String?
-    public var price: Int64?
-    public var quota: Int64?
-    public var maxPerOrder: Int64??
-    public var salesStart: Timestamp??
-    public var salesEnd: Timestamp??
-    public var status: VariantStatus?
-    public init() {}
+package struct VariantChanges: Sendable {
+    package var name: String?
+    package var price: Int64?
+    package var quota: Int64?
+    package var maxPerOrder: Int64??
+    package var salesStart: Timestamp??
+    package var salesEnd: Timestamp??
+    package var status: VariantStatus?
+    package init() {}
 }
 
 /// Applies a patch to a clearable field: nil keeps `current`, `.some(x)` replaces it (x may be nil).

@@ -3,22 +3,22 @@ import SQLKit
 
 /// Seeds "Demo Events" with one live event and three live variants. Running it again changes no
 /// data; it only replaces the two demo keys, since a key's secret can be shown only when it is made.
-public struct DemoSeed: Sendable {
-    public static let slug = "demo-events"
-    public static let keyLabel = "demo"
+package struct DemoSeed: Sendable {
+    package static let slug = "demo-events"
+    package static let keyLabel = "demo"
 
-    public struct Result: Sendable {
-        public let organizer: Organizer
-        public let event: Event
-        public let variants: [TicketVariant]
-        public let adminKey: IssuedAPIKey
-        public let organizerKey: IssuedAPIKey
+    package struct Result: Sendable {
+        package let organizer: Organizer
+        package let event: Event
+        package let variants: [TicketVariant]
+        package let adminKey: IssuedAPIKey
+        package let organizerKey: IssuedAPIKey
     }
 
     let catalog: Catalog
-    public init(catalog: Catalog) { self.catalog = catalog }
+    package init(catalog: Catalog) { self.catalog = catalog }
 
-    public func run() async throws -> Result {
+    package func run() async throws -> Result {
         let database = catalog.database
         let existing = try await database.read { sql in try await OrganizerRepository(sql).find(slug: Self.slug) }
         let organizer: Organizer

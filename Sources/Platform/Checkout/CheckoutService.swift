@@ -2,25 +2,25 @@ import Crypto
 import Foundation
 import PluginKit
 
-public struct CartLine: Sendable, Hashable {
-    public let variantID: VariantID
-    public let quantity: Int64
-    public init(variantID: VariantID, quantity: Int64) {
+package struct CartLine: Sendable, Hashable {
+    package let variantID: VariantID
+    package let quantity: Int64
+    package init(variantID: VariantID, quantity: Int64) {
         self.variantID = variantID
         self.quantity = quantity
     }
 }
 
-public struct CheckoutInput: Sendable {
-    public var eventID: EventID
-    public var lines: [CartLine]
-    public var email: String
-    public var name: String?
-    public var provider: String
-    public var successURL: String?
-    public var cancelURL: String?
+package struct CheckoutInput: Sendable {
+    package var eventID: EventID
+    package var lines: [CartLine]
+    package var email: String
+    package var name: String?
+    package var provider: String
+    package var successURL: String?
+    package var cancelURL: String?
 
-    public init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String,
+    package init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String,
                 successURL: String? = nil, cancelURL: String? = nil) {
         self.eventID = eventID
         self.lines = lines
@@ -33,18 +33,18 @@ public struct CheckoutInput: Sendable {
 }
 
 /// The Idempotency-Key a request came with, the scope it is unique in, and a hash of the request.
-public struct IdempotentRequest: Sendable {
-    public let scope: String
-    public let key: String
-    public let requestHash: String
-    public init(scope: String, key: String, requestHash: String) {
+package struct IdempotentRequest: Sendable {
+    package let scope: String
+    package let key: String
+    package let requestHash: String
+    package init(scope: String, key: String, requestHash: String) {
         self.scope = scope
         self.key = key
         self.requestHash = requestHash
     }
 }
 
-public enum CheckoutOutcome: Sendable {
+package enum CheckoutOutcome: Sendable {
     /// A new order, and the answer stored for its Idempotency-Key.
     case placed(PlacedOrder, StoredResponse)
     /// The key was used before: its first answer, a request still running, or another request.
@@ -53,35 +53,37 @@ public enum CheckoutOutcome: Sendable {
     case mismatch
 }
 
-public struct PlacedOrder: Sendable {
-    public let order: Order
-    public let checkoutURL: String
+package struct PlacedOrder: Sendable {
+    package let order: Order
+    package let checkoutURL: String
     /// Lets the buyer read the order; shown once, stored only as a hash.
-    public let accessToken: String
+    package let accessToken: String
 }
 
 /// Turns a cart into a pending order that holds its seats, then opens the provider's checkout.
 /// Seats are taken with one conditional update per variant inside one transaction, so either all
 /// lines get their seats or none do; the provider is called only after that commits.
-public struct CheckoutService: Sendable {
-    public static let maxLines = 20
+package struct CheckoutService: Sendable {
+    package static let maxLines = 20
 
-    public let database: any Database
-    public let clock: any WallClock
-    public let registry: PluginRegistry
-    public let baseURL: String
+    package let database: any Database
+    package let clock: any WallClock
+    let providers: PaymentProviders
+    /// Ends an order whose checkout could not be opened, telling the observers like any other change.
+    let payments: PaymentApplier
+    let baseURL: String
 
-    public init(database: any Database, clock: any WallClock, registry: PluginRegistry, baseURL: String) {
+    package init(database: any Database, clock: any WallClock, providers: PaymentProviders, payments: PaymentApplier, baseURL: String) {
         self.database = database
         self.clock = clock
-        self.registry = registry
+        self.providers = providers
+        self.payments = payments
         self.baseURL = baseURL
     }
 
-    public static func hashAccessToken(_ token: String) -> String { APIKeys.hash(token) }
 
     /// Places an order without an Idempotency-Key (seeding, benchmarks).
-    public func place(_ input: CheckoutInput) async throws -> PlacedOrder {
+    package func place(_ input: CheckoutInput) async throws -> PlacedOrder {
         let outcome = try await place(input, idempotency: nil) { _ in StoredResponse(status: 201, body: "") }
         guard case let .placed(placed, _) = outcome else { throw PlatformError.conflict("unexpected idempotent answer") }
         return placed
@@ -89,7 +91,7 @@ public struct CheckoutService: Sendable {
 
     /// Places an order. The key is claimed in the transaction that takes the seats, and the answer
     /// (`render`) is stored in the one that records the checkout session: two transactions an order.
-    public func place(_ input: CheckoutInput, idempotency: IdempotentRequest?,
+    package func place(_ input: CheckoutInput, idempotency: IdempotentRequest?,
                       render: @Sendable (PlacedOrder) throws -> StoredResponse) async throws -> CheckoutOutcome {
         var check = Validator()
         check.check(!input.lines.isEmpty, "lines", "must hold at least one line")
@@ -100,14 +102,14 @@ public struct CheckoutService: Sendable {
         }
         check.check(TextRules.isEmail(input.email), "email", "must be an email address")
         if let name = input.name { check.check(TextRules.isPresent(name, max: 200), "name", "must be 1 to 200 characters") }
-        let provider = registry.provider(input.provider)
-        check.check(provider != nil, "provider", "must be one of: \(registry.ids.joined(separator: ", "))")
+        let provider = providers.provider(input.provider)
+        check.check(provider != nil, "provider", "must be one of: \(providers.ids.joined(separator: ", "))")
         try check.throwIfFailed()
         guard let provider else { throw PlatformError.notFound("payment provider") }
 
         let now = clock.now()
         let orderID = OrderID.generate(at: now)
-        let token = APIKeys.generateSecret(marker: "ord_tok_")
+        let token = SecretToken.make(marker: "ord_tok_")
         enum Reserved: Sendable {
             case earlier(IdempotencyClaim)
             case order(Order, Event, [VariantID: TicketVariant])
@@ -160,7 +162,7 @@ public struct CheckoutService: Sendable {
                 buyerName: input.name, total: total, refunded: 0, provider: provider.id, providerSession: nil, providerPayment: nil,
                 checkoutURL: nil, reviewReason: nil, disputeReason: nil, expiresAt: now.adding(minutes: minutes), paidAt: nil,
                 createdAt: now, updatedAt: now, lines: lines)
-            try await OrderRepository(sql).insert(order, accessTokenHash: Self.hashAccessToken(token))
+            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(token))
             return .order(order, event, variants)
         }
         guard case .order(var order, let event, let variants) = reserved else {
@@ -183,10 +185,10 @@ public struct CheckoutService: Sendable {
             session = try await provider.createCheckout(request)
         } catch {
             // No checkout, no hold: the seats go back at once, and the key may be used again.
-            let applier = PaymentApplier(clock: clock)
+            let payments = self.payments
             _ = try? await database.transaction { sql in
                 if let idempotency { try await IdempotencyRepository(sql).release(scope: idempotency.scope, key: idempotency.key) }
-                return try await applier.apply(.failed(order: id, reason: "checkout"), provider: provider.id, on: sql)
+                return try await payments.apply(.failed(order: id, reason: "checkout"), provider: provider.id, on: sql)
             }
             throw error
         }

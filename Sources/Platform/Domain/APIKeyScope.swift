@@ -2,12 +2,12 @@ import PluginKit
 
 /// What an API key may touch: the whole platform, one organizer's data, or the door of one event
 /// (a check-in device: scans, offline bundles and statistics of that event only).
-public enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
+package enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
     case admin
     case organizer(OrganizerID)
     case device(OrganizerID, EventID)
 
-    public init?(rawValue: String) {
+    package init?(rawValue: String) {
         if rawValue == "admin" {
             self = .admin
         } else if rawValue.hasPrefix("organizer:"), let id = OrganizerID(String(rawValue.dropFirst("organizer:".count))) {
@@ -21,7 +21,7 @@ public enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var rawValue: String {
+    package var rawValue: String {
         switch self {
         case .admin: "admin"
         case let .organizer(id): "organizer:\(id.rawValue)"
@@ -30,13 +30,13 @@ public enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The organizer of an organizer key; a device key is not one.
-    public var organizerID: OrganizerID? {
+    package var organizerID: OrganizerID? {
         if case let .organizer(id) = self { return id }
         return nil
     }
 
     /// The organizer whose data the key belongs to, for organizer and device keys alike.
-    public var tenant: OrganizerID? {
+    package var tenant: OrganizerID? {
         switch self {
         case .admin: nil
         case let .organizer(id): id
@@ -44,5 +44,5 @@ public enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 }

@@ -1,37 +1,37 @@
 import Foundation
 import PluginKit
 
-public enum EventStatus: String, Sendable, Codable, CaseIterable {
+package enum EventStatus: String, Sendable, Codable, CaseIterable {
     case draft
     case live
     case cancelled
 
     /// Draft and live may swap (publish, unpublish); cancelled is final.
-    public func canBecome(_ next: EventStatus) -> Bool {
+    package func canBecome(_ next: EventStatus) -> Bool {
         self == next || self != .cancelled
     }
 }
 
-public struct Event: Hashable, Sendable {
-    public static let defaultReservationMinutes = 15
+package struct Event: Hashable, Sendable {
+    package static let defaultReservationMinutes = 15
 
-    public let id: EventID
-    public let organizerID: OrganizerID
-    public var title: String
-    public var venue: String?
-    public var startsAt: Timestamp
-    public var endsAt: Timestamp?
+    package let id: EventID
+    package let organizerID: OrganizerID
+    package var title: String
+    package var venue: String?
+    package var startsAt: Timestamp
+    package var endsAt: Timestamp?
     /// IANA time zone in which the event's times are shown to people.
-    public var timezone: String
-    public var currency: Currency
-    public var status: EventStatus
-    public var reservationMinutes: Int
+    package var timezone: String
+    package var currency: Currency
+    package var status: EventStatus
+    package var reservationMinutes: Int
     /// Origins (scheme://host[:port]) that checkout may redirect buyers back to.
-    public var redirectOrigins: [String]
-    public let createdAt: Timestamp
-    public var updatedAt: Timestamp
+    package var redirectOrigins: [String]
+    package let createdAt: Timestamp
+    package var updatedAt: Timestamp
 
-    public init(
+    package init(
         id: EventID, organizerID: OrganizerID, title: String, venue: String?, startsAt: Timestamp, endsAt: Timestamp?,
         timezone: String, currency: Currency, status: EventStatus, reservationMinutes: Int, redirectOrigins: [String],
         createdAt: Timestamp, updatedAt: Timestamp
@@ -52,7 +52,7 @@ public struct Event: Hashable, Sendable {
     }
 
     /// The rules an event must satisfy whole, after a create or an edit.
-    public func validate() throws(ValidationFailure) {
+    package func validate() throws(ValidationFailure) {
         var check = Validator()
         check.check(TextRules.isPresent(title, max: 200), "title", "must be 1 to 200 characters")
         if let venue { check.check(TextRules.isPresent(venue, max: 300), "venue", "must be 1 to 300 characters") }
@@ -68,7 +68,7 @@ public struct Event: Hashable, Sendable {
     }
 
     /// scheme://host[:port] with no path, query or credentials.
-    public static func isOrigin(_ text: String) -> Bool {
+    package static func isOrigin(_ text: String) -> Bool {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
               scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty else { return false }
         return components.user == nil && components.password == nil && (components.path.isEmpty)

@@ -1,34 +1,34 @@
 import PluginKit
 
 /// The platform's cut of a paid order, in basis points of the gross amount.
-public struct FeePolicy: Hashable, Sendable {
-    public static let defaultBasisPoints = 500
-    public static let standard = FeePolicy(uncheckedBasisPoints: defaultBasisPoints)
+package struct FeePolicy: Hashable, Sendable {
+    package static let defaultBasisPoints = 500
+    package static let standard = FeePolicy(uncheckedBasisPoints: defaultBasisPoints)
 
-    public let basisPoints: Int
+    package let basisPoints: Int
 
     private init(uncheckedBasisPoints: Int) { self.basisPoints = uncheckedBasisPoints }
 
     /// 0...10000 basis points; anything else is not a fee.
-    public init?(basisPoints: Int) {
+    package init?(basisPoints: Int) {
         guard (0...10_000).contains(basisPoints) else { return nil }
         self.basisPoints = basisPoints
     }
 
     /// An organizer's override, or the platform default when it has none.
-    public static func forOrganizer(feeBasisPoints: Int?) -> FeePolicy {
+    package static func forOrganizer(feeBasisPoints: Int?) -> FeePolicy {
         feeBasisPoints.flatMap(FeePolicy.init(basisPoints:)) ?? .standard
     }
 
-    public struct Split: Hashable, Sendable {
-        public let gross: Money
-        public let fee: Money
-        public let net: Money
+    package struct Split: Hashable, Sendable {
+        package let gross: Money
+        package let fee: Money
+        package let net: Money
     }
 
     /// fee = gross x bps / 10000 rounded half up, computed in 128-bit integers so no gross overflows;
     /// net = gross - fee, so fee + net always equals gross to the minor unit.
-    public func split(_ gross: Money) throws(MoneyError) -> Split {
+    package func split(_ gross: Money) throws(MoneyError) -> Split {
         guard gross.minorUnits >= 0 else { throw .negative }
         let scaled = Int128(gross.minorUnits) * Int128(basisPoints) + 5_000
         let fee = Int64(scaled / 10_000)

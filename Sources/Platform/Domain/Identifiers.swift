@@ -1,16 +1,16 @@
 import PluginKit
 
 /// The kernel's kinds of ID; plugins know orders and refunds (PluginKit), modules add their own.
-public enum OrganizerKind: IDKind { public static let prefix = "org", noun = "organizer" }
-public enum EventKind: IDKind { public static let prefix = "evt", noun = "event" }
-public enum VariantKind: IDKind { public static let prefix = "var", noun = "variant" }
-public enum APIKeyKind: IDKind { public static let prefix = "key", noun = "API key" }
-public enum WebhookKind: IDKind { public static let prefix = "whk", noun = "webhook" }
-public enum MessageKind: IDKind { public static let prefix = "msg", noun = "message" }
+package enum OrganizerKind: IDKind { package static let prefix = "org", noun = "organizer" }
+package enum EventKind: IDKind { package static let prefix = "evt", noun = "event" }
+package enum VariantKind: IDKind { package static let prefix = "var", noun = "variant" }
+package enum APIKeyKind: IDKind { package static let prefix = "key", noun = "API key" }
+package enum WebhookKind: IDKind { package static let prefix = "whk", noun = "webhook" }
+package enum MessageKind: IDKind { package static let prefix = "msg", noun = "message" }
 
-public typealias OrganizerID = TypedID<OrganizerKind>
-public typealias EventID = TypedID<EventKind>
-public typealias VariantID = TypedID<VariantKind>
-public typealias APIKeyID = TypedID<APIKeyKind>
-public typealias WebhookID = TypedID<WebhookKind>
-public typealias MessageID = TypedID<MessageKind>
+package typealias OrganizerID = TypedID<OrganizerKind>
+package typealias EventID = TypedID<EventKind>
+package typealias VariantID = TypedID<VariantKind>
+package typealias APIKeyID = TypedID<APIKeyKind>
+package typealias WebhookID = TypedID<WebhookKind>
+package typealias MessageID = TypedID<MessageKind>

@@ -1,6 +1,6 @@
 import PluginKit
 
-public enum OrderStatus: String, Sendable, Codable, CaseIterable {
+package enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case pending
     case paid
     case refunded
@@ -11,52 +11,52 @@ public enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case review
 
     /// A payment may still be honoured in these states (it arrived late, or after the buyer gave up).
-    public var acceptsLatePayment: Bool { self == .expired || self == .cancelled || self == .failed }
-    public var isPaidOrRefunded: Bool { self == .paid || self == .partiallyRefunded || self == .refunded }
+    package var acceptsLatePayment: Bool { self == .expired || self == .cancelled || self == .failed }
+    package var isPaidOrRefunded: Bool { self == .paid || self == .partiallyRefunded || self == .refunded }
 }
 
 /// Where an order's seats are: held by the reservation, sold to it, or given back to the quota.
-public enum SeatState: String, Sendable, Codable {
+package enum SeatState: String, Sendable, Codable {
     case held
     case sold
     case released
 }
 
-public struct OrderLine: Hashable, Sendable {
-    public let variantID: VariantID
-    public let quantity: Int64
-    public let unitPrice: Int64
+package struct OrderLine: Hashable, Sendable {
+    package let variantID: VariantID
+    package let quantity: Int64
+    package let unitPrice: Int64
 
-    public init(variantID: VariantID, quantity: Int64, unitPrice: Int64) {
+    package init(variantID: VariantID, quantity: Int64, unitPrice: Int64) {
         self.variantID = variantID
         self.quantity = quantity
         self.unitPrice = unitPrice
     }
 }
 
-public struct Order: Hashable, Sendable {
-    public let id: OrderID
-    public let organizerID: OrganizerID
-    public let eventID: EventID
-    public var status: OrderStatus
-    public var seats: SeatState
-    public let email: String
-    public let buyerName: String?
-    public let total: Money
-    public var refunded: Int64
-    public let provider: String
-    public var providerSession: String?
-    public var providerPayment: String?
-    public var checkoutURL: String?
-    public var reviewReason: String?
-    public var disputeReason: String?
-    public let expiresAt: Timestamp
-    public var paidAt: Timestamp?
-    public let createdAt: Timestamp
-    public var updatedAt: Timestamp
-    public var lines: [OrderLine]
+package struct Order: Hashable, Sendable {
+    package let id: OrderID
+    package let organizerID: OrganizerID
+    package let eventID: EventID
+    package var status: OrderStatus
+    package var seats: SeatState
+    package let email: String
+    package let buyerName: String?
+    package let total: Money
+    package var refunded: Int64
+    package let provider: String
+    package var providerSession: String?
+    package var providerPayment: String?
+    package var checkoutURL: String?
+    package var reviewReason: String?
+    package var disputeReason: String?
+    package let expiresAt: Timestamp
+    package var paidAt: Timestamp?
+    package let createdAt: Timestamp
+    package var updatedAt: Timestamp
+    package var lines: [OrderLine]
 
-    public init(
+    package init(
         id: OrderID, organizerID: OrganizerID, eventID: EventID, status: OrderStatus, seats: SeatState, email: String,
         buyerName: String?, total: Money, refunded: Int64, provider: String, providerSession: String?, providerPayment: String?,
         checkoutURL: String?, reviewReason: String?, disputeReason: String?, expiresAt: Timestamp, paidAt: Timestamp?,
@@ -84,5 +84,5 @@ public struct Order: Hashable, Sendable {
         self.lines = lines
     }
 
-    public var seatCount: Int64 { lines.reduce(0) { $0 + $1.quantity } }
+    package var seatCount: Int64 { lines.reduce(0) { $0 + $1.quantity } }
 }

@@ -2,20 +2,20 @@ import Foundation
 import PluginKit
 
 /// A tenant: a company or person that sells tickets on the platform.
-public struct Organizer: Hashable, Sendable {
-    public let id: OrganizerID
-    public var name: String
-    public var slug: String
-    public var email: String
+package struct Organizer: Hashable, Sendable {
+    package let id: OrganizerID
+    package var name: String
+    package var slug: String
+    package var email: String
     /// The organizer's own platform fee in basis points, or nil for the platform default.
-    public var feeBasisPoints: Int?
+    package var feeBasisPoints: Int?
     /// The sender name of emails about the organizer's orders; nil uses `name`.
-    public var mailSenderName: String?
+    package var mailSenderName: String?
     /// Where buyers' replies go; nil uses `email`.
-    public var mailReplyTo: String?
-    public let createdAt: Timestamp
+    package var mailReplyTo: String?
+    package let createdAt: Timestamp
 
-    public init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
+    package init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
                 mailReplyTo: String? = nil, createdAt: Timestamp) {
         self.id = id
         self.name = name
@@ -28,13 +28,13 @@ public struct Organizer: Hashable, Sendable {
     }
 
     /// The sender (the platform's address under the organizer's sender name) and reply-to of its emails.
-    public func mailSender(platformAddress: String) -> (sender: MailAddress, replyTo: String) {
+    package func mailSender(platformAddress: String) -> (sender: MailAddress, replyTo: String) {
         (MailAddress(email: platformAddress, name: mailSenderName ?? name), mailReplyTo ?? email)
     }
 
-    public var feePolicy: FeePolicy { .forOrganizer(feeBasisPoints: feeBasisPoints) }
+    package var feePolicy: FeePolicy { .forOrganizer(feeBasisPoints: feeBasisPoints) }
 
-    public static func validate(name: String, slug: String, email: String, feeBasisPoints: Int?) throws(ValidationFailure) {
+    package static func validate(name: String, slug: String, email: String, feeBasisPoints: Int?) throws(ValidationFailure) {
         var check = Validator()
         check.check(TextRules.isPresent(name, max: 200), "name", "must be 1 to 200 characters")
         check.check(TextRules.isSlug(slug), "slug", "must be 3 to 63 lowercase letters, digits or hyphens, starting with a letter or digit")
@@ -45,7 +45,7 @@ public struct Organizer: Hashable, Sendable {
         try check.throwIfFailed()
     }
 
-    public static func validate(mailSenderName: String?, mailReplyTo: String?) throws(ValidationFailure) {
+    package static func validate(mailSenderName: String?, mailReplyTo: String?) throws(ValidationFailure) {
         var check = Validator()
         if let name = mailSenderName { check.check(TextRules.isPresent(name, max: 100), "sender_name", "must be 1 to 100 characters") }
         if let address = mailReplyTo { check.check(TextRules.isEmail(address), "reply_to", "must be an email address") }
@@ -53,8 +53,8 @@ public struct Organizer: Hashable, Sendable {
     }
 }
 
-public enum TextRules {
-    public static func isPresent(_ text: String, max: Int) -> Bool {
+package enum TextRules {
+    package static func isPresent(_ text: String, max: Int) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return !trimmed.isEmpty && text.count <= max && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }

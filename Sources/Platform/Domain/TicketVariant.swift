@@ -1,38 +1,38 @@
 import PluginKit
 
-public enum VariantStatus: String, Sendable, Codable, CaseIterable {
+package enum VariantStatus: String, Sendable, Codable, CaseIterable {
     case draft
     case live
     case soldOut = "sold_out"
     case hidden
 
     /// Buyers see live and sold-out variants; drafts and hidden ones are the organizer's alone.
-    public var isPublic: Bool { self == .live || self == .soldOut }
+    package var isPublic: Bool { self == .live || self == .soldOut }
 }
 
 /// A kind of ticket for one event: a price in the event's currency and a quota of seats.
-public struct TicketVariant: Hashable, Sendable {
-    public static let maxPrice: Int64 = 100_000_000_000
-    public static let maxQuota: Int64 = 10_000_000
+package struct TicketVariant: Hashable, Sendable {
+    package static let maxPrice: Int64 = 100_000_000_000
+    package static let maxQuota: Int64 = 10_000_000
 
-    public let id: VariantID
-    public let organizerID: OrganizerID
-    public let eventID: EventID
-    public var name: String
+    package let id: VariantID
+    package let organizerID: OrganizerID
+    package let eventID: EventID
+    package var name: String
     /// Minor units of the event's currency.
-    public var price: Int64
-    public var quota: Int64
-    public var maxPerOrder: Int64?
-    public var salesStart: Timestamp?
-    public var salesEnd: Timestamp?
-    public var status: VariantStatus
+    package var price: Int64
+    package var quota: Int64
+    package var maxPerOrder: Int64?
+    package var salesStart: Timestamp?
+    package var salesEnd: Timestamp?
+    package var status: VariantStatus
     /// Seats paid for and seats held by open reservations; only checkout changes them.
-    public let sold: Int64
-    public let reserved: Int64
-    public let createdAt: Timestamp
-    public var updatedAt: Timestamp
+    package let sold: Int64
+    package let reserved: Int64
+    package let createdAt: Timestamp
+    package var updatedAt: Timestamp
 
-    public init(
+    package init(
         id: VariantID, organizerID: OrganizerID, eventID: EventID, name: String, price: Int64, quota: Int64,
         maxPerOrder: Int64?, salesStart: Timestamp?, salesEnd: Timestamp?, status: VariantStatus,
         sold: Int64, reserved: Int64, createdAt: Timestamp, updatedAt: Timestamp
@@ -53,13 +53,13 @@ public struct TicketVariant: Hashable, Sendable {
         self.updatedAt = updatedAt
     }
 
-    public var available: Int64 { max(0, quota - sold - reserved) }
+    package var available: Int64 { max(0, quota - sold - reserved) }
 
-    public func isOnSale(at time: Timestamp) -> Bool {
+    package func isOnSale(at time: Timestamp) -> Bool {
         status == .live && available > 0 && salesStart.map { time >= $0 } ?? true && salesEnd.map { time < $0 } ?? true
     }
 
-    public func validate() throws(ValidationFailure) {
+    package func validate() throws(ValidationFailure) {
         var check = Validator()
         check.check(TextRules.isPresent(name, max: 200), "name", "must be 1 to 200 characters")
         check.check(price >= 0, "price", "must not be negative")

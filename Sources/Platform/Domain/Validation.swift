@@ -1,39 +1,39 @@
 import PluginKit
 
 /// A problem with one field of a request, named so that a client can show it beside the input.
-public struct FieldError: Hashable, Sendable, Codable {
-    public let field: String
-    public let detail: String
+package struct FieldError: Hashable, Sendable, Codable {
+    package let field: String
+    package let detail: String
 
-    public init(field: String, detail: String) {
+    package init(field: String, detail: String) {
         self.field = field
         self.detail = detail
     }
 }
 
 /// Input that breaks a rule; it answers 422 and nothing is written.
-public struct ValidationFailure: Error, Sendable {
-    public let errors: [FieldError]
-    public init(_ errors: [FieldError]) { self.errors = errors }
-    public init(field: String, _ detail: String) { self.errors = [FieldError(field: field, detail: detail)] }
+package struct ValidationFailure: Error, Sendable {
+    package let errors: [FieldError]
+    package init(_ errors: [FieldError]) { self.errors = errors }
+    package init(field: String, _ detail: String) { self.errors = [FieldError(field: field, detail: detail)] }
 }
 
 /// Collects field errors so that a request learns of all its mistakes at once.
-public struct Validator: Sendable {
-    public private(set) var errors: [FieldError] = []
-    public init() {}
+package struct Validator: Sendable {
+    package private(set) var errors: [FieldError] = []
+    package init() {}
 
-    public mutating func fail(_ field: String, _ detail: String) {
+    package mutating func fail(_ field: String, _ detail: String) {
         errors.append(FieldError(field: field, detail: detail))
     }
 
-    public mutating func check(_ condition: Bool, _ field: String, _ detail: @autoclosure () -> String) {
+    package mutating func check(_ condition: Bool, _ field: String, _ detail: @autoclosure () -> String) {
         if !condition { fail(field, detail()) }
     }
 
-    public func hasError(for field: String) -> Bool { errors.contains { $0.field == field } }
+    package func hasError(for field: String) -> Bool { errors.contains { $0.field == field } }
 
-    public func throwIfFailed() throws(ValidationFailure) {
+    package func throwIfFailed() throws(ValidationFailure) {
         if !errors.isEmpty { throw ValidationFailure(errors) }
     }
 }

@@ -111,8 +111,8 @@ struct PublicEventBody: Encodable {
     }
 }
 
-public struct ListBody<Item: Encodable>: Encodable {
-    public init(data: [Item], nextCursor: String?) {
+package struct ListBody<Item: Encodable>: Encodable {
+    package init(data: [Item], nextCursor: String?) {
         self.data = data
         self.nextCursor = nextCursor
     }

@@ -2,29 +2,48 @@ import Hummingbird
 import PluginKit
 
 /// Per-request state: who is calling (set by the auth middleware) and the request id used in logs.
-public struct AppRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
-    public var principal: APIKeyScope?
+package struct AppRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package var principal: APIKeyScope?
     /// The calling key's id: check-in records it as the scanning device.
-    public var keyID: APIKeyID?
-    public var requestID = ""
+    package var keyID: APIKeyID?
+    package var requestID = ""
     /// The peer's IP address, as the socket reports it.
-    public let remoteIP: String?
+    package let remoteIP: String?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.remoteIP = source.channel.remoteAddress?.ipAddress
     }
 
     /// Bodies are collected explicitly with the configured limit, not by the decoder.
-    public var maxUploadSize: Int { 0 }
+    package var maxUploadSize: Int { 0 }
+}
 
-    public func requireAdmin() throws -> Void {
-        guard principal == .admin else { throw Problem.forbidden("this route needs an admin key") }
+/// A request made with an organizer key; routes in its group see only `organizer`'s data.
+package struct OrganizerContext: ChildRequestContext {
+    package var coreContext: CoreRequestContextStorage
+    package let organizer: OrganizerID
+
+    /// - Throws: a 403 problem for any other key.
+    package init(context: AppRequestContext) throws {
+        guard let organizer = context.principal?.organizerID else { throw Problem.forbidden("this route needs an organizer key") }
+        self.coreContext = context.coreContext
+        self.organizer = organizer
     }
 
-    public func requireOrganizer() throws -> OrganizerID {
-        guard let id = principal?.organizerID else { throw Problem.forbidden("this route needs an organizer key") }
-        return id
+    package var maxUploadSize: Int { 0 }
+}
+
+/// A request made with an admin key.
+package struct AdminContext: ChildRequestContext {
+    package var coreContext: CoreRequestContextStorage
+
+    /// - Throws: a 403 problem for any other key.
+    package init(context: AppRequestContext) throws {
+        guard context.principal == .admin else { throw Problem.forbidden("this route needs an admin key") }
+        self.coreContext = context.coreContext
     }
+
+    package var maxUploadSize: Int { 0 }
 }

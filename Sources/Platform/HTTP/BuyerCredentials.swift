@@ -9,19 +9,19 @@ extension HTTPField.Name {
 
 extension Request {
     /// The buyer session cookie the "My tickets" pages set.
-    public static let buyerSessionCookie = "my_tickets_session"
+    package static let buyerSessionCookie = "my_tickets_session"
 
     /// What opens an order for a buyer: the `?token=` of the order (from checkout or an email),
     /// else a buyer session (`Authorization: Bearer` or the session cookie). Without any, what it
     /// would open does not exist for the caller.
-    public func orderAccessToken(orNotFound noun: String) throws -> String {
+    package func orderAccessToken(orNotFound noun: String) throws -> String {
         if let token = uri.queryParameters["token"].map(String.init), !token.isEmpty { return token }
         guard let session = buyerSessionToken else { throw Problem.notFound(noun) }
         return session
     }
 
     /// A buyer session token from `Authorization: Bearer` or the session cookie.
-    public var buyerSessionToken: String? {
+    package var buyerSessionToken: String? {
         if let header = headers[.authorization], header.hasPrefix("Bearer ") {
             let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
             if !token.isEmpty { return token }
@@ -31,7 +31,7 @@ extension Request {
     }
 
     /// The client's address for rate limits: X-Forwarded-For only behind a proxy that sets it.
-    public func clientAddress(_ context: AppRequestContext, trustForwardedFor: Bool) -> String {
+    package func clientAddress(_ context: AppRequestContext, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = headers[.xForwardedFor]?.split(separator: ",").first {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }

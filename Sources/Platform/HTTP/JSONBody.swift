@@ -23,25 +23,25 @@ enum JSONValue: Decodable, Sendable {
 
 /// Reads a JSON object body, collecting one error per bad field. Required readers return a
 /// placeholder when the field is bad; `finish()` then throws before the placeholder can be used.
-public final class RequestFields {
+package final class RequestFields {
     private let object: [String: JSONValue]
     private var check = Validator()
     /// Fields of a nested object report their errors to the top-level reader, named "lines[0].quantity".
     private let parent: RequestFields?
     private let prefix: String
 
-    public static func read(_ request: Request, limit: Int) async throws -> RequestFields {
+    package static func read(_ request: Request, limit: Int) async throws -> RequestFields {
         try parse(try await collect(request, limit: limit))
     }
 
     /// For routes whose body is optional: an empty object when the request has none.
-    public static func readIfPresent(_ request: Request, limit: Int) async throws -> RequestFields {
+    package static func readIfPresent(_ request: Request, limit: Int) async throws -> RequestFields {
         let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
         return hasBody ? try await read(request, limit: limit) : RequestFields(object: [:])
     }
 
     /// The raw body, refused when it is not JSON or larger than `limit`.
-    public static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
+    package static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let type = request.headers[.contentType], !type.lowercased().hasPrefix("application/json") {
             throw Problem(.unsupportedMediaType, kind: "unsupported-media-type", title: "Unsupported media type",
                           detail: "send the body as application/json")
@@ -59,7 +59,7 @@ public final class RequestFields {
     /// Shared: every request with a body is parsed with it.
     private static let bodyDecoder = JSONDecoder()
 
-    public static func parse(_ buffer: ByteBuffer) throws -> RequestFields {
+    package static func parse(_ buffer: ByteBuffer) throws -> RequestFields {
         guard buffer.readableBytes > 0 else { throw Problem.badRequest("the request needs a JSON object body") }
         let value: JSONValue
         do {
@@ -77,9 +77,9 @@ public final class RequestFields {
         self.prefix = prefix
     }
 
-    public func finish() throws(ValidationFailure) { try check.throwIfFailed() }
+    package func finish() throws(ValidationFailure) { try check.throwIfFailed() }
 
-    public func fail(_ field: String, _ detail: String) {
+    package func fail(_ field: String, _ detail: String) {
         if let parent { parent.fail(prefix + field, detail) } else { check.fail(field, detail) }
     }
 
@@ -90,7 +90,7 @@ public final class RequestFields {
 
     /// A required array of objects, each read with its own reader; empty (with an error) when it is
     /// missing or not one.
-    public func objects(_ key: String) -> [RequestFields] {
+    package func objects(_ key: String) -> [RequestFields] {
         guard let present = raw(key), let value = present else {
             fail(key, "is required")
             return []
@@ -129,11 +129,11 @@ public final class RequestFields {
 
     // Clearable readers: nil = absent, .some(nil) = null, .some(x) = value.
 
-    public func string(_ key: String) -> String?? {
+    package func string(_ key: String) -> String?? {
         typed(key, "a string") { if case let .string(s) = $0 { s } else { nil } }
     }
 
-    public func integer(_ key: String) -> Int64?? {
+    package func integer(_ key: String) -> Int64?? {
         typed(key, "an integer") { value -> Int64? in
             switch value {
             case let .int(i): return i
@@ -143,13 +143,13 @@ public final class RequestFields {
         }
     }
 
-    public func timestamp(_ key: String) -> Timestamp?? {
+    package func timestamp(_ key: String) -> Timestamp?? {
         typed(key, "an RFC 3339 date-time such as 2026-05-01T19:30:00Z") { value in
             if case let .string(s) = value { Timestamp(rfc3339: s) } else { nil }
         }
     }
 
-    public func stringArray(_ key: String) -> [String]?? {
+    package func stringArray(_ key: String) -> [String]?? {
         typed(key, "an array of strings") { value -> [String]? in
             guard case let .array(items) = value else { return nil }
             let strings = items.compactMap { item -> String? in if case let .string(s) = item { s } else { nil } }
@@ -157,13 +157,13 @@ public final class RequestFields {
         }
     }
 
-    public func choice<T: RawRepresentable<String> & CaseIterable>(_ key: String, _ type: T.Type) -> T?? {
+    package func choice<T: RawRepresentable<String> & CaseIterable>(_ key: String, _ type: T.Type) -> T?? {
         typed(key, "one of " + T.allCases.map(\.rawValue).joined(separator: ", ")) { value in
             if case let .string(s) = value { T(rawValue: s) } else { nil }
         }
     }
 
-    public func currency(_ key: String) -> Currency?? {
+    package func currency(_ key: String) -> Currency?? {
         typed(key, "a supported ISO 4217 currency code such as EUR") { value in
             if case let .string(s) = value, s.count == 3 { Currency(code: s) } else { nil }
         }
@@ -171,18 +171,18 @@ public final class RequestFields {
 
     // Optional readers (absent or null mean "not given") and required readers.
 
-    public func optional<T>(_ value: T??, _ key: String, nullable: Bool = true) -> T? {
+    package func optional<T>(_ value: T??, _ key: String, nullable: Bool = true) -> T? {
         guard let value else { return nil }
         if value == nil && !nullable { fail(key, "must not be null") }
         return value
     }
 
     /// For PATCH: a field that may be given but not nulled.
-    public func nonNull<T>(_ value: T??, _ key: String) -> T? {
+    package func nonNull<T>(_ value: T??, _ key: String) -> T? {
         optional(value, key, nullable: false)
     }
 
-    public func required<T>(_ value: T??, _ key: String, placeholder: T) -> T {
+    package func required<T>(_ value: T??, _ key: String, placeholder: T) -> T {
         if let value, let value { return value }
         if !hasError(for: key) { fail(key, "is required") }
         return placeholder

@@ -37,11 +37,11 @@ struct OrderBody: Encodable {
 }
 
 /// An order as its buyer sees it: no provider references or review notes.
-public struct PublicOrderBody: Encodable {
+package struct PublicOrderBody: Encodable {
     let id: String, eventId: String, status: String, email: String, currency: String, total: Int64, refunded: Int64
     let checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, lines: [OrderLineBody], createdAt: Timestamp
 
-    public init(_ order: Order) {
+    package init(_ order: Order) {
         id = order.id.rawValue
         eventId = order.eventID.rawValue
         status = order.status.rawValue
@@ -80,23 +80,5 @@ extension RefundBody {
     init(_ refund: RefundService.Requested) {
         self.init(id: refund.id.rawValue, orderId: refund.order.id.rawValue, amount: refund.amount.minorUnits,
                   currency: refund.amount.currency.code, status: "requested", providerReference: refund.reference)
-    }
-}
-
-struct WebhookBody: Encodable {
-    let id: String, provider: String, eventId: String, eventType: String, status: String, attempts: Int
-    let lastError: String?, receivedAt: Timestamp, nextAttemptAt: Timestamp, processedAt: Timestamp?
-
-    init(_ row: InboxRow) {
-        id = row.id.rawValue
-        provider = row.provider
-        eventId = row.eventID
-        eventType = row.eventType
-        status = row.status.rawValue
-        attempts = row.attempts
-        lastError = row.lastError
-        receivedAt = row.receivedAt
-        nextAttemptAt = row.nextAttemptAt
-        processedAt = row.processedAt
     }
 }

@@ -3,16 +3,16 @@ import Hummingbird
 import PluginKit
 
 /// An RFC 9457 problem: every error the API answers is one of these, as application/problem+json.
-public struct Problem: Error, Sendable {
-    public let status: HTTPResponse.Status
+package struct Problem: Error, Sendable {
+    package let status: HTTPResponse.Status
     /// Stable machine-readable kind, the last part of `type`.
-    public let kind: String
-    public let title: String
-    public let detail: String
-    public var errors: [FieldError] = []
-    public var headers: HTTPFields = [:]
+    package let kind: String
+    package let title: String
+    package let detail: String
+    package var errors: [FieldError] = []
+    package var headers: HTTPFields = [:]
 
-    public init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, errors: [FieldError] = []) {
+    package init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
         self.kind = kind
         self.title = title
@@ -20,34 +20,34 @@ public struct Problem: Error, Sendable {
         self.errors = errors
     }
 
-    public static func notFound(_ what: String) -> Problem {
+    package static func notFound(_ what: String) -> Problem {
         Problem(.notFound, kind: "not-found", title: "Not found", detail: "no such \(what)")
     }
-    public static func badRequest(_ detail: String) -> Problem {
+    package static func badRequest(_ detail: String) -> Problem {
         Problem(.badRequest, kind: "bad-request", title: "Bad request", detail: detail)
     }
-    public static func unauthorized(_ detail: String) -> Problem {
+    package static func unauthorized(_ detail: String) -> Problem {
         var problem = Problem(.unauthorized, kind: "unauthorized", title: "Unauthorized", detail: detail)
         problem.headers[.wwwAuthenticate] = "Bearer"
         return problem
     }
-    public static func forbidden(_ detail: String) -> Problem {
+    package static func forbidden(_ detail: String) -> Problem {
         Problem(.forbidden, kind: "forbidden", title: "Forbidden", detail: detail)
     }
-    public static func conflict(_ detail: String) -> Problem {
+    package static func conflict(_ detail: String) -> Problem {
         Problem(.conflict, kind: "conflict", title: "Conflict", detail: detail)
     }
-    public static func validation(_ failure: ValidationFailure) -> Problem {
+    package static func validation(_ failure: ValidationFailure) -> Problem {
         let fields = failure.errors.map(\.field).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         return Problem(.unprocessableContent, kind: "validation", title: "Invalid request",
                        detail: "invalid field\(fields.count == 1 ? "" : "s"): \(fields.joined(separator: ", "))", errors: failure.errors)
     }
-    public static func tooLarge(limit: Int) -> Problem {
+    package static func tooLarge(limit: Int) -> Problem {
         Problem(.contentTooLarge, kind: "too-large", title: "Request body too large", detail: "the body must be at most \(limit) bytes")
     }
     /// The provider error vocabulary: declined 402, rate limited 429, unavailable 503, provider
     /// error 502, invalid 400, conflict 409.
-    public static func provider(_ error: ProviderError) -> Problem {
+    package static func provider(_ error: ProviderError) -> Problem {
         switch error {
         case let .declined(m): Problem(.init(code: 402, reasonPhrase: "Payment Required"), kind: "payment-declined", title: "Payment declined", detail: m)
         case let .rateLimited(m): Problem(.tooManyRequests, kind: "provider-rate-limited", title: "Payment provider busy", detail: m)
@@ -58,7 +58,7 @@ public struct Problem: Error, Sendable {
         }
     }
 
-    public static let `internal` = Problem(.internalServerError, kind: "internal", title: "Internal error",
+    package static let `internal` = Problem(.internalServerError, kind: "internal", title: "Internal error",
                                            detail: "the server failed to handle this request; quote the request id when reporting it")
 
     struct Body: Encodable {
@@ -67,7 +67,7 @@ public struct Problem: Error, Sendable {
         struct ErrorBody: Encodable { let field: String, detail: String, pointer: String }
     }
 
-    public func response(instance: String, requestID: String) -> Response {
+    package func response(instance: String, requestID: String) -> Response {
         var fields = headers
         fields[.contentType] = "application/problem+json"
         return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: body(instance: instance, requestID: requestID))))

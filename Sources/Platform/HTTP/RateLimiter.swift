@@ -2,18 +2,18 @@ import PluginKit
 import Synchronization
 
 /// A fixed-window limit per client: at most `limit` requests a minute each.
-public final class RateLimiter: Sendable {
-    public let limit: Int
+package final class RateLimiter: Sendable {
+    package let limit: Int
     private let clock: any WallClock
     private let windows = Mutex<[String: (start: Int64, count: Int)]>([:])
 
-    public init(limitPerMinute: Int, clock: any WallClock) {
+    package init(limitPerMinute: Int, clock: any WallClock) {
         self.limit = limitPerMinute
         self.clock = clock
     }
 
     /// nil when the request may go ahead, else the seconds until it may be retried.
-    public func retryAfter(for client: String) -> Int? {
+    package func retryAfter(for client: String) -> Int? {
         let now = clock.now().milliseconds
         let window = now - now % 60_000
         return windows.withLock { windows in
@@ -29,7 +29,7 @@ public final class RateLimiter: Sendable {
 
     /// Throws a 429 problem with `Retry-After` when `client` is over the limit; `what` names what is
     /// counted and `per` the kind of client ("orders", "one client").
-    public func enforce(_ client: String, counting what: String, per who: String) throws(Problem) {
+    package func enforce(_ client: String, counting what: String, per who: String) throws(Problem) {
         guard let wait = retryAfter(for: client) else { return }
         var problem = Problem(.tooManyRequests, kind: "rate-limited", title: "Too many requests",
                               detail: "at most \(limit) \(what) a minute from \(who); retry in \(wait) s")

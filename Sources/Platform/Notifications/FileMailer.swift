@@ -4,17 +4,17 @@ import PluginKit
 /// The mailer with no configuration: each message becomes a complete `.eml` file in a directory
 /// (`./data/outbox` by default) that a mail client opens as it would have arrived. A message's
 /// file is named after its idempotency key, so a retry finds it there and writes nothing again.
-public struct FileMailer: Mailer {
-    public let name = "file"
-    public let directory: URL
+package struct FileMailer: Mailer {
+    package let name = "file"
+    package let directory: URL
     let clock: any WallClock
 
-    public init(directory: URL, clock: any WallClock = SystemClock()) {
+    package init(directory: URL, clock: any WallClock = SystemClock()) {
         self.directory = directory
         self.clock = clock
     }
 
-    public func send(_ message: MailMessage) async throws(MailError) -> MailReceipt {
+    package func send(_ message: MailMessage) async throws(MailError) -> MailReceipt {
         let stem = message.idempotencyKey.mailIdentifier(maxLength: 200)
         let file = directory.appendingPathComponent(stem + ".eml")
         if FileManager.default.fileExists(atPath: file.path) { return MailReceipt(messageID: stem) }

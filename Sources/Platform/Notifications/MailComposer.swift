@@ -3,15 +3,15 @@ import Mustache
 import PluginKit
 
 /// Draws an inline image from the text an outbox row stored (a ticket token becomes its QR code).
-public protocol InlineImageRenderer: Sendable {
+package protocol InlineImageRenderer: Sendable {
     /// The `renderer` name rows refer to, such as "qr".
     var name: String { get }
     var contentType: String { get }
     func render(_ value: String) throws -> [UInt8]
 }
 
-public struct MailTemplateError: Error, CustomStringConvertible {
-    public let description: String
+package struct MailTemplateError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }
 
@@ -19,11 +19,11 @@ public struct MailTemplateError: Error, CustomStringConvertible {
 /// (`<kind>.subject`, `<kind>.html`, `<kind>.text` in `templates/email/`) over the row's model,
 /// and its inline images rendered now. HTML templates escape every `{{value}}`; text and subject
 /// templates declare `{{% CONTENT_TYPE: TEXT}}`.
-public struct MailComposer: Sendable {
+package struct MailComposer: Sendable {
     let library: MustacheLibrary
     let renderers: [String: any InlineImageRenderer]
 
-    public init(library: MustacheLibrary, renderers: [any InlineImageRenderer] = []) throws {
+    package init(library: MustacheLibrary, renderers: [any InlineImageRenderer] = []) throws {
         for kind in MailKind.allCases {
             for part in ["subject", "html", "text"] where library.getTemplate(named: "\(kind.rawValue).\(part)") == nil {
                 throw MailTemplateError("no template \(kind.rawValue).\(part).mustache")
@@ -34,21 +34,21 @@ public struct MailComposer: Sendable {
     }
 
     /// Loads `<directory>/*.mustache`.
-    public static func load(directory: String, renderers: [any InlineImageRenderer] = []) async throws -> MailComposer {
+    package static func load(directory: String, renderers: [any InlineImageRenderer] = []) async throws -> MailComposer {
         guard FileManager.default.fileExists(atPath: directory) else { throw MailTemplateError("no email templates at \(directory); set TEMPLATES_DIR") }
         return try MailComposer(library: try await MustacheLibrary(directory: directory), renderers: renderers)
     }
 
     /// `TEMPLATES_DIR`/email, else `./templates/email`, else the one in the source tree this was built from.
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    package static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         ProjectDirectory.locate("templates", variable: "TEMPLATES_DIR", environment: environment) + "/email"
     }
 
-    public func compose(_ message: OutboxMessage) throws -> MailMessage {
+    package func compose(_ message: OutboxMessage) throws -> MailMessage {
         try compose(message.kind, to: message.recipient, content: message.content, idempotencyKey: message.idempotencyKey)
     }
 
-    public func compose(_ kind: MailKind, to recipient: String, content: MailContent, idempotencyKey: String) throws -> MailMessage {
+    package func compose(_ kind: MailKind, to recipient: String, content: MailContent, idempotencyKey: String) throws -> MailMessage {
         guard let model = try JSONSerialization.jsonObject(with: Data(content.model.utf8)) as? [String: Any] else {
             throw MailTemplateError("the model of a \(kind.rawValue) message is not a JSON object")
         }

@@ -6,19 +6,19 @@ import PluginKit
 /// backoff and jitter (or the provider's retry-after, if longer); a permanent one, or the
 /// `maxAttempts`-th failure, makes the row dead. A worker that dies mid-send leaves its lease to
 /// run out; the next dispatcher sends again under the same idempotency key.
-public struct OutboxDispatcher: Sendable {
-    public let database: any Database
-    public let clock: any WallClock
-    public let mailer: any Mailer
-    public let composer: MailComposer
-    public var maxAttempts = 8
+package struct OutboxDispatcher: Sendable {
+    package let database: any Database
+    package let clock: any WallClock
+    package let mailer: any Mailer
+    package let composer: MailComposer
+    package var maxAttempts = 8
     /// How long a claimed row is left to one worker; longer than any send's timeout.
-    public var leaseSeconds: Int64 = 120
+    package var leaseSeconds: Int64 = 120
     /// Rows leased per transaction, and sent at once.
-    public var batchSize = 16
-    public var logger: Logger
+    package var batchSize = 16
+    package var logger: Logger
 
-    public init(database: any Database, clock: any WallClock, mailer: any Mailer, composer: MailComposer, logger: Logger) {
+    package init(database: any Database, clock: any WallClock, mailer: any Mailer, composer: MailComposer, logger: Logger) {
         self.database = database
         self.clock = clock
         self.mailer = mailer
@@ -28,7 +28,7 @@ public struct OutboxDispatcher: Sendable {
 
     /// Sends due messages until none is due; returns how many it tried.
     @discardableResult
-    public func drain(limit: Int = 100_000) async -> Int {
+    package func drain(limit: Int = 100_000) async -> Int {
         var count = 0
         while count < limit {
             let tried = await dispatchBatch()
@@ -39,7 +39,7 @@ public struct OutboxDispatcher: Sendable {
     }
 
     /// Leases one batch and sends it; returns how many rows it took.
-    public func dispatchBatch() async -> Int {
+    package func dispatchBatch() async -> Int {
         let now = clock.now()
         let engine = database.engine
         let batch: [OutboxMessage]

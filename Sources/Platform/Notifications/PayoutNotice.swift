@@ -4,16 +4,16 @@ import SQLKit
 
 /// The email that tells an organizer a payout batch is on its way. The payouts use case queues it
 /// in the transaction that records the batch as sent; the batch id keeps it to one per batch.
-public struct PayoutNotice: Sendable {
-    public let batchID: String
-    public let organizerID: OrganizerID
-    public let amount: Money
+package struct PayoutNotice: Sendable {
+    package let batchID: String
+    package let organizerID: OrganizerID
+    package let amount: Money
     /// The payout provider's name, as organizers know it ("PayPal", "Stripe").
-    public let provider: String
+    package let provider: String
     /// The payout covers the organizer's net balance up to this time.
-    public let coversUntil: Timestamp
+    package let coversUntil: Timestamp
 
-    public init(batchID: String, organizerID: OrganizerID, amount: Money, provider: String, coversUntil: Timestamp) {
+    package init(batchID: String, organizerID: OrganizerID, amount: Money, provider: String, coversUntil: Timestamp) {
         self.batchID = batchID
         self.organizerID = organizerID
         self.amount = amount
@@ -21,20 +21,19 @@ public struct PayoutNotice: Sendable {
         self.coversUntil = coversUntil
     }
 
-    public static func idempotencyKey(batch: String) -> String { "payout-notice-\(batch)" }
+    package static func idempotencyKey(batch: String) -> String { "payout-notice-\(batch)" }
 
     /// Queues the notice to the organizer's email; false when this batch's notice is already queued.
     @discardableResult
-    public func enqueue(from platformAddress: String, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
+    package func enqueue(from platformAddress: String, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
         guard let organizer = try await OrganizerRepository(sql).find(organizerID) else { throw PlatformError.notFound("organizer") }
         let model: [String: Any] = [
             "organizer": ["name": organizer.name],
             "payout": ["id": batchID, "amount": amount.description, "provider": provider, "until": Self.day(coversUntil)],
         ]
         let content = try MailContent(sender: MailAddress(email: platformAddress, name: "Payouts"), replyTo: nil, modelObject: model)
-        return try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
-            id: MessageID.generate(at: time), kind: .payoutNotice, organizer: organizerID, recipient: organizer.email,
-            content: content, idempotencyKey: Self.idempotencyKey(batch: batchID), at: time)
+        return try await Outbox.enqueue(Notice(kind: .payoutNotice, organizer: organizerID, recipient: organizer.email, content: content,
+                                               idempotencyKey: Self.idempotencyKey(batch: batchID)), at: time, on: sql)
     }
 
     /// "1 June 2026 (UTC)": payouts are cut on UTC days.

@@ -1,24 +1,22 @@
-import Logging
 import PluginKit
 
-/// Ends pending orders whose reservation has run out and gives their seats back; forgets
-/// idempotency answers, handled webhooks past their retention, and ended buyer sessions and links.
-public struct ExpiryWorker: Sendable {
-    public let database: any Database
-    public let clock: any WallClock
-    public var logger: Logger
-    public var webhookRetentionDays: Int64 = 30
+/// Ends pending orders whose reservation has run out and gives their seats back, through the
+/// shared `PaymentApplier`, so the order observers hear of expiries as of every other change.
+package struct ExpiryWorker: Sendable {
+    let database: any Database
+    let clock: any WallClock
+    let payments: PaymentApplier
 
-    public init(database: any Database, clock: any WallClock, logger: Logger) {
+    package init(database: any Database, clock: any WallClock, payments: PaymentApplier) {
         self.database = database
         self.clock = clock
-        self.logger = logger
+        self.payments = payments
     }
 
-    /// Expires every due order, then purges old idempotency answers; returns how many orders it expired.
+    /// Expires every due order; returns how many it expired.
     @discardableResult
-    public func run() async throws -> Int {
-        let applier = PaymentApplier(clock: clock)
+    package func run() async throws -> Int {
+        let payments = self.payments
         var expired = 0
         while true {
             let now = clock.now()
@@ -26,19 +24,11 @@ public struct ExpiryWorker: Sendable {
             for id in due {
                 let outcome = try await database.transaction { sql in
                     guard let order = try await OrderRepository(sql).find(id) else { return PaymentOutcome.unchanged }
-                    return try await applier.apply(.expired(order: id), provider: order.provider, on: sql)
+                    return try await payments.apply(.expired(order: id), provider: order.provider, on: sql)
                 }
                 if outcome == .applied { expired += 1 }
             }
             if due.count < 100 { break }
-        }
-        let now = clock.now()
-        let engine = database.engine
-        let cutoff = now.adding(minutes: -webhookRetentionDays * 24 * 60)
-        _ = try await database.transaction { sql in
-            try await IdempotencyRepository(sql).purge(now: now, retention: IdempotencyRepository.retention)
-            try await BuyerSessionRepository(sql).purge(before: now)
-            return try await WebhookInboxRepository(sql, engine: engine).purge(receivedBefore: cutoff)
         }
         return expired
     }

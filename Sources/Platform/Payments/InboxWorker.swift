@@ -4,20 +4,22 @@ import SQLKit
 
 /// Takes stored webhooks in order, runs each through its provider's handler and applies the
 /// resulting command in the same transaction that marks the row processed. A failure rolls that
-/// back and schedules a retry with exponential backoff; after `maxAttempts` the row is dead.
-public struct InboxWorker: Sendable {
-    public let database: any Database
-    public let clock: any WallClock
-    public let registry: PluginRegistry
-    public let refunds: RefundService
-    public var maxAttempts = 8
-    public var observer: (any OrderLifecycleObserver)?
-    public var logger: Logger
+/// back and schedules a retry with exponential backoff; after `maxAttempts` (8) the row is dead.
+package struct InboxWorker: Sendable {
+    package static let maxAttempts = 8
+    let database: any Database
+    let clock: any WallClock
+    let providers: PaymentProviders
+    let payments: PaymentApplier
+    let refunds: RefundService
+    let logger: Logger
 
-    public init(database: any Database, clock: any WallClock, registry: PluginRegistry, refunds: RefundService, logger: Logger) {
+    package init(database: any Database, clock: any WallClock, providers: PaymentProviders, payments: PaymentApplier, refunds: RefundService,
+                 logger: Logger) {
         self.database = database
         self.clock = clock
-        self.registry = registry
+        self.providers = providers
+        self.payments = payments
         self.refunds = refunds
         self.logger = logger
     }
@@ -29,7 +31,7 @@ public struct InboxWorker: Sendable {
 
     /// Processes due rows until none is left; returns how many it took.
     @discardableResult
-    public func drain(limit: Int = 10_000) async -> Int {
+    package func drain(limit: Int = 10_000) async -> Int {
         var count = 0
         while count < limit, await processNext() { count += 1 }
         return count
@@ -37,20 +39,19 @@ public struct InboxWorker: Sendable {
 
     /// Handles one due row; false when nothing was due.
     func processNext() async -> Bool {
-        let applier = PaymentApplier(clock: clock, observer: observer)
-        let registry = self.registry
+        let (payments, providers) = (self.payments, self.providers)
         let engine = database.engine
         let now = clock.now()
         do {
             let result: (InboxRow, PaymentOutcome)? = try await database.transaction { sql in
                 let inbox = WebhookInboxRepository(sql, engine: engine)
                 guard let row = try await inbox.claimDue(now: now) else { return nil }
-                guard let handler = registry.provider(row.provider)?.webhookHandlers[row.eventType] else {
+                guard let handler = providers.provider(row.provider)?.webhookHandlers[row.eventType] else {
                     try await inbox.finish(row.id, status: .ignored, at: now)
                     return (row, .unchanged)
                 }
                 do {
-                    let outcome = try await applier.apply(try handler(row.envelope), provider: row.provider, on: sql)
+                    let outcome = try await payments.apply(try handler(row.envelope), provider: row.provider, on: sql)
                     try await inbox.finish(row.id, status: .processed, at: now)
                     return (row, outcome)
                 } catch let error as WebhookPayloadError {
@@ -76,7 +77,7 @@ public struct InboxWorker: Sendable {
             do {
                 try await database.transaction { sql in
                     try await WebhookInboxRepository(sql, engine: engine).recordFailure(
-                        failure.row.id, error: String(describing: failure.error), retryAt: now.adding(seconds: delay), maxAttempts: maxAttempts)
+                        failure.row.id, error: String(describing: failure.error), retryAt: now.adding(seconds: delay), maxAttempts: Self.maxAttempts)
                 }
             } catch {
                 logger.error("cannot record webhook failure", metadata: ["error": "\(error)"])

@@ -3,7 +3,7 @@ import SQLKit
 
 /// A change to a paid order that other parts of the platform (tickets, e-mail) follow. Observers
 /// run inside the transaction that makes the change, so their writes commit or roll back with it.
-public enum OrderLifecycleEvent: Sendable {
+package enum OrderLifecycleEvent: Sendable {
     /// The order just became paid; `order` still carries its lines.
     case paid(Order)
     /// A refund was recorded. `items` are the tickets the refund names (empty: none named);
@@ -14,13 +14,35 @@ public enum OrderLifecycleEvent: Sendable {
     case refundSettled(Order, amount: Int64, full: Bool)
     /// The provider refused a requested refund: what it named is valid again.
     case refundFailed(Order, items: [String])
-    /// A paid order was cancelled without a refund.
-    case cancelled(Order)
 }
 
-public protocol OrderLifecycleObserver: Sendable {
+package protocol OrderLifecycleObserver: Sendable {
     func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws
-    /// What the named items of a refund are worth in the order's minor units; throws a
-    /// `ValidationFailure` when they are not refundable items of this order.
-    func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64
+    /// What the named items of a refund are worth in the order's minor units, or nil when this
+    /// observer has no items; throws a `ValidationFailure` when they are not refundable items of the order.
+    func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64?
+}
+
+extension OrderLifecycleObserver {
+    package func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64? { nil }
+}
+
+/// The one list of observers every path that changes an order tells, in order.
+package struct OrderObservers: Sendable {
+    package let list: [any OrderLifecycleObserver]
+
+    package init(_ list: [any OrderLifecycleObserver]) { self.list = list }
+
+    package func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        for observer in list { try await observer.handle(event, at: time, on: sql) }
+    }
+
+    /// What the named items are worth, to the first observer that has items.
+    /// - Throws: `ValidationFailure` on `tickets` when no observer values them or they are not refundable.
+    package func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64 {
+        for observer in list {
+            if let value = try await observer.refundValue(of: items, in: order, on: sql) { return value }
+        }
+        throw ValidationFailure(field: "tickets", "tickets cannot be named on this platform")
+    }
 }

@@ -2,7 +2,7 @@ import PluginKit
 import SQLKit
 
 /// What applying a command led to, including work that must happen after the transaction commits.
-public enum PaymentOutcome: Sendable, Hashable {
+package enum PaymentOutcome: Sendable, Hashable {
     case applied
     case unchanged
     /// The money was taken but the order cannot keep it (wrong amount, or seats gone after expiry):
@@ -22,14 +22,20 @@ struct NotYetApplicable: Error, CustomStringConvertible {
 /// A conditional update found the order already moved by a concurrent transaction.
 struct ConcurrentChange: Error {}
 
-/// Applies payment commands to orders and inventory inside the caller's transaction.
-struct PaymentApplier: Sendable {
+/// Applies payment commands to orders and inventory inside the caller's transaction, and tells
+/// the observers of what changed. The composition root builds one, shared by every caller.
+package struct PaymentApplier: Sendable {
     let clock: any WallClock
-    var observer: (any OrderLifecycleObserver)? = nil
+    package let observers: OrderObservers
+
+    package init(clock: any WallClock, observers: OrderObservers) {
+        self.clock = clock
+        self.observers = observers
+    }
 
     /// When another transaction moved the order first, the command is decided again against the
     /// order as it is now (each statement sees committed data), so a duplicate resolves at once.
-    func apply(_ command: PaymentCommand, provider: String, on sql: any SQLDatabase) async throws -> PaymentOutcome {
+    package func apply(_ command: PaymentCommand, provider: String, on sql: any SQLDatabase) async throws -> PaymentOutcome {
         for _ in 0..<3 {
             do {
                 return try await applyOnce(command, provider: provider, on: sql)
@@ -62,7 +68,7 @@ struct PaymentApplier: Sendable {
         case let .paid(id, amount, currency, reference):
             let order = try await load(id)
             let outcome = try await paid(order, amount: amount, currency: currency, reference: reference, on: sql, now: now)
-            if outcome == .applied { try await observer?.handle(.paid(order), at: now, on: sql) }
+            if outcome == .applied { try await observers.handle(.paid(order), at: now, on: sql) }
             return outcome
         case let .failed(id, _):
             return try await end(try await load(id), as: .failed, on: sql, now: now)
@@ -154,8 +160,8 @@ struct PaymentApplier: Sendable {
         }
         if full { try await releaseSeats(of: order, on: sql) }
         try await RefundRepository(sql).settle(order: order.id, at: now)
-        try await observer?.handle(.refunded(order, items: [], full: full), at: now, on: sql)
-        try await observer?.handle(.refundSettled(order, amount: newTotal - order.refunded, full: full), at: now, on: sql)
+        try await observers.handle(.refunded(order, items: [], full: full), at: now, on: sql)
+        try await observers.handle(.refundSettled(order, amount: newTotal - order.refunded, full: full), at: now, on: sql)
         return .applied
     }
 

@@ -3,32 +3,33 @@ import PluginKit
 
 /// Refunds through the order's provider: recorded first, asked of the provider outside any
 /// transaction, and confirmed later by the provider's refund event.
-public struct RefundService: Sendable {
-    public let database: any Database
-    public let clock: any WallClock
-    public let registry: PluginRegistry
-    public var logger: Logger
-    /// Told of refunds that name tickets, in the transaction that records them.
-    public var observer: (any OrderLifecycleObserver)?
+package struct RefundService: Sendable {
+    let database: any Database
+    let clock: any WallClock
+    let providers: PaymentProviders
+    /// Value the tickets a refund names, and are told of them in the transaction that records it.
+    let observers: OrderObservers
+    let logger: Logger
 
-    public init(database: any Database, clock: any WallClock, registry: PluginRegistry, logger: Logger) {
+    package init(database: any Database, clock: any WallClock, providers: PaymentProviders, observers: OrderObservers, logger: Logger) {
         self.database = database
         self.clock = clock
-        self.registry = registry
+        self.providers = providers
+        self.observers = observers
         self.logger = logger
     }
 
-    public struct Requested: Sendable {
-        public let id: RefundID
-        public let order: Order
-        public let amount: Money
-        public let reference: String
+    package struct Requested: Sendable {
+        package let id: RefundID
+        package let order: Order
+        package let amount: Money
+        package let reference: String
     }
 
     /// Refunds `amount` of a paid order of this organizer. Without an amount it refunds what the
     /// named tickets are worth, or, naming none, all that is left. Named tickets stop admitting at once.
-    public func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String] = []) async throws -> Requested {
-        let observer = self.observer
+    package func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String] = []) async throws -> Requested {
+        let (observers, providers) = (self.observers, self.providers)
         let now = clock.now()
         let refundID = RefundID.generate(at: now)
         let (order, value, totalAfter) = try await database.transaction { sql in
@@ -41,25 +42,20 @@ public struct RefundService: Sendable {
             let outstanding = try await RefundRepository(sql).outstanding(order: id)
             let left = order.total.minorUnits - order.refunded - outstanding
             var itemsValue: Int64?
-            if !tickets.isEmpty {
-                guard let observer else { throw ValidationFailure(field: "tickets", "tickets cannot be named on this platform") }
-                itemsValue = try await observer.refundValue(of: tickets, in: order, on: sql)
-            }
+            if !tickets.isEmpty { itemsValue = try await observers.refundValue(of: tickets, in: order, on: sql) }
             let value = amount ?? itemsValue ?? left
             guard value > 0 else {
                 throw ValidationFailure(field: "amount", left > 0 ? "must be positive" : "nothing is left to refund")
             }
             guard value <= left else { throw ValidationFailure(field: "amount", "must be at most \(left), what is left to refund") }
-            if let provider = registry.provider(order.provider) {
+            if let provider = providers.provider(order.provider) {
                 try Self.check(provider, allows: value, of: left, paidAt: order.paidAt, now: now)
             }
             try await RefundRepository(sql).insert(id: refundID, order: order, amount: value, reason: reason, at: now)
-            if !tickets.isEmpty {
-                try await observer?.handle(.refunded(order, items: tickets, full: false), at: now, on: sql)
-            }
+            if !tickets.isEmpty { try await observers.handle(.refunded(order, items: tickets, full: false), at: now, on: sql) }
             return (order, value, order.refunded + outstanding + value)
         }
-        guard let provider = registry.provider(order.provider) else {
+        guard let provider = providers.provider(order.provider) else {
             try await markFailed(refundID, order: order, tickets: tickets, error: "provider \(order.provider) is not configured")
             throw ProviderError.unavailable("the order's payment provider is not configured")
         }
@@ -75,6 +71,11 @@ public struct RefundService: Sendable {
             try await markFailed(refundID, order: order, tickets: tickets, error: String(describing: error))
             throw error
         }
+    }
+
+    /// Refunds in `statuses`, oldest first, after the cursor: the admin's triage of failed refunds.
+    package func list(statuses: [String], after: RefundID?, limit: Int) async throws -> [RefundRecord] {
+        try await database.read { sql in try await RefundRepository(sql).list(statuses: statuses, after: after, limit: limit) }
     }
 
     /// Refuses what the provider's declared capabilities rule out, before anything is recorded.
@@ -103,10 +104,10 @@ public struct RefundService: Sendable {
     }
 
     private func markFailed(_ id: RefundID, order: Order, tickets: [String], error: String) async throws {
-        let observer = self.observer
+        let observers = self.observers
         try await database.transaction { sql in
             try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now())
-            if !tickets.isEmpty { try await observer?.handle(.refundFailed(order, items: tickets), at: clock.now(), on: sql) }
+            if !tickets.isEmpty { try await observers.handle(.refundFailed(order, items: tickets), at: clock.now(), on: sql) }
         }
     }
 }

@@ -4,17 +4,17 @@ import PluginKit
 
 /// The one way a webhook gets in: the provider verifies it over the raw bytes, then the event is
 /// stored once per (provider, event id) and the inbox worker is woken. Nothing else happens here.
-public struct WebhookIngress: PaymentHost {
-    public let database: any Database
-    public let clock: any WallClock
-    public let registry: PluginRegistry
-    public let signal: WakeSignal
-    public let baseURL: String
+package struct WebhookIngress: PaymentHost {
+    package let database: any Database
+    package let clock: any WallClock
+    package let providers: PaymentProviders
+    package let signal: WakeSignal
+    package let baseURL: String
 
     /// True when the event is new; false for a repeat delivery, which is just as welcome.
     @discardableResult
-    public func receive(provider id: String, body: ByteBuffer, headers: HTTPFields) async throws -> Bool {
-        guard let provider = registry.provider(id) else { throw PlatformError.notFound("payment provider") }
+    package func receive(provider id: String, body: ByteBuffer, headers: HTTPFields) async throws -> Bool {
+        guard let provider = providers.provider(id) else { throw PlatformError.notFound("payment provider") }
         let now = clock.now()
         let envelope = try await provider.verifyWebhook(body: body, headers: headers, now: now)
         let status: InboxStatus = provider.webhookHandlers[envelope.eventType] == nil ? .ignored : .pending
@@ -26,7 +26,7 @@ public struct WebhookIngress: PaymentHost {
         return stored
     }
 
-    public func deliverWebhook(provider: String, body: ByteBuffer, headers: HTTPFields) async throws {
+    package func deliverWebhook(provider: String, body: ByteBuffer, headers: HTTPFields) async throws {
         try await receive(provider: provider, body: body, headers: headers)
     }
 }

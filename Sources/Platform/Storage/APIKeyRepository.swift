@@ -1,22 +1,22 @@
 import PluginKit
 import SQLKit
 
-public struct StoredAPIKey: Sendable, Hashable {
-    public let id: APIKeyID
-    public let scope: APIKeyScope
-    public let label: String
-    public let prefix: String
+package struct StoredAPIKey: Sendable, Hashable {
+    package let id: APIKeyID
+    package let scope: APIKeyScope
+    package let label: String
+    package let prefix: String
 }
 
-public struct APIKeyRepository: Sendable {
+package struct APIKeyRepository: Sendable {
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     struct Row: Decodable {
         let id: String, scope: String, label: String, prefix: String
     }
 
-    public func insert(id: APIKeyID, scope: APIKeyScope, label: String, prefix: String, secretHash: String, at time: Timestamp) async throws {
+    package func insert(id: APIKeyID, scope: APIKeyScope, label: String, prefix: String, secretHash: String, at time: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO api_keys (id, organizer_id, scope, label, prefix, secret_hash, created_at)
             VALUES (\(bind: id.rawValue), \(bind: scope.tenant?.rawValue), \(bind: scope.rawValue), \(bind: label),
@@ -24,7 +24,7 @@ public struct APIKeyRepository: Sendable {
             """).run()
     }
 
-    public func findActive(secretHash: String) async throws -> StoredAPIKey? {
+    package func findActive(secretHash: String) async throws -> StoredAPIKey? {
         guard let row = try await sql.raw("""
             SELECT id, scope, label, prefix FROM api_keys WHERE secret_hash = \(bind: secretHash) AND revoked_at IS NULL
             """).first(decoding: Row.self) else { return nil }
@@ -33,7 +33,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// Active keys with exactly this scope, oldest first.
-    public func list(scope: APIKeyScope) async throws -> [StoredAPIKey] {
+    package func list(scope: APIKeyScope) async throws -> [StoredAPIKey] {
         try await sql.raw("""
             SELECT id, scope, label, prefix FROM api_keys WHERE scope = \(bind: scope.rawValue) AND revoked_at IS NULL ORDER BY id
             """).all(decoding: Row.self).map { row in
@@ -42,7 +42,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// Revokes one key of this scope; false when there is no such active key.
-    public func revoke(_ id: APIKeyID, scope: APIKeyScope, at time: Timestamp) async throws -> Bool {
+    package func revoke(_ id: APIKeyID, scope: APIKeyScope, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE api_keys SET revoked_at = \(bind: time.milliseconds)
             WHERE id = \(bind: id.rawValue) AND scope = \(bind: scope.rawValue) AND revoked_at IS NULL RETURNING id
@@ -50,7 +50,7 @@ public struct APIKeyRepository: Sendable {
     }
 
     /// Revokes every active key with this label and scope; the demo uses it to replace its keys on each run.
-    public func revoke(label: String, scope: APIKeyScope, at time: Timestamp) async throws {
+    package func revoke(label: String, scope: APIKeyScope, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE api_keys SET revoked_at = \(bind: time.milliseconds)
             WHERE label = \(bind: label) AND scope = \(bind: scope.rawValue) AND revoked_at IS NULL

@@ -2,20 +2,20 @@ import Logging
 import PluginKit
 import SQLKit
 
-public enum DatabaseEngine: String, Sendable, CaseIterable, CustomStringConvertible {
+package enum DatabaseEngine: String, Sendable, CaseIterable, CustomStringConvertible {
     case sqlite
     case postgres
-    public var description: String { rawValue }
+    package var description: String { rawValue }
 
     /// The engine behind a connection, for code that is handed only the connection (observers).
-    public init(of sql: any SQLDatabase) {
+    package init(of sql: any SQLDatabase) {
         self = sql.dialect.name == "postgresql" ? .postgres : .sqlite
     }
 }
 
 /// One SQL layer over two engines. Repositories take the `SQLDatabase` handed to them, so the same
 /// repository call works alone or inside a transaction.
-public protocol Database: Sendable {
+package protocol Database: Sendable {
     var engine: DatabaseEngine { get }
     /// Runs reads that need no transaction; on SQLite they never wait for the writer.
     func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
@@ -26,7 +26,7 @@ public protocol Database: Sendable {
 
 extension Database {
     /// True when the database answers a trivial query.
-    public func ping() async -> Bool {
+    package func ping() async -> Bool {
         (try? await read { sql in try await sql.raw("SELECT 1 AS one").first() != nil }) ?? false
     }
 }
@@ -66,11 +66,11 @@ struct Commit: PreparedStatement {
 
 /// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`
 /// (or no URL at all: `./data/platform.sqlite`) for the embedded default.
-public enum DatabaseFactory {
-    public static let defaultSQLitePath = "./data/platform.sqlite"
+package enum DatabaseFactory {
+    package static let defaultSQLitePath = "./data/platform.sqlite"
 
     /// `startupTimeout` bounds the first PostgreSQL connection, so a wrong URL fails start-up promptly.
-    public static func open(url: String?, logger: Logger, startupTimeout: Duration = .seconds(10)) async throws -> any Database {
+    package static func open(url: String?, logger: Logger, startupTimeout: Duration = .seconds(10)) async throws -> any Database {
         let text = url?.trimmingCharacters(in: .whitespaces) ?? ""
         if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
             return try await PostgresDatabaseDriver.open(url: text, logger: logger, startupTimeout: startupTimeout)
@@ -84,9 +84,23 @@ public enum DatabaseFactory {
         }
         throw DatabaseConfigurationError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:")
     }
+
+    /// Opens the database and applies pending migrations (from MIGRATIONS_DIR, else the project's
+    /// own); closes it again when they fail.
+    package static func openMigrated(url: String?, environment: [String: String], logger: Logger) async throws -> any Database {
+        let database = try await open(url: url, logger: logger)
+        do {
+            try await Migrator.load(directory: Migrator.defaultDirectory(environment: environment), engine: database.engine)
+                .migrate(database, logger: logger)
+        } catch {
+            await database.close()
+            throw error
+        }
+        return database
+    }
 }
 
-public struct DatabaseConfigurationError: Error, CustomStringConvertible {
-    public let description: String
+package struct DatabaseConfigurationError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

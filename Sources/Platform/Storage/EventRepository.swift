@@ -3,9 +3,9 @@ import PluginKit
 import SQLKit
 
 /// Events, always read and written within one organizer: another organizer's event is simply not found.
-public struct EventRepository: Sendable {
+package struct EventRepository: Sendable {
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     struct Row: Decodable {
         let id: String, organizerId: String, title: String, venue: String?, startsAt: Int64, endsAt: Int64?
@@ -27,7 +27,7 @@ public struct EventRepository: Sendable {
         String(decoding: try JSONEncoder().encode(origins), as: UTF8.self)
     }
 
-    public func insert(_ event: Event) async throws {
+    package func insert(_ event: Event) async throws {
         try await sql.raw("""
             INSERT INTO events (id, organizer_id, title, venue, starts_at, ends_at, timezone, currency, status,
                                 reservation_minutes, redirect_origins, created_at, updated_at)
@@ -39,25 +39,25 @@ public struct EventRepository: Sendable {
             """).run()
     }
 
-    public func find(_ id: EventID, organizer: OrganizerID) async throws -> Event? {
+    package func find(_ id: EventID, organizer: OrganizerID) async throws -> Event? {
         try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }
 
     /// A live event, as buyers may see it.
-    public func findLive(_ id: EventID) async throws -> Event? {
+    package func findLive(_ id: EventID) async throws -> Event? {
         try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND status = 'live'")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }
 
-    public func list(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
+    package func list(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
         try await sql.raw("""
             SELECT * FROM events WHERE organizer_id = \(bind: organizer.rawValue) AND id > \(bind: after?.rawValue ?? "")
             ORDER BY id LIMIT \(bind: limit)
             """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.event() }
     }
 
-    public func update(_ event: Event) async throws {
+    package func update(_ event: Event) async throws {
         try await sql.raw("""
             UPDATE events SET title = \(bind: event.title), venue = \(bind: event.venue),
                 starts_at = \(bind: event.startsAt.milliseconds), ends_at = \(bind: event.endsAt?.milliseconds),

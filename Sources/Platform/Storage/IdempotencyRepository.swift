@@ -1,12 +1,12 @@
 import PluginKit
 import SQLKit
 
-public struct StoredResponse: Sendable, Hashable {
-    public let status: Int
-    public let body: String
+package struct StoredResponse: Sendable, Hashable {
+    package let status: Int
+    package let body: String
 }
 
-public enum IdempotencyClaim: Sendable, Hashable {
+package enum IdempotencyClaim: Sendable, Hashable {
     /// First use of the key: the caller does the work and then records the answer.
     case claimed
     case replay(StoredResponse)
@@ -16,18 +16,18 @@ public enum IdempotencyClaim: Sendable, Hashable {
 
 /// Idempotency-Key bookkeeping: the first request with a key claims it; later ones with the same
 /// request get the stored answer, with another request a mismatch.
-public struct IdempotencyRepository: Sendable {
+package struct IdempotencyRepository: Sendable {
     /// How long an answer is replayed.
-    public static let retention: Int64 = 24 * 3600 * 1000
+    package static let retention: Int64 = 24 * 3600 * 1000
 
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     struct Row: Decodable {
         let requestHash: String, state: String, responseStatus: Int?, responseBody: String?, createdAt: Int64
     }
 
-    public func claim(scope: String, key: String, requestHash: String, now: Timestamp, retention: Int64) async throws -> IdempotencyClaim {
+    package func claim(scope: String, key: String, requestHash: String, now: Timestamp, retention: Int64) async throws -> IdempotencyClaim {
         // A key older than the retention window is forgotten and may be used afresh.
         try await sql.raw("""
             DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
@@ -48,7 +48,7 @@ public struct IdempotencyRepository: Sendable {
         return .replay(StoredResponse(status: status, body: body))
     }
 
-    public func complete(scope: String, key: String, response: StoredResponse) async throws {
+    package func complete(scope: String, key: String, response: StoredResponse) async throws {
         try await sql.raw("""
             UPDATE idempotency_keys SET state = 'done', response_status = \(bind: response.status), response_body = \(bind: response.body)
             WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
@@ -57,7 +57,7 @@ public struct IdempotencyRepository: Sendable {
 
     /// Drops answers older than the retention window (they hold buyers' access tokens); returns how many.
     @discardableResult
-    public func purge(now: Timestamp, retention: Int64) async throws -> Int {
+    package func purge(now: Timestamp, retention: Int64) async throws -> Int {
         struct Row: Decodable { let scope: String }
         return try await sql.raw("""
             DELETE FROM idempotency_keys WHERE created_at < \(bind: now.milliseconds - retention) RETURNING scope
@@ -65,7 +65,7 @@ public struct IdempotencyRepository: Sendable {
     }
 
     /// Stores an error answer for a key, unless another request holds the key by now.
-    public func storeIfFree(scope: String, key: String, requestHash: String, response: StoredResponse, now: Timestamp) async throws {
+    package func storeIfFree(scope: String, key: String, requestHash: String, response: StoredResponse, now: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, response_status, response_body, created_at)
             VALUES (\(bind: scope), \(bind: key), \(bind: requestHash), 'done', \(bind: response.status), \(bind: response.body),
@@ -75,7 +75,7 @@ public struct IdempotencyRepository: Sendable {
     }
 
     /// Forgets a claim whose request failed on our side, so the client may retry with the same key.
-    public func release(scope: String, key: String) async throws {
+    package func release(scope: String, key: String) async throws {
         try await sql.raw("DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key) AND state = 'in_flight'").run()
     }
 }

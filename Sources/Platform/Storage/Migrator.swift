@@ -5,18 +5,18 @@ import PluginKit
 import SQLKit
 
 /// One SQL file of `migrations/`: `NNNN_name.sql`, or `NNNN_name.<engine>.sql` where the dialects differ.
-public struct Migration: Sendable, Equatable {
-    public let version: Int
-    public let name: String
-    public let sql: String
+package struct Migration: Sendable, Equatable {
+    package let version: Int
+    package let name: String
+    package let sql: String
 
-    public init(version: Int, name: String, sql: String) {
+    package init(version: Int, name: String, sql: String) {
         self.version = version
         self.name = name
         self.sql = sql
     }
 
-    public var checksum: String {
+    package var checksum: String {
         SHA256.hash(data: Data(sql.utf8)).hexString
     }
 
@@ -39,14 +39,14 @@ public struct Migration: Sendable, Equatable {
     }
 }
 
-public enum MigrationError: Error, CustomStringConvertible {
+package enum MigrationError: Error, CustomStringConvertible {
     case badFileName(String)
     case duplicateVersion(Int)
     case edited(version: Int, name: String)
     case unknownApplied(version: Int)
     case missingDirectory(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .badFileName(name): "migration file \(name) is not named NNNN_name.sql"
         case let .duplicateVersion(version): "two migrations share version \(version)"
@@ -57,18 +57,18 @@ public enum MigrationError: Error, CustomStringConvertible {
     }
 }
 
-public struct Migrator: Sendable {
-    public let migrations: [Migration]
+package struct Migrator: Sendable {
+    package let migrations: [Migration]
 
-    public init(migrations: [Migration]) { self.migrations = migrations.sorted { $0.version < $1.version } }
+    package init(migrations: [Migration]) { self.migrations = migrations.sorted { $0.version < $1.version } }
 
     /// `MIGRATIONS_DIR`, else `./migrations`, else the directory this source tree was built from.
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    package static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         ProjectDirectory.locate("migrations", variable: "MIGRATIONS_DIR", environment: environment)
     }
 
     /// Reads the directory, choosing an engine-specific file over the portable one of the same version.
-    public static func load(directory: String, engine: DatabaseEngine) throws -> Migrator {
+    package static func load(directory: String, engine: DatabaseEngine) throws -> Migrator {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             throw MigrationError.missingDirectory(directory)
         }
@@ -96,7 +96,7 @@ public struct Migrator: Sendable {
     /// Applies what is pending in one transaction, under a lock so that instances starting together
     /// do not race. Returns the versions it applied.
     @discardableResult
-    public func migrate(_ database: any Database, clock: any WallClock = SystemClock(), logger: Logger) async throws -> [Int] {
+    package func migrate(_ database: any Database, clock: any WallClock = SystemClock(), logger: Logger) async throws -> [Int] {
         let engine = database.engine
         let migrations = self.migrations
         let applied: [Int] = try await database.transaction { sql in

@@ -1,9 +1,9 @@
 import PluginKit
 import SQLKit
 
-public struct OrderRepository: Sendable {
+package struct OrderRepository: Sendable {
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     struct Row: Decodable {
         let id: String, organizerId: String, eventId: String, status: String, seats: String, email: String, buyerName: String?
@@ -16,7 +16,7 @@ public struct OrderRepository: Sendable {
         let orderId: String, variantId: String, quantity: Int64, unitPrice: Int64
     }
 
-    public func insert(_ order: Order, accessTokenHash: String) async throws {
+    package func insert(_ order: Order, accessTokenHash: String) async throws {
         try await sql.raw("""
             INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider,
                                 access_token_hash, expires_at, created_at, updated_at)
@@ -35,16 +35,16 @@ public struct OrderRepository: Sendable {
         }
     }
 
-    public func find(_ id: OrderID) async throws -> Order? {
+    package func find(_ id: OrderID) async throws -> Order? {
         try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue)")).first
     }
 
-    public func find(_ id: OrderID, organizer: OrganizerID) async throws -> Order? {
+    package func find(_ id: OrderID, organizer: OrganizerID) async throws -> Order? {
         try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")).first
     }
 
     /// The order a provider's payment (charge, payment intent, capture) paid for.
-    public func find(provider: String, paymentReference: String) async throws -> Order? {
+    package func find(provider: String, paymentReference: String) async throws -> Order? {
         try await load(sql.raw("""
             SELECT * FROM orders WHERE provider = \(bind: provider) AND provider_payment = \(bind: paymentReference)
             ORDER BY id LIMIT 1
@@ -54,7 +54,7 @@ public struct OrderRepository: Sendable {
     /// The order if the credential matches, else nil (a wrong one looks like no order). The
     /// credential is the buyer's access token, one issued later (as for an email), or a buyer
     /// session of the order's email address that is still open at `now`.
-    public func find(_ id: OrderID, accessTokenHash: String, at now: Timestamp) async throws -> Order? {
+    package func find(_ id: OrderID, accessTokenHash: String, at now: Timestamp) async throws -> Order? {
         try await load(sql.raw("""
             SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND (access_token_hash = \(bind: accessTokenHash)
                 OR EXISTS (SELECT 1 FROM order_access_tokens t WHERE t.order_id = orders.id AND t.token_hash = \(bind: accessTokenHash))
@@ -64,7 +64,7 @@ public struct OrderRepository: Sendable {
     }
 
     /// Whether any order in `statuses` was placed with `email` (any case).
-    public func exists(email: String, statuses: [OrderStatus]) async throws -> Bool {
+    package func exists(email: String, statuses: [OrderStatus]) async throws -> Bool {
         try await sql.raw("""
             SELECT id FROM orders WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
               AND status IN (\(binds: statuses.map(\.rawValue))) LIMIT 1
@@ -72,7 +72,7 @@ public struct OrderRepository: Sendable {
     }
 
     /// Orders placed with `email` (any case), newest first: what a signed-in buyer sees.
-    public func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
+    package func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
         try await load(sql.raw("""
             SELECT * FROM orders WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
               AND status IN (\(binds: statuses.map(\.rawValue))) ORDER BY id DESC LIMIT \(bind: limit)
@@ -80,16 +80,16 @@ public struct OrderRepository: Sendable {
     }
 
     /// A further access token to the order, for a link in an email; only its hash is kept.
-    public func issueAccessToken(_ id: OrderID, purpose: String, at time: Timestamp) async throws -> String {
-        let token = APIKeys.generateSecret(marker: "ord_tok_")
+    package func issueAccessToken(_ id: OrderID, purpose: String, at time: Timestamp) async throws -> String {
+        let token = SecretToken.make(marker: "ord_tok_")
         try await sql.raw("""
             INSERT INTO order_access_tokens (token_hash, order_id, purpose, created_at)
-            VALUES (\(bind: CheckoutService.hashAccessToken(token)), \(bind: id.rawValue), \(bind: purpose), \(bind: time.milliseconds))
+            VALUES (\(bind: SecretToken.hash(token)), \(bind: id.rawValue), \(bind: purpose), \(bind: time.milliseconds))
             """).run()
         return token
     }
 
-    public func list(event: EventID, organizer: OrganizerID, after: OrderID?, limit: Int) async throws -> [Order] {
+    package func list(event: EventID, organizer: OrganizerID, after: OrderID?, limit: Int) async throws -> [Order] {
         try await load(sql.raw("""
             SELECT * FROM orders WHERE event_id = \(bind: event.rawValue) AND organizer_id = \(bind: organizer.rawValue)
               AND id > \(bind: after?.rawValue ?? "") ORDER BY id LIMIT \(bind: limit)
@@ -97,7 +97,7 @@ public struct OrderRepository: Sendable {
     }
 
     /// Pending orders whose reservation has run out, oldest first.
-    public func expiredHolds(now: Timestamp, limit: Int) async throws -> [OrderID] {
+    package func expiredHolds(now: Timestamp, limit: Int) async throws -> [OrderID] {
         struct IDRow: Decodable { let id: String }
         return try await sql.raw("""
             SELECT id FROM orders WHERE seats = 'held' AND status = 'pending' AND expires_at <= \(bind: now.milliseconds)
@@ -107,7 +107,7 @@ public struct OrderRepository: Sendable {
 
     /// Moves the order from exactly (`status`, `seats`) to (`to`, `toSeats`); false when it was not in
     /// that state any more, so a second caller never repeats the first one's effects.
-    public func transition(_ id: OrderID, from status: OrderStatus, seats: SeatState, to newStatus: OrderStatus,
+    package func transition(_ id: OrderID, from status: OrderStatus, seats: SeatState, to newStatus: OrderStatus,
                            seats newSeats: SeatState, at time: Timestamp, paymentReference: String? = nil,
                            reviewReason: String? = nil) async throws -> Bool {
         try await sql.raw("""
@@ -122,7 +122,7 @@ public struct OrderRepository: Sendable {
     }
 
     /// Records a larger refunded total; false when the order had moved on (another update won).
-    public func recordRefunded(_ id: OrderID, from previous: Int64, to total: Int64, status: OrderStatus, seats: SeatState,
+    package func recordRefunded(_ id: OrderID, from previous: Int64, to total: Int64, status: OrderStatus, seats: SeatState,
                                at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE orders SET refunded = \(bind: total), status = \(bind: status.rawValue), seats = \(bind: seats.rawValue),
@@ -132,14 +132,14 @@ public struct OrderRepository: Sendable {
             """).first() != nil
     }
 
-    public func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
+    package func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE orders SET provider_session = \(bind: session), checkout_url = \(bind: url), updated_at = \(bind: time.milliseconds)
             WHERE id = \(bind: id.rawValue)
             """).run()
     }
 
-    public func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {
+    package func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE orders SET dispute_reason = \(bind: reason), updated_at = \(bind: time.milliseconds)
             WHERE id = \(bind: id.rawValue) AND dispute_reason IS NULL RETURNING id

@@ -1,9 +1,9 @@
 import PluginKit
 import SQLKit
 
-public struct OrganizerRepository: Sendable {
+package struct OrganizerRepository: Sendable {
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     struct Row: Decodable {
         let id: String, name: String, slug: String, email: String, feeBps: Int?, mailSenderName: String?, mailReplyTo: String?
@@ -16,7 +16,7 @@ public struct OrganizerRepository: Sendable {
     }
 
     /// Inserts unless the slug is taken; false when it is.
-    public func insert(_ organizer: Organizer) async throws -> Bool {
+    package func insert(_ organizer: Organizer) async throws -> Bool {
         let row = try await sql.raw("""
             INSERT INTO organizers (id, name, slug, email, fee_bps, mail_sender_name, mail_reply_to, created_at)
             VALUES (\(bind: organizer.id.rawValue), \(bind: organizer.name), \(bind: organizer.slug), \(bind: organizer.email),
@@ -27,53 +27,27 @@ public struct OrganizerRepository: Sendable {
         return row != nil
     }
 
-    public func updateMail(_ organizer: Organizer) async throws {
+    package func updateMail(_ organizer: Organizer) async throws {
         try await sql.raw("""
             UPDATE organizers SET mail_sender_name = \(bind: organizer.mailSenderName), mail_reply_to = \(bind: organizer.mailReplyTo)
             WHERE id = \(bind: organizer.id.rawValue)
             """).run()
     }
 
-    public func find(_ id: OrganizerID) async throws -> Organizer? {
+    package func find(_ id: OrganizerID) async throws -> Organizer? {
         try await sql.raw("SELECT * FROM organizers WHERE id = \(bind: id.rawValue)")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
     }
 
-    public func find(slug: String) async throws -> Organizer? {
+    package func find(slug: String) async throws -> Organizer? {
         try await sql.raw("SELECT * FROM organizers WHERE slug = \(bind: slug)")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
     }
 
     /// A page in ID (creation) order, starting after the given ID.
-    public func list(after: OrganizerID?, limit: Int) async throws -> [Organizer] {
+    package func list(after: OrganizerID?, limit: Int) async throws -> [Organizer] {
         try await sql.raw("""
             SELECT * FROM organizers WHERE id > \(bind: after?.rawValue ?? "") ORDER BY id LIMIT \(bind: limit)
             """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.organizer() }
     }
-}
-
-/// Values read back from the database that must parse; a row that doesn't is corrupt, not user error.
-/// Reads stored text back into typed values; a value that does not parse means a corrupt row.
-public enum StoredValue {
-    public struct Corrupt: Error, CustomStringConvertible {
-        public let description: String
-        public init(description: String) { self.description = description }
-    }
-
-    public static func id<Kind>(_ text: String) throws -> TypedID<Kind> {
-        guard let id = TypedID<Kind>(text) else { throw Corrupt(description: "stored id '\(text)' is malformed") }
-        return id
-    }
-
-    public static func `enum`<T: RawRepresentable<String>>(_ text: String) throws -> T {
-        guard let value = T(rawValue: text) else { throw Corrupt(description: "stored value '\(text)' is unknown") }
-        return value
-    }
-
-    static func currency(_ code: String) throws -> Currency {
-        guard let currency = Currency(code: code) else { throw Corrupt(description: "stored currency '\(code)' is unknown") }
-        return currency
-    }
-
-    static func timestamp(_ milliseconds: Int64?) -> Timestamp? { milliseconds.map(Timestamp.init(milliseconds:)) }
 }

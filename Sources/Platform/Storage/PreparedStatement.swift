@@ -6,7 +6,7 @@ import Synchronization
 /// A statement for a hot path. On PostgreSQL it is prepared once per connection and then only bound
 /// and executed, with typed binds and typed row decoding: the server skips parsing and planning,
 /// and the platform skips SQLKit's generic encoding and decoding. Elsewhere it runs through SQLKit.
-public protocol PreparedStatement: Sendable {
+package protocol PreparedStatement: Sendable {
     associatedtype Row: Sendable
     /// Unique per statement and stable across runs: the name it is prepared under. Prefix it with
     /// the module that owns it.
@@ -21,15 +21,15 @@ public protocol PreparedStatement: Sendable {
 }
 
 extension PreparedStatement where Row == Void {
-    public static func row(_ columns: inout StatementColumns) throws {}
+    package static func row(_ columns: inout StatementColumns) throws {}
 }
 
 /// The column types the schema uses: text and 64-bit integers, either possibly NULL.
-public enum StatementValue: Sendable, Encodable {
+package enum StatementValue: Sendable, Encodable {
     case text(String?)
     case integer(Int64?)
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {
         case let .text(value?): try container.encode(value)
@@ -40,7 +40,7 @@ public enum StatementValue: Sendable, Encodable {
 }
 
 /// The columns of one result row, read front to back.
-public struct StatementColumns {
+package struct StatementColumns {
     private enum Source {
         case postgres(PostgresRow.Iterator)
         case sql(any SQLRow, [String], Int)
@@ -51,12 +51,12 @@ public struct StatementColumns {
     init(_ row: PostgresRow) { source = .postgres(row.makeIterator()) }
 
     /// A row from a plain SQLKit query, read in the order of its columns.
-    public init(_ row: any SQLRow) { source = .sql(row, row.allColumns, 0) }
+    package init(_ row: any SQLRow) { source = .sql(row, row.allColumns, 0) }
 
-    public mutating func text() throws -> String { try next(String.self) }
-    public mutating func optionalText() throws -> String? { try next(String?.self) }
-    public mutating func integer() throws -> Int64 { try next(Int64.self) }
-    public mutating func optionalInteger() throws -> Int64? { try next(Int64?.self) }
+    package mutating func text() throws -> String { try next(String.self) }
+    package mutating func optionalText() throws -> String? { try next(String?.self) }
+    package mutating func integer() throws -> Int64 { try next(Int64.self) }
+    package mutating func optionalInteger() throws -> Int64? { try next(Int64?.self) }
 
     private mutating func next<T: PostgresDecodable & Decodable>(_ type: T.Type) throws -> T {
         switch source {
@@ -79,7 +79,7 @@ struct StatementColumnsError: Error, CustomStringConvertible {
 extension SQLDatabase {
     /// Runs `statement`: prepared on a PostgreSQL connection of the platform's driver, through
     /// SQLKit with the same SQL and values on any other database.
-    public func execute<S: PreparedStatement>(_ statement: S) async throws -> [S.Row] {
+    package func execute<S: PreparedStatement>(_ statement: S) async throws -> [S.Row] {
         if let session = self as? PostgresSession {
             var rows: [S.Row] = []
             for try await row in try await session.connection.execute(PostgresStatement(statement), logger: session.logger) {

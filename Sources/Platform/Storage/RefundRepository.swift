@@ -1,25 +1,25 @@
 import PluginKit
 import SQLKit
 
-public struct RefundRecord: Sendable, Hashable {
-    public let id: RefundID
-    public let orderID: OrderID
-    public let amount: Int64
-    public let currency: String
-    public let status: String
-    public let providerRefund: String?
-    public let reason: String?
-    public let error: String?
-    public let createdAt: Timestamp
+package struct RefundRecord: Sendable, Hashable {
+    package let id: RefundID
+    package let orderID: OrderID
+    package let amount: Int64
+    package let currency: String
+    package let status: String
+    package let providerRefund: String?
+    package let reason: String?
+    package let error: String?
+    package let createdAt: Timestamp
 }
 
-public struct RefundRepository: Sendable {
-    public static let statuses = ["requested", "succeeded", "failed"]
+package struct RefundRepository: Sendable {
+    package static let statuses = ["requested", "succeeded", "failed"]
 
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    public func insert(id: RefundID, order: Order, amount: Int64, reason: String?, at time: Timestamp) async throws {
+    package func insert(id: RefundID, order: Order, amount: Int64, reason: String?, at time: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO refunds (id, organizer_id, order_id, amount, currency, status, reason, created_at, updated_at)
             VALUES (\(bind: id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.id.rawValue), \(bind: amount),
@@ -28,7 +28,7 @@ public struct RefundRepository: Sendable {
     }
 
     /// Refunds asked of the provider and not yet failed, which count against what may still be refunded.
-    public func outstanding(order: OrderID) async throws -> Int64 {
+    package func outstanding(order: OrderID) async throws -> Int64 {
         struct Total: Decodable { let total: Int64 }
         return try await sql.raw("""
             SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM refunds
@@ -41,7 +41,7 @@ public struct RefundRepository: Sendable {
         let error: String?, createdAt: Int64
     }
 
-    public func list(statuses: [String], after: RefundID?, limit: Int) async throws -> [RefundRecord] {
+    package func list(statuses: [String], after: RefundID?, limit: Int) async throws -> [RefundRecord] {
         try await sql.select().column(SQLLiteral.all).from("refunds")
             .where("status", .in, statuses).where("id", .greaterThan, after?.rawValue ?? "")
             .orderBy("id").limit(limit)
@@ -52,20 +52,20 @@ public struct RefundRepository: Sendable {
             }
     }
 
-    public func accepted(_ id: RefundID, reference: String, at time: Timestamp) async throws {
+    package func accepted(_ id: RefundID, reference: String, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE refunds SET provider_refund = \(bind: reference), updated_at = \(bind: time.milliseconds) WHERE id = \(bind: id.rawValue)
             """).run()
     }
 
-    public func failed(_ id: RefundID, error: String, at time: Timestamp) async throws {
+    package func failed(_ id: RefundID, error: String, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE refunds SET status = 'failed', error = \(bind: error), updated_at = \(bind: time.milliseconds) WHERE id = \(bind: id.rawValue)
             """).run()
     }
 
     /// The provider confirmed the order's refunds up to its reported total: requested ones are settled.
-    public func settle(order: OrderID, at time: Timestamp) async throws {
+    package func settle(order: OrderID, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE refunds SET status = 'succeeded', updated_at = \(bind: time.milliseconds)
             WHERE order_id = \(bind: order.rawValue) AND status = 'requested'

@@ -1,9 +1,9 @@
 import PluginKit
 import SQLKit
 
-public struct VariantRepository: Sendable {
+package struct VariantRepository: Sendable {
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     struct Row: Decodable {
         let id: String, organizerId: String, eventId: String, name: String, price: Int64, quota: Int64
@@ -20,7 +20,7 @@ public struct VariantRepository: Sendable {
         }
     }
 
-    public func insert(_ variant: TicketVariant) async throws {
+    package func insert(_ variant: TicketVariant) async throws {
         try await sql.raw("""
             INSERT INTO ticket_variants (id, organizer_id, event_id, name, price, quota, max_per_order, sales_start, sales_end,
                                          status, sold, reserved, created_at, updated_at)
@@ -31,12 +31,12 @@ public struct VariantRepository: Sendable {
             """).run()
     }
 
-    public func find(_ id: VariantID, organizer: OrganizerID) async throws -> TicketVariant? {
+    package func find(_ id: VariantID, organizer: OrganizerID) async throws -> TicketVariant? {
         try await sql.raw("SELECT * FROM ticket_variants WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.variant()
     }
 
-    public func list(event: EventID) async throws -> [TicketVariant] {
+    package func list(event: EventID) async throws -> [TicketVariant] {
         try await sql.raw("SELECT * FROM ticket_variants WHERE event_id = \(bind: event.rawValue) ORDER BY id")
             .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.variant() }
     }
@@ -44,7 +44,7 @@ public struct VariantRepository: Sendable {
     /// Writes the organizer-editable fields. The quota only changes if it still covers the seats sold
     /// and reserved at the moment of the write, so a concurrent checkout can never be oversold by an
     /// edit; false when that condition (or the row) failed.
-    public func update(_ variant: TicketVariant) async throws -> Bool {
+    package func update(_ variant: TicketVariant) async throws -> Bool {
         let row = try await sql.raw("""
             UPDATE ticket_variants SET name = \(bind: variant.name), price = \(bind: variant.price), quota = \(bind: variant.quota),
                 max_per_order = \(bind: variant.maxPerOrder), sales_start = \(bind: variant.salesStart?.milliseconds),
@@ -58,7 +58,7 @@ public struct VariantRepository: Sendable {
     }
 
     /// Seats held or sold across an event's variants: once any exist, the event's currency is fixed.
-    public func committedSeats(event: EventID) async throws -> Int64 {
+    package func committedSeats(event: EventID) async throws -> Int64 {
         struct Total: Decodable { let total: Int64? }
         return try await sql.raw("SELECT CAST(COALESCE(SUM(sold + reserved), 0) AS BIGINT) AS total FROM ticket_variants WHERE event_id = \(bind: event.rawValue)")
             .first(decoding: Total.self)?.total ?? 0

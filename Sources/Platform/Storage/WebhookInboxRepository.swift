@@ -1,30 +1,30 @@
 import PluginKit
 import SQLKit
 
-public enum InboxStatus: String, Sendable, Codable, CaseIterable {
+package enum InboxStatus: String, Sendable, Codable, CaseIterable {
     case pending, processed, ignored, failed, dead
 }
 
-public struct InboxRow: Sendable, Hashable {
-    public let id: WebhookID
-    public let provider: String
-    public let eventID: String
-    public let eventType: String
-    public let payload: String
-    public let status: InboxStatus
-    public let attempts: Int
-    public let nextAttemptAt: Timestamp
-    public let lastError: String?
-    public let receivedAt: Timestamp
-    public let processedAt: Timestamp?
+package struct InboxRow: Sendable, Hashable {
+    package let id: WebhookID
+    package let provider: String
+    package let eventID: String
+    package let eventType: String
+    package let payload: String
+    package let status: InboxStatus
+    package let attempts: Int
+    package let nextAttemptAt: Timestamp
+    package let lastError: String?
+    package let receivedAt: Timestamp
+    package let processedAt: Timestamp?
 
-    public var envelope: WebhookEnvelope { WebhookEnvelope(eventID: eventID, eventType: eventType, payload: payload) }
+    package var envelope: WebhookEnvelope { WebhookEnvelope(eventID: eventID, eventType: eventType, payload: payload) }
 }
 
-public struct WebhookInboxRepository: Sendable {
+package struct WebhookInboxRepository: Sendable {
     let sql: any SQLDatabase
     let engine: DatabaseEngine
-    public init(_ sql: any SQLDatabase, engine: DatabaseEngine) {
+    package init(_ sql: any SQLDatabase, engine: DatabaseEngine) {
         self.sql = sql
         self.engine = engine
     }
@@ -41,7 +41,7 @@ public struct WebhookInboxRepository: Sendable {
     }
 
     /// Stores the event unless (provider, event id) is already there; true when it is new.
-    public func insert(id: WebhookID, provider: String, envelope: WebhookEnvelope, status: InboxStatus, at time: Timestamp) async throws -> Bool {
+    package func insert(id: WebhookID, provider: String, envelope: WebhookEnvelope, status: InboxStatus, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             INSERT INTO webhook_inbox (id, provider, event_id, event_type, payload, status, attempts, next_attempt_at, received_at)
             VALUES (\(bind: id.rawValue), \(bind: provider), \(bind: envelope.eventID), \(bind: envelope.eventType),
@@ -51,7 +51,7 @@ public struct WebhookInboxRepository: Sendable {
     }
 
     /// The oldest due row, locked for this transaction; on PostgreSQL other workers skip it.
-    public func claimDue(now: Timestamp) async throws -> InboxRow? {
+    package func claimDue(now: Timestamp) async throws -> InboxRow? {
         let lock = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await sql.raw("""
             SELECT * FROM webhook_inbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= \(bind: now.milliseconds)
@@ -59,7 +59,7 @@ public struct WebhookInboxRepository: Sendable {
             """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.inboxRow()
     }
 
-    public func finish(_ id: WebhookID, status: InboxStatus, error: String? = nil, at time: Timestamp) async throws {
+    package func finish(_ id: WebhookID, status: InboxStatus, error: String? = nil, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE webhook_inbox SET status = \(bind: status.rawValue), processed_at = \(bind: time.milliseconds),
                 last_error = \(bind: error), attempts = attempts + 1
@@ -68,7 +68,7 @@ public struct WebhookInboxRepository: Sendable {
     }
 
     /// Counts a failed attempt: retried at `retryAt`, or dead once `maxAttempts` is reached.
-    public func recordFailure(_ id: WebhookID, error: String, retryAt: Timestamp, maxAttempts: Int) async throws {
+    package func recordFailure(_ id: WebhookID, error: String, retryAt: Timestamp, maxAttempts: Int) async throws {
         try await sql.raw("""
             UPDATE webhook_inbox SET attempts = attempts + 1, last_error = \(bind: String(error.prefix(1000))),
                 status = CASE WHEN attempts + 1 >= \(bind: maxAttempts) THEN 'dead' ELSE 'failed' END,
@@ -77,12 +77,12 @@ public struct WebhookInboxRepository: Sendable {
             """).run()
     }
 
-    public func find(_ id: WebhookID) async throws -> InboxRow? {
+    package func find(_ id: WebhookID) async throws -> InboxRow? {
         try await sql.raw("SELECT * FROM webhook_inbox WHERE id = \(bind: id.rawValue)")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.inboxRow()
     }
 
-    public func list(statuses: [InboxStatus], after: WebhookID?, limit: Int) async throws -> [InboxRow] {
+    package func list(statuses: [InboxStatus], after: WebhookID?, limit: Int) async throws -> [InboxRow] {
         try await sql.select().column(SQLLiteral.all).from("webhook_inbox")
             .where("status", .in, statuses.map(\.rawValue)).where("id", .greaterThan, after?.rawValue ?? "")
             .orderBy("id").limit(limit)
@@ -93,7 +93,7 @@ public struct WebhookInboxRepository: Sendable {
     /// A provider redelivering an event after that would store it again, so the retention must
     /// outlast every provider's redelivery window.
     @discardableResult
-    public func purge(receivedBefore cutoff: Timestamp) async throws -> Int {
+    package func purge(receivedBefore cutoff: Timestamp) async throws -> Int {
         struct Row: Decodable { let id: String }
         return try await sql.raw("""
             DELETE FROM webhook_inbox WHERE status IN ('processed', 'ignored') AND received_at < \(bind: cutoff.milliseconds)
@@ -102,7 +102,7 @@ public struct WebhookInboxRepository: Sendable {
     }
 
     /// Puts a dead, failed or ignored row back in the queue with a fresh count of attempts.
-    public func requeue(_ id: WebhookID, at time: Timestamp) async throws -> Bool {
+    package func requeue(_ id: WebhookID, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE webhook_inbox SET status = 'pending', attempts = 0, next_attempt_at = \(bind: time.milliseconds), last_error = NULL
             WHERE id = \(bind: id.rawValue) AND status IN ('dead', 'failed', 'ignored') RETURNING id

@@ -7,13 +7,13 @@ import PluginKit
 /// Server-rendered pages from `templates/web/*.mustache`. Every `{{value}}` is HTML-escaped, and
 /// every page is sent with headers that keep it out of caches, frames and referrers (sign-in URLs
 /// carry tokens).
-public struct PageRenderer: Sendable {
+package struct PageRenderer: Sendable {
     let library: MustacheLibrary
 
-    public init(library: MustacheLibrary) { self.library = library }
+    package init(library: MustacheLibrary) { self.library = library }
 
     /// Reads every `<name>.mustache` of `directory`.
-    public static func load(directory: String) throws -> PageRenderer {
+    package static func load(directory: String) throws -> PageRenderer {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             throw MailTemplateError("no page templates at \(directory); set TEMPLATES_DIR")
         }
@@ -26,23 +26,23 @@ public struct PageRenderer: Sendable {
     }
 
     /// `TEMPLATES_DIR`/web, else `./templates/web`, else the one in the source tree this was built from.
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    package static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         ProjectDirectory.locate("templates", variable: "TEMPLATES_DIR", environment: environment) + "/web"
     }
 
-    public func render(_ page: String, _ model: [String: Any]) throws -> String {
+    package func render(_ page: String, _ model: [String: Any]) throws -> String {
         guard let html = library.render(model, withTemplate: page) else { throw MailTemplateError("no page template \(page).mustache") }
         return html
     }
 
-    public func response(_ page: String, _ model: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
+    package func response(_ page: String, _ model: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
         var response = Response(status: status, headers: Self.headers, body: .init(byteBuffer: ByteBuffer(string: try render(page, model))))
         response.headers[.contentType] = "text/html; charset=utf-8"
         return response
     }
 
     /// A 303 to `location` with the same protective headers.
-    public static func redirect(to location: String) -> Response {
+    package static func redirect(to location: String) -> Response {
         var response = Response(status: .seeOther, headers: headers)
         response.headers[.location] = location
         return response

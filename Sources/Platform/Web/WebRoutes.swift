@@ -2,28 +2,28 @@ import Hummingbird
 import PluginKit
 
 /// Where modules add server-rendered pages: routes at the root, not part of the API document.
-public struct WebRoutes {
+package struct WebRoutes {
     let group: RouterGroup<AppRequestContext>
-    public let site: WebSite
+    package let site: WebSite
 
-    public func on(_ method: HTTPRequest.Method, _ path: String,
+    package func on(_ method: HTTPRequest.Method, _ path: String,
                    use handler: @escaping @Sendable (Request, AppRequestContext) async throws -> Response) {
         group.on(RouterPath(path), method: method, use: handler)
     }
 }
 
 /// What page handlers share: the renderer, the buyer sign-in that buyer pages rely on, and the body limit.
-public struct WebSite: Sendable {
-    public let pages: PageRenderer
-    public let signIn: BuyerSignIn
-    public let maxBodyBytes: Int
+package struct WebSite: Sendable {
+    package let pages: PageRenderer
+    package let signIn: BuyerSignIn
+    package let maxBodyBytes: Int
 
     /// Cookies carry Secure when people reach the server over HTTPS.
-    public var secureCookies: Bool { signIn.baseURL.hasPrefix("https://") }
+    package var secureCookies: Bool { signIn.baseURL.hasPrefix("https://") }
 
     /// A page with forms: the model gets `csrf`, the request's CSRF value or a new one that the
     /// response sets as a cookie.
-    public func formPage(_ name: String, _ model: [String: Any], request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
+    package func formPage(_ name: String, _ model: [String: Any], request: Request, status: HTTPResponse.Status = .ok) throws -> Response {
         let csrf = WebForm.csrf(request, secure: secureCookies)
         var full = model
         full["csrf"] = csrf.value
@@ -33,7 +33,7 @@ public struct WebSite: Sendable {
     }
 
     /// The open buyer session of the request's cookie, if any.
-    public func buyerSession(_ request: Request) async throws -> BuyerSignIn.Session? {
+    package func buyerSession(_ request: Request) async throws -> BuyerSignIn.Session? {
         guard let token = request.cookies[Request.buyerSessionCookie]?.value, !token.isEmpty else { return nil }
         return try await signIn.session(token: token)
     }

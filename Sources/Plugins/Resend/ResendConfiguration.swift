@@ -14,13 +14,13 @@ public struct ResendConfiguration: Sendable {
 
     /// From `RESEND_API_KEY`, `RESEND_API_BASE` and `RESEND_RATE_LIMIT`; disabled, with the
     /// reason, while the key is unset.
-    /// - Throws: `ConfigError` when `RESEND_RATE_LIMIT` is not a whole number from 1 to 1000.
+    /// - Throws: `ConfigError` when `RESEND_RATE_LIMIT` is not a whole number from 1 to 100000.
     public static func from(_ settings: Settings) throws -> PluginSetup<ResendConfiguration> {
         guard let key = settings.string("RESEND_API_KEY", secret: true) else { return .disabled(reason: "RESEND_API_KEY is not set") }
         var configuration = ResendConfiguration(apiKey: key)
         if let base = settings.url("RESEND_API_BASE") { configuration.apiBase = base }
         configuration.requestsPerSecond = try settings.integer(
-            "RESEND_RATE_LIMIT", default: configuration.requestsPerSecond, in: 1...1000, "a whole number of requests a second from 1 to 1000")
+            "RESEND_RATE_LIMIT", default: configuration.requestsPerSecond, in: 1...100_000, "a whole number of requests a second from 1 to 100000")
         return .enabled(configuration)
     }
 }

@@ -2,14 +2,14 @@ import Platform
 import SQLKit
 
 /// Who scans: an organizer key (any event of the organizer) or a device key (one event).
-public struct Scanner: Sendable, Hashable {
-    public let organizer: OrganizerID
+package struct Scanner: Sendable, Hashable {
+    package let organizer: OrganizerID
     /// The key id, recorded as the scanning device.
-    public let device: String
+    package let device: String
     /// The only event a device key may admit to.
-    public let event: EventID?
+    package let event: EventID?
 
-    public init(organizer: OrganizerID, device: String, event: EventID?) {
+    package init(organizer: OrganizerID, device: String, event: EventID?) {
         self.organizer = organizer
         self.device = device
         self.event = event
@@ -18,19 +18,19 @@ public struct Scanner: Sendable, Hashable {
 
 /// Online check-in: a token checked (against the stored token, or by its signature), then one
 /// conditional update of the ticket row written together with the record of the scan.
-public struct CheckinService: Sendable {
+package struct CheckinService: Sendable {
     let database: any Database
     let clock: any WallClock
     let keys: TicketKeyRing
 
-    public init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
+    package init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
         self.database = database
         self.clock = clock
         self.keys = keys
     }
 
     /// The answer as JSON, exactly as it is stored with the scan: the same bytes answer a retry.
-    public func scan(_ token: String, by scanner: Scanner, nonce: String?, direction: ScanDirection = .entry) async throws -> String {
+    package func scan(_ token: String, by scanner: Scanner, nonce: String?, direction: ScanDirection = .entry) async throws -> String {
         let now = clock.now()
         do {
             if direction == .entry, let answer = try await admitAsIssued(token, by: scanner, nonce: nonce, now: now) {
@@ -122,7 +122,7 @@ public struct CheckinService: Sendable {
     }
 
     /// Blocks (with a reason) or unblocks a ticket of this organizer; both are logged with the actor.
-    public func setBlocked(_ id: TicketID, blocked: Bool, reason: String, organizer: OrganizerID, actor: String,
+    package func setBlocked(_ id: TicketID, blocked: Bool, reason: String, organizer: OrganizerID, actor: String,
                            event: EventID? = nil) async throws -> Ticket {
         let now = clock.now()
         return try await database.transaction { sql in
@@ -138,25 +138,34 @@ public struct CheckinService: Sendable {
         }
     }
 
-    public struct VariantStats: Sendable, Codable, Hashable {
-        public let variantId: String
-        public let name: String
-        public let quota: Int64
-        public let sold: Int64
-        public let admitted: Int64
-        public let inside: Int64
+    /// The scans of an event of this organizer, oldest first, after the cursor: the door's log.
+    /// - Throws: `PlatformError.notFound("event")` when the event is not this organizer's.
+    func scans(event: EventID, organizer: OrganizerID, after: ScanID?, limit: Int) async throws -> [ScanRepository.Listed] {
+        try await database.read { sql in
+            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
+            return try await ScanRepository(sql).list(event: event, after: after, limit: limit)
+        }
     }
 
-    public struct EventStats: Sendable, Codable, Hashable {
-        public let eventId: String
-        public let sold: Int64
-        public let admitted: Int64
-        public let inside: Int64
-        public let variants: [VariantStats]
+    package struct VariantStats: Sendable, Codable, Hashable {
+        package let variantId: String
+        package let name: String
+        package let quota: Int64
+        package let sold: Int64
+        package let admitted: Int64
+        package let inside: Int64
+    }
+
+    package struct EventStats: Sendable, Codable, Hashable {
+        package let eventId: String
+        package let sold: Int64
+        package let admitted: Int64
+        package let inside: Int64
+        package let variants: [VariantStats]
     }
 
     /// Sold (valid tickets) and admitted per variant of an event of this organizer.
-    public func stats(event: EventID, organizer: OrganizerID) async throws -> EventStats {
+    package func stats(event: EventID, organizer: OrganizerID) async throws -> EventStats {
         try await database.read { sql in
             guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
             let counts = Dictionary(uniqueKeysWithValues: try await TicketRepository(sql).counts(event: event).map { ($0.variantId, $0) })

@@ -2,7 +2,7 @@ import Foundation
 import Platform
 
 /// What a scan found. Exit scans answer `exited` or `not_inside`.
-public enum ScanResult: String, Sendable, Codable, CaseIterable {
+package enum ScanResult: String, Sendable, Codable, CaseIterable {
     case admitted
     case alreadyAdmitted = "already_admitted"
     case exited
@@ -16,18 +16,18 @@ public enum ScanResult: String, Sendable, Codable, CaseIterable {
     case invalid
 }
 
-public enum ScanDirection: String, Sendable, Codable, CaseIterable {
+package enum ScanDirection: String, Sendable, Codable, CaseIterable {
     case entry, exit
 }
 
 /// The ticket as a door device sees it.
-public struct ScannedTicket: Sendable, Codable, Hashable {
-    public let id: String
-    public let eventId: String
-    public let variantId: String
-    public let orderId: String
-    public let seat: Int64
-    public let status: TicketStatus
+package struct ScannedTicket: Sendable, Codable, Hashable {
+    package let id: String
+    package let eventId: String
+    package let variantId: String
+    package let orderId: String
+    package let seat: Int64
+    package let status: TicketStatus
 
     init(_ ticket: Ticket) {
         id = ticket.id.rawValue
@@ -40,17 +40,17 @@ public struct ScannedTicket: Sendable, Codable, Hashable {
 }
 
 /// The answer to one scan, stored with the scan so that a retried nonce gets it back unchanged.
-public struct ScanAnswer: Sendable, Codable, Hashable {
-    public var result: ScanResult
-    public var ticket: ScannedTicket?
-    public var firstAdmittedAt: String?
-    public var firstAdmittedBy: String?
+package struct ScanAnswer: Sendable, Codable, Hashable {
+    package var result: ScanResult
+    package var ticket: ScannedTicket?
+    package var firstAdmittedAt: String?
+    package var firstAdmittedBy: String?
     /// Why a ticket is blocked, or why a token is invalid.
-    public var reason: String?
-    public var scanId: String
-    public var scannedAt: String
+    package var reason: String?
+    package var scanId: String
+    package var scannedAt: String
     /// For an uploaded offline scan: the other device that admitted the same ticket.
-    public var conflict: SyncConflict?
+    package var conflict: SyncConflict?
 
     init(result: ScanResult, ticket: Ticket? = nil, reason: String? = nil, scanID: ScanID, at time: Timestamp) {
         self.result = result

@@ -3,21 +3,20 @@ import Platform
 
 /// The door: online scans, block and unblock, statistics and the scan log.
 struct CheckinController {
-    let database: any Database
     let checkin: CheckinService
     let limiter: RateLimiter
     let maxBodyBytes: Int
 
-    func register(_ routes: RouteRegistrar) {
-        routes.on(.post, "checkin/scan", use: scan)
-        routes.on(.post, "checkin/block", use: block)
-        routes.on(.post, "checkin/unblock", use: unblock)
-        routes.on(.get, "events/{id}/stats", use: stats)
-        routes.on(.get, "events/{id}/checkin/scans", use: scans)
+    func register(scanners: RouteRegistrar<ScannerContext>, organizer: RouteRegistrar<OrganizerContext>) {
+        scanners.on(.post, "checkin/scan", use: scan)
+        scanners.on(.post, "checkin/block", use: block)
+        scanners.on(.post, "checkin/unblock", use: unblock)
+        scanners.on(.get, "events/{id}/stats", use: stats)
+        organizer.on(.get, "events/{id}/checkin/scans", use: scans)
     }
 
-    @Sendable func scan(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let scanner = try context.scanner()
+    @Sendable func scan(_ request: Request, context: ScannerContext) async throws -> Response {
+        let scanner = context.scanner
         try limiter.enforce(scanner.device, counting: "scans", per: "one device")
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let token = fields.required(fields.string("token"), "token", placeholder: "")
@@ -29,16 +28,16 @@ struct CheckinController {
         return JSONCoding.response(json: try await checkin.scan(token, by: scanner, nonce: nonce, direction: direction))
     }
 
-    @Sendable func block(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func block(_ request: Request, context: ScannerContext) async throws -> Response {
         try await setBlocked(true, request, context)
     }
 
-    @Sendable func unblock(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func unblock(_ request: Request, context: ScannerContext) async throws -> Response {
         try await setBlocked(false, request, context)
     }
 
-    private func setBlocked(_ blocked: Bool, _ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let scanner = try context.scanner()
+    private func setBlocked(_ blocked: Bool, _ request: Request, _ context: ScannerContext) async throws -> Response {
+        let scanner = context.scanner
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let text = fields.required(fields.string("ticket_id"), "ticket_id", placeholder: "")
         let reason = fields.required(fields.string("reason"), "reason", placeholder: "")
@@ -50,24 +49,18 @@ struct CheckinController {
         return try JSONCoding.response(BlockBody(ticketId: ticket.id.rawValue, blocked: ticket.blockedReason != nil, reason: ticket.blockedReason))
     }
 
-    @Sendable func stats(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (scanner, event) = try context.scannerEvent()
-        return try JSONCoding.response(try await checkin.stats(event: event, organizer: scanner.organizer))
+    @Sendable func stats(_ request: Request, context: ScannerContext) async throws -> Response {
+        try JSONCoding.response(try await checkin.stats(event: try context.event(), organizer: context.scanner.organizer))
     }
 
     struct ScanBody: Encodable {
         let id: String, ticketId: String?, device: String, direction: String, source: String, result: String, scannedAt: String
     }
 
-    @Sendable func scans(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
-        let event = try context.pathID(EventID.self)
+    @Sendable func scans(_ request: Request, context: OrganizerContext) async throws -> Response {
         let page = try Page(request)
-        let after = try page.cursor(ScanID.self)
-        let rows = try await database.read { sql in
-            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
-            return try await ScanRepository(sql).list(event: event, after: after, limit: page.limit)
-        }
+        let rows = try await checkin.scans(event: try context.pathID(EventID.self), organizer: context.organizer,
+                                           after: try page.cursor(ScanID.self), limit: page.limit)
         let bodies = rows.map {
             ScanBody(id: $0.id, ticketId: $0.ticketId, device: $0.device, direction: $0.direction, source: $0.source, result: $0.result,
                      scannedAt: Timestamp(milliseconds: $0.scannedAt).rfc3339)

@@ -7,11 +7,10 @@ import Platform
 /// the confirmation email links to.
 struct MyTicketsController {
     let signIn: BuyerSignIn
-    var database: any Database { signIn.database }
-    var clock: any WallClock { signIn.clock }
+    let tickets: Tickets
     var baseURL: String { signIn.baseURL }
 
-    func register(api: RouteRegistrar) {
+    func register(api: RouteRegistrar<AppRequestContext>) {
         api.on(.get, "public/my-tickets", use: list)
     }
 
@@ -27,7 +26,7 @@ struct MyTicketsController {
             throw Problem(.unauthorized, kind: "sign-in-required", title: "Sign-in required",
                           detail: "send the buyer session token from POST /api/v1/public/my-tickets/sessions as a Bearer token")
         }
-        let orders = try await orders(of: session.email)
+        let orders = try await tickets.buyerOrders(email: session.email)
         var response = try JSONCoding.response(MyTicketsBody(email: session.email, expiresAt: session.expiresAt, orders: orders.map {
             BuyerOrderBody($0) { ticket in "\(baseURL)/api/v1/public/tickets/\(ticket.id)/qr.png" }
         }))
@@ -37,7 +36,7 @@ struct MyTicketsController {
 
     private func page(_ request: Request, site: WebSite) async throws -> Response {
         guard let session = try await site.buyerSession(request) else { return PageRenderer.redirect(to: "/my-tickets/sign-in") }
-        let orders = try await orders(of: session.email)
+        let orders = try await tickets.buyerOrders(email: session.email)
         return try site.formPage("my_tickets", [
             "title": "My tickets", "email": session.email, "signed_in": true, "empty": orders.isEmpty,
             "orders": orders.map { $0.pageModel { ticket in "/api/v1/public/tickets/\(ticket.id)/qr.png" } },
@@ -46,26 +45,12 @@ struct MyTicketsController {
 
     /// One order by its access token: the page a confirmation email links to.
     private func orderPage(_ request: Request, context: AppRequestContext, site: WebSite) async throws -> Response {
-        let id = try context.pathID(OrderID.self)
         let token = try request.orderAccessToken(orNotFound: "order")
-        let now = clock.now()
-        let loaded = try await database.read { sql -> [BuyerOrder] in
-            guard let order = try await OrderRepository(sql).find(id, accessTokenHash: CheckoutService.hashAccessToken(token), at: now) else {
-                throw PlatformError.notFound("order")
-            }
-            return try await BuyerOrder.load([order], on: sql)
-        }
+        let loaded = try await tickets.buyerOrder(try context.pathID(OrderID.self), accessToken: token)
         let query = URLForm.escape(token)
         return try site.pages.response("my_tickets", [
             "title": "Your tickets", "signed_in": false, "empty": loaded.isEmpty,
             "orders": loaded.map { $0.pageModel { ticket in "/api/v1/public/tickets/\(ticket.id)/qr.png?token=\(query)" } },
         ])
-    }
-
-    private func orders(of email: String) async throws -> [BuyerOrder] {
-        try await database.read { sql in
-            let orders = try await OrderRepository(sql).list(email: email, statuses: BuyerSignIn.visibleStatuses, limit: 200)
-            return try await BuyerOrder.load(orders, on: sql)
-        }
     }
 }

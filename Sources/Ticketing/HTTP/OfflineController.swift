@@ -8,19 +8,17 @@ struct OfflineController {
     let maxBodyBytes: Int
     static let maxScansPerUpload = 10_000
 
-    func register(_ routes: RouteRegistrar) {
+    func register(_ routes: RouteRegistrar<ScannerContext>) {
         routes.on(.get, "events/{id}/checkin/bundle", use: bundle)
         routes.on(.post, "events/{id}/checkin/sync", use: sync)
     }
 
-    @Sendable func bundle(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (scanner, event) = try context.scannerEvent()
-        let bundle = try await offline.bundle(event: event, organizer: scanner.organizer)
-        return try JSONCoding.response(bundle)
+    @Sendable func bundle(_ request: Request, context: ScannerContext) async throws -> Response {
+        try JSONCoding.response(try await offline.bundle(event: try context.event(), organizer: context.scanner.organizer))
     }
 
-    @Sendable func sync(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let (scanner, event) = try context.scannerEvent()
+    @Sendable func sync(_ request: Request, context: ScannerContext) async throws -> Response {
+        let (scanner, event) = (context.scanner, try context.event())
         try limiter.enforce(scanner.device, counting: "uploads", per: "one device")
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let items = fields.objects("scans")

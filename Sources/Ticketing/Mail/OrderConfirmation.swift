@@ -3,25 +3,30 @@ import Platform
 import SQLKit
 
 /// Where confirmation emails come from and link to.
-public struct TicketMailSettings: Sendable {
+package struct TicketMailSettings: Sendable {
     /// The platform's sending address; the organizer's sender name and reply-to go with it.
-    public let from: String
-    public let baseURL: String
+    package let from: String
+    package let baseURL: String
 
-    public init(from: String, baseURL: String) {
+    package init(from: String, baseURL: String) {
         self.from = from
         self.baseURL = baseURL
     }
 }
 
-/// Queues the "your tickets" email in the transaction that issues the tickets: one inline QR per
-/// ticket, the event's time in its own timezone, and a link to the order page that carries a
-/// new access token of the order.
-struct OrderConfirmation {
+/// Queues the "your tickets" email when an order is paid, in the transaction that issued its
+/// tickets: one inline QR per ticket, the event's time in its own timezone, and a link to the
+/// order page that carries a new access token of the order.
+struct OrderConfirmation: OrderLifecycleObserver {
     let settings: TicketMailSettings
 
-    func enqueue(_ order: Order, event: Event, tickets: [Ticket], at time: Timestamp, on sql: any SQLDatabase) async throws {
-        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
+    func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        guard case let .paid(order) = event else { return }
+        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID),
+              let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else {
+            throw PlatformError.notFound("organizer or event")
+        }
+        let tickets = try await TicketRepository(sql).forOrder(order.id)
         let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
         let token = try await OrderRepository(sql).issueAccessToken(order.id, purpose: "confirmation email", at: time)
         let model: [String: Any] = [
@@ -40,9 +45,8 @@ struct OrderConfirmation {
         let content = try MailContent(
             sender: sender, replyTo: replyTo, modelObject: model,
             images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) })
-        try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
-            id: MessageID.generate(at: time), kind: .orderConfirmation, organizer: order.organizerID, recipient: order.email,
-            content: content, idempotencyKey: "order-confirmation-\(order.id)", at: time)
+        try await Outbox.enqueue(Notice(kind: .orderConfirmation, organizer: order.organizerID, recipient: order.email, content: content,
+                                        idempotencyKey: "order-confirmation-\(order.id)"), at: time, on: sql)
     }
 
     static func contentID(_ ticket: Ticket) -> String { "qr-\(ticket.id.rawValue)" }

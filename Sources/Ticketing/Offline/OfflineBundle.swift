@@ -4,40 +4,40 @@ import Platform
 
 /// Everything a door device needs to decide admit or deny without the server: the keys tokens
 /// verify with, every ticket of the event with its status, and the blocklist.
-public struct BundleContents: Sendable, Codable, Hashable {
-    public static let currentFormat = 1
-    public var format: Int
-    public var eventId: String
-    public var organizerId: String
+package struct BundleContents: Sendable, Codable, Hashable {
+    package static let currentFormat = 1
+    package var format: Int
+    package var eventId: String
+    package var organizerId: String
     /// Unix milliseconds, and the same as RFC 3339 for people.
-    public var generatedAtMs: Int64
-    public var generatedAt: String
-    public var keys: [String: PublicKeyText]
-    public var tickets: [Entry]
-    public var blocklist: [Blocked]
+    package var generatedAtMs: Int64
+    package var generatedAt: String
+    package var keys: [String: PublicKeyText]
+    package var tickets: [Entry]
+    package var blocklist: [Blocked]
 
-    public struct Entry: Sendable, Codable, Hashable {
-        public var id: String
-        public var variantId: String
-        public var status: TicketStatus
-        public var version: Int64
+    package struct Entry: Sendable, Codable, Hashable {
+        package var id: String
+        package var variantId: String
+        package var status: TicketStatus
+        package var version: Int64
         /// When the ticket was first admitted before the bundle was made, if it was.
-        public var admittedAt: String?
+        package var admittedAt: String?
     }
 
-    public struct Blocked: Sendable, Codable, Hashable {
-        public var ticketId: String
-        public var reason: String
+    package struct Blocked: Sendable, Codable, Hashable {
+        package var ticketId: String
+        package var reason: String
     }
 }
 
 /// The signed envelope: `payload` is the contents' exact JSON text, and `signature` the Ed25519
 /// signature (base64url) of its UTF-8 bytes by key `kid`, so no re-encoding can change what was signed.
-public struct OfflineBundle: Sendable, Codable, Hashable {
-    public var payload: String
-    public var alg: String
-    public var kid: String
-    public var signature: String
+package struct OfflineBundle: Sendable, Codable, Hashable {
+    package var payload: String
+    package var alg: String
+    package var kid: String
+    package var signature: String
 
     static func sign(_ contents: BundleContents, with keys: TicketKeyRing) throws -> OfflineBundle {
         let payload = try JSONCoding.encoder.encode(contents)
@@ -45,12 +45,12 @@ public struct OfflineBundle: Sendable, Codable, Hashable {
         return OfflineBundle(payload: String(decoding: payload, as: UTF8.self), alg: "EdDSA", kid: kid, signature: signature.base64URLText)
     }
 
-    public enum Failure: Error, Equatable, CustomStringConvertible {
+    package enum Failure: Error, Equatable, CustomStringConvertible {
         case malformed(String)
         case untrustedKey(String)
         case badSignature
 
-        public var description: String {
+        package var description: String {
             switch self {
             case let .malformed(detail): "the bundle is malformed: \(detail)"
             case let .untrustedKey(kid): "the bundle is signed by key \(kid), which is not trusted"
@@ -62,7 +62,7 @@ public struct OfflineBundle: Sendable, Codable, Hashable {
     /// Checks the signature and returns the contents. With `trusting`, the signing key must be one
     /// of those (keys pinned on the device); without, the bundle's own copy of the key is used,
     /// which proves integrity but not origin.
-    public func verified(trusting trusted: [String: PublicKeyText]? = nil) throws(Failure) -> BundleContents {
+    package func verified(trusting trusted: [String: PublicKeyText]? = nil) throws(Failure) -> BundleContents {
         guard alg == "EdDSA" else { throw .malformed("unsupported algorithm \(alg)") }
         let bytes = Data(payload.utf8)
         let contents: BundleContents

@@ -2,14 +2,14 @@ import Platform
 import SQLKit
 
 /// One scan a device made offline, as it uploads it.
-public struct OfflineScan: Sendable, Hashable {
-    public let nonce: String
-    public let token: String?
-    public let ticketID: TicketID?
-    public let scannedAt: Timestamp
-    public let direction: ScanDirection
+package struct OfflineScan: Sendable, Hashable {
+    package let nonce: String
+    package let token: String?
+    package let ticketID: TicketID?
+    package let scannedAt: Timestamp
+    package let direction: ScanDirection
 
-    public init(nonce: String, token: String?, ticketID: TicketID?, scannedAt: Timestamp, direction: ScanDirection = .entry) {
+    package init(nonce: String, token: String?, ticketID: TicketID?, scannedAt: Timestamp, direction: ScanDirection = .entry) {
         self.nonce = nonce
         self.token = token
         self.ticketID = ticketID
@@ -19,42 +19,42 @@ public struct OfflineScan: Sendable, Hashable {
 }
 
 /// A ticket admitted by two devices: the earlier admission stands.
-public struct SyncConflict: Sendable, Codable, Hashable {
-    public let ticketId: String
-    public let firstDevice: String
-    public let firstAt: String
-    public let laterDevice: String
-    public let laterAt: String
+package struct SyncConflict: Sendable, Codable, Hashable {
+    package let ticketId: String
+    package let firstDevice: String
+    package let firstAt: String
+    package let laterDevice: String
+    package let laterAt: String
 }
 
-public struct SyncReport: Sendable, Codable, Hashable {
-    public var received = 0
-    public var recorded = 0
+package struct SyncReport: Sendable, Codable, Hashable {
+    package var received = 0
+    package var recorded = 0
     /// Scans already uploaded before (same device and nonce): kept once.
-    public var replayed = 0
-    public var conflicts: [SyncConflict] = []
-    public var results: [Item] = []
+    package var replayed = 0
+    package var conflicts: [SyncConflict] = []
+    package var results: [Item] = []
 
-    public struct Item: Sendable, Codable, Hashable {
-        public let nonce: String
-        public let result: ScanResult
-        public let ticketId: String?
+    package struct Item: Sendable, Codable, Hashable {
+        package let nonce: String
+        package let result: ScanResult
+        package let ticketId: String?
     }
 }
 
 /// Builds offline bundles and takes back what devices scanned offline.
-public struct OfflineService: Sendable {
+package struct OfflineService: Sendable {
     let database: any Database
     let clock: any WallClock
     let keys: TicketKeyRing
 
-    public init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
+    package init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
         self.database = database
         self.clock = clock
         self.keys = keys
     }
 
-    public func bundle(event: EventID, organizer: OrganizerID) async throws -> OfflineBundle {
+    package func bundle(event: EventID, organizer: OrganizerID) async throws -> OfflineBundle {
         let now = clock.now()
         let tickets = try await database.read { sql in
             guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
@@ -71,7 +71,7 @@ public struct OfflineService: Sendable {
 
     /// Records each scan once (by device and nonce) in time order. An admission earlier than the
     /// recorded first one replaces it; a later one is reported as a conflict with both devices.
-    public func sync(_ scans: [OfflineScan], event: EventID, scanner: Scanner) async throws -> SyncReport {
+    package func sync(_ scans: [OfflineScan], event: EventID, scanner: Scanner) async throws -> SyncReport {
         let now = clock.now()
         var checked: [(OfflineScan, TokenCheck?)] = []
         for scan in scans.sorted(by: { ($0.scannedAt, $0.nonce) < ($1.scannedAt, $1.nonce) }) {

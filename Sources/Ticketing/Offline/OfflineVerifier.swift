@@ -3,20 +3,20 @@ import Platform
 
 /// The reference offline door: decides admit or deny from a verified bundle alone, and
 /// remembers what it admitted so a second scan at this door is `already_admitted`.
-public struct OfflineVerifier: Sendable {
-    public let contents: BundleContents
+package struct OfflineVerifier: Sendable {
+    package let contents: BundleContents
     let verifier: TokenVerifier
     let tickets: [String: BundleContents.Entry]
     let blocked: [String: String]
-    public private(set) var admittedHere: [String: Timestamp] = [:]
+    package private(set) var admittedHere: [String: Timestamp] = [:]
 
-    public struct Decision: Sendable, Codable, Hashable {
-        public let result: ScanResult
-        public let ticketId: String?
-        public let reason: String?
+    package struct Decision: Sendable, Codable, Hashable {
+        package let result: ScanResult
+        package let ticketId: String?
+        package let reason: String?
     }
 
-    public init(bundle: OfflineBundle, trusting trusted: [String: PublicKeyText]? = nil) async throws {
+    package init(bundle: OfflineBundle, trusting trusted: [String: PublicKeyText]? = nil) async throws {
         let contents = try bundle.verified(trusting: trusted)
         self.contents = contents
         verifier = try await TokenVerifier.publicKeys(contents.keys.filter { $0.value.algorithm.isAsymmetric })
@@ -24,7 +24,7 @@ public struct OfflineVerifier: Sendable {
         blocked = Dictionary(contents.blocklist.map { ($0.ticketId, $0.reason) }) { first, _ in first }
     }
 
-    public init(bundleJSON data: Data, trusting trusted: [String: PublicKeyText]? = nil) async throws {
+    package init(bundleJSON data: Data, trusting trusted: [String: PublicKeyText]? = nil) async throws {
         let bundle: OfflineBundle
         do { bundle = try JSONDecoder().decode(OfflineBundle.self, from: data) } catch {
             throw OfflineBundle.Failure.malformed("not a bundle envelope")
@@ -33,13 +33,13 @@ public struct OfflineVerifier: Sendable {
     }
 
     /// Decides one entry scan at `now`, recording an admission.
-    public mutating func scan(_ token: String, now: Timestamp) async -> Decision {
+    package mutating func scan(_ token: String, now: Timestamp) async -> Decision {
         let decision = await decide(token, now: now)
         if decision.result == .admitted, let id = decision.ticketId { admittedHere[id] = now }
         return decision
     }
 
-    public func decide(_ token: String, now: Timestamp) async -> Decision {
+    package func decide(_ token: String, now: Timestamp) async -> Decision {
         let claims: TicketClaims
         switch await verifier.check(token, now: now) {
         case let .invalid(reason): return Decision(result: .invalid, ticketId: nil, reason: reason)

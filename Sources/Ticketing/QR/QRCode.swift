@@ -2,13 +2,13 @@ import CPNG
 import CQRencode
 import Foundation
 
-public enum QRCodeError: Error, Equatable, CustomStringConvertible {
+package enum QRCodeError: Error, Equatable, CustomStringConvertible {
     case empty
     case tooLong(bytes: Int)
     case badScale(Int)
     case encoder(String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .empty: "there is nothing to encode"
         case let .tooLong(bytes): "\(bytes) bytes do not fit in a QR code at error correction M (at most 2,331)"
@@ -22,19 +22,19 @@ public enum QRCodeError: Error, Equatable, CustomStringConvertible {
 /// libpng's simplified API for the image, all in memory. The image is gray with a two-entry
 /// colormap (black, white), which libpng stores at 1 bit per pixel: a third of the bytes of an
 /// 8-bit gray PNG and an eighth of the data to deflate.
-public enum QRCode {
+package enum QRCode {
     /// Capacity of a version 40 symbol at error correction M in 8-bit mode.
-    public static let maxBytes = 2331
-    public static let quietZone = 4
+    package static let maxBytes = 2331
+    package static let quietZone = 4
 
     /// The symbol: its version and its modules row by row, true for dark.
-    public struct Symbol: Sendable {
-        public let version: Int
-        public let width: Int
-        public let modules: [Bool]
+    package struct Symbol: Sendable {
+        package let version: Int
+        package let width: Int
+        package let modules: [Bool]
     }
 
-    public static func symbol(for text: String) throws(QRCodeError) -> Symbol {
+    package static func symbol(for text: String) throws(QRCodeError) -> Symbol {
         try symbol(bytes: Array(text.utf8))
     }
 
@@ -48,7 +48,7 @@ public enum QRCode {
 
     /// The symbol as libqrencode makes it on its own, scoring the eight masks itself: the
     /// reference the tests hold `symbol(bytes:)` to, and the benchmark's comparison.
-    public static func librarySymbol(for text: String) throws(QRCodeError) -> Symbol {
+    package static func librarySymbol(for text: String) throws(QRCodeError) -> Symbol {
         try librarySymbol(bytes: Array(text.utf8))
     }
 
@@ -74,7 +74,7 @@ public enum QRCode {
     }
 
     /// A PNG of `text` with `scale` pixels per module and a 4-module quiet zone.
-    public static func png(for text: String, scale: Int = 4) throws(QRCodeError) -> [UInt8] {
+    package static func png(for text: String, scale: Int = 4) throws(QRCodeError) -> [UInt8] {
         guard (1...32).contains(scale) else { throw .badScale(scale) }
         let symbol = try symbol(for: text)
         let side = (symbol.width + 2 * quietZone) * scale

@@ -6,14 +6,14 @@ import Platform
 
 /// The JWS algorithms a ticket token may be signed with. EdDSA (Ed25519) is the default: the
 /// shortest signature (64 bytes) and the fastest verification.
-public enum TokenAlgorithm: String, Sendable, CaseIterable, Codable {
+package enum TokenAlgorithm: String, Sendable, CaseIterable, Codable {
     case eddsa = "EdDSA"
     case es256 = "ES256"
     case rs256 = "RS256"
     case hs256 = "HS256"
 
     /// A shared secret cannot be handed to door devices, so HS256 tokens verify online only.
-    public var isAsymmetric: Bool { self != .hs256 }
+    package var isAsymmetric: Bool { self != .hs256 }
 }
 
 /// A private signing key of one algorithm, and how it is stored and added to a key collection.
@@ -108,9 +108,9 @@ enum KeyMaterial: Sendable {
 }
 
 /// A public verification key as text: base64url raw bytes for Ed25519 (the JWK `x`), PEM otherwise.
-public struct PublicKeyText: Sendable, Hashable, Codable {
-    public let algorithm: TokenAlgorithm
-    public let text: String
+package struct PublicKeyText: Sendable, Hashable, Codable {
+    package let algorithm: TokenAlgorithm
+    package let text: String
 
     func add(to keys: JWTKeyCollection, kid: String) async throws {
         let id = JWKIdentifier(string: kid)
@@ -123,7 +123,7 @@ public struct PublicKeyText: Sendable, Hashable, Codable {
     }
 }
 
-public struct TicketingConfigurationError: Error, CustomStringConvertible {
-    public let description: String
+package struct TicketingConfigurationError: Error, CustomStringConvertible {
+    package let description: String
     init(_ description: String) { self.description = description }
 }

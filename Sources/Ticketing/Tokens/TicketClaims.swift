@@ -3,17 +3,17 @@ import JWTKit
 import Platform
 
 /// What a ticket token says. Times are Unix seconds, as JWT has them.
-public struct TicketClaims: JWTPayload, Hashable {
+package struct TicketClaims: JWTPayload, Hashable {
     /// The ticket id.
-    public let sub: String
-    public let evt: String
-    public let `var`: String
+    package let sub: String
+    package let evt: String
+    package let `var`: String
     /// The ticket's token version: a re-issued ticket's older tokens stop verifying.
-    public let ver: Int64
-    public let iat: Int64
-    public let exp: Int64
+    package let ver: Int64
+    package let iat: Int64
+    package let exp: Int64
 
-    public init(sub: String, evt: String, `var` variant: String, ver: Int64, iat: Int64, exp: Int64) {
+    package init(sub: String, evt: String, `var` variant: String, ver: Int64, iat: Int64, exp: Int64) {
         self.sub = sub
         self.evt = evt
         self.var = variant
@@ -26,7 +26,7 @@ public struct TicketClaims: JWTPayload, Hashable {
 
     /// The token carries the IDs without their `tkt_`/`evt_`/`var_` prefixes: 12 bytes fewer keep the
     /// QR code a version smaller. Prefixed IDs from older tokens are read as they are.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func id(_ key: CodingKeys, _ prefix: String) throws -> String {
             let text = try container.decode(String.self, forKey: key)
@@ -40,7 +40,7 @@ public struct TicketClaims: JWTPayload, Hashable {
         exp = try container.decode(Int64.self, forKey: .exp)
     }
 
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         func bare(_ id: String, _ prefix: String) -> String {
             id.hasPrefix(prefix + "_") ? String(id.dropFirst(prefix.count + 1)) : id
@@ -55,11 +55,11 @@ public struct TicketClaims: JWTPayload, Hashable {
 
     /// Time is judged by the caller against its injected clock, so that "expired" and "not valid
     /// yet" can be answered as such instead of as a failed signature.
-    public func verify(using algorithm: some JWTAlgorithm) async throws {}
+    package func verify(using algorithm: some JWTAlgorithm) async throws {}
 }
 
 /// What checking a token's signature and times found.
-public enum TokenCheck: Sendable, Hashable {
+package enum TokenCheck: Sendable, Hashable {
     case valid(TicketClaims)
     case expired(TicketClaims)
     case notValidYet(TicketClaims)
@@ -69,9 +69,9 @@ public enum TokenCheck: Sendable, Hashable {
 
 /// Verifies ticket tokens against a set of keys: the server's key ring and an offline device's
 /// bundle use the same checks.
-public struct TokenVerifier: Sendable {
+package struct TokenVerifier: Sendable {
     /// Tokens issued a little "in the future" by a server whose clock runs ahead still verify.
-    public static let clockSkewSeconds: Int64 = 300
+    package static let clockSkewSeconds: Int64 = 300
     let keys: JWTKeyCollection
     let algorithms: [String: TokenAlgorithm]
 
@@ -81,13 +81,13 @@ public struct TokenVerifier: Sendable {
     }
 
     /// A verifier that knows only public keys, as an offline device has them.
-    public static func publicKeys(_ published: [String: PublicKeyText]) async throws -> TokenVerifier {
+    package static func publicKeys(_ published: [String: PublicKeyText]) async throws -> TokenVerifier {
         let keys = JWTKeyCollection()
         for (kid, key) in published { try await key.add(to: keys, kid: kid) }
         return TokenVerifier(keys: keys, algorithms: published.mapValues(\.algorithm))
     }
 
-    public func check(_ token: String, now: Timestamp) async -> TokenCheck {
+    package func check(_ token: String, now: Timestamp) async -> TokenCheck {
         guard token.utf8.count <= 4096 else { return .invalid("token too long") }
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 3, let headerData = Data(base64URL: String(parts[0])),

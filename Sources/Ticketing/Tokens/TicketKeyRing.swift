@@ -9,8 +9,8 @@ import Synchronization
 /// The platform's ticket keys: the newest key of the configured algorithm signs, every stored key
 /// verifies. Keys live in the database (private parts sealed) so that every server process signs
 /// and verifies alike; a rotation elsewhere is picked up on the next refresh.
-public final class TicketKeyRing: Sendable {
-    public static let refreshInterval: Int64 = 60_000
+package final class TicketKeyRing: Sendable {
+    package static let refreshInterval: Int64 = 60_000
     let database: any Database
     let clock: any WallClock
     let algorithm: TokenAlgorithm
@@ -37,7 +37,7 @@ public final class TicketKeyRing: Sendable {
     }
 
     /// Loads the stored keys, creating a signing key (and an Ed25519 bundle key) when there is none.
-    public static func open(database: any Database, clock: any WallClock, config: TicketingConfig) async throws -> TicketKeyRing {
+    package static func open(database: any Database, clock: any WallClock, config: TicketingConfig) async throws -> TicketKeyRing {
         let environmentKey = try config.signingKey.map { try KeyMaterial(config.algorithm, environmentText: $0) }
         let ring = TicketKeyRing(database: database, clock: clock, algorithm: config.algorithm,
                                  sealer: KeySealer(secret: try config.resolvedKeySecret()), environmentKey: environmentKey)
@@ -47,7 +47,7 @@ public final class TicketKeyRing: Sendable {
 
     /// Adds a new signing key of the configured algorithm; tokens signed before keep verifying.
     @discardableResult
-    public func rotate() async throws -> String {
+    package func rotate() async throws -> String {
         guard environmentKey == nil else {
             throw TicketingConfigurationError("the signing key comes from TICKET_SIGNING_KEY: rotate by changing it")
         }
@@ -98,7 +98,7 @@ public final class TicketKeyRing: Sendable {
     }
 
     /// Re-reads the stored keys and adds the ones not known yet.
-    public func refresh() async throws {
+    package func refresh() async throws {
         try await database.read { sql in try await self.refresh(using: sql) }
     }
 
@@ -144,7 +144,7 @@ public final class TicketKeyRing: Sendable {
 
     /// Signs with the newest key. `sql` is the transaction the token is issued in: a due refresh
     /// reads through it rather than waiting for a second pool connection while holding the first.
-    public func sign(_ claims: TicketClaims, on sql: (any SQLDatabase)? = nil) async throws -> String {
+    package func sign(_ claims: TicketClaims, on sql: (any SQLDatabase)? = nil) async throws -> String {
         let loadedAt = state.withLock { $0.loadedAt }
         if clock.now().milliseconds - loadedAt >= Self.refreshInterval {
             // A failed refresh keeps the keys known so far; the next signature tries again.
@@ -155,7 +155,7 @@ public final class TicketKeyRing: Sendable {
     }
 
     /// Verifies with every known key; a kid it does not know makes it look in the database first.
-    public func check(_ token: String, now: Timestamp) async -> TokenCheck {
+    package func check(_ token: String, now: Timestamp) async -> TokenCheck {
         let result = await verifier.check(token, now: now)
         if case .invalid("unknown signing key") = result {
             let loadedAt = state.withLock { $0.loadedAt }
@@ -170,9 +170,9 @@ public final class TicketKeyRing: Sendable {
     var verifier: TokenVerifier { TokenVerifier(keys: keys, algorithms: state.withLock { $0.algorithms }) }
 
     /// The public keys an offline device verifies tokens with.
-    public var publicKeys: [String: PublicKeyText] { state.withLock { $0.publicKeys } }
+    package var publicKeys: [String: PublicKeyText] { state.withLock { $0.publicKeys } }
 
-    public var signingKid: String? { state.withLock { $0.signingKid } }
+    package var signingKid: String? { state.withLock { $0.signingKid } }
 
     func signBundle(_ payload: Data) throws -> (kid: String, signature: Data) {
         guard let (kid, key) = state.withLock({ $0.bundleKey }) else { throw TicketingConfigurationError("no Ed25519 bundle key") }

@@ -20,7 +20,7 @@ import Testing
             #expect(second.event.id == first.event.id)
             #expect(second.adminKey.secret != first.adminKey.secret)
 
-            let app = Application(router: buildRouter(PlatformServices(database: database, clock: clock)), logger: quietLogger)
+            let app = Application(router: buildRouter(.testing(database: database, clock: clock)), logger: quietLogger)
             try await app.test(.router) { raw in
                 let client = APITestClient(raw)
                 #expect(try await client.get("/api/v1/organizers", key: first.adminKey.secret).status == .unauthorized, "replaced")

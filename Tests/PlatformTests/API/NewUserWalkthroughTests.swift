@@ -11,7 +11,7 @@ import Testing
     func walkthroughOverHTTP(engine: DatabaseEngine) async throws {
         try await withTestDatabase(engine) { database in
             let admin = try await issueAdminKey(database)
-            let app = Application(router: buildRouter(PlatformServices(database: database, clock: ManualClock())),
+            let app = Application(router: buildRouter(.testing(database: database, clock: ManualClock())),
                                   configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: quietLogger)
             try await app.test(.live) { raw in
                 let client = APITestClient(raw)

@@ -49,7 +49,7 @@ import Testing
     /// The committed OpenAPI document describes exactly the routes the router registers.
     @Test func openAPIDocumentCoversEveryRoute() async throws {
         let routes = RouteCatalog()
-        _ = buildRouter(PlatformServices(database: NoDatabase()), catalog: routes)
+        _ = buildRouter(.testing(database: NoDatabase()), catalog: routes)
         try await withTestAPI(.sqlite) { client, _ in
             let reply = try await client.get("/api/v1/openapi.json")
             #expect(reply.status == .ok)

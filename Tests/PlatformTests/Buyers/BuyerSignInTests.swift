@@ -24,7 +24,7 @@ import Testing
             let link = try SignInFixture.link(in: message)
             #expect(link.hasPrefix("http://127.0.0.1:8080/my-tickets/sign-in?token=mtl_"))
             #expect(mail.text.contains(link) && mail.html.contains(link) && mail.text.contains("30 minutes"))
-            #expect(mail.from.email == h.services.config.mailFrom)
+            #expect(mail.from.email == h.platform.config.mailFrom)
 
             let bad = try await h.client.post("/api/v1/public/my-tickets/links", key: nil, json: #"{"email":"not an address"}"#)
             #expect(bad.status == .unprocessableContent && bad.errorFields == ["email"])
@@ -111,10 +111,10 @@ import Testing
             #expect(try await h.client.send(.delete, "/api/v1/public/my-tickets/session", key: next).status == .noContent)
             #expect(try await h.client.get("/api/v1/public/orders/\(mine)", key: next).status == .notFound, "signed out")
 
-            // The expiry worker drops ended links and sessions and keeps the open one.
+            // Housekeeping drops ended links and sessions and keeps the open one.
             let live = try await SignInFixture.session(h, "buyer@example.com")
             h.clock.advance(minutes: 31)
-            try await ExpiryWorker(database: h.database, clock: h.clock, logger: quietLogger).run()
+            try await h.platform.housekeeping.run()
             #expect(try await SignInFixture.count(h, "magic_links") == 0)
             #expect(try await SignInFixture.count(h, "buyer_sessions") == 1)
             #expect(try await h.client.get("/api/v1/public/orders/\(mine)", key: live).status == .ok)

@@ -119,7 +119,7 @@ import Testing
 
             // After 24 hours the answers are purged and a key may be used afresh.
             h.clock.advance(minutes: 24 * 60 + 1)
-            try await h.services.expiryWorker.run()
+            try await h.platform.housekeeping.run()
             #expect(try await rowCounts(h.database, tables: ["idempotency_keys"]) == ["idempotency_keys": 0])
             #expect(try await h.placeOrder(key: "key-1", body: h.cart(quantity: 3)).status == .created)
         }

@@ -9,10 +9,10 @@ import Testing
         try await CheckoutHarness.run(engine) { h in
             let id = try #require(try await h.placeOrder(body: h.cart(quantity: 4)).orderID)
             h.clock.advance(minutes: 14)
-            #expect(try await h.services.expiryWorker.run() == 0)
+            #expect(try await h.platform.expiry.run() == 0)
             h.clock.advance(minutes: 1)
-            #expect(try await h.services.expiryWorker.run() == 1)
-            #expect(try await h.services.expiryWorker.run() == 0, "expiring twice changes nothing")
+            #expect(try await h.platform.expiry.run() == 1)
+            #expect(try await h.platform.expiry.run() == 0, "expiring twice changes nothing")
             #expect(try await h.order(id).string("status") == "expired")
             #expect(try await h.variantCounts() == (0, 0))
         }
@@ -23,7 +23,7 @@ import Testing
         try await CheckoutHarness.run(engine, quota: 5) { h in
             let id = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
             h.clock.advance(minutes: 20)
-            try await h.services.expiryWorker.run()
+            try await h.platform.expiry.run()
             _ = try await h.deliver(id: "late", type: "paid", order: id, amount: 5_000)
             await h.drain()
             #expect(try await h.order(id).string("status") == "paid")
@@ -37,7 +37,7 @@ import Testing
         try await CheckoutHarness.run(engine, quota: 2) { h in
             let late = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
             h.clock.advance(minutes: 20)
-            try await h.services.expiryWorker.run()
+            try await h.platform.expiry.run()
             let other = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
             _ = try await h.deliver(id: "other-paid", type: "paid", order: other, amount: 5_000)
             _ = try await h.deliver(id: "late-paid", type: "paid", order: late, amount: 5_000)

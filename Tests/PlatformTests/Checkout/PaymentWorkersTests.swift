@@ -11,7 +11,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func runningWorkersApplyWebhooksAndExpireHolds(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
-            let app = buildApplication(h.services, logger: quietLogger)
+            let app = buildApplication(h.platform)
             try await app.test(.live) { raw in
                 let client = APITestClient(raw)
                 let placed = try await client.send(.post, "/api/v1/public/events/\(h.eventID)/orders", json: h.cart(quantity: 2),

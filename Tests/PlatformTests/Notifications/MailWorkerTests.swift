@@ -10,13 +10,11 @@ import Testing
 @Suite struct MailWorkerTests {
     @Test(arguments: TestEngines.all)
     func theRunningServerSendsQueuedAndReplayedMail(engine: DatabaseEngine) async throws {
-        try await CheckoutHarness.run(engine) { h in
-            let mailer = ScriptedMailer()
-            var configured = h.services
-            configured.mailer = mailer
-            configured.composer = try await OutboxFixture.composer()
-            let services = configured
-            let worker = MailWorker(services: services)
+        let mailer = ScriptedMailer()
+        let mail = MailSetup(mailer: mailer, composer: try await OutboxFixture.composer())
+        try await CheckoutHarness.run(engine, mail: mail) { h in
+            let services = h.platform
+            let worker = try #require(services.workers.first { $0 is MailWorker })
             let app = Application(router: buildRouter(services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                   services: [worker], logger: quietLogger)
             try await app.test(.live) { raw in

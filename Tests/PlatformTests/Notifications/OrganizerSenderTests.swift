@@ -18,7 +18,7 @@ import Testing
             _ = try await h.deliver(id: "refund-\(id)", type: "refunded", order: id, amount: 2_500)
             await h.drain()
             let notice = try #require(try await notices(h).last)
-            #expect(notice.content.sender == MailAddress(email: h.services.config.mailFrom, name: "Harness Box Office"))
+            #expect(notice.content.sender == MailAddress(email: h.platform.config.mailFrom, name: "Harness Box Office"))
             #expect(notice.content.replyTo == "boxoffice@harness.example")
 
             // Cleared, the organizer's own name and email are used again.

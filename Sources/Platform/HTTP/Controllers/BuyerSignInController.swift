@@ -8,7 +8,7 @@ struct BuyerSignInController {
     let trustForwardedFor: Bool
     let maxBodyBytes: Int
 
-    func register(_ routes: RouteRegistrar) {
+    func register(_ routes: RouteRegistrar<AppRequestContext>) {
         routes.on(.post, "public/my-tickets/links", use: requestLink)
         routes.on(.post, "public/my-tickets/sessions", use: open)
         routes.on(.delete, "public/my-tickets/session", use: close)

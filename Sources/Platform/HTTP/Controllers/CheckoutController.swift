@@ -10,11 +10,12 @@ struct CheckoutController {
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
 
     let checkout: CheckoutService
+    let orders: Orders
     let limiter: RateLimiter
     let trustForwardedFor: Bool
     let maxBodyBytes: Int
 
-    func register(_ routes: RouteRegistrar) {
+    func register(_ routes: RouteRegistrar<AppRequestContext>) {
         routes.on(.post, "public/events/{id}/orders", use: place)
         routes.on(.get, "public/orders/{id}", use: show)
     }
@@ -90,12 +91,7 @@ struct CheckoutController {
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let id = try context.pathID(OrderID.self)
-        let hash = CheckoutService.hashAccessToken(try request.orderAccessToken(orNotFound: "order"))
-        let now = checkout.clock.now()
-        guard let order = try await checkout.database.read({ sql in try await OrderRepository(sql).find(id, accessTokenHash: hash, at: now) }) else {
-            throw Problem.notFound("order")
-        }
+        let order = try await orders.find(try context.pathID(OrderID.self), accessToken: try request.orderAccessToken(orNotFound: "order"))
         var response = try JSONCoding.response(PublicOrderBody(order))
         response.headers[.cacheControl] = "no-store"
         return response

@@ -6,7 +6,7 @@ struct EventController {
     let catalog: Catalog
     let maxBodyBytes: Int
 
-    func register(_ routes: RouteRegistrar) {
+    func register(_ routes: RouteRegistrar<OrganizerContext>) {
         routes.on(.post, "events", use: create)
         routes.on(.get, "events", use: list)
         routes.on(.get, "events/{id}", use: show)
@@ -15,8 +15,8 @@ struct EventController {
         routes.on(.patch, "variants/{id}", use: updateVariant)
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func create(_ request: Request, context: OrganizerContext) async throws -> Response {
+        let organizer = context.organizer
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let input = NewEvent(
             title: fields.required(fields.string("title"), "title", placeholder: ""),
@@ -33,21 +33,21 @@ struct EventController {
         return try JSONCoding.response(EventBody(event, variants: []), status: .created)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func list(_ request: Request, context: OrganizerContext) async throws -> Response {
+        let organizer = context.organizer
         let page = try Page(request)
         let events = try await catalog.events(organizer: organizer, after: try page.cursor(EventID.self), limit: page.limit)
         return try JSONCoding.response(page.body(events.map { EventBody($0) }, lastID: events.last?.id))
     }
 
-    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func show(_ request: Request, context: OrganizerContext) async throws -> Response {
+        let organizer = context.organizer
         let (event, variants) = try await catalog.event(try context.pathID(EventID.self), organizer: organizer)
         return try JSONCoding.response(EventBody(event, variants: variants))
     }
 
-    @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func update(_ request: Request, context: OrganizerContext) async throws -> Response {
+        let organizer = context.organizer
         let id = try context.pathID(EventID.self)
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         var changes = EventChanges()
@@ -65,8 +65,8 @@ struct EventController {
         return try JSONCoding.response(EventBody(event, variants: variants))
     }
 
-    @Sendable func createVariant(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func createVariant(_ request: Request, context: OrganizerContext) async throws -> Response {
+        let organizer = context.organizer
         let eventID = try context.pathID(EventID.self)
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let input = NewVariant(
@@ -82,8 +82,8 @@ struct EventController {
         return try JSONCoding.response(VariantBody(variant, currency: currency), status: .created)
     }
 
-    @Sendable func updateVariant(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func updateVariant(_ request: Request, context: OrganizerContext) async throws -> Response {
+        let organizer = context.organizer
         let id = try context.pathID(VariantID.self)
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         var changes = VariantChanges()

@@ -12,7 +12,7 @@ struct OpsController {
         return ByteBuffer(bytes: data)
     }()
 
-    func register(root: RouteRegistrar, api: RouteRegistrar) {
+    func register(root: RouteRegistrar<AppRequestContext>, api: RouteRegistrar<AppRequestContext>) {
         root.on(.get, "health", use: health)
         root.on(.get, "metrics", use: metrics)
         api.on(.get, "openapi.json", use: openAPI)

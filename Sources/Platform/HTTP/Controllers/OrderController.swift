@@ -3,42 +3,31 @@ import PluginKit
 
 /// Organizer routes for orders and refunds, scoped to the caller's organizer.
 struct OrderController {
-    let database: any Database
+    let orders: Orders
     let refunds: RefundService
     let maxBodyBytes: Int
 
-    func register(_ routes: RouteRegistrar) {
+    func register(_ routes: RouteRegistrar<OrganizerContext>) {
         routes.on(.get, "events/{id}/orders", use: list)
         routes.on(.get, "orders/{id}", use: show)
         routes.on(.post, "orders/{id}/refunds", use: refund)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func list(_ request: Request, context: OrganizerContext) async throws -> Response {
         let event = try context.pathID(EventID.self)
         let page = try Page(request)
-        let after = try page.cursor(OrderID.self)
-        let orders = try await database.read { sql in
-            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
-            return try await OrderRepository(sql).list(event: event, organizer: organizer, after: after, limit: page.limit)
-        }
-        return try JSONCoding.response(page.body(orders.map(OrderBody.init), lastID: orders.last?.id))
+        let found = try await orders.list(event: event, organizer: context.organizer, after: try page.cursor(OrderID.self), limit: page.limit)
+        return try JSONCoding.response(page.body(found.map(OrderBody.init), lastID: found.last?.id))
     }
 
-    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
-        let id = try context.pathID(OrderID.self)
-        guard let order = try await database.read({ sql in try await OrderRepository(sql).find(id, organizer: organizer) }) else {
-            throw PlatformError.notFound("order")
-        }
-        return try JSONCoding.response(OrderBody(order))
+    @Sendable func show(_ request: Request, context: OrganizerContext) async throws -> Response {
+        try JSONCoding.response(OrderBody(try await orders.find(try context.pathID(OrderID.self), organizer: context.organizer)))
     }
 
-    @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let organizer = try context.requireOrganizer()
+    @Sendable func refund(_ request: Request, context: OrganizerContext) async throws -> Response {
         let id = try context.pathID(OrderID.self)
         let input = try await Self.refundInput(request, limit: maxBodyBytes)
-        let refund = try await refunds.refund(id, organizer: organizer, amount: input.amount, reason: input.reason, tickets: input.tickets)
+        let refund = try await refunds.refund(id, organizer: context.organizer, amount: input.amount, reason: input.reason, tickets: input.tickets)
         return try JSONCoding.response(RefundBody(refund), status: .accepted)
     }
 
@@ -57,26 +46,22 @@ struct OrderController {
 
 /// Admin refund triage: refunds by status (failed automatic ones first of all), and refunding any order.
 struct AdminRefundController {
-    let database: any Database
     let refunds: RefundService
     let maxBodyBytes: Int
 
-    func register(_ routes: RouteRegistrar) {
+    func register(_ routes: RouteRegistrar<AdminContext>) {
         routes.on(.get, "admin/refunds", use: list)
         routes.on(.post, "admin/orders/{id}/refunds", use: refund)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try context.requireAdmin()
+    @Sendable func list(_ request: Request, context: AdminContext) async throws -> Response {
         let page = try Page(request)
         let statuses = try request.statusFilter(allowed: RefundRepository.statuses, default: ["failed"])
-        let after = try page.cursor(RefundID.self)
-        let rows = try await database.read { sql in try await RefundRepository(sql).list(statuses: statuses, after: after, limit: page.limit) }
+        let rows = try await refunds.list(statuses: statuses, after: try page.cursor(RefundID.self), limit: page.limit)
         return try JSONCoding.response(page.body(rows.map(RefundBody.init), lastID: rows.last?.id))
     }
 
-    @Sendable func refund(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try context.requireAdmin()
+    @Sendable func refund(_ request: Request, context: AdminContext) async throws -> Response {
         let id = try context.pathID(OrderID.self)
         let input = try await OrderController.refundInput(request, limit: maxBodyBytes)
         let refund = try await refunds.refund(id, organizer: nil, amount: input.amount, reason: input.reason ?? "by an admin",

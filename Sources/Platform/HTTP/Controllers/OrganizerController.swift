@@ -1,20 +1,19 @@
 import Hummingbird
 import PluginKit
 
-/// Admin routes: organizers and their API keys.
+/// Organizers and their API keys (admins), and an organizer's own mail settings.
 struct OrganizerController {
     let catalog: Catalog
     let maxBodyBytes: Int
 
-    func register(_ routes: RouteRegistrar) {
-        routes.on(.post, "organizers", use: create)
-        routes.on(.get, "organizers", use: list)
-        routes.on(.post, "organizers/{id}/api-keys", use: issueKey)
-        routes.on(.patch, "organizers/{id}", use: update)
+    func register(_ routes: APIRoutes) {
+        routes.admin.on(.post, "organizers", use: create)
+        routes.admin.on(.get, "organizers", use: list)
+        routes.admin.on(.post, "organizers/{id}/api-keys", use: issueKey)
+        routes.authenticated.on(.patch, "organizers/{id}", use: update)
     }
 
-    @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try context.requireAdmin()
+    @Sendable func create(_ request: Request, context: AdminContext) async throws -> Response {
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let name = fields.required(fields.string("name"), "name", placeholder: "")
         let slug = fields.required(fields.string("slug"), "slug", placeholder: "")
@@ -29,8 +28,7 @@ struct OrganizerController {
         return try JSONCoding.response(CreatedOrganizerBody(organizer: OrganizerBody(organizer), apiKey: APIKeyBody(key)), status: .created)
     }
 
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try context.requireAdmin()
+    @Sendable func list(_ request: Request, context: AdminContext) async throws -> Response {
         let page = try Page(request)
         let organizers = try await catalog.organizers(after: try page.cursor(OrganizerID.self), limit: page.limit)
         return try JSONCoding.response(page.body(organizers.map(OrganizerBody.init), lastID: organizers.last?.id))
@@ -39,7 +37,11 @@ struct OrganizerController {
     /// The mail settings: an admin for any organizer, an organizer for itself (another's is 404).
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(OrganizerID.self)
-        if context.principal != .admin, try context.requireOrganizer() != id { throw PlatformError.notFound("organizer") }
+        switch context.principal {
+        case .admin?: break
+        case let .organizer(own)?: if own != id { throw PlatformError.notFound("organizer") }
+        default: throw Problem.forbidden("this route needs an organizer key")
+        }
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let senderName = fields.string("sender_name")
         let replyTo = fields.string("reply_to")
@@ -48,8 +50,7 @@ struct OrganizerController {
         return try JSONCoding.response(OrganizerBody(organizer))
     }
 
-    @Sendable func issueKey(_ request: Request, context: AppRequestContext) async throws -> Response {
-        try context.requireAdmin()
+    @Sendable func issueKey(_ request: Request, context: AdminContext) async throws -> Response {
         let id = try context.pathID(OrganizerID.self)
         let fields = try await RequestFields.readIfPresent(request, limit: maxBodyBytes)
         let label = fields.optional(fields.string("label"), "label") ?? "api"

@@ -5,7 +5,7 @@ import PluginKit
 struct PublicEventController {
     let catalog: Catalog
 
-    func register(_ routes: RouteRegistrar) {
+    func register(_ routes: RouteRegistrar<AppRequestContext>) {
         routes.on(.get, "public/events/{id}", use: show)
     }
 

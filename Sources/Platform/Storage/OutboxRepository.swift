@@ -2,11 +2,11 @@ import Foundation
 import PluginKit
 import SQLKit
 
-public struct OutboxRepository: Sendable {
+package struct OutboxRepository: Sendable {
     let sql: any SQLDatabase
     let engine: DatabaseEngine
 
-    public init(_ sql: any SQLDatabase, engine: DatabaseEngine) {
+    package init(_ sql: any SQLDatabase, engine: DatabaseEngine) {
         self.sql = sql
         self.engine = engine
     }
@@ -43,7 +43,7 @@ public struct OutboxRepository: Sendable {
 
     /// Queues a message unless one with its idempotency key is already there; true when it is new.
     @discardableResult
-    public func insert(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent,
+    package func insert(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent,
                        idempotencyKey: String, at time: Timestamp) async throws -> Bool {
         // Stored with Swift's own key names: the API's snake-case strategy would not read `contentID` back.
         let payload = String(decoding: try JSONEncoder().encode(content), as: UTF8.self)
@@ -60,7 +60,7 @@ public struct OutboxRepository: Sendable {
     /// Leases up to `limit` due messages (queued and due, or leased by a worker whose lease ran out)
     /// until `leaseUntil`, counting an attempt for each. On PostgreSQL concurrent dispatchers skip
     /// each other's rows; SQLite has one writer.
-    public func claimDue(now: Timestamp, leaseUntil: Timestamp, limit: Int) async throws -> [OutboxMessage] {
+    package func claimDue(now: Timestamp, leaseUntil: Timestamp, limit: Int) async throws -> [OutboxMessage] {
         let lock: SQLQueryString = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await load("""
             UPDATE outbox_messages SET status = 'sending', lease_until = \(bind: leaseUntil.milliseconds), attempts = attempts + 1,
@@ -78,7 +78,7 @@ public struct OutboxRepository: Sendable {
     @discardableResult
     /// Marks a leased message sent. A kind whose model holds a credential (a sign-in link) keeps
     /// only an empty model afterwards: the database need not hold a live link once it is delivered.
-    public func markSent(_ id: MessageID, mailer: String, providerMessageID: String, at time: Timestamp) async throws -> Bool {
+    package func markSent(_ id: MessageID, mailer: String, providerMessageID: String, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE outbox_messages SET status = 'sent', mailer = \(bind: mailer), provider_message_id = \(bind: providerMessageID),
                 payload = CASE WHEN kind IN (\(binds: MailKind.allCases.filter(\.carriesCredential).map(\.rawValue)))
@@ -90,7 +90,7 @@ public struct OutboxRepository: Sendable {
     }
 
     /// A failed send: queued again for `retryAt`, or dead (`retryAt` nil) with the reason.
-    public func recordFailure(_ id: MessageID, error: String, retryAt: Timestamp?, at time: Timestamp) async throws {
+    package func recordFailure(_ id: MessageID, error: String, retryAt: Timestamp?, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE outbox_messages SET status = \(bind: retryAt == nil ? "dead" : "queued"),
                 next_attempt_at = \(bind: retryAt?.milliseconds ?? time.milliseconds), lease_until = NULL,
@@ -99,11 +99,11 @@ public struct OutboxRepository: Sendable {
             """).run()
     }
 
-    public func find(_ id: MessageID) async throws -> OutboxMessage? {
+    package func find(_ id: MessageID) async throws -> OutboxMessage? {
         try await load("SELECT \(Self.columns) FROM outbox_messages WHERE id = \(bind: id.rawValue)").first
     }
 
-    public func list(statuses: [OutboxStatus], after: MessageID?, limit: Int) async throws -> [OutboxMessage] {
+    package func list(statuses: [OutboxStatus], after: MessageID?, limit: Int) async throws -> [OutboxMessage] {
         try await load("""
             SELECT \(Self.columns) FROM outbox_messages
             WHERE id > \(bind: after?.rawValue ?? "") AND status IN (\(binds: statuses.map(\.rawValue)))
@@ -113,7 +113,7 @@ public struct OutboxRepository: Sendable {
 
     /// Puts a dead message back in the queue with a fresh count of attempts, under the same
     /// idempotency key: a provider that did deliver it sends nothing again.
-    public func requeue(_ id: MessageID, at time: Timestamp) async throws -> Bool {
+    package func requeue(_ id: MessageID, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE outbox_messages SET status = 'queued', attempts = 0, next_attempt_at = \(bind: time.milliseconds),
                 updated_at = \(bind: time.milliseconds)
@@ -123,7 +123,7 @@ public struct OutboxRepository: Sendable {
     }
 
     /// Messages in `status`, of one organizer or of all.
-    public func count(status: OutboxStatus, organizer: OrganizerID? = nil) async throws -> Int {
+    package func count(status: OutboxStatus, organizer: OrganizerID? = nil) async throws -> Int {
         struct Row: Decodable { let n: Int }
         var query: SQLQueryString = "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = \(bind: status.rawValue)"
         if let organizer { query += " AND organizer_id = \(bind: organizer.rawValue)" }

@@ -2,34 +2,34 @@ import Logging
 import PluginKit
 
 /// Everything the platform reads from the environment, with its defaults (README lists them).
-public struct PlatformConfig: Sendable {
-    public var host = "127.0.0.1"
-    public var port = 8080
+package struct PlatformConfig: Sendable {
+    package var host = "127.0.0.1"
+    package var port = 8080
     /// Where people reach this server; links in pages and emails start with it.
-    public var baseURL = "http://127.0.0.1:8080"
+    package var baseURL = "http://127.0.0.1:8080"
     /// nil selects the embedded SQLite file `./data/platform.sqlite`.
-    public var databaseURL: String?
-    public var maxBodyBytes = 1 << 20
-    public var logLevel = Logger.Level.info
+    package var databaseURL: String?
+    package var maxBodyBytes = 1 << 20
+    package var logLevel = Logger.Level.info
     /// Orders one client may place a minute.
-    public var checkoutRateLimit = 20
+    package var checkoutRateLimit = 20
     /// Sign-in requests (links asked for, links used) one client may make a minute.
-    public var signInRateLimit = 10
+    package var signInRateLimit = 10
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
-    public var trustForwardedFor = false
+    package var trustForwardedFor = false
     /// Days a processed or ignored webhook is kept (and recognised as a repeat) before it is deleted.
-    public var webhookRetentionDays: Int64 = 30
+    package var webhookRetentionDays: Int64 = 30
     /// The address emails are sent from; the organizer's name is the sender name.
-    public var mailFrom = "tickets@localhost"
+    package var mailFrom = "tickets@localhost"
 
-    public init() {}
+    package init() {}
 
-    public static func fromEnvironment(_ environment: [String: String]) throws -> PlatformConfig {
+    package static func fromEnvironment(_ environment: [String: String]) throws -> PlatformConfig {
         try PlatformConfig(Settings(environment: environment))
     }
 
     /// - Throws: `ConfigError` naming the first setting that cannot be used.
-    public init(_ settings: Settings) throws {
+    package init(_ settings: Settings) throws {
         if let host = settings.string("HOST") { self.host = host }
         port = try settings.integer("PORT", default: port, in: 0...65535, "a number from 0 to 65535")
         baseURL = settings.url("BASE_URL") ?? "http://\(host):\(port)"

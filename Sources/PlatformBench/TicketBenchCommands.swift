@@ -9,7 +9,7 @@ import Ticketing
 extension BenchPlatform {
     /// `orders` paid Sandbox orders of `seats` tickets each, paid through signed webhooks and the inbox.
     func paidTickets(orders: Int, seats: Int) async throws -> [String] {
-        let checkout = services.checkout
+        let checkout = platform.checkout
         let input = CheckoutInput(eventID: eventID, lines: [CartLine(variantID: variantID, quantity: Int64(seats))],
                                   email: "buyer@bench.example", provider: "sandbox")
         var ids: [String] = []
@@ -20,7 +20,7 @@ extension BenchPlatform {
                 try await client.call(sandboxPayment(port: port, order: orderIDs[index], amount: 2_500 * seats)).status
             }
         }
-        await services.inboxWorker.drain()
+        await platform.inbox.drain()
         struct Row: Decodable { let token: String }
         let tokens = try await database.read { sql in
             try await sql.raw("""

@@ -2,7 +2,6 @@ import ArgumentParser
 import Foundation
 import Platform
 import PlatformTesting
-import Resend
 import Ticketing
 
 /// Order confirmations (each with its tickets' QR codes) dispatched through the Resend plugin to
@@ -16,24 +15,21 @@ struct OutboxBench: AsyncParsableCommand {
     @Option(help: "Messages leased and sent at once.") var batch = 16
 
     func run() async throws {
-        let platform = try await BenchPlatform.make(quota: Int64(orders * seats), mail: true)
-        _ = try await platform.paidTickets(orders: orders, seats: seats)
-        let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(),
-                                                   renderers: platform.services.modules.flatMap(\.inlineImageRenderers))
         let fake = FakeResend()
-        let database = platform.database
-        let (elapsed, sent) = try await fake.serving { base in
-            var configuration = ResendConfiguration(apiKey: FakeResend.apiKey)
-            configuration.apiBase = base
-            configuration.requestsPerSecond = 1_000_000
-            var dispatcher = OutboxDispatcher(database: database, clock: SystemClock(), mailer: ResendMailer(configuration: configuration, logger: platform.services.logger),
-                                              composer: composer, logger: platform.services.logger)
+        let (platform, elapsed, sent) = try await fake.serving { base in
+            // The assembly picks the Resend plugin, as a served platform with RESEND_API_KEY does.
+            let platform = try await BenchPlatform.make(quota: Int64(orders * seats), mail: true, extra: [
+                "RESEND_API_KEY": FakeResend.apiKey, "RESEND_API_BASE": base, "RESEND_RATE_LIMIT": "100000",
+            ])
+            _ = try await platform.paidTickets(orders: orders, seats: seats)
+            guard var dispatcher = platform.platform.outbox else { throw ConfigError("the bench platform has no mailer") }
             dispatcher.batchSize = batch
             let clock = ContinuousClock()
             let start = clock.now
             let sent = await dispatcher.drain()
-            return (clock.now - start, sent)
+            return (platform, clock.now - start, sent)
         }
+        let database = platform.database
         let engine = database.engine
         // This run's organizer only: a database kept from an earlier run holds its messages too.
         let organizer = platform.organizerID

@@ -4,8 +4,10 @@ import Foundation
 import NIOCore
 import Platform
 
-struct Bench: AsyncParsableCommand {
+@main
+struct PlatformBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "platform-bench",
         abstract: "Benchmarks that print figures (SQLite by default; DATABASE_URL selects PostgreSQL).",
         subcommands: [CheckoutBench.self, WebhookBench.self, QRBench.self, ScanBench.self, VerifyBench.self, OutboxBench.self])
 }
@@ -58,7 +60,7 @@ struct WebhookBench: AsyncParsableCommand {
 
     func run() async throws {
         let platform = try await BenchPlatform.make(quota: Int64(count))
-        let checkout = platform.services.checkout
+        let checkout = platform.platform.checkout
         let input = CheckoutInput(eventID: platform.eventID, lines: [CartLine(variantID: platform.variantID, quantity: 1)],
                                   email: "buyer@bench.example", provider: "sandbox")
         var orderIDs: [String] = []
@@ -71,7 +73,7 @@ struct WebhookBench: AsyncParsableCommand {
         }
         let accepted = ingest.samples.filter { $0.1 == 200 }.count
         let drainers = workers ?? (platform.database.engine == .postgres ? 4 : 1)
-        let worker = platform.services.inboxWorker
+        let worker = platform.platform.inbox
         let clock = ContinuousClock()
         let start = clock.now
         let processed = await withTaskGroup(of: Int.self) { group in

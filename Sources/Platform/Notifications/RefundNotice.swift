@@ -2,12 +2,15 @@ import Foundation
 import PluginKit
 import SQLKit
 
-/// The kernel's own emails, queued in the transaction of the change: the refund notice once a
-/// provider confirms a refund.
-struct MailNotifier: OrderLifecycleObserver {
+/// The email that tells a buyer a refund went through, queued when the provider confirms it,
+/// in the same transaction: one per refunded level of the order.
+package struct RefundNotice: OrderLifecycleObserver {
+    /// The platform's sending address (MAIL_FROM); the organizer's name and reply-to go with it.
     let from: String
 
-    func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
+    package init(from: String) { self.from = from }
+
+    package func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
         guard case let .refundSettled(order, amount, full) = event, amount > 0 else { return }
         guard let organizer = try await OrganizerRepository(sql).find(order.organizerID),
               let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else { return }
@@ -23,12 +26,7 @@ struct MailNotifier: OrderLifecycleObserver {
         let (sender, replyTo) = organizer.mailSender(platformAddress: from)
         let content = try MailContent(sender: sender, replyTo: replyTo, modelObject: model)
         // One notice per refunded level of the order: a redelivered refund event never reaches here twice.
-        try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(
-            id: MessageID.generate(at: time), kind: .refundNotice, organizer: order.organizerID, recipient: order.email,
-            content: content, idempotencyKey: "refund-notice-\(order.id)-\(refunded)", at: time)
-    }
-
-    func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64 {
-        throw ValidationFailure(field: "tickets", "tickets cannot be named on this platform")
+        try await Outbox.enqueue(Notice(kind: .refundNotice, organizer: order.organizerID, recipient: order.email, content: content,
+                                        idempotencyKey: "refund-notice-\(order.id)-\(refunded)"), at: time, on: sql)
     }
 }

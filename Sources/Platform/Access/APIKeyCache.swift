@@ -4,8 +4,8 @@ import Synchronization
 /// Recently resolved API keys, so that a busy door device is not a database read per scan.
 /// An entry lives `ttlMilliseconds`: a key revoked by another server process stops working within
 /// that time; one revoked through this process's routes stops at once (`forget`).
-public final class APIKeyCache: Sendable {
-    public static let ttlMilliseconds: Int64 = 5_000
+package final class APIKeyCache: Sendable {
+    package static let ttlMilliseconds: Int64 = 5_000
     /// Beyond this many keys the cache starts over, so random bearer strings cannot grow it.
     static let capacity = 10_000
     let clock: any WallClock
@@ -27,7 +27,7 @@ public final class APIKeyCache: Sendable {
     }
 
     /// Drops a revoked key.
-    public func forget(_ id: APIKeyID) {
+    package func forget(_ id: APIKeyID) {
         entries.withLock { entries in entries = entries.filter { $0.value.key.id != id } }
     }
 }

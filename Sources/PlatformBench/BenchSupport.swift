@@ -3,66 +3,59 @@ import Foundation
 import Logging
 import NIOCore
 import Platform
-import Sandbox
+import PlatformServer
 import Synchronization
 import Ticketing
 
-/// A throwaway platform for a benchmark: its own database (or `DATABASE_URL`), one live event
-/// with one hot variant, and the server running in this process on a free port.
-struct BenchPlatform {
+/// A throwaway platform for a benchmark, assembled as `platform serve` assembles it: its own
+/// database (or `DATABASE_URL`), one live event with one hot variant, and the server running in
+/// this process on a free port.
+struct BenchPlatform: Sendable {
     static let sandboxSecret = "bench-sandbox-secret"
 
-    let database: any Database
-    let services: PlatformServices
+    let platform: Platform
     let organizerID: OrganizerID
     let eventID: EventID
     let variantID: VariantID
     let quota: Int64
     let scratch: URL?
+    var database: any Database { platform.database }
 
-    /// With `mail`, paid orders queue their confirmation emails, as a served platform does.
-    static func make(quota: Int64, mail: Bool = false) async throws -> BenchPlatform {
+    /// The benchmark's settings over the process environment. With `mail`, paid orders queue
+    /// their confirmation emails as a served platform does; `extra` adds settings (a mail provider).
+    static func make(quota: Int64, mail: Bool = false, extra: [String: String] = [:]) async throws -> BenchPlatform {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        var environment = ProcessInfo.processInfo.environment.merging([
+            "PORT": "0", "LOG_LEVEL": "error", "CHECKOUT_RATE_LIMIT": String(Int.max), "CHECKIN_RATE_LIMIT": "1000000",
+            "SANDBOX_ENABLED": "true", "SANDBOX_SECRET": sandboxSecret, "TICKET_KEY_SECRET": "bench-ticket-key-secret",
+        ].merging(extra) { $1 }) { $1 }
         var scratch: URL?
-        var url = ProcessInfo.processInfo.environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        if url == nil {
+        if environment["DATABASE_URL", default: ""].isEmpty {
             let directory = FileManager.default.temporaryDirectory.appendingPathComponent("platform-bench-\(UUID().uuidString)")
             scratch = directory
-            url = "sqlite:" + directory.appendingPathComponent("bench.sqlite").path
+            environment["DATABASE_URL"] = "sqlite:" + directory.appendingPathComponent("bench.sqlite").path
+            environment["MAIL_OUTBOX_DIR"] = directory.appendingPathComponent("outbox").path
         }
-        let database = try await DatabaseFactory.open(url: url, logger: logger)
-        try await Migrator.load(directory: Migrator.defaultDirectory(), engine: database.engine).migrate(database, logger: logger)
-        var config = PlatformConfig()
-        config.port = 0
-        config.checkoutRateLimit = Int.max
-        config.logLevel = .error
-        let clock = SystemClock()
-        var services = PlatformServices(database: database, clock: clock, config: config, payments: PluginRegistry([
-            SandboxProvider(secret: sandboxSecret, baseURL: config.baseURL),
-        ]))
-        services.logger = logger
-        var ticketing = TicketingConfig()
-        ticketing.keySecret = "bench-ticket-key-secret"
-        ticketing.checkinRateLimit = Int.max
-        let keys = try await TicketKeyRing.open(database: database, clock: clock, config: ticketing)
-        var tickets = TicketingModule(database: database, clock: clock, keys: keys, config: ticketing, platform: config)
-        tickets.queuesConfirmations = mail
-        services.modules = [tickets]
-        let catalog = Catalog(database: database, clock: clock)
+        let assembly = try Assembly(environment: environment, logger: logger, orderConfirmations: mail)
+        let database = try await DatabaseFactory.openMigrated(url: assembly.config.databaseURL, environment: environment, logger: logger)
+        let platform = try await assembly.platform(database: database)
+        let catalog = platform.catalog
+        let clock = platform.clock
         let slug = "bench-" + String(UUID().uuidString.prefix(8)).lowercased()
         let (organizer, _) = try await catalog.createOrganizer(name: "Bench", slug: slug, email: "bench@bench.example", feeBasisPoints: nil)
         let event = try await catalog.createEvent(
             NewEvent(title: "Bench Night", startsAt: clock.now().adding(minutes: 60 * 24 * 7), timezone: "UTC", currency: .eur, status: .live,
                      reservationMinutes: 60), organizer: organizer.id)
         let (variant, _) = try await catalog.createVariant(NewVariant(name: "Hot", price: 2_500, quota: quota, status: .live),
-                                                      event: event.id, organizer: organizer.id)
-        return BenchPlatform(database: database, services: services, organizerID: organizer.id, eventID: event.id, variantID: variant.id, quota: quota, scratch: scratch)
+                                                           event: event.id, organizer: organizer.id)
+        return BenchPlatform(platform: platform, organizerID: organizer.id, eventID: event.id, variantID: variant.id, quota: quota,
+                             scratch: scratch)
     }
 
     /// Serves until `body` returns; the port it listens on is passed in.
     func serving<T: Sendable>(workers: Bool, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> T {
         let port = Mutex<Int?>(nil)
-        let app = buildApplication(services, logger: services.logger, runWorkers: workers) { bound in port.withLock { $0 = bound } }
+        let app = buildApplication(platform, runWorkers: workers) { bound in port.withLock { $0 = bound } }
         let server = Task { try await app.runService(gracefulShutdownSignals: []) }
         defer { server.cancel() }
         for _ in 0..<200 where port.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(25)) }
@@ -71,12 +64,13 @@ struct BenchPlatform {
     }
 
     var ticketing: TicketingModule {
-        // make() installs it.
-        services.modules.compactMap { $0 as? TicketingModule }[0]
+        // The assembly installs it.
+        platform.modules.compactMap { $0 as? TicketingModule }[0]
     }
 
     func counts() async throws -> (sold: Int64, reserved: Int64) {
         struct Row: Decodable { let sold: Int64, reserved: Int64 }
+        let variantID = self.variantID
         let row = try await database.read { sql in
             try await sql.raw("SELECT sold, reserved FROM ticket_variants WHERE id = \(bind: variantID.rawValue)").first(decoding: Row.self)
         }

@@ -2,11 +2,11 @@ import PluginKit
 import SQLKit
 
 /// Magic links and the buyer sessions they open; only token hashes are stored.
-public struct BuyerSessionRepository: Sendable {
+package struct BuyerSessionRepository: Sendable {
     let sql: any SQLDatabase
-    public init(_ sql: any SQLDatabase) { self.sql = sql }
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    public func insertLink(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
+    package func insertLink(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO magic_links (token_hash, email, created_at, expires_at)
             VALUES (\(bind: tokenHash), \(bind: email), \(bind: time.milliseconds), \(bind: expiresAt.milliseconds))
@@ -14,7 +14,7 @@ public struct BuyerSessionRepository: Sendable {
     }
 
     /// Links asked for `email` after `time`, used or not.
-    public func linkCount(email: String, after time: Timestamp) async throws -> Int {
+    package func linkCount(email: String, after time: Timestamp) async throws -> Int {
         struct Row: Decodable { let n: Int }
         return try await sql.raw("""
             SELECT COUNT(*) AS n FROM magic_links WHERE email = \(bind: email) AND created_at > \(bind: time.milliseconds)
@@ -23,7 +23,7 @@ public struct BuyerSessionRepository: Sendable {
 
     /// Marks the link used if it is unused and unexpired, in one conditional update so that two
     /// concurrent uses cannot both succeed; its email, or nil.
-    public func consumeLink(tokenHash: String, at now: Timestamp) async throws -> String? {
+    package func consumeLink(tokenHash: String, at now: Timestamp) async throws -> String? {
         struct Row: Decodable { let email: String }
         return try await sql.raw("""
             UPDATE magic_links SET used_at = \(bind: now.milliseconds)
@@ -32,7 +32,7 @@ public struct BuyerSessionRepository: Sendable {
             """).first(decoding: Row.self)?.email
     }
 
-    public func insertSession(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
+    package func insertSession(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO buyer_sessions (token_hash, email, created_at, expires_at)
             VALUES (\(bind: tokenHash), \(bind: email), \(bind: time.milliseconds), \(bind: expiresAt.milliseconds))
@@ -40,7 +40,7 @@ public struct BuyerSessionRepository: Sendable {
     }
 
     /// The session's email and expiry if it is open at `now`.
-    public func session(tokenHash: String, at now: Timestamp) async throws -> (email: String, expiresAt: Timestamp)? {
+    package func session(tokenHash: String, at now: Timestamp) async throws -> (email: String, expiresAt: Timestamp)? {
         struct Row: Decodable { let email: String, expiresAt: Int64 }
         guard let row = try await sql.raw("""
             SELECT email, expires_at FROM buyer_sessions WHERE token_hash = \(bind: tokenHash) AND expires_at > \(bind: now.milliseconds)
@@ -48,12 +48,12 @@ public struct BuyerSessionRepository: Sendable {
         return (row.email, Timestamp(milliseconds: row.expiresAt))
     }
 
-    public func deleteSession(tokenHash: String) async throws {
+    package func deleteSession(tokenHash: String) async throws {
         try await sql.raw("DELETE FROM buyer_sessions WHERE token_hash = \(bind: tokenHash)").run()
     }
 
     /// Drops sessions and links that ended before `time`.
-    public func purge(before time: Timestamp) async throws {
+    package func purge(before time: Timestamp) async throws {
         try await sql.raw("DELETE FROM buyer_sessions WHERE expires_at < \(bind: time.milliseconds)").run()
         try await sql.raw("DELETE FROM magic_links WHERE expires_at < \(bind: time.milliseconds)").run()
     }

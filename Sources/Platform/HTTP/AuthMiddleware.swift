@@ -16,7 +16,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
             throw Problem.unauthorized("the Authorization header must be Bearer <key>")
         }
-        let hash = APIKeys.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        let hash = SecretToken.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
         let key = try await cache.key(secretHash: hash) {
             try await database.read { sql in try await APIKeyRepository(sql).findActive(secretHash: hash) }
         }

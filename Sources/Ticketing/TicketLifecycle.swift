@@ -1,21 +1,20 @@
 import Platform
 import SQLKit
 
-/// Follows orders: issues one signed ticket per seat when an order is paid, and ends tickets when
-/// money goes back. Runs inside the kernel's transaction, so tickets exist exactly when the order is paid.
-public struct TicketIssuer: OrderLifecycleObserver {
+/// Follows orders: issues one signed ticket per seat when an order is paid, refunds the tickets a
+/// refund names or all of them once everything is refunded, and gives named tickets back when the
+/// provider refuses the refund. Runs inside the kernel's transaction, so tickets exist exactly
+/// when the order is paid.
+package struct TicketLifecycle: OrderLifecycleObserver {
     let keys: TicketKeyRing
     let validAfterEndSeconds: Int64
-    /// With settings, a paid order also queues its confirmation email (with the tickets' QR codes).
-    let mail: TicketMailSettings?
 
-    public init(keys: TicketKeyRing, validAfterEndSeconds: Int64 = 86_400, mail: TicketMailSettings? = nil) {
+    package init(keys: TicketKeyRing, validAfterEndSeconds: Int64 = 86_400) {
         self.keys = keys
         self.validAfterEndSeconds = validAfterEndSeconds
-        self.mail = mail
     }
 
-    public func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
+    package func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
         let tickets = TicketRepository(sql)
         switch event {
         case let .paid(order):
@@ -25,14 +24,12 @@ public struct TicketIssuer: OrderLifecycleObserver {
             if full { try await tickets.setStatus(order: order.id, from: .valid, to: .refunded, at: time) }
         case let .refundFailed(order, items):
             try await tickets.setStatus(order: order.id, ids: try ids(items), from: .refunded, to: .valid, at: time)
-        case let .cancelled(order):
-            try await tickets.setStatus(order: order.id, from: .valid, to: .cancelled, at: time)
         case .refundSettled:
             break
         }
     }
 
-    public func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64 {
+    package func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64? {
         let tickets = Dictionary(uniqueKeysWithValues: try await TicketRepository(sql).forOrder(order.id).map { ($0.id.rawValue, $0) })
         var total: Int64 = 0
         for item in items {
@@ -56,7 +53,6 @@ public struct TicketIssuer: OrderLifecycleObserver {
         }
         let expires = (event.endsAt ?? event.startsAt).milliseconds / 1000 + validAfterEndSeconds
         let tickets = TicketRepository(sql)
-        var issued: [Ticket] = []
         var seat: Int64 = 0
         for line in order.lines {
             for _ in 0..<line.quantity {
@@ -69,9 +65,7 @@ public struct TicketIssuer: OrderLifecycleObserver {
                     seat: seat, unitPrice: line.unitPrice, status: .valid, version: 1, token: try await keys.sign(claims, on: sql),
                     blockedReason: nil, blockedAt: nil, admittedAt: nil, admittedBy: nil, inside: false, createdAt: time)
                 try await tickets.insert(ticket)
-                issued.append(ticket)
             }
         }
-        if let mail { try await OrderConfirmation(settings: mail).enqueue(order, event: event, tickets: issued, at: time, on: sql) }
     }
 }

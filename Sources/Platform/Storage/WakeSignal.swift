@@ -2,12 +2,12 @@ import PluginKit
 import Synchronization
 
 /// Wakes a background worker as soon as there is work, instead of waiting for its next poll.
-public final class WakeSignal: Sendable {
+package final class WakeSignal: Sendable {
     private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
 
-    public init() {}
+    package init() {}
 
-    public func wake() {
+    package func wake() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true
@@ -20,7 +20,7 @@ public final class WakeSignal: Sendable {
     }
 
     /// Returns at the next wake, or after `timeout`, whichever comes first.
-    public func wait(timeout: Duration) async {
+    package func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await withCheckedContinuation { continuation in

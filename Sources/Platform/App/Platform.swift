@@ -1,0 +1,88 @@
+import Logging
+import ServiceLifecycle
+import PluginKit
+
+/// The composition root. Every dependency is given to `init`; every service is built once here and
+/// shared, so that one `PaymentApplier`, with one list of order observers, serves the inbox, expiry,
+/// checkout compensation and refunds alike. `buildRouter` serves it; `workers` run beside.
+package struct Platform: Sendable {
+    package let database: any Database
+    package let clock: any WallClock
+    package let config: PlatformConfig
+    package let logger: Logger
+    package let providers: PaymentProviders
+    /// Ticketing and other modules: their routes, pages, order observers and mail images.
+    package let modules: [any PlatformModule]
+    /// Sends the outbox; without it (tests of other things) mail stays queued.
+    package let mail: MailSetup?
+    /// Server-rendered pages; without them (API-only tests) no pages are served.
+    package let pages: PageRenderer?
+
+    /// Wakes the inbox worker when a webhook is stored.
+    package let inboxSignal = WakeSignal()
+    /// Wakes the mail worker when a message is replayed.
+    package let outboxSignal = WakeSignal()
+    package let apiKeys: APIKeyCache
+    package let payments: PaymentApplier
+    package let catalog: Catalog
+    package let orders: Orders
+    package let checkout: CheckoutService
+    package let refunds: RefundService
+    package let ingress: WebhookIngress
+    package let inbox: InboxWorker
+    package let expiry: ExpiryWorker
+    package let housekeeping: Housekeeping
+    package let outbox: OutboxDispatcher?
+    package let signIn: BuyerSignIn
+    package let inboxTriage: Triage<InboxQueue>
+    package let outboxTriage: Triage<OutboxQueue>
+
+    package init(database: any Database, clock: any WallClock, config: PlatformConfig, logger: Logger, providers: PaymentProviders,
+                 modules: [any PlatformModule], mail: MailSetup?, pages: PageRenderer?) {
+        self.database = database
+        self.clock = clock
+        self.config = config
+        self.logger = logger
+        self.providers = providers
+        self.modules = modules
+        self.mail = mail
+        self.pages = pages
+        apiKeys = APIKeyCache(clock: clock)
+        // The modules' observers first, then the kernel's mail: tickets exist before any email about them.
+        payments = PaymentApplier(clock: clock, observers: OrderObservers(modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]))
+        catalog = Catalog(database: database, clock: clock)
+        orders = Orders(database: database, clock: clock)
+        checkout = CheckoutService(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)
+        refunds = RefundService(database: database, clock: clock, providers: providers, observers: payments.observers, logger: logger)
+        ingress = WebhookIngress(database: database, clock: clock, providers: providers, signal: inboxSignal, baseURL: config.baseURL)
+        inbox = InboxWorker(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds, logger: logger)
+        expiry = ExpiryWorker(database: database, clock: clock, payments: payments)
+        housekeeping = Housekeeping(database: database, clock: clock, webhookRetentionDays: config.webhookRetentionDays)
+        outbox = mail.map { OutboxDispatcher(database: database, clock: clock, mailer: $0.mailer, composer: $0.composer, logger: logger) }
+        signIn = BuyerSignIn(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom)
+        inboxTriage = Triage(database: database, clock: clock, signal: inboxSignal, queue: InboxQueue())
+        outboxTriage = Triage(database: database, clock: clock, signal: outboxSignal, queue: OutboxQueue())
+    }
+
+    /// The background services beside the server: payments (inbox and expiry), housekeeping, and
+    /// the mail worker when there is a mailer.
+    package var workers: [any Service] {
+        var workers: [any Service] = [
+            PaymentWorkers(inbox: inbox, expiry: expiry, signal: inboxSignal, logger: logger),
+            HousekeepingWorker(housekeeping: housekeeping, logger: logger),
+        ]
+        if let outbox { workers.append(MailWorker(dispatcher: outbox, signal: outboxSignal)) }
+        return workers
+    }
+}
+
+/// How mail leaves: the mailer (a plugin, or files) and the composer that renders each kind.
+package struct MailSetup: Sendable {
+    package let mailer: any Mailer
+    package let composer: MailComposer
+
+    package init(mailer: any Mailer, composer: MailComposer) {
+        self.mailer = mailer
+        self.composer = composer
+    }
+}

@@ -1,0 +1,45 @@
+import PluginKit
+
+/// Reading orders: an organizer's, and a buyer's through the credential that opens it.
+package struct Orders: Sendable {
+    let database: any Database
+    let clock: any WallClock
+
+    package init(database: any Database, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
+
+    /// - Throws: `PlatformError.notFound` when there is no such order of this organizer.
+    package func find(_ id: OrderID, organizer: OrganizerID) async throws -> Order {
+        guard let order = try await database.read({ sql in try await OrderRepository(sql).find(id, organizer: organizer) }) else {
+            throw PlatformError.notFound("order")
+        }
+        return order
+    }
+
+    /// An event's orders in id order, after the cursor.
+    /// - Throws: `PlatformError.notFound` when the event is not this organizer's.
+    package func list(event: EventID, organizer: OrganizerID, after: OrderID?, limit: Int) async throws -> [Order] {
+        try await database.read { sql in
+            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
+            return try await OrderRepository(sql).list(event: event, organizer: organizer, after: after, limit: limit)
+        }
+    }
+
+    /// The order a buyer's credential opens: the access token from checkout, one issued later (for
+    /// an email's link), or an open buyer session of the order's address.
+    /// - Throws: `PlatformError.notFound(noun)` for a wrong credential, exactly as for no order.
+    package func find(_ id: OrderID, accessToken: String, noun: String = "order") async throws -> Order {
+        let (hash, now) = (SecretToken.hash(accessToken), clock.now())
+        guard let order = try await database.read({ sql in try await OrderRepository(sql).find(id, accessTokenHash: hash, at: now) }) else {
+            throw PlatformError.notFound(noun)
+        }
+        return order
+    }
+
+    /// The orders a signed-in buyer sees: those placed with `email` (any case) in `statuses`, newest first.
+    package func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
+        try await database.read { sql in try await OrderRepository(sql).list(email: email, statuses: statuses, limit: limit) }
+    }
+}

@@ -1,0 +1,14 @@
+import PluginKit
+
+/// The payment providers this process offers, by id; only `PlatformServer` chooses them.
+package struct PaymentProviders: Sendable {
+    private let providers: [String: any PaymentProvider]
+
+    package init(_ providers: [any PaymentProvider] = []) {
+        self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    package func provider(_ id: String) -> (any PaymentProvider)? { providers[id] }
+    package var ids: [String] { providers.keys.sorted() }
+    package var all: [any PaymentProvider] { ids.compactMap { providers[$0] } }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Logging
+import Platform
+import PluginKit
+import Resend
+import Sandbox
+import Stripe
+import Ticketing
+
+/// The one place concrete plugins and modules are chosen, and the platform assembled from
+/// settings: `serve`, `demo`, the operator commands and the benchmarks all build it here.
+package struct Assembly: Sendable {
+    /// Set up in this order; the Sandbox comes last, as it stays off beside a real provider.
+    package static let paymentPlugins: [any PaymentPlugin.Type] = [StripePlugin.self, SandboxPlugin.self]
+    /// The first one enabled sends the mail; without any, mail goes to `.eml` files.
+    package static let mailerPlugins: [any MailerPlugin.Type] = [ResendPlugin.self]
+
+    /// The variables the settings are read from; directories of templates and migrations too.
+    package let environment: [String: String]
+    package let settings: Settings
+    package let config: PlatformConfig
+    package let ticketing: TicketingConfig
+    package let logger: Logger
+    /// Paid orders queue their confirmation email; off only for benchmarks that measure the
+    /// payment path as it was measured before confirmations existed.
+    let orderConfirmations: Bool
+
+    /// `host` and `port` (from the command line) replace HOST and PORT; BASE_URL follows them unless it is set.
+    /// - Throws: `ConfigError` (or the ticketing configuration's error) naming a setting that cannot be used.
+    package init(environment: [String: String], logger: Logger, host: String? = nil, port: Int? = nil,
+                 orderConfirmations: Bool = true) throws {
+        self.environment = environment
+        settings = Settings(environment: environment)
+        var config = try PlatformConfig(settings)
+        if let host { config.host = host }
+        if let port { config.port = port }
+        if host != nil || port != nil, settings.string("BASE_URL") == nil { config.baseURL = "http://\(config.host):\(config.port)" }
+        self.config = config
+        ticketing = try TicketingConfig(settings)
+        self.logger = logger
+        self.orderConfirmations = orderConfirmations
+    }
+
+    /// The enabled payment providers, in the order of `paymentPlugins`; each disabled plugin is logged once.
+    package func paymentProviders() throws -> [any PaymentProvider] {
+        var providers: [any PaymentProvider] = []
+        for plugin in Self.paymentPlugins {
+            let context = PluginContext(settings: settings, baseURL: config.baseURL, logger: logger, paymentProviders: providers.map(\.id))
+            if let provider = enabled(plugin.name, try plugin.setUp(context)) { providers.append(provider) }
+        }
+        return providers
+    }
+
+    /// The first mailer plugin enabled, else the file mailer writing to MAIL_OUTBOX_DIR.
+    package func mailer() throws -> any Mailer {
+        for plugin in Self.mailerPlugins {
+            let context = PluginContext(settings: settings, baseURL: config.baseURL, logger: logger)
+            if let mailer = enabled(plugin.name, try plugin.setUp(context)) { return mailer }
+        }
+        let directory = settings.string("MAIL_OUTBOX_DIR") ?? "data/outbox"
+        logger.info("mail goes to files", metadata: ["directory": "\(directory)", "reason": "no mail provider is configured"])
+        return FileMailer(directory: URL(fileURLWithPath: directory))
+    }
+
+    private func enabled<Provided>(_ name: String, _ setup: PluginSetup<Provided>) -> Provided? {
+        switch setup {
+        case let .enabled(provided):
+            logger.info("\(name) plugin enabled")
+            return provided
+        case let .disabled(reason):
+            logger.info("\(name) plugin disabled", metadata: ["reason": "\(reason)"])
+            return nil
+        }
+    }
+
+    /// The ticket signing keys, opened (and created on first use) in the database.
+    package func ticketKeys(database: any Database, clock: any WallClock) async throws -> TicketKeyRing {
+        if ticketing.keySecret == nil && ticketing.signingKey == nil {
+            logger.warning("ticket signing keys are sealed with a generated secret; set TICKET_KEY_SECRET in production",
+                           metadata: ["file": "\(ticketing.keySecretFile)"])
+        }
+        return try await TicketKeyRing.open(database: database, clock: clock, config: ticketing)
+    }
+
+    /// The whole platform on an open, migrated database: plugins, the Ticketing module, mail and pages.
+    package func platform(database: any Database, clock: any WallClock = SystemClock()) async throws -> Platform {
+        let providers = PaymentProviders(try paymentProviders())
+        let tickets = TicketingModule(
+            database: database, clock: clock, keys: try await ticketKeys(database: database, clock: clock), config: ticketing,
+            confirmations: orderConfirmations ? TicketMailSettings(from: config.mailFrom, baseURL: config.baseURL) : nil)
+        let modules: [any PlatformModule] = [tickets]
+        let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
+                                                   renderers: modules.flatMap(\.inlineImageRenderers))
+        return Platform(database: database, clock: clock, config: config, logger: logger, providers: providers, modules: modules,
+                        mail: MailSetup(mailer: try mailer(), composer: composer),
+                        pages: try PageRenderer.load(directory: PageRenderer.defaultDirectory(environment: environment)))
+    }
+}

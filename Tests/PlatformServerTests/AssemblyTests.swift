@@ -1,0 +1,68 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Platform
+import PlatformServer
+import PlatformTesting
+import Testing
+@testable import Ticketing
+
+/// The production wiring, assembled from sample environments as `platform serve` assembles it.
+@Suite struct AssemblyTests {
+    static let base = ["TICKET_KEY_SECRET": "assembly-test-secret-0123456789", "BASE_URL": "https://tickets.example"]
+
+    func assemble(_ environment: [String: String], engine: DatabaseEngine,
+                  _ body: @escaping @Sendable (Platform) async throws -> Void) async throws {
+        let assembly = try Assembly(environment: Self.base.merging(environment) { $1 }, logger: quietLogger)
+        try await withTestDatabase(engine) { database in try await body(try await assembly.platform(database: database, clock: ManualClock())) }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func withNothingConfiguredTheSandboxTakesPaymentsAndMailGoesToFiles(engine: DatabaseEngine) async throws {
+        let outbox = FileManager.default.temporaryDirectory.appendingPathComponent("assembly-\(UUID().uuidString)").path
+        try await assemble(["MAIL_OUTBOX_DIR": outbox], engine: engine) { platform in
+            #expect(platform.providers.ids == ["sandbox"])
+            #expect((platform.mail?.mailer as? FileMailer)?.directory.path == outbox)
+            #expect(platform.pages != nil && platform.outbox != nil)
+            #expect(platform.config.baseURL == "https://tickets.example")
+            let module = try #require(platform.modules.first as? TicketingModule)
+            #expect(platform.modules.count == 1 && module.config.keySecret == Self.base["TICKET_KEY_SECRET"])
+            // Tickets are issued before the confirmation that lists them, and both before the kernel's refund notice.
+            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["TicketLifecycle", "OrderConfirmation", "RefundNotice"])
+            #expect(platform.workers.map { "\(type(of: $0))" } == ["PaymentWorkers", "HousekeepingWorker", "MailWorker"])
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func stripeAndResendReplaceTheDefaults(engine: DatabaseEngine) async throws {
+        let environment = ["STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1", "RESEND_API_KEY": "re_1"]
+        try await assemble(environment, engine: engine) { platform in
+            #expect(platform.providers.ids == ["stripe"], "free tickets must not sit beside Stripe by default")
+            #expect(platform.mail?.mailer.name == "resend")
+        }
+        try await assemble(environment.merging(["SANDBOX_ENABLED": "true"]) { $1 }, engine: engine) { platform in
+            #expect(platform.providers.ids == ["sandbox", "stripe"])
+        }
+    }
+
+    /// The assembled platform serves: its routes, the Sandbox's page among them, answer.
+    @Test(arguments: TestEngines.all)
+    func theAssembledPlatformServes(engine: DatabaseEngine) async throws {
+        try await assemble([:], engine: engine) { platform in
+            let app = Application(router: buildRouter(platform), logger: quietLogger)
+            try await app.test(.router) { raw async throws in
+                let client = APITestClient(raw)
+                #expect(try await client.get("/health").status == .ok)
+                #expect(try await client.get("/my-tickets/sign-in").status == .ok)
+                #expect(try await client.get("/sandbox/checkout/nonsense").status == .notFound)
+            }
+        }
+    }
+
+    @Test func aSettingThatCannotBeUsedStopsTheAssembly() throws {
+        #expect(throws: ConfigError("RESEND_RATE_LIMIT must be a whole number of requests a second from 1 to 100000")) {
+            try Assembly(environment: ["RESEND_API_KEY": "re_1", "RESEND_RATE_LIMIT": "0"], logger: quietLogger).mailer()
+        }
+        #expect(throws: ConfigError.self) { try Assembly(environment: ["PORT": "eighty"], logger: quietLogger) }
+    }
+}
