@@ -26,7 +26,7 @@ package struct Platform: Sendable {
     package let payments: PaymentApplier
     package let catalog: Catalog
     package let orders: Orders
-    package let checkout: CheckoutService
+    package let checkout: Checkout
     package let refunds: RefundService
     package let ingress: WebhookIngress
     package let inbox: InboxWorker
@@ -52,7 +52,7 @@ package struct Platform: Sendable {
         payments = PaymentApplier(clock: clock, observers: OrderObservers(modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]))
         catalog = Catalog(database: database, clock: clock)
         orders = Orders(database: database, clock: clock)
-        checkout = CheckoutService(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)
+        checkout = Checkout(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)
         refunds = RefundService(database: database, clock: clock, providers: providers, observers: payments.observers, logger: logger)
         ingress = WebhookIngress(database: database, clock: clock, providers: providers, signal: inboxSignal, baseURL: config.baseURL)
         inbox = InboxWorker(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds, logger: logger)

@@ -1,14 +1,5 @@
 import PluginKit
 
-struct OrderLineBody: Encodable {
-    let variantId: String, quantity: Int64, unitPrice: Int64
-    init(_ line: OrderLine) {
-        variantId = line.variantID.rawValue
-        quantity = line.quantity
-        unitPrice = line.unitPrice
-    }
-}
-
 /// An order as its organizer sees it.
 struct OrderBody: Encodable {
     let id: String, eventId: String, status: String, email: String, name: String?, currency: String, total: Int64, refunded: Int64
@@ -34,33 +25,6 @@ struct OrderBody: Encodable {
         createdAt = order.createdAt
         updatedAt = order.updatedAt
     }
-}
-
-/// An order as its buyer sees it: no provider references or review notes.
-package struct PublicOrderBody: Encodable {
-    let id: String, eventId: String, status: String, email: String, currency: String, total: Int64, refunded: Int64
-    let checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, lines: [OrderLineBody], createdAt: Timestamp
-
-    package init(_ order: Order) {
-        id = order.id.rawValue
-        eventId = order.eventID.rawValue
-        status = order.status.rawValue
-        email = order.email
-        currency = order.total.currency.code
-        total = order.total.minorUnits
-        refunded = order.refunded
-        checkoutUrl = order.status == .pending ? order.checkoutURL : nil
-        expiresAt = order.expiresAt
-        paidAt = order.paidAt
-        lines = order.lines.map(OrderLineBody.init)
-        createdAt = order.createdAt
-    }
-}
-
-struct PlacedOrderBody: Encodable {
-    let order: PublicOrderBody
-    let checkoutUrl: String
-    let accessToken: String
 }
 
 struct RefundBody: Encodable {

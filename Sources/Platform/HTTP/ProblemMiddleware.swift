@@ -39,6 +39,13 @@ extension Problem {
             }
         case let error as ProviderError:
             return .provider(error)
+        case IdempotencyConflict.inFlight:
+            return Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
+                           detail: "a request with this Idempotency-Key is still being processed")
+        case IdempotencyConflict.mismatch:
+            return Problem(.unprocessableContent, kind: "idempotency-mismatch", title: "Idempotency-Key reused",
+                           detail: "this Idempotency-Key was used with a different request",
+                           errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
         case let problem as PageProblem:
             return Problem(.init(code: problem.status), kind: problem.kind, title: problem.title, detail: problem.detail)
         case let error as WebhookRejected:

@@ -9,7 +9,7 @@ struct CheckoutController {
     static let idempotencyHeader = HTTPField.Name("Idempotency-Key")!
     static let replayedHeader = HTTPField.Name("Idempotent-Replayed")!
 
-    let checkout: CheckoutService
+    let checkout: Checkout
     let orders: Orders
     let limiter: RateLimiter
     let trustForwardedFor: Bool
@@ -28,40 +28,19 @@ struct CheckoutController {
         }
         let eventID = try context.pathID(EventID.self)
         let body = try await RequestFields.collect(request, limit: maxBodyBytes)
-        let hash = SHA256.hash(data: Data(buffer: body)).hexString
-        let idempotency = IdempotentRequest(scope: "checkout:\(eventID)", key: key, requestHash: hash)
-        let outcome: CheckoutOutcome
+        let idempotency = IdempotentRequest(scope: "checkout:\(eventID)", key: key, requestHash: SHA256.hash(data: Data(buffer: body)).hexString)
         do {
-            let input = try Self.input(eventID: eventID, body: body)
-            outcome = try await checkout.place(input, idempotency: idempotency) { placed in
-                let json = try JSONCoding.encoder.encode(PlacedOrderBody(
-                    order: PublicOrderBody(placed.order), checkoutUrl: placed.checkoutURL, accessToken: placed.accessToken))
-                return StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self))
-            }
+            let answer = try await checkout.place(try Self.input(eventID: eventID, body: body), idempotency: idempotency)
+            return Self.response(answer.response, replayed: answer.replayed)
+        } catch let conflict as IdempotencyConflict {
+            throw conflict
         } catch {
+            // A failure the client caused is the key's answer; a transient one (ours or the provider's) is not.
             let problem = Problem.from(error, maxBodyBytes: maxBodyBytes, logger: context.logger)
-            // A transient failure (ours or the provider's) is not the key's final answer: the client may retry with it.
-            guard problem.status.code < 500, problem.status != .tooManyRequests else { throw problem }
-            let json = problem.body(instance: request.uri.path, requestID: context.requestID)
-            let stored = StoredResponse(status: Int(problem.status.code), body: String(decoding: json, as: UTF8.self))
-            try await checkout.database.transaction { sql in
-                try await IdempotencyRepository(sql).storeIfFree(scope: idempotency.scope, key: key, requestHash: hash, response: stored,
-                                                                 now: checkout.clock.now())
-            }
+            let stored = StoredResponse(status: Int(problem.status.code),
+                                        body: String(decoding: problem.body(instance: request.uri.path, requestID: context.requestID), as: UTF8.self))
+            guard try await checkout.keys.answerFailure(idempotency, with: stored) else { throw problem }
             return Self.response(stored, replayed: false)
-        }
-        switch outcome {
-        case let .placed(_, stored):
-            return Self.response(stored, replayed: false)
-        case let .replay(stored):
-            return Self.response(stored, replayed: true)
-        case .inFlight:
-            throw Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
-                          detail: "a request with this Idempotency-Key is still being processed")
-        case .mismatch:
-            throw Problem(.unprocessableContent, kind: "idempotency-mismatch", title: "Idempotency-Key reused",
-                          detail: "this Idempotency-Key was used with a different request",
-                          errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
         }
     }
 

@@ -1,0 +1,196 @@
+import Foundation
+import PluginKit
+
+/// What a buyer sends to place an order.
+package struct CheckoutInput: Sendable {
+    package var eventID: EventID
+    package var cart: Cart
+    package var email: String
+    package var name: String?
+    package var provider: String
+    package var successURL: String?
+    package var cancelURL: String?
+
+    package init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String,
+                 successURL: String? = nil, cancelURL: String? = nil) {
+        self.eventID = eventID
+        self.cart = Cart(lines: lines)
+        self.email = email
+        self.name = name
+        self.provider = provider
+        self.successURL = successURL
+        self.cancelURL = cancelURL
+    }
+}
+
+/// A new order with the checkout its buyer goes to.
+package struct PlacedOrder: Sendable {
+    package let order: Order
+    package let checkoutURL: String
+    /// Lets the buyer read the order; shown once, stored only as a hash.
+    package let accessToken: String
+}
+
+/// Places orders, in four named steps and two transactions:
+/// 1. `validated`: the cart and the buyer's fields, without the database;
+/// 2. `reserve`, one transaction: the Idempotency-Key is claimed, the cart priced, the seats taken
+///    with one conditional update per variant (all lines or none), the pending order written;
+/// 3. `openCheckout`: the provider's checkout, asked outside any transaction; if it fails the
+///    seats and the key are given back at once;
+/// 4. `complete`, one transaction: the checkout session and the key's answer are recorded.
+package struct Checkout: Sendable {
+    let database: any Database
+    let clock: any WallClock
+    let providers: PaymentProviders
+    /// Ends an order whose checkout could not be opened, telling the observers like any other change.
+    let payments: PaymentApplier
+    package let keys: IdempotencyKeys
+    let baseURL: String
+
+    package init(database: any Database, clock: any WallClock, providers: PaymentProviders, payments: PaymentApplier, baseURL: String) {
+        self.database = database
+        self.clock = clock
+        self.providers = providers
+        self.payments = payments
+        self.keys = IdempotencyKeys(database: database, clock: clock)
+        self.baseURL = baseURL
+    }
+
+    /// Places an order under an Idempotency-Key: the 201 answer, or the key's earlier answer again.
+    /// - Throws: `IdempotencyConflict`, `ValidationFailure` (422), `PlatformError` (404 no live event,
+    ///   409 not enough seats, 400 a redirect outside the event's origins), `ProviderError`.
+    package func place(_ input: CheckoutInput, idempotency: IdempotentRequest) async throws -> IdempotentAnswer {
+        switch try await run(input, idempotency: idempotency) {
+        case let .placed(_, answer), let .earlier(answer): answer
+        }
+    }
+
+    /// Places an order without an Idempotency-Key (seeding, benchmarks).
+    package func place(_ input: CheckoutInput) async throws -> PlacedOrder {
+        guard case let .placed(placed, _) = try await run(input, idempotency: nil) else { throw PlatformError.conflict("unexpected earlier answer") }
+        return placed
+    }
+
+    private enum Outcome {
+        case placed(PlacedOrder, IdempotentAnswer)
+        case earlier(IdempotentAnswer)
+    }
+
+    private func run(_ input: CheckoutInput, idempotency: IdempotentRequest?) async throws -> Outcome {
+        let provider = try validated(input)
+        let accessToken = SecretToken.make(marker: "ord_tok_")
+        switch try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency) {
+        case let .earlier(answer):
+            return .earlier(answer)
+        case let .reserved(order, request):
+            let session = try await openCheckout(request, of: order, with: provider, idempotency: idempotency)
+            return try await complete(order, session: session, accessToken: accessToken, idempotency: idempotency)
+        }
+    }
+
+    // MARK: 1. Validate
+
+    /// The provider the buyer chose.
+    /// - Throws: `ValidationFailure` listing every bad field of the cart and the buyer.
+    private func validated(_ input: CheckoutInput) throws -> any PaymentProvider {
+        var check = Validator()
+        input.cart.check(into: &check)
+        check.check(TextRules.isEmail(input.email), "email", "must be an email address")
+        if let name = input.name { check.check(TextRules.isPresent(name, max: 200), "name", "must be 1 to 200 characters") }
+        let provider = providers.provider(input.provider)
+        check.check(provider != nil, "provider", "must be one of: \(providers.ids.joined(separator: ", "))")
+        try check.throwIfFailed()
+        guard let provider else { throw PlatformError.notFound("payment provider") }
+        return provider
+    }
+
+    // MARK: 2. Reserve
+
+    private enum Reservation: Sendable {
+        case earlier(IdempotentAnswer)
+        /// The pending order holding its seats, and what the provider is asked to sell.
+        case reserved(Order, CheckoutRequest)
+    }
+
+    private func reserve(_ input: CheckoutInput, provider: any PaymentProvider, accessToken: String,
+                         idempotency: IdempotentRequest?) async throws -> Reservation {
+        let (keys, now, providerID) = (self.keys, clock.now(), provider.id)
+        let minimumMinutes = provider.minimumCheckoutMinutes
+        return try await database.transaction { sql in
+            if let idempotency, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
+            guard let event = try await EventRepository(sql).findLive(input.eventID) else { throw PlatformError.notFound("event") }
+            try checkRedirect(input.successURL, field: "success_url", event: event)
+            try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
+            let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
+            let priced = try input.cart.price(variants, currency: event.currency, at: now)
+            try await SeatReservation(sql).take(priced.lines, names: variants.mapValues(\.name))
+            let order = Order(
+                id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
+                buyerName: input.name, total: priced.total, refunded: 0, provider: providerID, providerSession: nil, providerPayment: nil,
+                checkoutURL: nil, reviewReason: nil, disputeReason: nil,
+                expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
+                createdAt: now, updatedAt: now, lines: priced.lines)
+            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            let orderPage = "\(baseURL)/api/v1/public/orders/\(order.id)?token=\(accessToken)"
+            return .reserved(order, CheckoutRequest(
+                orderID: order.id, eventTitle: event.title,
+                lines: order.lines.map { .init(name: variants[$0.variantID]?.name ?? "Ticket", unitPrice: $0.unitPrice, quantity: $0.quantity) },
+                total: order.total, email: order.email, successURL: input.successURL ?? orderPage, cancelURL: input.cancelURL ?? orderPage,
+                expiresAt: order.expiresAt, idempotencyKey: "checkout-\(order.id)"))
+        }
+    }
+
+    /// Buyers may only be sent back to the event's allowlisted origins or to this platform.
+    private func checkRedirect(_ url: String?, field: String, event: Event) throws {
+        guard let url else { return }
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host,
+              scheme == "https" || scheme == "http" else {
+            throw PlatformError.invalid(field: field, detail: "must be an http(s) URL")
+        }
+        let origin = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+        let allowed = event.redirectOrigins + [Self.origin(of: baseURL)].compactMap { $0 }
+        guard allowed.contains(origin) else {
+            throw PlatformError.invalid(field: field, detail: "\(origin) is not among the event's redirect_origins")
+        }
+    }
+
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return nil }
+        return "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "")
+    }
+
+    // MARK: 3. Open the provider's checkout
+
+    /// No checkout, no hold: when the provider fails, the seats go back at once and the key may be used again.
+    private func openCheckout(_ request: CheckoutRequest, of order: Order, with provider: any PaymentProvider,
+                              idempotency: IdempotentRequest?) async throws -> CheckoutSession {
+        do {
+            return try await provider.createCheckout(request)
+        } catch {
+            let (keys, payments, id) = (self.keys, self.payments, order.id)
+            _ = try? await database.transaction { sql in
+                if let idempotency { try await keys.release(idempotency, on: sql) }
+                return try await payments.apply(.failed(order: id, reason: "checkout"), provider: provider.id, on: sql)
+            }
+            throw error
+        }
+    }
+
+    // MARK: 4. Complete
+
+    private func complete(_ pending: Order, session: CheckoutSession, accessToken: String,
+                          idempotency: IdempotentRequest?) async throws -> Outcome {
+        var order = pending
+        order.providerSession = session.id
+        order.checkoutURL = session.url
+        let placed = PlacedOrder(order: order, checkoutURL: session.url, accessToken: accessToken)
+        let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(order), checkoutUrl: session.url, accessToken: accessToken))
+        let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
+        let (keys, now, id) = (self.keys, clock.now(), order.id)
+        try await database.transaction { sql in
+            try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now)
+            if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
+        }
+        return .placed(placed, answer)
+    }
+}

@@ -1,0 +1,39 @@
+import PluginKit
+
+/// The JSON shapes of an order as its buyer sees it (snake_case on the wire).
+struct OrderLineBody: Encodable {
+    let variantId: String, quantity: Int64, unitPrice: Int64
+    init(_ line: OrderLine) {
+        variantId = line.variantID.rawValue
+        quantity = line.quantity
+        unitPrice = line.unitPrice
+    }
+}
+
+/// An order as its buyer sees it: no provider references or review notes.
+package struct PublicOrderBody: Encodable {
+    let id: String, eventId: String, status: String, email: String, currency: String, total: Int64, refunded: Int64
+    let checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, lines: [OrderLineBody], createdAt: Timestamp
+
+    package init(_ order: Order) {
+        id = order.id.rawValue
+        eventId = order.eventID.rawValue
+        status = order.status.rawValue
+        email = order.email
+        currency = order.total.currency.code
+        total = order.total.minorUnits
+        refunded = order.refunded
+        checkoutUrl = order.status == .pending ? order.checkoutURL : nil
+        expiresAt = order.expiresAt
+        paidAt = order.paidAt
+        lines = order.lines.map(OrderLineBody.init)
+        createdAt = order.createdAt
+    }
+}
+
+/// The answer to a placed order (201), stored under its Idempotency-Key and replayed byte for byte.
+struct PlacedOrderBody: Encodable {
+    let order: PublicOrderBody
+    let checkoutUrl: String
+    let accessToken: String
+}

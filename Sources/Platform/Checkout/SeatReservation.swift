@@ -1,0 +1,22 @@
+import PluginKit
+import SQLKit
+
+/// Takes the seats of an order's lines inside the caller's transaction: one conditional update
+/// per variant (`sold + reserved + n <= quota`), never read-then-write.
+struct SeatReservation {
+    let sql: any SQLDatabase
+
+    init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    /// - Throws: `PlatformError.conflict` naming the first variant without enough seats; the
+    ///   caller's transaction then rolls back what earlier lines took.
+    func take(_ lines: [OrderLine], names: [VariantID: String]) async throws {
+        let inventory = InventoryRepository(sql)
+        // Variants in a fixed order, so two carts never wait on each other's rows in opposite orders.
+        for line in lines.sorted(by: { $0.variantID < $1.variantID }) {
+            guard try await inventory.reserve(line.variantID, line.quantity) else {
+                throw PlatformError.conflict("not enough \(names[line.variantID] ?? "this ticket") tickets left for \(line.quantity)")
+            }
+        }
+    }
+}
