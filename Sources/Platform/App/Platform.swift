@@ -19,23 +19,23 @@ package struct Platform: Sendable {
     package let pages: PageRenderer?
 
     /// Wakes the inbox worker when a webhook is stored.
-    package let inboxSignal = WakeSignal()
+    let inboxSignal = WakeSignal()
     /// Wakes the mail worker when a message is replayed.
-    package let outboxSignal = WakeSignal()
+    let outboxSignal = WakeSignal()
     package let apiKeys: APIKeyCache
     package let payments: PaymentApplier
     package let catalog: Catalog
     package let orders: Orders
     package let checkout: Checkout
     package let refunds: RefundService
-    package let ingress: WebhookIngress
+    let ingress: WebhookIngress
     package let inbox: InboxWorker
     package let expiry: ExpiryWorker
     package let housekeeping: Housekeeping
     package let outbox: OutboxDispatcher?
     package let signIn: BuyerSignIn
-    package let inboxTriage: Triage<InboxQueue>
-    package let outboxTriage: Triage<OutboxQueue>
+    let inboxTriage: Triage<InboxQueue>
+    let outboxTriage: Triage<OutboxQueue>
 
     package init(database: any Database, clock: any WallClock, config: PlatformConfig, logger: Logger, providers: PaymentProviders,
                  modules: [any PlatformModule], mail: MailSetup?, pages: PageRenderer?) {

@@ -4,11 +4,11 @@ import PluginKit
 /// "My tickets" sign-in without passwords: a buyer asks for a link by email, the link works once
 /// for 30 minutes and opens a buyer session that reads every order placed with that address.
 package struct BuyerSignIn: Sendable {
-    package static let linkLifetimeMinutes: Int64 = 30
-    package static let sessionLifetimeMinutes: Int64 = 24 * 60
+    static let linkLifetimeMinutes: Int64 = 30
+    static let sessionLifetimeMinutes: Int64 = 24 * 60
     /// Links one address is sent within `linkWindowMinutes`; further requests are answered alike and send nothing.
-    package static let linksPerWindow = 3
-    package static let linkWindowMinutes: Int64 = 15
+    static let linksPerWindow = 3
+    static let linkWindowMinutes: Int64 = 15
     /// Orders a signed-in buyer sees, and whose existence makes an address worth a link.
     package static let visibleStatuses: [OrderStatus] = [.paid, .partiallyRefunded, .refunded]
 
@@ -63,7 +63,7 @@ package struct BuyerSignIn: Sendable {
 
     /// The page the emailed link opens; it asks for a click before it uses the token, so that a
     /// mail scanner's prefetch cannot spend it.
-    package func signInURL(token: String) -> String {
+    func signInURL(token: String) -> String {
         "\(baseURL)/my-tickets/sign-in?token=\(token)"
     }
 
@@ -89,7 +89,7 @@ package struct BuyerSignIn: Sendable {
         return Session(token: nil, email: found.email, expiresAt: found.expiresAt)
     }
 
-    package func signOut(token: String) async throws {
+    func signOut(token: String) async throws {
         try await database.transaction { sql in try await BuyerSessionRepository(sql).deleteSession(tokenHash: SecretToken.hash(token)) }
     }
 }

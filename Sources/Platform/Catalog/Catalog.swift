@@ -31,7 +31,7 @@ package struct Catalog: Sendable {
     }
 
     /// Sets or clears (`.some(nil)`) the organizer's sender name and reply-to; absent ones stay.
-    package func updateOrganizerMail(_ id: OrganizerID, senderName: String??, replyTo: String??) async throws -> Organizer {
+    func updateOrganizerMail(_ id: OrganizerID, senderName: String??, replyTo: String??) async throws -> Organizer {
         try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)
             guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
@@ -47,7 +47,7 @@ package struct Catalog: Sendable {
         try await database.read { sql in try await OrganizerRepository(sql).list(after: after, limit: limit) }
     }
 
-    package func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
+    func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
         let now = clock.now()
         return try await database.transaction { sql in
             guard try await OrganizerRepository(sql).find(id) != nil else { throw PlatformError.notFound("organizer") }
@@ -82,7 +82,7 @@ package struct Catalog: Sendable {
     }
 
     /// The edited event with its variants, read in the same transaction.
-    package func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> (Event, [TicketVariant]) {
+    func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> (Event, [TicketVariant]) {
         let now = clock.now()
         return try await database.transaction { sql in
             let events = EventRepository(sql)
@@ -131,7 +131,7 @@ package struct Catalog: Sendable {
     }
 
     /// The edited variant and the currency its price is in.
-    package func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> (TicketVariant, Currency) {
+    func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> (TicketVariant, Currency) {
         let now = clock.now()
         return try await database.transaction { sql in
             let variants = VariantRepository(sql)

@@ -5,7 +5,7 @@ import SQLKit
 /// data; it only replaces the two demo keys, since a key's secret can be shown only when it is made.
 package struct DemoSeed: Sendable {
     package static let slug = "demo-events"
-    package static let keyLabel = "demo"
+    static let keyLabel = "demo"
 
     package struct Result: Sendable {
         package let organizer: Organizer

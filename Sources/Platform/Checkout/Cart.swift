@@ -14,8 +14,8 @@ package struct CartLine: Sendable, Hashable {
 /// A buyer's cart, checked and priced without the database: the rules of a cart on its own, then
 /// the rules of each line against its variant (sale window, per-order limit), and the total.
 package struct Cart: Sendable, Hashable {
-    package static let maxLines = 20
-    package static let maxQuantity: Int64 = 1000
+    static let maxLines = 20
+    static let maxQuantity: Int64 = 1000
 
     package let lines: [CartLine]
 

@@ -26,7 +26,7 @@ package struct CheckoutInput: Sendable {
 /// A new order with the checkout its buyer goes to.
 package struct PlacedOrder: Sendable {
     package let order: Order
-    package let checkoutURL: String
+    let checkoutURL: String
     /// Lets the buyer read the order; shown once, stored only as a hash.
     package let accessToken: String
 }

@@ -5,7 +5,7 @@ import SQLKit
 package struct IdempotentRequest: Sendable {
     package let scope: String
     package let key: String
-    package let requestHash: String
+    let requestHash: String
 
     package init(scope: String, key: String, requestHash: String) {
         self.scope = scope
@@ -21,7 +21,7 @@ package struct IdempotentAnswer: Sendable, Hashable {
 }
 
 /// The key is being used by a request still running, or was used with another request.
-package enum IdempotencyConflict: Error, Sendable, Hashable {
+enum IdempotencyConflict: Error, Sendable, Hashable {
     case inFlight
     case mismatch
 }
@@ -64,7 +64,7 @@ package struct IdempotencyKeys: Sendable {
     /// Keeps a failure as the key's answer unless it is transient (a 5xx or a 429, after which the
     /// client may retry with the same key) or another request holds the key by now.
     /// - Returns: whether the failure is the key's answer to give.
-    package func answerFailure(_ request: IdempotentRequest, with response: StoredResponse) async throws -> Bool {
+    func answerFailure(_ request: IdempotentRequest, with response: StoredResponse) async throws -> Bool {
         guard response.status < 500, response.status != 429 else { return false }
         let now = clock.now()
         try await database.transaction { sql in

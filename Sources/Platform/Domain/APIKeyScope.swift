@@ -36,7 +36,7 @@ package enum APIKeyScope: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The organizer whose data the key belongs to, for organizer and device keys alike.
-    package var tenant: OrganizerID? {
+    var tenant: OrganizerID? {
         switch self {
         case .admin: nil
         case let .organizer(id): id

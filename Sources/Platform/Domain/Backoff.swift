@@ -1,7 +1,7 @@
 import PluginKit
 
 /// Retry delays of the inbox and the outbox.
-package enum Backoff {
+enum Backoff {
     /// 2, 4, 8 ... seconds, capped at an hour, with up to 20% jitter so retries spread out.
     package static func seconds(attempt: Int) -> Int64 {
         let base = Int64(1) << Int64(min(max(attempt, 1), 12))

@@ -1,8 +1,8 @@
 import PluginKit
 
 /// How buyer addresses are compared: case-insensitive in ASCII, as SQL's `lower()` is on both engines.
-package enum BuyerEmail {
-    package static func normalized(_ email: String) -> String {
+enum BuyerEmail {
+    static func normalized(_ email: String) -> String {
         String(String.UnicodeScalarView(email.unicodeScalars.map { scalar in
             ("A"..."Z").contains(scalar) ? Unicode.Scalar(scalar.value + 32)! : scalar
         }))

@@ -13,7 +13,7 @@ package enum EventStatus: String, Sendable, Codable, CaseIterable {
 }
 
 package struct Event: Hashable, Sendable {
-    package static let defaultReservationMinutes = 15
+    static let defaultReservationMinutes = 15
 
     package let id: EventID
     package let organizerID: OrganizerID
@@ -68,7 +68,7 @@ package struct Event: Hashable, Sendable {
     }
 
     /// scheme://host[:port] with no path, query or credentials.
-    package static func isOrigin(_ text: String) -> Bool {
+    static func isOrigin(_ text: String) -> Bool {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
               scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty else { return false }
         return components.user == nil && components.password == nil && (components.path.isEmpty)

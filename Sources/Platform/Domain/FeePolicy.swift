@@ -2,7 +2,7 @@ import PluginKit
 
 /// The platform's cut of a paid order, in basis points of the gross amount.
 package struct FeePolicy: Hashable, Sendable {
-    package static let defaultBasisPoints = 500
+    static let defaultBasisPoints = 500
     package static let standard = FeePolicy(uncheckedBasisPoints: defaultBasisPoints)
 
     package let basisPoints: Int

@@ -11,8 +11,8 @@ package enum OrderStatus: String, Sendable, Codable, CaseIterable {
     case review
 
     /// A payment may still be honoured in these states (it arrived late, or after the buyer gave up).
-    package var acceptsLatePayment: Bool { self == .expired || self == .cancelled || self == .failed }
-    package var isPaidOrRefunded: Bool { self == .paid || self == .partiallyRefunded || self == .refunded }
+    var acceptsLatePayment: Bool { self == .expired || self == .cancelled || self == .failed }
+    var isPaidOrRefunded: Bool { self == .paid || self == .partiallyRefunded || self == .refunded }
 }
 
 /// Where an order's seats are: held by the reservation, sold to it, or given back to the quota.
@@ -45,13 +45,13 @@ package struct Order: Hashable, Sendable {
     package let total: Money
     package var refunded: Int64
     package let provider: String
-    package var providerSession: String?
-    package var providerPayment: String?
-    package var checkoutURL: String?
-    package var reviewReason: String?
-    package var disputeReason: String?
+    var providerSession: String?
+    var providerPayment: String?
+    var checkoutURL: String?
+    var reviewReason: String?
+    var disputeReason: String?
     package let expiresAt: Timestamp
-    package var paidAt: Timestamp?
+    var paidAt: Timestamp?
     package let createdAt: Timestamp
     package var updatedAt: Timestamp
     package var lines: [OrderLine]
@@ -84,5 +84,5 @@ package struct Order: Hashable, Sendable {
         self.lines = lines
     }
 
-    package var seatCount: Int64 { lines.reduce(0) { $0 + $1.quantity } }
+    var seatCount: Int64 { lines.reduce(0) { $0 + $1.quantity } }
 }

@@ -10,9 +10,9 @@ package struct Organizer: Hashable, Sendable {
     /// The organizer's own platform fee in basis points, or nil for the platform default.
     package var feeBasisPoints: Int?
     /// The sender name of emails about the organizer's orders; nil uses `name`.
-    package var mailSenderName: String?
+    var mailSenderName: String?
     /// Where buyers' replies go; nil uses `email`.
-    package var mailReplyTo: String?
+    var mailReplyTo: String?
     package let createdAt: Timestamp
 
     package init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
@@ -32,7 +32,7 @@ package struct Organizer: Hashable, Sendable {
         (MailAddress(email: platformAddress, name: mailSenderName ?? name), mailReplyTo ?? email)
     }
 
-    package var feePolicy: FeePolicy { .forOrganizer(feeBasisPoints: feeBasisPoints) }
+    var feePolicy: FeePolicy { .forOrganizer(feeBasisPoints: feeBasisPoints) }
 
     package static func validate(name: String, slug: String, email: String, feeBasisPoints: Int?) throws(ValidationFailure) {
         var check = Validator()

@@ -9,7 +9,7 @@ package enum MailKind: String, Sendable, Codable, CaseIterable {
     case payoutNotice = "payout_notice"
 
     /// The model holds a secret (a sign-in link) that should not outlive the delivery.
-    package var carriesCredential: Bool { self == .magicLink }
+    var carriesCredential: Bool { self == .magicLink }
 }
 
 package enum OutboxStatus: String, Sendable, Codable, CaseIterable {

@@ -7,13 +7,13 @@ package enum VariantStatus: String, Sendable, Codable, CaseIterable {
     case hidden
 
     /// Buyers see live and sold-out variants; drafts and hidden ones are the organizer's alone.
-    package var isPublic: Bool { self == .live || self == .soldOut }
+    var isPublic: Bool { self == .live || self == .soldOut }
 }
 
 /// A kind of ticket for one event: a price in the event's currency and a quota of seats.
 package struct TicketVariant: Hashable, Sendable {
     package static let maxPrice: Int64 = 100_000_000_000
-    package static let maxQuota: Int64 = 10_000_000
+    static let maxQuota: Int64 = 10_000_000
 
     package let id: VariantID
     package let organizerID: OrganizerID

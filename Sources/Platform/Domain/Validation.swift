@@ -31,9 +31,9 @@ package struct Validator: Sendable {
         if !condition { fail(field, detail()) }
     }
 
-    package func hasError(for field: String) -> Bool { errors.contains { $0.field == field } }
+    func hasError(for field: String) -> Bool { errors.contains { $0.field == field } }
 
-    package func throwIfFailed() throws(ValidationFailure) {
+    func throwIfFailed() throws(ValidationFailure) {
         if !errors.isEmpty { throw ValidationFailure(errors) }
     }
 }

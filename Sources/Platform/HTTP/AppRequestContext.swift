@@ -7,9 +7,9 @@ package struct AppRequestContext: RequestContext {
     package var principal: APIKeyScope?
     /// The calling key's id: check-in records it as the scanning device.
     package var keyID: APIKeyID?
-    package var requestID = ""
+    var requestID = ""
     /// The peer's IP address, as the socket reports it.
-    package let remoteIP: String?
+    let remoteIP: String?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

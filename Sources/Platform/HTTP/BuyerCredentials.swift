@@ -9,7 +9,7 @@ extension HTTPField.Name {
 
 extension Request {
     /// The buyer session cookie the "My tickets" pages set.
-    package static let buyerSessionCookie = "my_tickets_session"
+    static let buyerSessionCookie = "my_tickets_session"
 
     /// What opens an order for a buyer: the `?token=` of the order (from checkout or an email),
     /// else a buyer session (`Authorization: Bearer` or the session cookie). Without any, what it
@@ -31,7 +31,7 @@ extension Request {
     }
 
     /// The client's address for rate limits: X-Forwarded-For only behind a proxy that sets it.
-    package func clientAddress(_ context: AppRequestContext, trustForwardedFor: Bool) -> String {
+    func clientAddress(_ context: AppRequestContext, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = headers[.xForwardedFor]?.split(separator: ",").first {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }

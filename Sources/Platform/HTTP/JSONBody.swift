@@ -35,7 +35,7 @@ package final class RequestFields {
     }
 
     /// For routes whose body is optional: an empty object when the request has none.
-    package static func readIfPresent(_ request: Request, limit: Int) async throws -> RequestFields {
+    static func readIfPresent(_ request: Request, limit: Int) async throws -> RequestFields {
         let hasBody = request.headers[.contentLength].map { $0 != "0" } ?? (request.headers[.transferEncoding] != nil)
         return hasBody ? try await read(request, limit: limit) : RequestFields(object: [:])
     }
@@ -59,7 +59,7 @@ package final class RequestFields {
     /// Shared: every request with a body is parsed with it.
     private static let bodyDecoder = JSONDecoder()
 
-    package static func parse(_ buffer: ByteBuffer) throws -> RequestFields {
+    static func parse(_ buffer: ByteBuffer) throws -> RequestFields {
         guard buffer.readableBytes > 0 else { throw Problem.badRequest("the request needs a JSON object body") }
         let value: JSONValue
         do {
@@ -149,7 +149,7 @@ package final class RequestFields {
         }
     }
 
-    package func stringArray(_ key: String) -> [String]?? {
+    func stringArray(_ key: String) -> [String]?? {
         typed(key, "an array of strings") { value -> [String]? in
             guard case let .array(items) = value else { return nil }
             let strings = items.compactMap { item -> String? in if case let .string(s) = item { s } else { nil } }
@@ -178,7 +178,7 @@ package final class RequestFields {
     }
 
     /// For PATCH: a field that may be given but not nulled.
-    package func nonNull<T>(_ value: T??, _ key: String) -> T? {
+    func nonNull<T>(_ value: T??, _ key: String) -> T? {
         optional(value, key, nullable: false)
     }
 

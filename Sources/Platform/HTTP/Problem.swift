@@ -37,7 +37,7 @@ package struct Problem: Error, Sendable {
     package static func conflict(_ detail: String) -> Problem {
         Problem(.conflict, kind: "conflict", title: "Conflict", detail: detail)
     }
-    package static func validation(_ failure: ValidationFailure) -> Problem {
+    static func validation(_ failure: ValidationFailure) -> Problem {
         let fields = failure.errors.map(\.field).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         return Problem(.unprocessableContent, kind: "validation", title: "Invalid request",
                        detail: "invalid field\(fields.count == 1 ? "" : "s"): \(fields.joined(separator: ", "))", errors: failure.errors)

@@ -37,7 +37,7 @@ package struct RouteRegistrar<Context: RequestContext> {
 /// The API's route groups. Who may call a route is declared by the group it is added to.
 package struct APIRoutes {
     /// At the root, without a key: `/health`, `/metrics`, `/webhooks/{provider}`.
-    package let root: RouteRegistrar<AppRequestContext>
+    let root: RouteRegistrar<AppRequestContext>
     /// Under `/api/v1` without a key: buyers, and the API document.
     package let open: RouteRegistrar<AppRequestContext>
     /// Under `/api/v1` with any valid key; the route decides (an organizer's own settings).

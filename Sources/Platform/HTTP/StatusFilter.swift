@@ -3,7 +3,7 @@ import PluginKit
 
 extension Request {
     /// `?status=` of an admin list: `all`, or a comma-separated list of `allowed` values; `fallback` when absent.
-    package func statusFilter(allowed: [String], default fallback: [String]) throws -> [String] {
+    func statusFilter(allowed: [String], default fallback: [String]) throws -> [String] {
         guard let text = uri.queryParameters["status"] else { return fallback }
         if text == "all" { return allowed }
         let wanted = text.split(separator: ",").map(String.init)
@@ -13,7 +13,7 @@ extension Request {
         return wanted
     }
 
-    package func statusFilter<Status: RawRepresentable<String> & CaseIterable>(_: Status.Type, default fallback: [Status]) throws -> [Status] {
+    func statusFilter<Status: RawRepresentable<String> & CaseIterable>(_: Status.Type, default fallback: [Status]) throws -> [Status] {
         try statusFilter(allowed: Status.allCases.map(\.rawValue), default: fallback.map(\.rawValue)).compactMap(Status.init(rawValue:))
     }
 }

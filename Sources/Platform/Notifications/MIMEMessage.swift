@@ -4,7 +4,7 @@ import PluginKit
 /// A `MailMessage` as an RFC 5322 / MIME message: multipart/alternative (text, HTML) inside
 /// multipart/related with the inline images, inside multipart/mixed when there are other files.
 /// Bodies are base64 so any UTF-8 survives; headers with non-ASCII text are RFC 2047 words.
-package enum MIMEMessage {
+enum MIMEMessage {
     package static func render(_ message: MailMessage, date: Timestamp, messageID: String) -> String {
         var headers = [
             "From: " + address(message.from),

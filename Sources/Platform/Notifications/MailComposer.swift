@@ -10,7 +10,7 @@ package protocol InlineImageRenderer: Sendable {
     func render(_ value: String) throws -> [UInt8]
 }
 
-package struct MailTemplateError: Error, CustomStringConvertible {
+struct MailTemplateError: Error, CustomStringConvertible {
     package let description: String
     init(_ description: String) { self.description = description }
 }

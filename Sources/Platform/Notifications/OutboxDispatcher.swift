@@ -39,7 +39,7 @@ package struct OutboxDispatcher: Sendable {
     }
 
     /// Leases one batch and sends it; returns how many rows it took.
-    package func dispatchBatch() async -> Int {
+    func dispatchBatch() async -> Int {
         let now = clock.now()
         let engine = database.engine
         let batch: [OutboxMessage]

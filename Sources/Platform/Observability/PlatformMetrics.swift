@@ -4,8 +4,8 @@ import Prometheus
 
 /// The process-wide Prometheus registry behind swift-metrics. swift-metrics can be bootstrapped once
 /// per process, so the first use does it and every application in the process shares it.
-package enum PlatformMetrics {
-    package static let registry: PrometheusCollectorRegistry = {
+enum PlatformMetrics {
+    static let registry: PrometheusCollectorRegistry = {
         let registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.defaultDurationHistogramBuckets = [

@@ -4,11 +4,11 @@ import PluginKit
 
 /// The one way a webhook gets in: the provider verifies it over the raw bytes, then the event is
 /// stored once per (provider, event id) and the inbox worker is woken. Nothing else happens here.
-package struct WebhookIngress: PaymentHost {
+struct WebhookIngress: PaymentHost {
     package let database: any Database
     package let clock: any WallClock
     package let providers: PaymentProviders
-    package let signal: WakeSignal
+    let signal: WakeSignal
     package let baseURL: String
 
     /// True when the event is new; false for a repeat delivery, which is just as welcome.
@@ -26,7 +26,7 @@ package struct WebhookIngress: PaymentHost {
         return stored
     }
 
-    package func deliverWebhook(provider: String, body: ByteBuffer, headers: HTTPFields) async throws {
+    func deliverWebhook(provider: String, body: ByteBuffer, headers: HTTPFields) async throws {
         try await receive(provider: provider, body: body, headers: headers)
     }
 }

@@ -2,11 +2,11 @@ import PluginKit
 import SQLKit
 
 /// Magic links and the buyer sessions they open; only token hashes are stored.
-package struct BuyerSessionRepository: Sendable {
+struct BuyerSessionRepository: Sendable {
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    package func insertLink(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
+    func insertLink(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO magic_links (token_hash, email, created_at, expires_at)
             VALUES (\(bind: tokenHash), \(bind: email), \(bind: time.milliseconds), \(bind: expiresAt.milliseconds))
@@ -14,7 +14,7 @@ package struct BuyerSessionRepository: Sendable {
     }
 
     /// Links asked for `email` after `time`, used or not.
-    package func linkCount(email: String, after time: Timestamp) async throws -> Int {
+    func linkCount(email: String, after time: Timestamp) async throws -> Int {
         struct Row: Decodable { let n: Int }
         return try await sql.raw("""
             SELECT COUNT(*) AS n FROM magic_links WHERE email = \(bind: email) AND created_at > \(bind: time.milliseconds)
@@ -23,7 +23,7 @@ package struct BuyerSessionRepository: Sendable {
 
     /// Marks the link used if it is unused and unexpired, in one conditional update so that two
     /// concurrent uses cannot both succeed; its email, or nil.
-    package func consumeLink(tokenHash: String, at now: Timestamp) async throws -> String? {
+    func consumeLink(tokenHash: String, at now: Timestamp) async throws -> String? {
         struct Row: Decodable { let email: String }
         return try await sql.raw("""
             UPDATE magic_links SET used_at = \(bind: now.milliseconds)
@@ -32,7 +32,7 @@ package struct BuyerSessionRepository: Sendable {
             """).first(decoding: Row.self)?.email
     }
 
-    package func insertSession(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
+    func insertSession(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO buyer_sessions (token_hash, email, created_at, expires_at)
             VALUES (\(bind: tokenHash), \(bind: email), \(bind: time.milliseconds), \(bind: expiresAt.milliseconds))
@@ -48,12 +48,12 @@ package struct BuyerSessionRepository: Sendable {
         return (row.email, Timestamp(milliseconds: row.expiresAt))
     }
 
-    package func deleteSession(tokenHash: String) async throws {
+    func deleteSession(tokenHash: String) async throws {
         try await sql.raw("DELETE FROM buyer_sessions WHERE token_hash = \(bind: tokenHash)").run()
     }
 
     /// Drops sessions and links that ended before `time`.
-    package func purge(before time: Timestamp) async throws {
+    func purge(before time: Timestamp) async throws {
         try await sql.raw("DELETE FROM buyer_sessions WHERE expires_at < \(bind: time.milliseconds)").run()
         try await sql.raw("DELETE FROM magic_links WHERE expires_at < \(bind: time.milliseconds)").run()
     }

@@ -26,7 +26,7 @@ package protocol Database: Sendable {
 
 extension Database {
     /// True when the database answers a trivial query.
-    package func ping() async -> Bool {
+    func ping() async -> Bool {
         (try? await read { sql in try await sql.raw("SELECT 1 AS one").first() != nil }) ?? false
     }
 }
@@ -67,7 +67,7 @@ struct Commit: PreparedStatement {
 /// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`
 /// (or no URL at all: `./data/platform.sqlite`) for the embedded default.
 package enum DatabaseFactory {
-    package static let defaultSQLitePath = "./data/platform.sqlite"
+    static let defaultSQLitePath = "./data/platform.sqlite"
 
     /// `startupTimeout` bounds the first PostgreSQL connection, so a wrong URL fails start-up promptly.
     package static func open(url: String?, logger: Logger, startupTimeout: Duration = .seconds(10)) async throws -> any Database {

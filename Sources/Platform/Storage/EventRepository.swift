@@ -45,7 +45,7 @@ package struct EventRepository: Sendable {
     }
 
     /// A live event, as buyers may see it.
-    package func findLive(_ id: EventID) async throws -> Event? {
+    func findLive(_ id: EventID) async throws -> Event? {
         try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND status = 'live'")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }

@@ -6,7 +6,7 @@ package struct StoredResponse: Sendable, Hashable {
     package let body: String
 }
 
-package enum IdempotencyClaim: Sendable, Hashable {
+enum IdempotencyClaim: Sendable, Hashable {
     /// First use of the key: the caller does the work and then records the answer.
     case claimed
     case replay(StoredResponse)
@@ -16,9 +16,9 @@ package enum IdempotencyClaim: Sendable, Hashable {
 
 /// Idempotency-Key bookkeeping: the first request with a key claims it; later ones with the same
 /// request get the stored answer, with another request a mismatch.
-package struct IdempotencyRepository: Sendable {
+struct IdempotencyRepository: Sendable {
     /// How long an answer is replayed.
-    package static let retention: Int64 = 24 * 3600 * 1000
+    static let retention: Int64 = 24 * 3600 * 1000
 
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
@@ -27,7 +27,7 @@ package struct IdempotencyRepository: Sendable {
         let requestHash: String, state: String, responseStatus: Int?, responseBody: String?, createdAt: Int64
     }
 
-    package func claim(scope: String, key: String, requestHash: String, now: Timestamp, retention: Int64) async throws -> IdempotencyClaim {
+    func claim(scope: String, key: String, requestHash: String, now: Timestamp, retention: Int64) async throws -> IdempotencyClaim {
         // A key older than the retention window is forgotten and may be used afresh.
         try await sql.raw("""
             DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
@@ -57,7 +57,7 @@ package struct IdempotencyRepository: Sendable {
 
     /// Drops answers older than the retention window (they hold buyers' access tokens); returns how many.
     @discardableResult
-    package func purge(now: Timestamp, retention: Int64) async throws -> Int {
+    func purge(now: Timestamp, retention: Int64) async throws -> Int {
         struct Row: Decodable { let scope: String }
         return try await sql.raw("""
             DELETE FROM idempotency_keys WHERE created_at < \(bind: now.milliseconds - retention) RETURNING scope
@@ -65,7 +65,7 @@ package struct IdempotencyRepository: Sendable {
     }
 
     /// Stores an error answer for a key, unless another request holds the key by now.
-    package func storeIfFree(scope: String, key: String, requestHash: String, response: StoredResponse, now: Timestamp) async throws {
+    func storeIfFree(scope: String, key: String, requestHash: String, response: StoredResponse, now: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, response_status, response_body, created_at)
             VALUES (\(bind: scope), \(bind: key), \(bind: requestHash), 'done', \(bind: response.status), \(bind: response.body),
@@ -75,7 +75,7 @@ package struct IdempotencyRepository: Sendable {
     }
 
     /// Forgets a claim whose request failed on our side, so the client may retry with the same key.
-    package func release(scope: String, key: String) async throws {
+    func release(scope: String, key: String) async throws {
         try await sql.raw("DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key) AND state = 'in_flight'").run()
     }
 }

@@ -4,12 +4,12 @@ import SQLKit
 /// Seat counters of ticket variants. Each move is one conditional UPDATE: taking seats succeeds only
 /// while `sold + reserved + n <= quota` holds at the moment of the write, so concurrent buyers can
 /// never oversell, and no event-wide lock is taken.
-package struct InventoryRepository: Sendable {
+struct InventoryRepository: Sendable {
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     /// Holds `n` seats for a pending order; false when fewer than `n` are left.
-    package func reserve(_ variant: VariantID, _ n: Int64) async throws -> Bool {
+    func reserve(_ variant: VariantID, _ n: Int64) async throws -> Bool {
         try await sql.raw("""
             UPDATE ticket_variants SET reserved = reserved + \(bind: n)
             WHERE id = \(bind: variant.rawValue) AND sold + reserved + \(bind: n) <= quota RETURNING id
@@ -17,22 +17,22 @@ package struct InventoryRepository: Sendable {
     }
 
     /// Sells `n` seats that no reservation holds (a payment that arrived after its reservation ended).
-    package func sellUnreserved(_ variant: VariantID, _ n: Int64) async throws -> Bool {
+    func sellUnreserved(_ variant: VariantID, _ n: Int64) async throws -> Bool {
         try await sql.raw("""
             UPDATE ticket_variants SET sold = sold + \(bind: n)
             WHERE id = \(bind: variant.rawValue) AND sold + reserved + \(bind: n) <= quota RETURNING id
             """).first() != nil
     }
 
-    package func convertHeldToSold(_ variant: VariantID, _ n: Int64) async throws {
+    func convertHeldToSold(_ variant: VariantID, _ n: Int64) async throws {
         try await sql.raw("UPDATE ticket_variants SET reserved = reserved - \(bind: n), sold = sold + \(bind: n) WHERE id = \(bind: variant.rawValue)").run()
     }
 
-    package func releaseHeld(_ variant: VariantID, _ n: Int64) async throws {
+    func releaseHeld(_ variant: VariantID, _ n: Int64) async throws {
         try await sql.raw("UPDATE ticket_variants SET reserved = reserved - \(bind: n) WHERE id = \(bind: variant.rawValue)").run()
     }
 
-    package func releaseSold(_ variant: VariantID, _ n: Int64) async throws {
+    func releaseSold(_ variant: VariantID, _ n: Int64) async throws {
         try await sql.raw("UPDATE ticket_variants SET sold = sold - \(bind: n) WHERE id = \(bind: variant.rawValue)").run()
     }
 }

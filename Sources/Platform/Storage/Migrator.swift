@@ -16,7 +16,7 @@ package struct Migration: Sendable, Equatable {
         self.sql = sql
     }
 
-    package var checksum: String {
+    var checksum: String {
         SHA256.hash(data: Data(sql.utf8)).hexString
     }
 

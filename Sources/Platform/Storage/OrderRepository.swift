@@ -64,7 +64,7 @@ package struct OrderRepository: Sendable {
     }
 
     /// Whether any order in `statuses` was placed with `email` (any case).
-    package func exists(email: String, statuses: [OrderStatus]) async throws -> Bool {
+    func exists(email: String, statuses: [OrderStatus]) async throws -> Bool {
         try await sql.raw("""
             SELECT id FROM orders WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
               AND status IN (\(binds: statuses.map(\.rawValue))) LIMIT 1
@@ -97,7 +97,7 @@ package struct OrderRepository: Sendable {
     }
 
     /// Pending orders whose reservation has run out, oldest first.
-    package func expiredHolds(now: Timestamp, limit: Int) async throws -> [OrderID] {
+    func expiredHolds(now: Timestamp, limit: Int) async throws -> [OrderID] {
         struct IDRow: Decodable { let id: String }
         return try await sql.raw("""
             SELECT id FROM orders WHERE seats = 'held' AND status = 'pending' AND expires_at <= \(bind: now.milliseconds)
@@ -107,7 +107,7 @@ package struct OrderRepository: Sendable {
 
     /// Moves the order from exactly (`status`, `seats`) to (`to`, `toSeats`); false when it was not in
     /// that state any more, so a second caller never repeats the first one's effects.
-    package func transition(_ id: OrderID, from status: OrderStatus, seats: SeatState, to newStatus: OrderStatus,
+    func transition(_ id: OrderID, from status: OrderStatus, seats: SeatState, to newStatus: OrderStatus,
                            seats newSeats: SeatState, at time: Timestamp, paymentReference: String? = nil,
                            reviewReason: String? = nil) async throws -> Bool {
         try await sql.raw("""
@@ -122,7 +122,7 @@ package struct OrderRepository: Sendable {
     }
 
     /// Records a larger refunded total; false when the order had moved on (another update won).
-    package func recordRefunded(_ id: OrderID, from previous: Int64, to total: Int64, status: OrderStatus, seats: SeatState,
+    func recordRefunded(_ id: OrderID, from previous: Int64, to total: Int64, status: OrderStatus, seats: SeatState,
                                at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE orders SET refunded = \(bind: total), status = \(bind: status.rawValue), seats = \(bind: seats.rawValue),
@@ -132,14 +132,14 @@ package struct OrderRepository: Sendable {
             """).first() != nil
     }
 
-    package func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
+    func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE orders SET provider_session = \(bind: session), checkout_url = \(bind: url), updated_at = \(bind: time.milliseconds)
             WHERE id = \(bind: id.rawValue)
             """).run()
     }
 
-    package func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {
+    func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE orders SET dispute_reason = \(bind: reason), updated_at = \(bind: time.milliseconds)
             WHERE id = \(bind: id.rawValue) AND dispute_reason IS NULL RETURNING id

@@ -27,7 +27,7 @@ package struct OrganizerRepository: Sendable {
         return row != nil
     }
 
-    package func updateMail(_ organizer: Organizer) async throws {
+    func updateMail(_ organizer: Organizer) async throws {
         try await sql.raw("""
             UPDATE organizers SET mail_sender_name = \(bind: organizer.mailSenderName), mail_reply_to = \(bind: organizer.mailReplyTo)
             WHERE id = \(bind: organizer.id.rawValue)

@@ -78,7 +78,7 @@ package struct OutboxRepository: Sendable {
     @discardableResult
     /// Marks a leased message sent. A kind whose model holds a credential (a sign-in link) keeps
     /// only an empty model afterwards: the database need not hold a live link once it is delivered.
-    package func markSent(_ id: MessageID, mailer: String, providerMessageID: String, at time: Timestamp) async throws -> Bool {
+    func markSent(_ id: MessageID, mailer: String, providerMessageID: String, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE outbox_messages SET status = 'sent', mailer = \(bind: mailer), provider_message_id = \(bind: providerMessageID),
                 payload = CASE WHEN kind IN (\(binds: MailKind.allCases.filter(\.carriesCredential).map(\.rawValue)))
@@ -90,7 +90,7 @@ package struct OutboxRepository: Sendable {
     }
 
     /// A failed send: queued again for `retryAt`, or dead (`retryAt` nil) with the reason.
-    package func recordFailure(_ id: MessageID, error: String, retryAt: Timestamp?, at time: Timestamp) async throws {
+    func recordFailure(_ id: MessageID, error: String, retryAt: Timestamp?, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE outbox_messages SET status = \(bind: retryAt == nil ? "dead" : "queued"),
                 next_attempt_at = \(bind: retryAt?.milliseconds ?? time.milliseconds), lease_until = NULL,
@@ -113,7 +113,7 @@ package struct OutboxRepository: Sendable {
 
     /// Puts a dead message back in the queue with a fresh count of attempts, under the same
     /// idempotency key: a provider that did deliver it sends nothing again.
-    package func requeue(_ id: MessageID, at time: Timestamp) async throws -> Bool {
+    func requeue(_ id: MessageID, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE outbox_messages SET status = 'queued', attempts = 0, next_attempt_at = \(bind: time.milliseconds),
                 updated_at = \(bind: time.milliseconds)

@@ -7,13 +7,13 @@ package struct RefundRecord: Sendable, Hashable {
     package let amount: Int64
     package let currency: String
     package let status: String
-    package let providerRefund: String?
+    let providerRefund: String?
     package let reason: String?
     package let error: String?
     package let createdAt: Timestamp
 }
 
-package struct RefundRepository: Sendable {
+struct RefundRepository: Sendable {
     package static let statuses = ["requested", "succeeded", "failed"]
 
     let sql: any SQLDatabase
@@ -28,7 +28,7 @@ package struct RefundRepository: Sendable {
     }
 
     /// Refunds asked of the provider and not yet failed, which count against what may still be refunded.
-    package func outstanding(order: OrderID) async throws -> Int64 {
+    func outstanding(order: OrderID) async throws -> Int64 {
         struct Total: Decodable { let total: Int64 }
         return try await sql.raw("""
             SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM refunds
@@ -65,7 +65,7 @@ package struct RefundRepository: Sendable {
     }
 
     /// The provider confirmed the order's refunds up to its reported total: requested ones are settled.
-    package func settle(order: OrderID, at time: Timestamp) async throws {
+    func settle(order: OrderID, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE refunds SET status = 'succeeded', updated_at = \(bind: time.milliseconds)
             WHERE order_id = \(bind: order.rawValue) AND status = 'requested'

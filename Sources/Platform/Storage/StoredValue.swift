@@ -2,7 +2,7 @@ import PluginKit
 
 /// Reads stored text back into typed values; a value that does not parse means a corrupt row.
 package enum StoredValue {
-    package struct Corrupt: Error, CustomStringConvertible {
+    struct Corrupt: Error, CustomStringConvertible {
         package let description: String
         package init(description: String) { self.description = description }
     }

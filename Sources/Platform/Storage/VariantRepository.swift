@@ -58,7 +58,7 @@ package struct VariantRepository: Sendable {
     }
 
     /// Seats held or sold across an event's variants: once any exist, the event's currency is fixed.
-    package func committedSeats(event: EventID) async throws -> Int64 {
+    func committedSeats(event: EventID) async throws -> Int64 {
         struct Total: Decodable { let total: Int64? }
         return try await sql.raw("SELECT CAST(COALESCE(SUM(sold + reserved), 0) AS BIGINT) AS total FROM ticket_variants WHERE event_id = \(bind: event.rawValue)")
             .first(decoding: Total.self)?.total ?? 0

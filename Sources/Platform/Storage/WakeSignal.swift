@@ -7,7 +7,7 @@ package final class WakeSignal: Sendable {
 
     package init() {}
 
-    package func wake() {
+    func wake() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.pending = true

@@ -15,13 +15,13 @@ package struct InboxRow: Sendable, Hashable {
     package let attempts: Int
     package let nextAttemptAt: Timestamp
     package let lastError: String?
-    package let receivedAt: Timestamp
-    package let processedAt: Timestamp?
+    let receivedAt: Timestamp
+    let processedAt: Timestamp?
 
     package var envelope: WebhookEnvelope { WebhookEnvelope(eventID: eventID, eventType: eventType, payload: payload) }
 }
 
-package struct WebhookInboxRepository: Sendable {
+struct WebhookInboxRepository: Sendable {
     let sql: any SQLDatabase
     let engine: DatabaseEngine
     package init(_ sql: any SQLDatabase, engine: DatabaseEngine) {
@@ -68,7 +68,7 @@ package struct WebhookInboxRepository: Sendable {
     }
 
     /// Counts a failed attempt: retried at `retryAt`, or dead once `maxAttempts` is reached.
-    package func recordFailure(_ id: WebhookID, error: String, retryAt: Timestamp, maxAttempts: Int) async throws {
+    func recordFailure(_ id: WebhookID, error: String, retryAt: Timestamp, maxAttempts: Int) async throws {
         try await sql.raw("""
             UPDATE webhook_inbox SET attempts = attempts + 1, last_error = \(bind: String(error.prefix(1000))),
                 status = CASE WHEN attempts + 1 >= \(bind: maxAttempts) THEN 'dead' ELSE 'failed' END,
@@ -93,7 +93,7 @@ package struct WebhookInboxRepository: Sendable {
     /// A provider redelivering an event after that would store it again, so the retention must
     /// outlast every provider's redelivery window.
     @discardableResult
-    package func purge(receivedBefore cutoff: Timestamp) async throws -> Int {
+    func purge(receivedBefore cutoff: Timestamp) async throws -> Int {
         struct Row: Decodable { let id: String }
         return try await sql.raw("""
             DELETE FROM webhook_inbox WHERE status IN ('processed', 'ignored') AND received_at < \(bind: cutoff.milliseconds)
@@ -102,7 +102,7 @@ package struct WebhookInboxRepository: Sendable {
     }
 
     /// Puts a dead, failed or ignored row back in the queue with a fresh count of attempts.
-    package func requeue(_ id: WebhookID, at time: Timestamp) async throws -> Bool {
+    func requeue(_ id: WebhookID, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE webhook_inbox SET status = 'pending', attempts = 0, next_attempt_at = \(bind: time.milliseconds), last_error = NULL
             WHERE id = \(bind: id.rawValue) AND status IN ('dead', 'failed', 'ignored') RETURNING id

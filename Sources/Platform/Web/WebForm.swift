@@ -5,7 +5,7 @@ import PluginKit
 /// A submitted HTML form (`application/x-www-form-urlencoded`) and the double-submit CSRF check
 /// its pages use: a random value in a SameSite=Strict cookie that the form repeats in a hidden field.
 package struct WebForm: Sendable {
-    package static let csrfCookie = "csrf"
+    static let csrfCookie = "csrf"
     package let fields: [String: String]
 
     package static func read(_ request: Request, limit: Int) async throws -> WebForm {
@@ -16,7 +16,7 @@ package struct WebForm: Sendable {
     package subscript(_ name: String) -> String? { fields[name] }
 
     /// True when the form repeats the request's CSRF cookie.
-    package func hasValidCSRF(_ request: Request) -> Bool {
+    func hasValidCSRF(_ request: Request) -> Bool {
         guard let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count >= 32, let field = fields["csrf"] else { return false }
         return cookie.constantTimeEquals(field)
     }
