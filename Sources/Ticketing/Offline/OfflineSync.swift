@@ -18,15 +18,6 @@ package struct OfflineScan: Sendable, Hashable {
     }
 }
 
-/// A ticket admitted by two devices: the earlier admission stands.
-package struct SyncConflict: Sendable, Codable, Hashable {
-    package let ticketId: String
-    package let firstDevice: String
-    package let firstAt: String
-    package let laterDevice: String
-    package let laterAt: String
-}
-
 package struct SyncReport: Sendable, Codable, Hashable {
     package var received = 0
     package var recorded = 0

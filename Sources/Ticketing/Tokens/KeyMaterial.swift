@@ -4,18 +4,6 @@ import Foundation
 import JWTKit
 import Platform
 
-/// The JWS algorithms a ticket token may be signed with. EdDSA (Ed25519) is the default: the
-/// shortest signature (64 bytes) and the fastest verification.
-package enum TokenAlgorithm: String, Sendable, CaseIterable, Codable {
-    case eddsa = "EdDSA"
-    case es256 = "ES256"
-    case rs256 = "RS256"
-    case hs256 = "HS256"
-
-    /// A shared secret cannot be handed to door devices, so HS256 tokens verify online only.
-    package var isAsymmetric: Bool { self != .hs256 }
-}
-
 /// A private signing key of one algorithm, and how it is stored and added to a key collection.
 enum KeyMaterial: Sendable {
     case eddsa(Curve25519.Signing.PrivateKey)
@@ -121,9 +109,4 @@ package struct PublicKeyText: Sendable, Hashable, Codable {
         case .hs256: throw TicketingConfigurationError("an HS256 key has no public part")
         }
     }
-}
-
-package struct TicketingConfigurationError: Error, CustomStringConvertible {
-    package let description: String
-    init(_ description: String) { self.description = description }
 }

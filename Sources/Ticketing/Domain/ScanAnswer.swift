@@ -71,3 +71,12 @@ extension ScanAnswer {
         self = try JSONCoding.decoder.decode(ScanAnswer.self, from: Data(json.utf8))
     }
 }
+
+/// A ticket admitted by two devices: the earlier admission stands.
+package struct SyncConflict: Sendable, Codable, Hashable {
+    package let ticketId: String
+    package let firstDevice: String
+    package let firstAt: String
+    package let laterDevice: String
+    package let laterAt: String
+}
