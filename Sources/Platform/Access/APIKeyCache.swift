@@ -1,24 +1,32 @@
 import PluginKit
 import Synchronization
 
-/// Recently resolved API keys, so that a busy door device is not a database read per scan.
-/// An entry lives `ttlMilliseconds`: a key revoked by another server process stops working within
-/// that time; one revoked through this process's routes stops at once (`forget`).
+/// Resolves API keys, remembering recently resolved ones so that a busy door device is not a
+/// database read per scan. An entry lives `ttlMilliseconds`: a key revoked by another server
+/// process stops working within that time; one revoked through this process's routes stops at
+/// once (`forget`).
 package final class APIKeyCache: Sendable {
     package static let ttlMilliseconds: Int64 = 5_000
     /// Beyond this many keys the cache starts over, so random bearer strings cannot grow it.
     static let capacity = 10_000
+    let database: any Database
     let clock: any WallClock
     private let entries = Mutex<[String: (key: StoredAPIKey, until: Int64)]>([:])
 
-    init(clock: any WallClock) { self.clock = clock }
+    init(database: any Database, clock: any WallClock) {
+        self.database = database
+        self.clock = clock
+    }
 
-    /// The active key with this secret hash, from the cache or else from `load`.
-    func key(secretHash: String, load: () async throws -> StoredAPIKey?) async throws -> StoredAPIKey? {
+    /// The active key whose secret this is, or nil.
+    func key(secret: String) async throws -> StoredAPIKey? {
+        let secretHash = SecretToken.hash(secret)
         let now = clock.now().milliseconds
         if let cached = entries.withLock({ $0[secretHash] }), cached.until > now { return cached.key }
         // Unknown keys are not cached: a key created a moment ago must work on its first request.
-        guard let key = try await load() else { return nil }
+        guard let key = try await database.read({ sql in try await APIKeyRepository(sql).findActive(secretHash: secretHash) }) else {
+            return nil
+        }
         entries.withLock { entries in
             if entries.count >= Self.capacity { entries.removeAll(keepingCapacity: true) }
             entries[secretHash] = (key, now + Self.ttlMilliseconds)

@@ -47,7 +47,7 @@ package struct Platform: Sendable {
         self.modules = modules
         self.mail = mail
         self.pages = pages
-        apiKeys = APIKeyCache(clock: clock)
+        apiKeys = APIKeyCache(database: database, clock: clock)
         // The modules' observers first, then the kernel's mail: tickets exist before any email about them.
         payments = PaymentApplier(clock: clock, observers: OrderObservers(modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]))
         catalog = Catalog(database: database, clock: clock)

@@ -5,8 +5,7 @@ import PluginKit
 /// scope they need; the key itself never leaves this function.
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let database: any Database
-    let cache: APIKeyCache
+    let keys: APIKeyCache
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization] else {
@@ -16,11 +15,7 @@ struct AuthMiddleware: RouterMiddleware {
         guard parts.count == 2, parts[0].lowercased() == "bearer", !parts[1].isEmpty else {
             throw Problem.unauthorized("the Authorization header must be Bearer <key>")
         }
-        let hash = SecretToken.hash(String(parts[1]).trimmingCharacters(in: .whitespaces))
-        let key = try await cache.key(secretHash: hash) {
-            try await database.read { sql in try await APIKeyRepository(sql).findActive(secretHash: hash) }
-        }
-        guard let key else {
+        guard let key = try await keys.key(secret: String(parts[1]).trimmingCharacters(in: .whitespaces)) else {
             throw Problem.unauthorized("the API key is not valid")
         }
         var context = context

@@ -1,0 +1,28 @@
+import Platform
+import SQLKit
+
+/// A buyer's order with what its page shows: the event, the variant names and the tickets.
+struct BuyerOrder {
+    let order: Order
+    let event: Event
+    let variantNames: [VariantID: String]
+    let tickets: [Ticket]
+
+    static func load(_ orders: [Order], on sql: any SQLDatabase) async throws -> [BuyerOrder] {
+        var events: [EventID: Event] = [:]
+        var names: [EventID: [VariantID: String]] = [:]
+        let tickets = Dictionary(grouping: try await TicketRepository(sql).forOrders(orders.map(\.id)), by: \.orderID)
+        var loaded: [BuyerOrder] = []
+        for order in orders {
+            if events[order.eventID] == nil {
+                guard let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else { continue }
+                events[order.eventID] = event
+                names[order.eventID] = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
+            }
+            guard let event = events[order.eventID] else { continue }
+            loaded.append(BuyerOrder(order: order, event: event, variantNames: names[order.eventID] ?? [:],
+                                     tickets: tickets[order.id] ?? []))
+        }
+        return loaded
+    }
+}
