@@ -19,14 +19,13 @@ package struct Assembly: Sendable {
     package let environment: [String: String]
     package let settings: Settings
     package let config: PlatformConfig
-    package let ticketing: TicketingConfig
     package let logger: Logger
     /// Paid orders queue their confirmation email; off only for benchmarks that measure the
     /// payment path as it was measured before confirmations existed.
     let orderConfirmations: Bool
 
     /// `host` and `port` (from the command line) replace HOST and PORT; BASE_URL follows them unless it is set.
-    /// - Throws: `ConfigError` (or the ticketing configuration's error) naming a setting that cannot be used.
+    /// - Throws: `ConfigError` naming a setting that cannot be used.
     package init(environment: [String: String], logger: Logger, host: String? = nil, port: Int? = nil,
                  orderConfirmations: Bool = true) throws {
         self.environment = environment
@@ -36,7 +35,6 @@ package struct Assembly: Sendable {
         if let port { config.port = port }
         if host != nil || port != nil, settings.string("BASE_URL") == nil { config.baseURL = "http://\(config.host):\(config.port)" }
         self.config = config
-        ticketing = try TicketingConfig(settings)
         self.logger = logger
         self.orderConfirmations = orderConfirmations
     }
@@ -73,20 +71,25 @@ package struct Assembly: Sendable {
         }
     }
 
+    /// Ticketing's settings, read when a command needs them (`migrate` does not).
+    /// - Throws: `TicketingConfigurationError` or `ConfigError` naming the setting.
+    package func ticketing() throws -> TicketingConfig { try TicketingConfig(settings) }
+
     /// The ticket signing keys, opened (and created on first use) in the database.
     package func ticketKeys(database: any Database, clock: any WallClock) async throws -> TicketKeyRing {
-        if ticketing.keySecret == nil && ticketing.signingKey == nil {
+        let keysConfig = try ticketing()
+        if keysConfig.keySecret == nil && keysConfig.signingKey == nil {
             logger.warning("ticket signing keys are sealed with a generated secret; set TICKET_KEY_SECRET in production",
-                           metadata: ["file": "\(ticketing.keySecretFile)"])
+                           metadata: ["file": "\(keysConfig.keySecretFile)"])
         }
-        return try await TicketKeyRing.open(database: database, clock: clock, config: ticketing)
+        return try await TicketKeyRing.open(database: database, clock: clock, config: keysConfig)
     }
 
     /// The whole platform on an open, migrated database: plugins, the Ticketing module, mail and pages.
     package func platform(database: any Database, clock: any WallClock = SystemClock()) async throws -> Platform {
         let providers = PaymentProviders(try paymentProviders())
         let tickets = TicketingModule(
-            database: database, clock: clock, keys: try await ticketKeys(database: database, clock: clock), config: ticketing,
+            database: database, clock: clock, keys: try await ticketKeys(database: database, clock: clock), config: try ticketing(),
             confirmations: orderConfirmations ? TicketMailSettings(from: config.mailFrom, baseURL: config.baseURL) : nil)
         let modules: [any PlatformModule] = [tickets]
         let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),

@@ -14,7 +14,7 @@ struct Keys: AsyncParsableCommand {
             try await Runtime.run { runtime in
                 let keys = try await runtime.assembly.ticketKeys(database: runtime.database, clock: SystemClock())
                 let kid = try await keys.rotate()
-                print("new \(runtime.assembly.ticketing.algorithm.rawValue) signing key \(kid); \(keys.publicKeys.count) public keys verify")
+                print("new \(try runtime.assembly.ticketing().algorithm.rawValue) signing key \(kid); \(keys.publicKeys.count) public keys verify")
             }
         }
     }

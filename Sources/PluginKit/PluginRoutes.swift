@@ -9,7 +9,7 @@ public struct PageRequest: Sendable {
     }
 }
 
-/// What a plugin's page answers. Pages are sent with `Cache-Control: no-store`.
+/// What a plugin's page answers. HTML is sent with `Cache-Control: no-store`.
 public enum PageResponse: Sendable, Equatable {
     /// A complete HTML document, 200.
     case html(String)
@@ -19,7 +19,7 @@ public enum PageResponse: Sendable, Equatable {
 
 /// Why a plugin's page cannot be shown; the kernel answers it as application/problem+json.
 public struct PageProblem: Error, Sendable, Equatable {
-    /// The HTTP status code.
+    /// The HTTP status code, 400 to 599 (anything else is answered as 500).
     public let status: Int
     /// The stable last part of the problem type.
     public let kind: String

@@ -23,9 +23,8 @@ package struct TicketingModule: PlatformModule {
         offline = OfflineService(database: database, clock: clock, keys: keys)
     }
 
-    /// Tickets first, so that the confirmation finds them.
     package var orderObservers: [any OrderLifecycleObserver] {
-        [TicketLifecycle(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds)] + (confirmations.map { [OrderConfirmation(settings: $0)] } ?? [])
+        [TicketLifecycle(keys: keys, validAfterEndSeconds: config.validAfterEndSeconds, confirmation: confirmations.map(OrderConfirmation.init))]
     }
 
     package var inlineImageRenderers: [any InlineImageRenderer] { [QRImageRenderer(modulePixels: config.qrModulePixels)] }

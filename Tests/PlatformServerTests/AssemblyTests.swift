@@ -27,8 +27,11 @@ import Testing
             #expect(platform.config.baseURL == "https://tickets.example")
             let module = try #require(platform.modules.first as? TicketingModule)
             #expect(platform.modules.count == 1 && module.config.keySecret == Self.base["TICKET_KEY_SECRET"])
-            // Tickets are issued before the confirmation that lists them, and both before the kernel's refund notice.
-            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["TicketLifecycle", "OrderConfirmation", "RefundNotice"])
+            // The module's tickets (with the confirmation that lists them) first, then the kernel's refund notice.
+            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["TicketLifecycle", "RefundNotice"])
+            let lifecycle = try #require(platform.payments.observers.list.first as? TicketLifecycle)
+            #expect(lifecycle.confirmation?.settings.from == "tickets@localhost")
+            #expect(lifecycle.confirmation?.settings.baseURL == "https://tickets.example")
             #expect(platform.workers.map { "\(type(of: $0))" } == ["PaymentWorkers", "HousekeepingWorker", "MailWorker"])
         }
     }

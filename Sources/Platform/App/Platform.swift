@@ -3,8 +3,9 @@ import ServiceLifecycle
 import PluginKit
 
 /// The composition root. Every dependency is given to `init`; every service is built once here and
-/// shared, so that one `PaymentApplier`, with one list of order observers, serves the inbox, expiry,
-/// checkout compensation and refunds alike. `buildRouter` serves it; `workers` run beside.
+/// shared: one `PaymentApplier` applies the changes of the inbox, expiry and checkout compensation,
+/// and its one list of order observers is told of paid orders and refunds wherever they come from.
+/// `buildRouter` serves it; `workers` run beside.
 package struct Platform: Sendable {
     package let database: any Database
     package let clock: any WallClock

@@ -9,7 +9,7 @@ package protocol PlatformModule: Sendable {
     func register(_ routes: APIRoutes, platform: Platform)
     /// Server-rendered pages at the root (the buyer's "My tickets").
     func register(web: WebRoutes, platform: Platform)
-    /// Told, in this order, of every change to a paid order inside the transaction that makes it.
+    /// Told, in this order, of paid orders and refunds (`OrderLifecycleEvent`) inside the transaction that records them.
     var orderObservers: [any OrderLifecycleObserver] { get }
     /// Draw the inline images of this module's emails (a ticket's QR code).
     var inlineImageRenderers: [any InlineImageRenderer] { get }

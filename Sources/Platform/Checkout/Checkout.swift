@@ -23,10 +23,9 @@ package struct CheckoutInput: Sendable {
     }
 }
 
-/// A new order with the checkout its buyer goes to.
+/// A new order, with the checkout its buyer goes to (`order.checkoutURL`).
 package struct PlacedOrder: Sendable {
     package let order: Order
-    let checkoutURL: String
     /// Lets the buyer read the order; shown once, stored only as a hash.
     package let accessToken: String
 }
@@ -42,7 +41,7 @@ package struct Checkout: Sendable {
     let database: any Database
     let clock: any WallClock
     let providers: PaymentProviders
-    /// Ends an order whose checkout could not be opened, telling the observers like any other change.
+    /// Ends an order whose checkout could not be opened: the same applier every path that changes an order uses.
     let payments: PaymentApplier
     package let keys: IdempotencyKeys
     let baseURL: String
@@ -123,7 +122,7 @@ package struct Checkout: Sendable {
             try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
             let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
             let priced = try input.cart.price(variants, currency: event.currency, at: now)
-            try await SeatReservation(sql).take(priced.lines, names: variants.mapValues(\.name))
+            try await SeatReservation(sql).take(priced.lines, of: variants)
             let order = Order(
                 id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
                 buyerName: input.name, total: priced.total, refunded: 0, provider: providerID, providerSession: nil, providerPayment: nil,
@@ -183,7 +182,7 @@ package struct Checkout: Sendable {
         var order = pending
         order.providerSession = session.id
         order.checkoutURL = session.url
-        let placed = PlacedOrder(order: order, checkoutURL: session.url, accessToken: accessToken)
+        let placed = PlacedOrder(order: order, accessToken: accessToken)
         let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(order), checkoutUrl: session.url, accessToken: accessToken))
         let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
         let (keys, now, id) = (self.keys, clock.now(), order.id)

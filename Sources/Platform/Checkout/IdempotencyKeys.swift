@@ -62,8 +62,8 @@ package struct IdempotencyKeys: Sendable {
     }
 
     /// Keeps a failure as the key's answer unless it is transient (a 5xx or a 429, after which the
-    /// client may retry with the same key) or another request holds the key by now.
-    /// - Returns: whether the failure is the key's answer to give.
+    /// client may retry with the same key); when another request holds the key by now, its answer stays.
+    /// - Returns: false for a transient failure, which the caller answers without keeping it.
     func answerFailure(_ request: IdempotentRequest, with response: StoredResponse) async throws -> Bool {
         guard response.status < 500, response.status != 429 else { return false }
         let now = clock.now()

@@ -1,4 +1,5 @@
 import PluginKit
+import SQLKit
 
 /// Reading orders: an organizer's, and a buyer's through the credential that opens it.
 package struct Orders: Sendable {
@@ -31,15 +32,14 @@ package struct Orders: Sendable {
     /// an email's link), or an open buyer session of the order's address.
     /// - Throws: `PlatformError.notFound(noun)` for a wrong credential, exactly as for no order.
     package func find(_ id: OrderID, accessToken: String, noun: String = "order") async throws -> Order {
-        let (hash, now) = (SecretToken.hash(accessToken), clock.now())
-        guard let order = try await database.read({ sql in try await OrderRepository(sql).find(id, accessTokenHash: hash, at: now) }) else {
+        try await database.read { sql in try await find(id, accessToken: accessToken, noun: noun, on: sql) }
+    }
+
+    /// The same, inside the caller's read, for use cases that read more with it.
+    package func find(_ id: OrderID, accessToken: String, noun: String = "order", on sql: any SQLDatabase) async throws -> Order {
+        guard let order = try await OrderRepository(sql).find(id, accessTokenHash: SecretToken.hash(accessToken), at: clock.now()) else {
             throw PlatformError.notFound(noun)
         }
         return order
-    }
-
-    /// The orders a signed-in buyer sees: those placed with `email` (any case) in `statuses`, newest first.
-    package func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
-        try await database.read { sql in try await OrderRepository(sql).list(email: email, statuses: statuses, limit: limit) }
     }
 }

@@ -10,12 +10,12 @@ struct SeatReservation {
 
     /// - Throws: `PlatformError.conflict` naming the first variant without enough seats; the
     ///   caller's transaction then rolls back what earlier lines took.
-    func take(_ lines: [OrderLine], names: [VariantID: String]) async throws {
+    func take(_ lines: [OrderLine], of variants: [VariantID: TicketVariant]) async throws {
         let inventory = InventoryRepository(sql)
         // Variants in a fixed order, so two carts never wait on each other's rows in opposite orders.
         for line in lines.sorted(by: { $0.variantID < $1.variantID }) {
             guard try await inventory.reserve(line.variantID, line.quantity) else {
-                throw PlatformError.conflict("not enough \(names[line.variantID] ?? "this ticket") tickets left for \(line.quantity)")
+                throw PlatformError.conflict("not enough \(variants[line.variantID]?.name ?? "this ticket") tickets left for \(line.quantity)")
             }
         }
     }

@@ -56,6 +56,9 @@ package struct Order: Hashable, Sendable {
     package var updatedAt: Timestamp
     package var lines: [OrderLine]
 
+    /// Where the buyer pays, while the order waits for it.
+    var payableCheckoutURL: String? { status == .pending ? checkoutURL : nil }
+
     package init(
         id: OrderID, organizerID: OrganizerID, eventID: EventID, status: OrderStatus, seats: SeatState, email: String,
         buyerName: String?, total: Money, refunded: Int64, provider: String, providerSession: String?, providerPayment: String?,

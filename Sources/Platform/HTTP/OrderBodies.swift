@@ -16,7 +16,7 @@ struct OrderBody: Encodable {
         total = order.total.minorUnits
         refunded = order.refunded
         provider = order.provider
-        checkoutUrl = order.status == .pending ? order.checkoutURL : nil
+        checkoutUrl = order.payableCheckoutURL
         expiresAt = order.expiresAt
         paidAt = order.paidAt
         reviewReason = order.reviewReason

@@ -47,7 +47,7 @@ extension Problem {
                            detail: "this Idempotency-Key was used with a different request",
                            errors: [FieldError(field: "Idempotency-Key", detail: "was used with a different request body")])
         case let problem as PageProblem:
-            return Problem(.init(code: problem.status), kind: problem.kind, title: problem.title, detail: problem.detail)
+            return Problem(errorStatus(problem.status), kind: problem.kind, title: problem.title, detail: problem.detail)
         case let error as WebhookRejected:
             return Problem(.badRequest, kind: "webhook-rejected", title: "Webhook rejected", detail: error.description)
         case let error as HTTPError where error.status == .notFound:
@@ -62,5 +62,15 @@ extension Problem {
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error).prefix(2000))"])
             return .internal
         }
+    }
+
+    /// A plugin's error status with its standard reason phrase; anything but a 4xx or 5xx is a 500.
+    static func errorStatus(_ code: Int) -> HTTPResponse.Status {
+        let known: [HTTPResponse.Status] = [
+            .badRequest, .unauthorized, .forbidden, .notFound, .methodNotAllowed, .conflict, .gone,
+            .unprocessableContent, .tooManyRequests, .internalServerError, .badGateway, .serviceUnavailable, .gatewayTimeout,
+        ]
+        if let status = known.first(where: { $0.code == code }) { return status }
+        return (400...599).contains(code) ? HTTPResponse.Status(code: code) : .internalServerError
     }
 }

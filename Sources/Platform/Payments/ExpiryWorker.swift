@@ -1,7 +1,7 @@
 import PluginKit
 
 /// Ends pending orders whose reservation has run out and gives their seats back, through the
-/// shared `PaymentApplier`, so the order observers hear of expiries as of every other change.
+/// shared `PaymentApplier` that every path changing an order uses.
 package struct ExpiryWorker: Sendable {
     let database: any Database
     let clock: any WallClock

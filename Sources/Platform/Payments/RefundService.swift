@@ -28,7 +28,17 @@ package struct RefundService: Sendable {
 
     /// Refunds `amount` of a paid order of this organizer. Without an amount it refunds what the
     /// named tickets are worth, or, naming none, all that is left. Named tickets stop admitting at once.
+    /// - Throws: `PlatformError` (404 no such order, 409 not paid or beyond the provider's
+    ///   capabilities), `ValidationFailure` (422: amount or tickets), `ProviderError`.
     package func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String] = []) async throws -> Requested {
+        try await refund(id, organizer: organizer, amount: amount, reason: reason, tickets: tickets, automatic: false)
+    }
+
+    /// An automatic refund skips the check of the provider's declared capabilities: it goes to the
+    /// provider, whose refusal is recorded as a failed refund that an admin sees: money the
+    /// platform took is never left behind unrecorded.
+    private func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String],
+                        automatic: Bool) async throws -> Requested {
         let (observers, providers) = (self.observers, self.providers)
         let now = clock.now()
         let refundID = RefundID.generate(at: now)
@@ -48,8 +58,9 @@ package struct RefundService: Sendable {
                 throw ValidationFailure(field: "amount", left > 0 ? "must be positive" : "nothing is left to refund")
             }
             guard value <= left else { throw ValidationFailure(field: "amount", "must be at most \(left), what is left to refund") }
-            if let provider = providers.provider(order.provider) {
-                try Self.check(provider, allows: value, of: left, paidAt: order.paidAt, now: now)
+            if !automatic, let provider = providers.provider(order.provider) {
+                try Self.check(provider, allows: value, of: left, paidAt: order.paidAt, now: now,
+                               field: amount == nil && !tickets.isEmpty ? "tickets" : "amount")
             }
             try await RefundRepository(sql).insert(id: refundID, order: order, amount: value, reason: reason, at: now)
             if !tickets.isEmpty { try await observers.handle(.refunded(order, items: tickets, full: false), at: now, on: sql) }
@@ -79,13 +90,14 @@ package struct RefundService: Sendable {
     }
 
     /// Refuses what the provider's declared capabilities rule out, before anything is recorded.
-    static func check(_ provider: any PaymentProvider, allows amount: Int64, of left: Int64, paidAt: Timestamp?, now: Timestamp) throws {
+    static func check(_ provider: any PaymentProvider, allows amount: Int64, of left: Int64, paidAt: Timestamp?, now: Timestamp,
+                      field: String) throws {
         let capabilities = provider.refundCapabilities
         switch capabilities.kind {
         case .none:
             throw PlatformError.conflict("\(provider.id) payments cannot be refunded through the platform")
         case .full where amount != left:
-            throw ValidationFailure(field: "amount", "\(provider.id) refunds only what is left in full: \(left)")
+            throw ValidationFailure(field: field, "\(provider.id) refunds only what is left in full: \(left)")
         case .full, .partial:
             break
         }
@@ -97,7 +109,7 @@ package struct RefundService: Sendable {
     /// The automatic refund of a payment the platform could not keep; failures are logged for an admin.
     func refundAutomatically(_ id: OrderID, amount: Int64, reason: String) async {
         do {
-            _ = try await refund(id, organizer: nil, amount: amount, reason: reason)
+            _ = try await refund(id, organizer: nil, amount: amount, reason: reason, tickets: [], automatic: true)
         } catch {
             logger.error("automatic refund failed", metadata: ["order": "\(id)", "error": "\(String(describing: error).prefix(300))"])
         }

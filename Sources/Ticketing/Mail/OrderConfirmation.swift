@@ -14,19 +14,14 @@ package struct TicketMailSettings: Sendable {
     }
 }
 
-/// Queues the "your tickets" email when an order is paid, in the transaction that issued its
-/// tickets: one inline QR per ticket, the event's time in its own timezone, and a link to the
-/// order page that carries a new access token of the order.
-struct OrderConfirmation: OrderLifecycleObserver {
+/// The "your tickets" email, queued in the transaction that issues the tickets it lists: one
+/// inline QR per ticket, the event's time in its own timezone, and a link to the order page that
+/// carries a new access token of the order.
+struct OrderConfirmation: Sendable {
     let settings: TicketMailSettings
 
-    func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
-        guard case let .paid(order) = event else { return }
-        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID),
-              let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else {
-            throw PlatformError.notFound("organizer or event")
-        }
-        let tickets = try await TicketRepository(sql).forOrder(order.id)
+    func enqueue(_ order: Order, event: Event, tickets: [Ticket], at time: Timestamp, on sql: any SQLDatabase) async throws {
+        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
         let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
         let token = try await OrderRepository(sql).issueAccessToken(order.id, purpose: "confirmation email", at: time)
         let model: [String: Any] = [

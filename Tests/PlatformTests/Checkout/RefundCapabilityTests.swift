@@ -1,6 +1,7 @@
 import Foundation
 import Platform
 import PlatformTesting
+import SQLKit
 import Testing
 
 /// A provider declares what refunds it makes; the kernel refuses the others before recording
@@ -53,4 +54,39 @@ import Testing
             #expect(h.provider.refunds.count == 1)
         }
     }
+
+    /// Money the platform cannot keep goes back whatever the provider declares: the automatic refund
+    /// is asked of the provider, whose refusal an admin would see as a failed refund.
+    @Test(arguments: TestEngines.all)
+    func automaticRefundsAreAskedOfTheProviderAnyway(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine, provider: TestPaymentProvider(refundCapabilities: RefundCapabilities(.none))) { h in
+            let id = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
+            _ = try await h.deliver(id: "paid-wrong-\(id)", type: "paid", order: id, amount: 3_000)
+            await h.drain()
+            #expect(try await h.order(id).string("status") == "review")
+            #expect(h.provider.refunds.map(\.amount.minorUnits) == [3_000])
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aFullOnlyProviderNamesTheTicketsWhenTheyWereWhatWasAsked(engine: DatabaseEngine) async throws {
+        let provider = TestPaymentProvider(refundCapabilities: RefundCapabilities(.full))
+        try await CheckoutHarness.run(engine, provider: provider, modules: { _, _, _ in [NamedItems()] }) { h in
+            let id = try await paidOrder(h)
+            let reply = try await h.client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: #"{"tickets":["seat-1"]}"#)
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.errorFields == ["tickets"])
+        }
+    }
+}
+
+/// A module whose refundable items are worth 1,000 each: enough to name items in a refund.
+private struct NamedItems: PlatformModule {
+    struct Observer: OrderLifecycleObserver {
+        func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {}
+        func refundValue(of items: [String], in order: Order, on sql: any SQLDatabase) async throws -> Int64? { Int64(items.count) * 1_000 }
+    }
+
+    func register(_ routes: APIRoutes, platform: Platform) {}
+    var orderObservers: [any OrderLifecycleObserver] { [Observer()] }
 }

@@ -14,24 +14,29 @@ struct Tickets: Sendable {
 
     /// - Throws: `PlatformError.notFound("order")` for a wrong credential, as for no order.
     func forOrder(_ id: OrderID, accessToken: String) async throws -> [Ticket] {
-        let order = try await orders.find(id, accessToken: accessToken)
-        return try await database.read { sql in try await TicketRepository(sql).forOrder(order.id) }
+        let orders = self.orders
+        return try await database.read { sql in
+            try await TicketRepository(sql).forOrder(try await orders.find(id, accessToken: accessToken, on: sql).id)
+        }
     }
 
     /// - Throws: `PlatformError.notFound("order")` when the order is not this organizer's.
     func forOrder(_ id: OrderID, organizer: OrganizerID) async throws -> [Ticket] {
-        let order = try await orders.find(id, organizer: organizer)
-        return try await database.read { sql in try await TicketRepository(sql).forOrder(order.id) }
+        try await database.read { sql in
+            guard try await OrderRepository(sql).find(id, organizer: organizer) != nil else { throw PlatformError.notFound("order") }
+            return try await TicketRepository(sql).forOrder(id)
+        }
     }
 
     /// The ticket, when the credential opens its order.
     /// - Throws: `PlatformError.notFound("ticket")` otherwise.
     func find(_ id: TicketID, accessToken: String) async throws -> Ticket {
-        guard let ticket = try await database.read({ sql in try await TicketRepository(sql).find(id) }) else {
-            throw PlatformError.notFound("ticket")
+        let orders = self.orders
+        return try await database.read { sql in
+            guard let ticket = try await TicketRepository(sql).find(id) else { throw PlatformError.notFound("ticket") }
+            _ = try await orders.find(ticket.orderID, accessToken: accessToken, noun: "ticket", on: sql)
+            return ticket
         }
-        _ = try await orders.find(ticket.orderID, accessToken: accessToken, noun: "ticket")
-        return ticket
     }
 
     /// - Throws: `PlatformError.notFound("ticket")` when the ticket is not this organizer's.
@@ -44,13 +49,14 @@ struct Tickets: Sendable {
 
     /// The order a confirmation email links to, opened by its credential, with what its page shows.
     func buyerOrder(_ id: OrderID, accessToken: String) async throws -> [BuyerOrder] {
-        let order = try await orders.find(id, accessToken: accessToken)
-        return try await database.read { sql in try await BuyerOrder.load([order], on: sql) }
+        let orders = self.orders
+        return try await database.read { sql in try await BuyerOrder.load([try await orders.find(id, accessToken: accessToken, on: sql)], on: sql) }
     }
 
     /// Every order a signed-in buyer sees (the latest 200), with what its page shows.
     func buyerOrders(email: String) async throws -> [BuyerOrder] {
-        let found = try await orders.list(email: email, statuses: BuyerSignIn.visibleStatuses, limit: 200)
-        return try await database.read { sql in try await BuyerOrder.load(found, on: sql) }
+        try await database.read { sql in
+            try await BuyerOrder.load(try await OrderRepository(sql).list(email: email, statuses: BuyerSignIn.visibleStatuses, limit: 200), on: sql)
+        }
     }
 }

@@ -1,6 +1,7 @@
 import PluginKit
 
-/// The JSON shapes of an order as its buyer sees it (snake_case on the wire).
+/// The JSON of an order as its buyer sees it (snake_case on the wire): the answer checkout gives,
+/// stored under its Idempotency-Key, and what the buyer's order routes answer.
 struct OrderLineBody: Encodable {
     let variantId: String, quantity: Int64, unitPrice: Int64
     init(_ line: OrderLine) {
@@ -23,7 +24,7 @@ package struct PublicOrderBody: Encodable {
         currency = order.total.currency.code
         total = order.total.minorUnits
         refunded = order.refunded
-        checkoutUrl = order.status == .pending ? order.checkoutURL : nil
+        checkoutUrl = order.payableCheckoutURL
         expiresAt = order.expiresAt
         paidAt = order.paidAt
         lines = order.lines.map(OrderLineBody.init)

@@ -1,17 +1,20 @@
 import Platform
 import SQLKit
 
-/// Follows orders: issues one signed ticket per seat when an order is paid, refunds the tickets a
-/// refund names or all of them once everything is refunded, and gives named tickets back when the
-/// provider refuses the refund. Runs inside the kernel's transaction, so tickets exist exactly
-/// when the order is paid.
+/// Follows orders: issues one signed ticket per seat when an order is paid (and, with a
+/// confirmation, queues the email that lists them), refunds the tickets a refund names or all of
+/// them once everything is refunded, and gives named tickets back when the provider refuses the
+/// refund. Runs inside the kernel's transaction, so tickets exist exactly when the order is paid.
 package struct TicketLifecycle: OrderLifecycleObserver {
     let keys: TicketKeyRing
     let validAfterEndSeconds: Int64
+    /// Queues the confirmation email with the tickets just issued; nil sends none.
+    let confirmation: OrderConfirmation?
 
-    package init(keys: TicketKeyRing, validAfterEndSeconds: Int64 = 86_400) {
+    init(keys: TicketKeyRing, validAfterEndSeconds: Int64 = 86_400, confirmation: OrderConfirmation? = nil) {
         self.keys = keys
         self.validAfterEndSeconds = validAfterEndSeconds
+        self.confirmation = confirmation
     }
 
     package func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
@@ -53,6 +56,7 @@ package struct TicketLifecycle: OrderLifecycleObserver {
         }
         let expires = (event.endsAt ?? event.startsAt).milliseconds / 1000 + validAfterEndSeconds
         let tickets = TicketRepository(sql)
+        var issued: [Ticket] = []
         var seat: Int64 = 0
         for line in order.lines {
             for _ in 0..<line.quantity {
@@ -65,7 +69,9 @@ package struct TicketLifecycle: OrderLifecycleObserver {
                     seat: seat, unitPrice: line.unitPrice, status: .valid, version: 1, token: try await keys.sign(claims, on: sql),
                     blockedReason: nil, blockedAt: nil, admittedAt: nil, admittedBy: nil, inside: false, createdAt: time)
                 try await tickets.insert(ticket)
+                issued.append(ticket)
             }
         }
+        try await confirmation?.enqueue(order, event: event, tickets: issued, at: time, on: sql)
     }
 }
