@@ -32,7 +32,10 @@ package struct Assembly: Sendable {
         settings = Settings(environment: environment)
         var config = try PlatformConfig(settings)
         if let host { config.host = host }
-        if let port { config.port = port }
+        if let port {
+            guard (0...65535).contains(port) else { throw ConfigError("--port must be a number from 0 to 65535") }
+            config.port = port
+        }
         if host != nil || port != nil, settings.string("BASE_URL") == nil { config.baseURL = "http://\(config.host):\(config.port)" }
         self.config = config
         self.logger = logger

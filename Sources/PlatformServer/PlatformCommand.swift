@@ -24,8 +24,11 @@ struct Runtime {
     var logger: Logger { assembly.logger }
 
     /// Starts, runs `body`, and closes the database whether `body` returns or throws.
-    static func run<T>(host: String? = nil, port: Int? = nil, _ body: (Runtime) async throws -> T) async throws -> T {
-        let runtime = try await start(host: host, port: port)
+    /// Logs go to standard error, unless `logs` says otherwise (the server's go to standard
+    /// output): a command's standard output is its result, such as `keys export`'s trust file.
+    static func run<T>(host: String? = nil, port: Int? = nil, logs: FileHandle = .standardError,
+                       _ body: (Runtime) async throws -> T) async throws -> T {
+        let runtime = try await start(host: host, port: port, logs: logs)
         do {
             let result = try await body(runtime)
             await runtime.database.close()
@@ -36,10 +39,11 @@ struct Runtime {
         }
     }
 
-    static func start(host: String? = nil, port: Int? = nil) async throws -> Runtime {
+    static func start(host: String?, port: Int?, logs: FileHandle) async throws -> Runtime {
         let environment = ProcessInfo.processInfo.environment
+        // The level is needed before the first logger exists, so the assembly reads it again.
         let level = try PlatformConfig.fromEnvironment(environment).logLevel
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, stream: logs) }
         let assembly = try Assembly(environment: environment, logger: Logger(label: "platform"), host: host, port: port)
         let database = try await DatabaseFactory.openMigrated(url: assembly.config.databaseURL, environment: environment, logger: assembly.logger)
         return Runtime(assembly: assembly, database: database)
@@ -56,7 +60,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (default: PORT or 8080).") var port: Int?
 
     func run() async throws {
-        try await Runtime.run(host: host, port: port) { runtime in
+        try await Runtime.run(host: host, port: port, logs: .standardOutput) { runtime in
             let base = runtime.config.baseURL
             let app = buildApplication(try await runtime.platform()) { port in
                 // Written unbuffered: print() would hold it back when standard output is not a terminal.

@@ -67,5 +67,8 @@ import Testing
             try Assembly(environment: ["RESEND_API_KEY": "re_1", "RESEND_RATE_LIMIT": "0"], logger: quietLogger).mailer()
         }
         #expect(throws: ConfigError.self) { try Assembly(environment: ["PORT": "eighty"], logger: quietLogger) }
+        #expect(throws: ConfigError("--port must be a number from 0 to 65535")) {
+            try Assembly(environment: [:], logger: quietLogger, port: 99_999)
+        }
     }
 }

@@ -17,6 +17,8 @@ package struct PaymentWorkers: Service {
                 await inbox.drain()
                 do {
                     try await expiry.run()
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.error("expiry worker failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
                 }
@@ -37,6 +39,8 @@ package struct HousekeepingWorker: Service {
             while !Task.isCancelled {
                 do {
                     try await housekeeping.run()
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.error("housekeeping failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
                 }

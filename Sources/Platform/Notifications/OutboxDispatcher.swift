@@ -48,7 +48,10 @@ package struct OutboxDispatcher: Sendable {
                 try await OutboxRepository(sql, engine: engine).claimDue(now: now, leaseUntil: now.adding(seconds: leaseSeconds), limit: batchSize)
             }
         } catch {
-            logger.error("outbox claim failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+            // A shutdown cancels the claim; nothing failed.
+            if !(error is CancellationError) {
+                logger.error("outbox claim failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+            }
             return 0
         }
         await withTaskGroup(of: Void.self) { group in

@@ -3,16 +3,19 @@ import Logging
 import PluginKit
 import Synchronization
 
-/// Writes each log record as one JSON object per line on standard output, for log shippers.
+/// Writes each log record as one JSON object per line, for log shippers: on standard output for
+/// the server, on standard error for commands whose standard output is their result.
 package struct JSONLogHandler: LogHandler {
     package var metadata: Logger.Metadata = [:]
     package var logLevel: Logger.Level
     private let label: String
+    private let stream: FileHandle
     private static let output = Mutex<Void>(())
 
-    package init(label: String, level: Logger.Level) {
+    package init(label: String, level: Logger.Level, stream: FileHandle = .standardOutput) {
         self.label = label
         self.logLevel = level
+        self.stream = stream
     }
 
     package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
@@ -29,7 +32,7 @@ package struct JSONLogHandler: LogHandler {
         }
         guard var line = try? Self.encoder.encode(record) else { return }
         line.append(0x0A)
-        Self.output.withLock { _ in FileHandle.standardOutput.write(line) }
+        Self.output.withLock { _ in stream.write(line) }
     }
 
     private static let encoder: JSONEncoder = {
