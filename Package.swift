@@ -88,6 +88,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 "PluginKit",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),

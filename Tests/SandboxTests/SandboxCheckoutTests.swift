@@ -86,11 +86,10 @@ import Testing
     @Test func tamperedAndExpiredSessionsAreRefused() async throws {
         try await CheckoutHarness.run(.sqlite, extraProviders: [sandbox()]) { h in
             let (_, _, path) = try await place(h)
-            let token = String(path.dropFirst("/sandbox/checkout/".count))
-            let parts = token.split(separator: ".")
-            var payload = try #require(Data(base64URL: String(parts[0])))
-            payload = Data(String(decoding: payload, as: UTF8.self).replacingOccurrences(of: "5000", with: "1").utf8)
-            let forged = "/sandbox/checkout/" + payload.base64URLText + "." + parts[1]
+            // The session is sealed (encrypted and authenticated): change one byte of it, say the amount's.
+            var sealed = try #require(Data(base64URL: String(path.dropFirst("/sandbox/checkout/".count))))
+            sealed[sealed.count / 2] ^= 0x01
+            let forged = "/sandbox/checkout/" + sealed.base64URLText
             #expect(try await h.client.get(forged).status == .notFound)
             #expect(try await press(h, forged, "pay").0 == .notFound)
 
@@ -116,6 +115,17 @@ import Testing
         }
     }
 
+    /// The checkout URL lands in request logs and browser histories: the order's access token in
+    /// its return URLs must not be readable there.
+    @Test func theCheckoutURLDoesNotShowTheReturnURLs() throws {
+        let session = SandboxSession(orderID: "ord_x", amount: 1, currency: "EUR", title: "Gala",
+                                     successURL: "https://a.example/orders/ord_x?token=ord_tok_secret", cancelURL: "https://a.example",
+                                     expiresAt: .max)
+        let token = try session.sealed(secret: sandbox().secret)
+        let decoded = String(decoding: try #require(Data(base64URL: token)), as: UTF8.self)
+        #expect(!token.contains("ord_tok") && !decoded.contains("ord_tok") && !decoded.contains("a.example"))
+    }
+
     @Test func hostileEventTitlesAreEscaped() async throws {
         let session = SandboxSession(orderID: "ord_x", amount: 1, currency: "EUR", title: "<script>alert('x')</script>",
                                      successURL: "https://a.example", cancelURL: "https://a.example", expiresAt: .max)
@@ -123,6 +133,9 @@ import Testing
         let token = try session.sealed(secret: provider.secret)
         #expect(SandboxSession.open(token, secret: provider.secret) == session)
         #expect(SandboxSession.open(token, secret: "other") == nil)
+        var flipped = Array(token.utf8)
+        flipped[20] = flipped[20] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+        #expect(SandboxSession.open(String(decoding: flipped, as: UTF8.self), secret: provider.secret) == nil)
         try await CheckoutHarness.run(.sqlite, extraProviders: [provider]) { h in
             let page = try await h.client.get("/sandbox/checkout/\(token)")
             #expect(!page.text.contains("<script>"))
