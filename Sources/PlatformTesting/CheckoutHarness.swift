@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Platform
+import Testing
 
 /// Everything a checkout test needs: the API, the database, the clock, the workers and a test
 /// provider, plus a live event with one variant.
@@ -17,13 +18,15 @@ package struct CheckoutHarness: Sendable {
     package let eventID: String
     package let variantID: String
 
-    /// Runs `body` with a live event whose one variant costs `price` and has `quota` seats.
+    /// Runs `body` with a live event whose one variant costs `price` and has `quota` seats; then,
+    /// unless `checksLedger` is false, expects the ledger's invariants to hold.
     package static func run(
         _ engine: DatabaseEngine, clock: ManualClock = ManualClock(), price: Int64 = 2_500, quota: Int64 = 100, maxPerOrder: Int64? = nil,
         config: PlatformConfig = { var c = PlatformConfig(); c.checkoutRateLimit = 1_000_000; return c }(),
         provider: TestPaymentProvider = TestPaymentProvider(),
         extraProviders: [any PaymentProvider] = [],
         mail: MailSetup? = nil,
+        checksLedger: Bool = true,
         modules: @escaping @Sendable (any Database, ManualClock, PlatformConfig) async throws -> [any PlatformModule] = { _, _, _ in [] },
         _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void
     ) async throws {
@@ -45,6 +48,10 @@ package struct CheckoutHarness: Sendable {
                 try await body(CheckoutHarness(
                     client: APITestClient(raw), database: database, clock: clock, platform: platform, provider: provider,
                     organizerKey: key.secret, adminKey: admin, eventID: event.id.rawValue, variantID: variant.id.rawValue))
+            }
+            if checksLedger {
+                let discrepancies = try await database.read { sql in try await LedgerInvariants.check(on: sql) }
+                #expect(discrepancies == [], "the ledger's invariants after the scenario")
             }
         }
     }

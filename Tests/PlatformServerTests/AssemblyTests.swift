@@ -27,9 +27,9 @@ import Testing
             #expect(platform.config.baseURL == "https://tickets.example")
             let module = try #require(platform.modules.first as? TicketingModule)
             #expect(platform.modules.count == 1 && module.config.keySecret == Self.base["TICKET_KEY_SECRET"])
-            // The module's tickets (with the confirmation that lists them) first, then the kernel's refund notice.
-            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["TicketLifecycle", "RefundNotice"])
-            let lifecycle = try #require(platform.payments.observers.list.first as? TicketLifecycle)
+            // The ledger, the module's tickets (with the confirmation that lists them), then the kernel's refund notice.
+            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["LedgerPostings", "TicketLifecycle", "RefundNotice"])
+            let lifecycle = try #require(platform.payments.observers.list.compactMap { $0 as? TicketLifecycle }.first)
             #expect(lifecycle.confirmation?.settings.from == "tickets@localhost")
             #expect(lifecycle.confirmation?.settings.baseURL == "https://tickets.example")
             #expect(platform.workers.map { "\(type(of: $0))" } == ["PaymentWorkers", "HousekeepingWorker", "MailWorker"])

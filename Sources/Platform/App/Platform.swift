@@ -49,8 +49,10 @@ package struct Platform: Sendable {
         self.mail = mail
         self.pages = pages
         apiKeys = APIKeyCache(database: database, clock: clock)
-        // The modules' observers first, then the kernel's mail: tickets exist before any email about them.
-        payments = PaymentApplier(clock: clock, observers: OrderObservers(modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]))
+        // The ledger first, then the modules' observers, then the kernel's mail: money and tickets are
+        // booked before any email about them.
+        payments = PaymentApplier(clock: clock, observers: OrderObservers(
+            [LedgerPostings()] + modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]))
         catalog = Catalog(database: database, clock: clock)
         orders = Orders(database: database, clock: clock)
         checkout = Checkout(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)

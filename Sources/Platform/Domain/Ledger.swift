@@ -1,0 +1,85 @@
+import PluginKit
+
+/// An account of the ledger. Each currency has a ledger of its own, so an account is one of these
+/// in one currency. Asset accounts (money held for the platform) grow with debits; the others
+/// (what the platform owes, or has earned) grow with credits.
+package enum LedgerAccount: Hashable, Sendable {
+    /// Money a payment provider holds for the platform: what buyers paid, less refunds (asset).
+    case clearing(provider: String)
+    /// The platform's fees (revenue).
+    case feeRevenue
+    /// An organizer's net of events not yet ended plus the hold period (liability).
+    case organizerPending(OrganizerID)
+    /// An organizer's net that a payout may send (liability; negative when it owes the platform).
+    case organizerAvailable(OrganizerID)
+
+    /// The account's code, as transfers store it: `clearing:stripe`, `organizer_pending:org_…`.
+    package var code: String {
+        switch self {
+        case let .clearing(provider): "clearing:\(provider)"
+        case .feeRevenue: "fee_revenue"
+        case let .organizerPending(organizer): "organizer_pending:\(organizer)"
+        case let .organizerAvailable(organizer): "organizer_available:\(organizer)"
+        }
+    }
+
+    /// True for accounts whose balance is debits minus credits.
+    package var isAsset: Bool {
+        if case .clearing = self { return true }
+        return false
+    }
+}
+
+/// What a transfer records, for statements and checks.
+package enum TransferKind: String, Sendable, Codable, CaseIterable {
+    /// An order's net, from the provider's clearing to the organizer.
+    case orderNet = "order_net"
+    /// An order's fee, from the provider's clearing to the platform's revenue.
+    case orderFee = "order_fee"
+    /// The net part of a refund, from the organizer back to the provider's clearing.
+    case refundNet = "refund_net"
+    /// The fee part of a refund, from the platform's revenue back to the provider's clearing.
+    case refundFee = "refund_fee"
+}
+
+/// A positive amount (minor units of `currency`) moved from one account to another. Its id is
+/// derived from the business event, so posting it twice changes nothing; posting the same id with
+/// other content is an error.
+package struct Transfer: Hashable, Sendable {
+    package let id: String
+    package let kind: TransferKind
+    package let currency: Currency
+    /// Minor units, more than zero.
+    package let amount: Int64
+    package let debit: String
+    package let credit: String
+    package let organizerID: OrganizerID?
+    package let orderID: OrderID?
+    package let bookedAt: Timestamp
+
+    package init(id: String, kind: TransferKind, amount: Money, debit: LedgerAccount, credit: LedgerAccount, organizerID: OrganizerID?,
+                 orderID: OrderID?, bookedAt: Timestamp) {
+        self.init(id: id, kind: kind, amount: amount, debitCode: debit.code, creditCode: credit.code, organizerID: organizerID,
+                  orderID: orderID, bookedAt: bookedAt)
+    }
+
+    /// A transfer as stored, its accounts by code.
+    package init(id: String, kind: TransferKind, amount: Money, debitCode: String, creditCode: String, organizerID: OrganizerID?,
+                 orderID: OrderID?, bookedAt: Timestamp) {
+        self.id = id
+        self.kind = kind
+        self.currency = amount.currency
+        self.amount = amount.minorUnits
+        self.debit = debitCode
+        self.credit = creditCode
+        self.organizerID = organizerID
+        self.orderID = orderID
+        self.bookedAt = bookedAt
+    }
+
+    /// Whether `other` records the same movement (its booking time aside): a repeat, not a conflict.
+    package func sameMovement(as other: Transfer) -> Bool {
+        id == other.id && kind == other.kind && currency == other.currency && amount == other.amount && debit == other.debit
+            && credit == other.credit && organizerID == other.organizerID && orderID == other.orderID
+    }
+}

@@ -1,0 +1,112 @@
+import PluginKit
+import SQLKit
+
+/// The same transfer id posted again with other content: the ledger never changes what it booked.
+package struct LedgerConflict: Error, Sendable, CustomStringConvertible {
+    package let transferID: String
+    package var description: String { "transfer \(transferID) was posted before with other content" }
+}
+
+/// The ledger's transfers: appended, never changed (the database refuses updates and deletes).
+package struct LedgerRepository: Sendable {
+    let sql: any SQLDatabase
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    static let columns: SQLQueryString = """
+        id, kind, currency, amount, debit_account, credit_account, organizer_id, order_id, booked_at
+        """
+
+    struct Row: Decodable {
+        let id: String, kind: String, currency: String, amount: Int64, debitAccount: String, creditAccount: String
+        let organizerId: String?, orderId: String?, bookedAt: Int64
+
+        func transfer() throws -> Transfer {
+            Transfer(
+                id: id, kind: try StoredValue.enum(kind), amount: Money(minorUnits: amount, currency: try StoredValue.currency(currency)),
+                debitCode: debitAccount, creditCode: creditAccount, organizerID: try organizerId.map { try StoredValue.id($0) },
+                orderID: try orderId.map { try StoredValue.id($0) }, bookedAt: Timestamp(milliseconds: bookedAt))
+        }
+    }
+
+    /// Appends the transfers in one statement. Ids already booked with the same movement are
+    /// repeats and change nothing.
+    /// - Throws: `LedgerConflict` when an id was booked with another movement.
+    package func post(_ transfers: [Transfer]) async throws {
+        guard !transfers.isEmpty else { return }
+        var query: SQLQueryString = """
+            INSERT INTO ledger_transfers (id, kind, currency, amount, debit_account, credit_account, organizer_id, order_id, booked_at)
+            VALUES
+            """
+        for (index, transfer) in transfers.enumerated() {
+            query += index == 0 ? " " : ", "
+            query += """
+                (\(bind: transfer.id), \(bind: transfer.kind.rawValue), \(bind: transfer.currency.code), \(bind: transfer.amount), \
+                \(bind: transfer.debit), \(bind: transfer.credit), \(bind: transfer.organizerID?.rawValue), \(bind: transfer.orderID?.rawValue), \
+                \(bind: transfer.bookedAt.milliseconds))
+                """
+        }
+        query += " ON CONFLICT (id) DO NOTHING RETURNING id"
+        struct Posted: Decodable { let id: String }
+        let posted = Set(try await sql.raw(query).all(decoding: Posted.self).map(\.id))
+        let repeats = transfers.filter { !posted.contains($0.id) }
+        guard !repeats.isEmpty else { return }
+        let booked = Dictionary(uniqueKeysWithValues: try await find(repeats.map(\.id)).map { ($0.id, $0) })
+        for transfer in repeats where booked[transfer.id].map({ !$0.sameMovement(as: transfer) }) ?? true {
+            throw LedgerConflict(transferID: transfer.id)
+        }
+    }
+
+    package func find(_ ids: [String]) async throws -> [Transfer] {
+        guard !ids.isEmpty else { return [] }
+        return try await sql.raw("SELECT \(Self.columns) FROM ledger_transfers WHERE id IN (\(binds: ids)) ORDER BY id")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
+    }
+
+    /// An order's transfers, in the order they were booked.
+    package func forOrder(_ order: OrderID) async throws -> [Transfer] {
+        try await sql.raw("SELECT \(Self.columns) FROM ledger_transfers WHERE order_id = \(bind: order.rawValue) ORDER BY booked_at, id")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
+    }
+
+    /// Every account's debits and credits, per currency.
+    package func accountTotals() async throws -> [AccountTotals] {
+        struct TotalsRow: Decodable { let account: String, currency: String, debits: Int64, credits: Int64 }
+        return try await sql.raw("""
+            SELECT account, currency, CAST(SUM(debits) AS BIGINT) AS debits, CAST(SUM(credits) AS BIGINT) AS credits FROM (
+                SELECT debit_account AS account, currency, amount AS debits, 0 AS credits FROM ledger_transfers
+                UNION ALL
+                SELECT credit_account AS account, currency, 0 AS debits, amount AS credits FROM ledger_transfers
+            ) AS movements GROUP BY account, currency ORDER BY currency, account
+            """).all(decoding: TotalsRow.self).map {
+                AccountTotals(account: $0.account, currency: $0.currency, debits: $0.debits, credits: $0.credits)
+            }
+    }
+
+    /// Per order with transfers: its kinds' totals, to check them against the order.
+    package func orderTotals() async throws -> [OrderTransferTotals] {
+        struct TotalsRow: Decodable { let orderId: String, kind: String, amount: Int64 }
+        let rows = try await sql.raw("""
+            SELECT order_id, kind, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_transfers WHERE order_id IS NOT NULL GROUP BY order_id, kind
+            """).all(decoding: TotalsRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return try Dictionary(grouping: rows, by: \.orderId).map { id, kinds in
+            OrderTransferTotals(orderID: try StoredValue.id(id), amounts: Dictionary(uniqueKeysWithValues: try kinds.map {
+                (try StoredValue.enum($0.kind) as TransferKind, $0.amount)
+            }))
+        }.sorted { $0.orderID < $1.orderID }
+    }
+}
+
+/// An account's movements in one currency.
+package struct AccountTotals: Sendable, Hashable {
+    package let account: String
+    package let currency: String
+    package let debits: Int64
+    package let credits: Int64
+}
+
+/// What one order's transfers add up to, per kind (minor units).
+package struct OrderTransferTotals: Sendable, Hashable {
+    package let orderID: OrderID
+    package let amounts: [TransferKind: Int64]
+    package subscript(_ kind: TransferKind) -> Int64 { amounts[kind] ?? 0 }
+}

@@ -1,0 +1,28 @@
+-- The double-entry ledger: one row per transfer of a positive amount (minor units of its
+-- currency) from one account to another. A transfer's id is derived from the business event
+-- that causes it, so a repeated event never posts twice. Nothing is updated or deleted:
+-- corrections are new transfers, and the database refuses anything else.
+
+CREATE TABLE ledger_transfers (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    amount BIGINT NOT NULL CHECK (amount > 0),
+    debit_account TEXT NOT NULL,
+    credit_account TEXT NOT NULL CHECK (credit_account <> debit_account),
+    organizer_id TEXT,
+    order_id TEXT,
+    refund_id TEXT,
+    payout_id TEXT,
+    provider_reference TEXT,
+    booked_at BIGINT NOT NULL
+);
+
+CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account, currency);
+CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account, currency);
+CREATE INDEX ledger_transfers_organizer ON ledger_transfers (organizer_id, booked_at);
+CREATE INDEX ledger_transfers_order ON ledger_transfers (order_id);
+
+CREATE FUNCTION ledger_transfers_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ledger transfers are append-only: post a correcting transfer'; END $$;
+CREATE TRIGGER ledger_transfers_no_change BEFORE UPDATE OR DELETE ON ledger_transfers FOR EACH ROW EXECUTE FUNCTION ledger_transfers_refuse_change();
+CREATE TRIGGER ledger_transfers_no_truncate BEFORE TRUNCATE ON ledger_transfers FOR EACH STATEMENT EXECUTE FUNCTION ledger_transfers_refuse_change();
