@@ -21,6 +21,8 @@ package struct PlatformConfig: Sendable {
     package var webhookRetentionDays: Int64 = 30
     /// The address emails are sent from; the organizer's name is the sender name.
     package var mailFrom = "tickets@localhost"
+    /// When organizers' net becomes available for payouts, unless an admin set one of their own.
+    package var payoutHold = PayoutHold.standard
 
     package init() {}
 
@@ -47,6 +49,14 @@ package struct PlatformConfig: Sendable {
             "WEBHOOK_RETENTION_DAYS", default: Int(webhookRetentionDays), in: 7...Int(Int32.max),
             "at least 7 (providers redeliver for up to 3 days)"))
         trustForwardedFor = try settings.flag("TRUST_FORWARDED_FOR") ?? false
+        let holdFrom = try settings.string("PAYOUT_HOLD_FROM").map { text in
+            guard let from = PayoutHold.From(rawValue: text) else { throw ConfigError("PAYOUT_HOLD_FROM must be event_end or payment") }
+            return from
+        }
+        payoutHold = PayoutHold(
+            from: holdFrom ?? payoutHold.from,
+            days: try settings.integer("PAYOUT_HOLD_DAYS", default: payoutHold.days, in: 0...PayoutHold.maxDays,
+                                       "a whole number of days from 0 to \(PayoutHold.maxDays)"))
         if let from = settings.string("MAIL_FROM") {
             guard from.contains("@"), !from.contains(where: \.isNewline) else { throw ConfigError("MAIL_FROM must be an email address") }
             mailFrom = from

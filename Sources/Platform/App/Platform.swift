@@ -33,6 +33,7 @@ package struct Platform: Sendable {
     package let inbox: InboxWorker
     package let expiry: ExpiryWorker
     package let housekeeping: Housekeeping
+    package let holdRelease: HoldRelease
     package let outbox: OutboxDispatcher?
     package let signIn: BuyerSignIn
     let inboxTriage: Triage<InboxQueue>
@@ -61,18 +62,20 @@ package struct Platform: Sendable {
         inbox = InboxWorker(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds, logger: logger)
         expiry = ExpiryWorker(database: database, clock: clock, payments: payments)
         housekeeping = Housekeeping(database: database, clock: clock, webhookRetentionDays: config.webhookRetentionDays)
+        holdRelease = HoldRelease(database: database, clock: clock, standard: config.payoutHold)
         outbox = mail.map { OutboxDispatcher(database: database, clock: clock, mailer: $0.mailer, composer: $0.composer, logger: logger) }
         signIn = BuyerSignIn(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom)
         inboxTriage = Triage(database: database, clock: clock, signal: inboxSignal, queue: InboxQueue())
         outboxTriage = Triage(database: database, clock: clock, signal: outboxSignal, queue: OutboxQueue())
     }
 
-    /// The background services beside the server: payments (inbox and expiry), housekeeping, and
-    /// the mail worker when there is a mailer.
+    /// The background services beside the server: payments (inbox and expiry), housekeeping, the
+    /// hold release, and the mail worker when there is a mailer.
     package var workers: [any Service] {
         var workers: [any Service] = [
             PaymentWorkers(inbox: inbox, expiry: expiry, signal: inboxSignal, logger: logger),
             HousekeepingWorker(housekeeping: housekeeping, logger: logger),
+            HoldReleaseWorker(release: holdRelease, logger: logger),
         ]
         if let outbox { workers.append(MailWorker(dispatcher: outbox, signal: outboxSignal)) }
         return workers

@@ -50,6 +50,28 @@ package struct HousekeepingWorker: Service {
     }
 }
 
+/// Releases organizers' held net for payouts once a minute beside the server until shutdown.
+package struct HoldReleaseWorker: Service {
+    let release: HoldRelease
+    let logger: Logger
+    let interval: Duration = .seconds(60)
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await release.run()
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.error("hold release failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+                }
+                try? await Task.sleep(for: interval)
+            }
+        }
+    }
+}
+
 /// Runs the outbox dispatcher beside the server until shutdown: at least once a second, and at
 /// once when an admin replays a message.
 package struct MailWorker: Service {

@@ -30,8 +30,10 @@ package struct Catalog: Sendable {
         }
     }
 
-    /// Sets or clears (`.some(nil)`) the organizer's sender name and reply-to; absent ones stay.
-    func updateOrganizerMail(_ id: OrganizerID, senderName: String??, replyTo: String??) async throws -> Organizer {
+    /// Sets or clears (`.some(nil)`) the organizer's sender name, reply-to and own payout hold;
+    /// absent ones stay.
+    /// - Throws: `PlatformError.notFound`, `ValidationFailure` naming the field.
+    func updateOrganizer(_ id: OrganizerID, senderName: String??, replyTo: String??, payoutHold: PayoutHold??) async throws -> Organizer {
         try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)
             guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
@@ -39,6 +41,11 @@ package struct Catalog: Sendable {
             if let replyTo { organizer.mailReplyTo = replyTo }
             try Organizer.validate(mailSenderName: organizer.mailSenderName, mailReplyTo: organizer.mailReplyTo)
             try await organizers.updateMail(organizer)
+            if let payoutHold {
+                try payoutHold?.validate()
+                organizer.payoutHold = payoutHold
+                try await organizers.updatePayoutHold(id, to: payoutHold)
+            }
             return organizer
         }
     }

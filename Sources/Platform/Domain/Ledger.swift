@@ -40,6 +40,8 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case refundNet = "refund_net"
     /// The fee part of a refund, from the platform's revenue back to the provider's clearing.
     case refundFee = "refund_fee"
+    /// An order's net (less what was refunded) made available for payouts once its hold ended.
+    case release
 }
 
 /// A positive amount (minor units of `currency`) moved from one account to another. Its id is

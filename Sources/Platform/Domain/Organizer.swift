@@ -13,10 +13,12 @@ package struct Organizer: Hashable, Sendable {
     var mailSenderName: String?
     /// Where buyers' replies go; nil uses `email`.
     var mailReplyTo: String?
+    /// The organizer's own payout hold, set by an admin; nil for the platform's.
+    var payoutHold: PayoutHold?
     package let createdAt: Timestamp
 
     package init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
-                mailReplyTo: String? = nil, createdAt: Timestamp) {
+                mailReplyTo: String? = nil, payoutHold: PayoutHold? = nil, createdAt: Timestamp) {
         self.id = id
         self.name = name
         self.slug = slug
@@ -24,6 +26,7 @@ package struct Organizer: Hashable, Sendable {
         self.feeBasisPoints = feeBasisPoints
         self.mailSenderName = mailSenderName
         self.mailReplyTo = mailReplyTo
+        self.payoutHold = payoutHold
         self.createdAt = createdAt
     }
 

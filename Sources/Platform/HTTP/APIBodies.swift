@@ -7,6 +7,8 @@ struct OrganizerBody: Encodable {
     let feeBps: Int, feeBpsOverride: Int?
     /// The organizer's own sender name and reply-to for emails about its orders, when set.
     let senderName: String?, replyTo: String?
+    /// The organizer's own payout hold, when an admin set one.
+    let payoutHold: PayoutHoldBody?
     let createdAt: Timestamp
 
     init(_ organizer: Organizer) {
@@ -18,8 +20,13 @@ struct OrganizerBody: Encodable {
         feeBpsOverride = organizer.feeBasisPoints
         senderName = organizer.mailSenderName
         replyTo = organizer.mailReplyTo
+        payoutHold = organizer.payoutHold.map { PayoutHoldBody(from: $0.from.rawValue, days: $0.days) }
         createdAt = organizer.createdAt
     }
+}
+
+struct PayoutHoldBody: Encodable {
+    let from: String, days: Int
 }
 
 struct APIKeyBody: Encodable {

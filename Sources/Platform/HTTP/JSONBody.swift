@@ -110,6 +110,18 @@ package final class RequestFields {
         return readers
     }
 
+    /// A nested object, read with its own reader (errors named "payout_hold.days"): nil when
+    /// absent, `.some(nil)` when null.
+    package func object(_ key: String) -> RequestFields?? {
+        guard let present = raw(key) else { return nil }
+        guard let value = present else { return .some(nil) }
+        guard case let .object(fields) = value else {
+            fail(key, "must be an object")
+            return nil
+        }
+        return .some(RequestFields(object: fields, parent: self, prefix: "\(key)."))
+    }
+
     /// nil when absent; `.some(nil)` when explicitly null.
     private func raw(_ key: String) -> JSONValue?? {
         guard let value = object[key] else { return nil }

@@ -18,12 +18,33 @@ package enum LedgerInvariants {
             if row.account.hasPrefix("clearing:"), assetBalance < 0 {
                 found.append("\(row.account) \(row.currency) is negative: \(assetBalance)")
             }
-            if row.account == LedgerAccount.feeRevenue.code, assetBalance > 0 {
+            if row.account == LedgerAccount.feeRevenue.code || row.account.hasPrefix("organizer_pending:"), assetBalance > 0 {
                 found.append("\(row.account) \(row.currency) is negative: \(-assetBalance)")
             }
         }
         found += try await orderDiscrepancies(ledger.orderTotals(), on: sql)
+        found += try await organizerDiscrepancies(accounts, ledger.organizerTotals())
         return found
+    }
+
+    /// Each organizer's balances, pending and available together, equal the nets of its paid
+    /// orders less what was refunded of them.
+    static func organizerDiscrepancies(_ accounts: [AccountTotals], _ kinds: [OrganizerKindTotals]) -> [String] {
+        var balances: [String: Int64] = [:]
+        for row in accounts {
+            for prefix in ["organizer_pending:", "organizer_available:"] where row.account.hasPrefix(prefix) {
+                balances["\(row.account.dropFirst(prefix.count)) \(row.currency)", default: 0] += row.credits - row.debits
+            }
+        }
+        var expected: [String: Int64] = [:]
+        for row in kinds {
+            let sign: Int64 = switch row.kind { case .orderNet: 1; case .refundNet: -1; default: 0 }
+            expected["\(row.organizerID) \(row.currency)", default: 0] += sign * row.amount
+        }
+        return Set(balances.keys).union(expected.keys).sorted().compactMap { key in
+            let (balance, owed) = (balances[key] ?? 0, expected[key] ?? 0)
+            return balance == owed ? nil : "organizer \(key): balances add up to \(balance), its orders' nets less refunds to \(owed)"
+        }
     }
 
     /// Each order with money booked: fee and net add up to its total, refunds to what it has been

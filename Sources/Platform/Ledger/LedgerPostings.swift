@@ -46,10 +46,13 @@ package struct LedgerPostings: OrderLifecycleObserver {
         let after = order.refunded + amount
         let parts = FeePolicy.refunded(split, from: order.refunded, to: after)
         let clearing = LedgerAccount.clearing(provider: order.provider)
+        // Once the order's net is available, the refund comes out of what is available (which may
+        // then fall below zero, to be netted against later sales).
+        let released = booked.contains { $0.kind == .release }
+        let organizer: LedgerAccount = released ? .organizerAvailable(order.organizerID) : .organizerPending(order.organizerID)
         return [
             Transfer(id: "refund-net:\(order.id):\(after)", kind: .refundNet, amount: Money(minorUnits: parts.net, currency: currency),
-                     debit: .organizerPending(order.organizerID), credit: clearing, organizerID: order.organizerID, orderID: order.id,
-                     bookedAt: time),
+                     debit: organizer, credit: clearing, organizerID: order.organizerID, orderID: order.id, bookedAt: time),
             Transfer(id: "refund-fee:\(order.id):\(after)", kind: .refundFee, amount: Money(minorUnits: parts.fee, currency: currency),
                      debit: .feeRevenue, credit: clearing, organizerID: order.organizerID, orderID: order.id, bookedAt: time),
         ].filter { $0.amount > 0 }

@@ -68,6 +68,44 @@ package struct LedgerRepository: Sendable {
             .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
     }
 
+    /// Paid orders whose hold ended by `now`, with net still pending and not released, oldest
+    /// payment first. An organizer's own hold, else `standard`, says when.
+    package func dueForRelease(now: Timestamp, standard: PayoutHold, limit: Int) async throws -> [OrderID] {
+        struct Due: Decodable { let id: String }
+        let day: Int64 = 24 * 3600 * 1000
+        return try await sql.raw("""
+            SELECT o.id AS id FROM orders o
+            JOIN events e ON e.id = o.event_id
+            JOIN organizers g ON g.id = o.organizer_id
+            JOIN ledger_transfers t ON t.order_id = o.id
+            WHERE o.status IN ('paid', 'partially_refunded') AND o.paid_at IS NOT NULL
+              AND (CASE COALESCE(g.payout_hold_from, \(bind: standard.from.rawValue)) WHEN 'payment' THEN o.paid_at
+                   ELSE COALESCE(e.ends_at, e.starts_at) END) + COALESCE(g.payout_hold_days, \(bind: standard.days)) * \(bind: day)
+                  <= \(bind: now.milliseconds)
+              AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.id = 'release:' || o.id)
+            GROUP BY o.id, o.paid_at
+            HAVING SUM(CASE WHEN t.kind = 'order_net' THEN t.amount WHEN t.kind = 'refund_net' THEN -t.amount ELSE 0 END) > 0
+            ORDER BY o.paid_at, o.id LIMIT \(bind: limit)
+            """).all(decoding: Due.self).map { try StoredValue.id($0.id) }
+    }
+
+    /// What the organizer of each order has pending of it now (net less refunded net), unless released.
+    package func pendingNet(of orders: [OrderID]) async throws -> [(order: OrderID, organizer: OrganizerID, net: Money)] {
+        guard !orders.isEmpty else { return [] }
+        struct Pending: Decodable { let orderId: String, organizerId: String, currency: String, remaining: Int64, released: Int64 }
+        return try await sql.raw("""
+            SELECT order_id, organizer_id, currency,
+                   CAST(SUM(CASE WHEN kind = 'order_net' THEN amount WHEN kind = 'refund_net' THEN -amount ELSE 0 END) AS BIGINT) AS remaining,
+                   CAST(SUM(CASE WHEN kind = 'release' THEN 1 ELSE 0 END) AS BIGINT) AS released
+            FROM ledger_transfers WHERE order_id IN (\(binds: orders.map(\.rawValue))) GROUP BY order_id, organizer_id, currency
+            ORDER BY order_id
+            """).all(decoding: Pending.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+                guard row.released == 0, row.remaining > 0 else { return nil }
+                return (try StoredValue.id(row.orderId), try StoredValue.id(row.organizerId),
+                        Money(minorUnits: row.remaining, currency: try StoredValue.currency(row.currency)))
+            }
+    }
+
     /// Every account's debits and credits, per currency.
     package func accountTotals() async throws -> [AccountTotals] {
         struct TotalsRow: Decodable { let account: String, currency: String, debits: Int64, credits: Int64 }
@@ -79,6 +117,18 @@ package struct LedgerRepository: Sendable {
             ) AS movements GROUP BY account, currency ORDER BY currency, account
             """).all(decoding: TotalsRow.self).map {
                 AccountTotals(account: $0.account, currency: $0.currency, debits: $0.debits, credits: $0.credits)
+            }
+    }
+
+    /// Per organizer and currency, what each kind of transfer adds up to.
+    package func organizerTotals() async throws -> [OrganizerKindTotals] {
+        struct Row: Decodable { let organizerId: String, currency: String, kind: String, amount: Int64 }
+        return try await sql.raw("""
+            SELECT organizer_id, currency, kind, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_transfers
+            WHERE organizer_id IS NOT NULL GROUP BY organizer_id, currency, kind ORDER BY organizer_id, currency, kind
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+                OrganizerKindTotals(organizerID: try StoredValue.id($0.organizerId), currency: $0.currency, kind: try StoredValue.enum($0.kind),
+                                    amount: $0.amount)
             }
     }
 
@@ -102,6 +152,14 @@ package struct AccountTotals: Sendable, Hashable {
     package let currency: String
     package let debits: Int64
     package let credits: Int64
+}
+
+/// What one kind of an organizer's transfers adds up to, in one currency (minor units).
+package struct OrganizerKindTotals: Sendable, Hashable {
+    package let organizerID: OrganizerID
+    package let currency: String
+    package let kind: TransferKind
+    package let amount: Int64
 }
 
 /// What one order's transfers add up to, per kind (minor units).

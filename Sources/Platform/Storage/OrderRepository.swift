@@ -132,6 +132,14 @@ package struct OrderRepository: Sendable {
             """).first() != nil
     }
 
+    /// Locks the orders' rows until the transaction ends, in id order, so that a change booked
+    /// against them (a refund) waits for this transaction, or this one for it. SQLite's single
+    /// writer already serializes transactions.
+    func lock(_ ids: [OrderID]) async throws {
+        guard !ids.isEmpty, DatabaseEngine(of: sql) == .postgres else { return }
+        try await sql.raw("SELECT id FROM orders WHERE id IN (\(binds: ids.map(\.rawValue))) ORDER BY id FOR UPDATE").run()
+    }
+
     func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE orders SET provider_session = \(bind: session), checkout_url = \(bind: url), updated_at = \(bind: time.milliseconds)

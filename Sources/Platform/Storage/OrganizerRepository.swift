@@ -7,11 +7,13 @@ package struct OrganizerRepository: Sendable {
 
     struct Row: Decodable {
         let id: String, name: String, slug: String, email: String, feeBps: Int?, mailSenderName: String?, mailReplyTo: String?
-        let createdAt: Int64
+        let payoutHoldFrom: String?, payoutHoldDays: Int?, createdAt: Int64
 
         func organizer() throws -> Organizer {
-            Organizer(id: try StoredValue.id(id), name: name, slug: slug, email: email, feeBasisPoints: feeBps,
-                      mailSenderName: mailSenderName, mailReplyTo: mailReplyTo, createdAt: Timestamp(milliseconds: createdAt))
+            let hold = try payoutHoldFrom.map { PayoutHold(from: try StoredValue.enum($0), days: payoutHoldDays ?? PayoutHold.standard.days) }
+            return Organizer(id: try StoredValue.id(id), name: name, slug: slug, email: email, feeBasisPoints: feeBps,
+                             mailSenderName: mailSenderName, mailReplyTo: mailReplyTo, payoutHold: hold,
+                             createdAt: Timestamp(milliseconds: createdAt))
         }
     }
 
@@ -25,6 +27,14 @@ package struct OrganizerRepository: Sendable {
             ON CONFLICT (slug) DO NOTHING RETURNING id
             """).first()
         return row != nil
+    }
+
+    /// Sets (or, with nil, clears) the organizer's own payout hold.
+    func updatePayoutHold(_ organizer: OrganizerID, to hold: PayoutHold?) async throws {
+        try await sql.raw("""
+            UPDATE organizers SET payout_hold_from = \(bind: hold?.from.rawValue), payout_hold_days = \(bind: hold?.days)
+            WHERE id = \(bind: organizer.rawValue)
+            """).run()
     }
 
     func updateMail(_ organizer: Organizer) async throws {

@@ -35,6 +35,7 @@ struct OrganizerController {
     }
 
     /// The mail settings: an admin for any organizer, an organizer for itself (another's is 404).
+    /// The payout hold: an admin only.
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(OrganizerID.self)
         switch context.principal {
@@ -45,9 +46,21 @@ struct OrganizerController {
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let senderName = fields.string("sender_name")
         let replyTo = fields.string("reply_to")
+        let payoutHold = Self.payoutHold(fields)
         try fields.finish()
-        let organizer = try await catalog.updateOrganizerMail(id, senderName: senderName, replyTo: replyTo)
+        if payoutHold != nil, context.principal != .admin { throw Problem.forbidden("only an admin sets an organizer's payout hold") }
+        let organizer = try await catalog.updateOrganizer(id, senderName: senderName, replyTo: replyTo, payoutHold: payoutHold)
         return try JSONCoding.response(OrganizerBody(organizer))
+    }
+
+    /// `payout_hold`: `{from, days}`, or null to use the platform's again; nil when absent.
+    static func payoutHold(_ fields: RequestFields) -> PayoutHold?? {
+        guard let present = fields.object("payout_hold") else { return nil }
+        guard let hold = present else { return .some(nil) }
+        let from = hold.required(hold.choice("from", PayoutHold.From.self), "from", placeholder: .eventEnd)
+        let days = hold.required(hold.integer("days"), "days", placeholder: 0)
+        if !(0...Int64(PayoutHold.maxDays)).contains(days) { hold.fail("days", "must be a whole number of days from 0 to \(PayoutHold.maxDays)") }
+        return .some(PayoutHold(from: from, days: Int(clamping: days)))
     }
 
     @Sendable func issueKey(_ request: Request, context: AdminContext) async throws -> Response {
