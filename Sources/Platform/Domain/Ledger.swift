@@ -12,6 +12,8 @@ package enum LedgerAccount: Hashable, Sendable {
     case organizerPending(OrganizerID)
     /// An organizer's net that a payout may send (liability; negative when it owes the platform).
     case organizerAvailable(OrganizerID)
+    /// Money a provider took for orders that cannot keep it, owed back to the buyers (liability).
+    case review(provider: String)
 
     /// The account's code, as transfers store it: `clearing:stripe`, `organizer_pending:org_…`.
     package var code: String {
@@ -20,6 +22,7 @@ package enum LedgerAccount: Hashable, Sendable {
         case .feeRevenue: "fee_revenue"
         case let .organizerPending(organizer): "organizer_pending:\(organizer)"
         case let .organizerAvailable(organizer): "organizer_available:\(organizer)"
+        case let .review(provider): "review:\(provider)"
         }
     }
 
@@ -42,6 +45,10 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case refundFee = "refund_fee"
     /// An order's net (less what was refunded) made available for payouts once its hold ended.
     case release
+    /// A payment the order cannot keep, from the provider's clearing into review.
+    case held
+    /// A refund of money held in review, back to the provider's clearing.
+    case refundHeld = "refund_held"
 }
 
 /// A positive amount (minor units of `currency`) moved from one account to another. Its id is

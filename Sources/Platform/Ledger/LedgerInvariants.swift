@@ -18,7 +18,8 @@ package enum LedgerInvariants {
             if row.account.hasPrefix("clearing:"), assetBalance < 0 {
                 found.append("\(row.account) \(row.currency) is negative: \(assetBalance)")
             }
-            if row.account == LedgerAccount.feeRevenue.code || row.account.hasPrefix("organizer_pending:"), assetBalance > 0 {
+            if row.account == LedgerAccount.feeRevenue.code || row.account.hasPrefix("organizer_pending:") || row.account.hasPrefix("review:"),
+               assetBalance > 0 {
                 found.append("\(row.account) \(row.currency) is negative: \(-assetBalance)")
             }
         }
@@ -62,6 +63,13 @@ package enum LedgerInvariants {
         for order in orders {
             guard let booked = byOrder[order.id] else {
                 found.append("order \(order.id) is \(order.status) but no payment of it is booked")
+                continue
+            }
+            if booked[.held] > 0 {
+                // Money the order could not keep: it goes back, and only it.
+                if booked[.refundHeld] != order.refunded || booked[.refundHeld] > booked[.held] || booked[.orderFee] + booked[.orderNet] > 0 {
+                    found.append("order \(order.id): held \(booked[.held]), refunded \(booked[.refundHeld]) of it, its refunded \(order.refunded)")
+                }
                 continue
             }
             let (fee, net) = (booked[.orderFee], booked[.orderNet])

@@ -14,6 +14,11 @@ package struct LedgerPostings: OrderLifecycleObserver {
             try await LedgerRepository(sql).post(try await payment(of: order, at: time, on: sql))
         case let .refundSettled(order, amount, _):
             try await LedgerRepository(sql).post(try await refund(of: order, amount: amount, at: time, on: sql))
+        case let .paymentHeld(order, amount):
+            try await LedgerRepository(sql).post([
+                Transfer(id: "held:\(order.id)", kind: .held, amount: amount, debit: .clearing(provider: order.provider),
+                         credit: .review(provider: order.provider), organizerID: order.organizerID, orderID: order.id, bookedAt: time),
+            ])
         case .refunded, .refundFailed:
             return
         }
@@ -32,18 +37,24 @@ package struct LedgerPostings: OrderLifecycleObserver {
         ].filter { $0.amount > 0 }
     }
 
-    /// The refund of `amount` more (the order's `refunded` is what came before), fee and net in
-    /// proportion to the order's booked payment. Money never booked to the organizer (an order
-    /// put to review) is not taken back from it.
+    /// The refund of `amount` more (the order's `refunded` is what came before): fee and net in
+    /// proportion to the order's booked payment, or, for money held in review, out of review.
     func refund(of order: Order, amount: Int64, at time: Timestamp, on sql: any SQLDatabase) async throws -> [Transfer] {
         let booked = try await LedgerRepository(sql).forOrder(order.id)
+        let after = order.refunded + amount
+        if let held = booked.first(where: { $0.kind == .held }) {
+            return [
+                Transfer(id: "refund-held:\(order.id):\(after)", kind: .refundHeld, amount: Money(minorUnits: amount, currency: held.currency),
+                         debit: .review(provider: order.provider), credit: .clearing(provider: order.provider), organizerID: order.organizerID,
+                         orderID: order.id, bookedAt: time),
+            ]
+        }
         let fee = booked.filter { $0.kind == .orderFee }.reduce(0) { $0 + $1.amount }
         let net = booked.filter { $0.kind == .orderNet }.reduce(0) { $0 + $1.amount }
         guard fee + net > 0 else { return [] }
         let currency = order.total.currency
         let split = FeePolicy.Split(gross: Money(minorUnits: fee + net, currency: currency), fee: Money(minorUnits: fee, currency: currency),
                                     net: Money(minorUnits: net, currency: currency))
-        let after = order.refunded + amount
         let parts = FeePolicy.refunded(split, from: order.refunded, to: after)
         let clearing = LedgerAccount.clearing(provider: order.provider)
         // Once the order's net is available, the refund comes out of what is available (which may

@@ -14,6 +14,9 @@ package enum OrderLifecycleEvent: Sendable {
     case refundSettled(Order, amount: Int64, full: Bool)
     /// The provider refused a requested refund: what it named is valid again.
     case refundFailed(Order, items: [String])
+    /// The provider took `amount` for an order that cannot keep it (a wrong amount, or a payment
+    /// after its seats were gone): the order is in review and the money waits to go back.
+    case paymentHeld(Order, amount: Money)
 }
 
 package protocol OrderLifecycleObserver: Sendable {

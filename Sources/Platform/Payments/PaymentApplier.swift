@@ -96,6 +96,9 @@ package struct PaymentApplier: Sendable {
         guard amount == order.total.minorUnits, currency.uppercased() == order.total.currency.code else {
             let reason = "provider reported \(amount) \(currency.uppercased()), order total is \(order.total.minorUnits) \(order.total.currency.code)"
             try await review(order, reason: reason, reference: reference, on: sql, now: now)
+            if amount > 0, let taken = Currency(code: currency) {
+                try await observers.handle(.paymentHeld(order, amount: Money(minorUnits: amount, currency: taken)), at: now, on: sql)
+            }
             return currency.uppercased() == order.total.currency.code && amount > 0 ? .refundRequired(order.id, amount: amount) : .reviewOnly
         }
         if order.status == .pending && order.seats == .held {
@@ -116,6 +119,7 @@ package struct PaymentApplier: Sendable {
                                                       reviewReason: "paid after its reservation ended; the seats are gone") else {
                         throw ConcurrentChange()
                     }
+                    try await observers.handle(.paymentHeld(order, amount: order.total), at: now, on: sql)
                     return .refundRequired(order.id, amount: order.total.minorUnits)
                 }
                 taken.append(line)

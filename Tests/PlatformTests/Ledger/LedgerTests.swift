@@ -73,15 +73,34 @@ import Testing
     }
 
     @Test(arguments: TestEngines.all)
-    func moneyPutToReviewIsNotBookedToTheOrganizer(engine: DatabaseEngine) async throws {
+    func moneyPutToReviewWaitsThereUntilItGoesBack(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
             let id = try #require(try await h.placeOrder().orderID)
             _ = try await h.deliver(id: "cheap", type: "paid", order: id, amount: 100)
             await h.drain()
+            #expect(try await h.order(id).string("status") == "review")
+            #expect(try await transfers(h, id) == ["held": 100], "none of it is the organizer's")
+            #expect(try await balances(h) == ["clearing:test": -100, "review:test": 100])
             _ = try await h.deliver(id: "cheap-back", type: "refunded", order: id, amount: 100)
             await h.drain()
-            #expect(try await h.order(id).string("status") == "review")
-            #expect(try await transfers(h, id) == [:])
+            #expect(try await transfers(h, id) == ["held": 100, "refund-held:100": 100])
+            #expect(try await balances(h) == ["clearing:test": 0, "review:test": 0])
+            #expect(try await invariants(h) == [])
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aLatePaymentWithoutSeatsIsHeldInFull(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine, quota: 2) { h in
+            let late = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
+            h.clock.advance(minutes: 20)
+            try await h.platform.expiry.run()
+            let other = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
+            _ = try await h.deliver(id: "other-paid", type: "paid", order: other, amount: 5_000)
+            _ = try await h.deliver(id: "late-paid", type: "paid", order: late, amount: 5_000)
+            await h.drain()
+            #expect(try await h.order(late).string("status") == "review")
+            #expect(try await transfers(h, late) == ["held": 5_000])
             #expect(try await invariants(h) == [])
         }
     }
