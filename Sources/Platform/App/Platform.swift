@@ -34,6 +34,7 @@ package struct Platform: Sendable {
     package let expiry: ExpiryWorker
     package let housekeeping: Housekeeping
     package let holdRelease: HoldRelease
+    package let balances: Balances
     package let outbox: OutboxDispatcher?
     package let signIn: BuyerSignIn
     let inboxTriage: Triage<InboxQueue>
@@ -63,6 +64,7 @@ package struct Platform: Sendable {
         expiry = ExpiryWorker(database: database, clock: clock, payments: payments)
         housekeeping = Housekeeping(database: database, clock: clock, webhookRetentionDays: config.webhookRetentionDays)
         holdRelease = HoldRelease(database: database, clock: clock, standard: config.payoutHold)
+        balances = Balances(database: database)
         outbox = mail.map { OutboxDispatcher(database: database, clock: clock, mailer: $0.mailer, composer: $0.composer, logger: logger) }
         signIn = BuyerSignIn(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom)
         inboxTriage = Triage(database: database, clock: clock, signal: inboxSignal, queue: InboxQueue())

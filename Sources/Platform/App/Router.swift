@@ -25,6 +25,7 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
     EventController(catalog: platform.catalog, maxBodyBytes: limit).register(routes.organizer)
     OrderController(orders: platform.orders, refunds: platform.refunds, maxBodyBytes: limit).register(routes.organizer)
     AdminRefundController(refunds: platform.refunds, maxBodyBytes: limit).register(routes.admin)
+    LedgerController(balances: platform.balances).register(organizer: routes.organizer, admin: routes.admin)
     TriageController(triage: platform.inboxTriage, path: "webhooks", defaultStatuses: [.dead, .failed], body: WebhookBody.init)
         .register(routes.admin)
     TriageController(triage: platform.outboxTriage, path: "outbox", defaultStatuses: [.dead], body: OutboxBody.init)

@@ -14,6 +14,10 @@ package enum LedgerAccount: Hashable, Sendable {
     case organizerAvailable(OrganizerID)
     /// Money a provider took for orders that cannot keep it, owed back to the buyers (liability).
     case review(provider: String)
+    /// An organizer's payouts sent and not yet settled (liability).
+    case payoutsInTransit(OrganizerID)
+    /// What has been paid out to an organizer, in all.
+    case paidOut(OrganizerID)
 
     /// The account's code, as transfers store it: `clearing:stripe`, `organizer_pending:org_…`.
     package var code: String {
@@ -23,6 +27,8 @@ package enum LedgerAccount: Hashable, Sendable {
         case let .organizerPending(organizer): "organizer_pending:\(organizer)"
         case let .organizerAvailable(organizer): "organizer_available:\(organizer)"
         case let .review(provider): "review:\(provider)"
+        case let .payoutsInTransit(organizer): "payouts_in_transit:\(organizer)"
+        case let .paidOut(organizer): "paid_out:\(organizer)"
         }
     }
 

@@ -106,14 +106,16 @@ package struct LedgerRepository: Sendable {
             }
     }
 
-    /// Every account's debits and credits, per currency.
-    package func accountTotals() async throws -> [AccountTotals] {
+    /// Every account's debits and credits, per currency; with `organizer`, only the transfers
+    /// about that organizer (its own accounts among them).
+    package func accountTotals(organizer: OrganizerID? = nil) async throws -> [AccountTotals] {
         struct TotalsRow: Decodable { let account: String, currency: String, debits: Int64, credits: Int64 }
+        let only: SQLQueryString = organizer.map { " WHERE organizer_id = \(bind: $0.rawValue)" } ?? ""
         return try await sql.raw("""
             SELECT account, currency, CAST(SUM(debits) AS BIGINT) AS debits, CAST(SUM(credits) AS BIGINT) AS credits FROM (
-                SELECT debit_account AS account, currency, amount AS debits, 0 AS credits FROM ledger_transfers
+                SELECT debit_account AS account, currency, amount AS debits, 0 AS credits FROM ledger_transfers\(only)
                 UNION ALL
-                SELECT credit_account AS account, currency, 0 AS debits, amount AS credits FROM ledger_transfers
+                SELECT credit_account AS account, currency, 0 AS debits, amount AS credits FROM ledger_transfers\(only)
             ) AS movements GROUP BY account, currency ORDER BY currency, account
             """).all(decoding: TotalsRow.self).map {
                 AccountTotals(account: $0.account, currency: $0.currency, debits: $0.debits, credits: $0.credits)
