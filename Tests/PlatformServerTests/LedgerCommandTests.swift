@@ -6,11 +6,7 @@ import Testing
 /// `platform ledger verify`, run as the built executable an operator's cron would run.
 @Suite struct LedgerCommandTests {
     @Test func verifyExitsNonZeroWithTheDiscrepancy() async throws {
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("platform").path
-        let built = FileManager.default.isExecutableFile(atPath: binary)
-            ? binary
-            : Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("platform").path
-        try #require(FileManager.default.isExecutableFile(atPath: built), "build the platform executable first (swift build --build-tests)")
+        let built = try BuiltCommand.path("platform")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ledger-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = "sqlite:" + directory.appendingPathComponent("ledger.sqlite").path
@@ -20,7 +16,7 @@ import Testing
         let (organizer, _) = try await catalog.createOrganizer(name: "Cron", slug: "cron", email: "c@cron.example", feeBasisPoints: nil)
         let event = try await catalog.createEvent(NewEvent(title: "Night", startsAt: clock.now().adding(minutes: 60), timezone: "UTC",
                                                            currency: .eur, status: .live), organizer: organizer.id)
-        let consistent = try await Self.run(built, ["ledger", "verify"], database: url)
+        let consistent = try await BuiltCommand.run(built, ["ledger", "verify"], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
         #expect(consistent.status == 0 && consistent.stdout == "the ledger is consistent\n", "\(consistent.stderr)")
 
         // An order paid past the ledger, as a path that forgot to book it would leave it.
@@ -32,32 +28,8 @@ import Testing
                           expiresAt: now, paidAt: now, createdAt: now, updatedAt: now, lines: [])
         try await database.transaction { sql in try await OrderRepository(sql).insert(order, accessTokenHash: "x") }
         await database.close()
-        let broken = try await Self.run(built, ["ledger", "verify"], database: url)
+        let broken = try await BuiltCommand.run(built, ["ledger", "verify"], environment: ["DATABASE_URL": url, "LOG_LEVEL": "error"])
         #expect(broken.status == 1)
         #expect(broken.stderr.contains("1 discrepancy:\norder \(id) is paid but no payment of it is booked"), "\(broken.stderr)")
-    }
-
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func run(_ binary: String, _ arguments: [String], database: String) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
-            process.environment = ["DATABASE_URL": database, "LOG_LEVEL": "error"]
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.terminationHandler = { process in
-                let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                continuation.resume(returning: Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr))
-            }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
     }
 }

@@ -76,8 +76,8 @@ package struct Platform: Sendable {
     package var workers: [any Service] {
         var workers: [any Service] = [
             PaymentWorkers(inbox: inbox, expiry: expiry, signal: inboxSignal, logger: logger),
-            HousekeepingWorker(housekeeping: housekeeping, logger: logger),
-            HoldReleaseWorker(release: holdRelease, logger: logger),
+            PeriodicWorker(name: "housekeeping", job: { [housekeeping] in try await housekeeping.run() }, logger: logger),
+            PeriodicWorker(name: "hold release", job: { [holdRelease] in try await holdRelease.run() }, logger: logger),
         ]
         if let outbox { workers.append(MailWorker(dispatcher: outbox, signal: outboxSignal)) }
         return workers

@@ -28,9 +28,12 @@ package struct PaymentWorkers: Service {
     }
 }
 
-/// Runs housekeeping once a minute beside the server until shutdown.
-package struct HousekeepingWorker: Service {
-    let housekeeping: Housekeeping
+/// Runs a job once a minute (housekeeping, the hold release) beside the server until shutdown; a
+/// failed run is logged and the next one tried a minute later.
+package struct PeriodicWorker: Service {
+    /// What the job is called in the log ("housekeeping").
+    package let name: String
+    let job: @Sendable () async throws -> Void
     let logger: Logger
     let interval: Duration = .seconds(60)
 
@@ -38,33 +41,11 @@ package struct HousekeepingWorker: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await housekeeping.run()
+                    try await job()
                 } catch is CancellationError {
                     return
                 } catch {
-                    logger.error("housekeeping failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
-    }
-}
-
-/// Releases organizers' held net for payouts once a minute beside the server until shutdown.
-package struct HoldReleaseWorker: Service {
-    let release: HoldRelease
-    let logger: Logger
-    let interval: Duration = .seconds(60)
-
-    package func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await release.run()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.error("hold release failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+                    logger.error("\(name) failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
                 }
                 try? await Task.sleep(for: interval)
             }

@@ -32,10 +32,19 @@ package enum LedgerAccount: Hashable, Sendable {
         }
     }
 
-    /// True for accounts whose balance is debits minus credits.
-    package var isAsset: Bool {
-        if case .clearing = self { return true }
-        return false
+    /// True for the code of an account whose balance is debits minus credits (a provider's clearing).
+    package static func isAsset(code: String) -> Bool { code.hasPrefix("clearing:") }
+
+    /// The balance of an account with these totals, in the direction it grows.
+    package static func balance(code: String, debits: Int64, credits: Int64) -> Int64 {
+        isAsset(code: code) ? debits - credits : credits - debits
+    }
+
+    /// True for the code of an account that must never fall below zero: clearing, the platform's
+    /// revenue, an organizer's pending net, money held in review. (An organizer's available
+    /// balance may: a refund after its net was available.)
+    package static func mustStayNonNegative(code: String) -> Bool {
+        isAsset(code: code) || code == LedgerAccount.feeRevenue.code || code.hasPrefix("organizer_pending:") || code.hasPrefix("review:")
     }
 }
 

@@ -13,15 +13,9 @@ package enum LedgerInvariants {
             let debits = rows.reduce(0) { $0 + $1.debits }, credits = rows.reduce(0) { $0 + $1.credits }
             if debits != credits { found.append("\(currency): debits \(debits) differ from credits \(credits)") }
         }
-        for row in accounts {
-            let assetBalance = row.debits - row.credits
-            if row.account.hasPrefix("clearing:"), assetBalance < 0 {
-                found.append("\(row.account) \(row.currency) is negative: \(assetBalance)")
-            }
-            if row.account == LedgerAccount.feeRevenue.code || row.account.hasPrefix("organizer_pending:") || row.account.hasPrefix("review:"),
-               assetBalance > 0 {
-                found.append("\(row.account) \(row.currency) is negative: \(-assetBalance)")
-            }
+        for row in accounts where LedgerAccount.mustStayNonNegative(code: row.account) {
+            let balance = LedgerAccount.balance(code: row.account, debits: row.debits, credits: row.credits)
+            if balance < 0 { found.append("\(row.account) \(row.currency) is negative: \(balance)") }
         }
         found += try await orderDiscrepancies(ledger.orderTotals(), on: sql)
         found += try await organizerDiscrepancies(accounts, ledger.organizerTotals())

@@ -26,10 +26,8 @@ struct LedgerController {
         struct Body: Encodable { let accounts: [Account], totals: [Total] }
         let rows = try await balances.accounts()
         let accounts = rows.map { row in
-            // Assets (money the providers hold for the platform) grow with debits; the rest with credits.
-            let asset = row.account.hasPrefix("clearing:")
-            return Account(account: row.account, currency: row.currency, debits: row.debits, credits: row.credits,
-                           balance: asset ? row.debits - row.credits : row.credits - row.debits)
+            Account(account: row.account, currency: row.currency, debits: row.debits, credits: row.credits,
+                    balance: LedgerAccount.balance(code: row.account, debits: row.debits, credits: row.credits))
         }
         let totals = Dictionary(grouping: rows, by: \.currency).sorted { $0.key < $1.key }.map { currency, rows in
             Total(currency: currency, debits: rows.reduce(0) { $0 + $1.debits }, credits: rows.reduce(0) { $0 + $1.credits })

@@ -22,6 +22,3 @@ CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit_account, currency
 CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit_account, currency);
 CREATE INDEX ledger_transfers_organizer ON ledger_transfers (organizer_id, booked_at);
 CREATE INDEX ledger_transfers_order ON ledger_transfers (order_id);
-
-CREATE TRIGGER ledger_transfers_no_update BEFORE UPDATE ON ledger_transfers BEGIN SELECT RAISE(ABORT, 'ledger transfers are append-only: post a correcting transfer'); END;
-CREATE TRIGGER ledger_transfers_no_delete BEFORE DELETE ON ledger_transfers BEGIN SELECT RAISE(ABORT, 'ledger transfers are append-only: post a correcting transfer'); END;

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Runs an executable this package built (`platform`), as an operator would, and collects what it printed.
+package enum BuiltCommand {
+    package struct Outcome: Sendable {
+        package let status: Int32
+        package let stdout: String
+        package let stderr: String
+        /// Standard output as a JSON object (empty when it is not one).
+        package var json: [String: Any] { ((try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]) ?? [:] }
+    }
+
+    /// The built executable's path, beside the test bundle.
+    package static func path(_ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name).path
+        let built = FileManager.default.isExecutableFile(atPath: beside)
+            ? beside
+            : Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent(name).path
+        try #require(FileManager.default.isExecutableFile(atPath: built), "build the \(name) executable first (swift build --build-tests)",
+                     sourceLocation: sourceLocation)
+        return built
+    }
+
+    /// Runs it with `arguments`, and `environment` instead of this process's when given.
+    package static func run(_ binary: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+            if let environment { process.environment = environment }
+            let out = Pipe(), err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            process.terminationHandler = { process in
+                let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                continuation.resume(returning: Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr))
+            }
+            do { try process.run() } catch { continuation.resume(throwing: error) }
+        }
+    }
+}
