@@ -167,6 +167,7 @@ let package = Package(
                 "Stripe",
                 "Platform",
                 "PlatformTesting",
+                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],

@@ -66,6 +66,11 @@ package final class TestPaymentProvider: PaymentProvider {
         let reference: String?
     }
 
+    /// A test dispute: its id is the event's `reference` (else `dp_1`), its amount the event's.
+    static func dispute(_ event: Event) -> ProviderDispute {
+        ProviderDispute(id: event.reference ?? "dp_1", amount: event.amount ?? 0, currency: event.currency ?? "", reason: "fraudulent")
+    }
+
     static func event(_ envelope: WebhookEnvelope) throws -> (OrderID, Event) {
         guard let event = try? JSONDecoder().decode(Event.self, from: Data(envelope.payload.utf8)),
               let order = OrderID(event.order) else { throw WebhookPayloadError("test event without an order") }
@@ -85,7 +90,18 @@ package final class TestPaymentProvider: PaymentProvider {
                 let (order, event) = try Self.event(envelope)
                 return .refunded(order: order, totalRefunded: event.amount ?? 0, currency: event.currency ?? "", refundReference: event.reference)
             },
-            "disputed": { .disputed(order: try Self.event($0).0, reason: "fraudulent") },
+            "disputed": { envelope in
+                let (order, event) = try Self.event(envelope)
+                return .disputed(order: order, dispute: Self.dispute(event))
+            },
+            "dispute_won": { envelope in
+                let (order, event) = try Self.event(envelope)
+                return .disputeClosed(order: order, dispute: Self.dispute(event), outcome: .won)
+            },
+            "dispute_lost": { envelope in
+                let (order, event) = try Self.event(envelope)
+                return .disputeClosed(order: order, dispute: Self.dispute(event), outcome: .lost)
+            },
             "noop": { _ in .acknowledge },
         ]
     }

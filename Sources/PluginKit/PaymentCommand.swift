@@ -9,13 +9,41 @@ public enum PaymentCommand: Sendable, Hashable {
     case expired(order: OrderID)
     /// The order has now been refunded `totalRefunded` in all (not just this refund).
     case refunded(order: OrderID, totalRefunded: Int64, currency: String, refundReference: String?)
-    case disputed(order: OrderID, reason: String)
+    /// A buyer's bank opened a chargeback: the provider withdrew `dispute.amount` until it is decided.
+    case disputed(order: OrderID, dispute: ProviderDispute)
+    /// The dispute was decided: won gives the money back, lost keeps it with the buyer.
+    case disputeClosed(order: OrderID, dispute: ProviderDispute, outcome: DisputeOutcome)
     /// As `.refunded`, for providers whose refund events name the payment rather than the order.
     case refundedPayment(paymentReference: String, totalRefunded: Int64, currency: String, refundReference: String?)
     /// As `.disputed`, naming the payment.
-    case disputedPayment(paymentReference: String, reason: String)
+    case disputedPayment(paymentReference: String, dispute: ProviderDispute)
+    /// As `.disputeClosed`, naming the payment.
+    case disputeClosedPayment(paymentReference: String, dispute: ProviderDispute, outcome: DisputeOutcome)
     /// A known event that needs no change (e.g. a session completed without payment yet).
     case acknowledge
+}
+
+/// A chargeback as the provider reports it (Stripe's `dispute` object: `id`, `amount`, `currency`, `reason`).
+public struct ProviderDispute: Sendable, Hashable {
+    /// The provider's id of the dispute (`dp_…`); one order may have several.
+    public let id: String
+    /// What the dispute claims, minor units of `currency`.
+    public let amount: Int64
+    /// ISO 4217 code, either case.
+    public let currency: String
+    public let reason: String
+
+    public init(id: String, amount: Int64, currency: String, reason: String) {
+        self.id = id
+        self.amount = amount
+        self.currency = currency
+        self.reason = reason
+    }
+}
+
+/// How a dispute ended. Won: the provider reinstated the money. Lost: the buyer keeps it.
+public enum DisputeOutcome: String, Sendable, Hashable {
+    case won, lost
 }
 
 /// The shared vocabulary of provider failures; the HTTP layer gives each one status.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Platform
 import PlatformTesting
+import SQLKit
 @testable import Stripe
 import Testing
 
@@ -110,13 +111,19 @@ extension CheckoutHarness {
             #expect(try await h.order(order).string("status") == "partially_refunded")
             let full = charge.replacingOccurrences(of: #""amount_refunded":1500,"refunded":false"#, with: #""amount_refunded":5000,"refunded":true"#)
             _ = try await h.deliverStripe(fake.event(type: "charge.refunded", object: full))
-            let dispute = #"{"id":"dp_1","object":"dispute","amount":5000,"charge":"ch_1","payment_intent":"pi_for_\#(session)","reason":"fraudulent"}"#
+            let dispute = #"{"id":"dp_1","object":"dispute","amount":5000,"currency":"eur","charge":"ch_1","payment_intent":"pi_for_\#(session)","reason":"fraudulent","status":"needs_response"}"#
             _ = try await h.deliverStripe(fake.event(type: "charge.dispute.created", object: dispute))
+            _ = try await h.deliverStripe(fake.event(type: "charge.dispute.closed", object: dispute.replacingOccurrences(of: "needs_response", with: "won")))
             await h.drain()
             let final = try await h.order(order)
             #expect(final.string("status") == "refunded")
             #expect(final.string("dispute_reason") == "fraudulent")
             #expect(try await h.variantCounts() == (0, 0))
+            struct Dispute: Decodable { let status: String }
+            let decided = try await h.database.read { sql in
+                try await sql.raw("SELECT status FROM disputes WHERE provider_dispute_id = 'dp_1'").first(decoding: Dispute.self)
+            }
+            #expect(decided?.status == "won", "charge.dispute.closed decides it")
         }
     }
 

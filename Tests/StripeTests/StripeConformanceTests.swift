@@ -45,8 +45,8 @@ struct StripeFixture: ProviderConformanceFixture {
         let object = switch eventType {
         case "charge.refunded":
             #"{"id":"ch_1","object":"charge","amount_refunded":\#(amount),"currency":"\#(lower)","payment_intent":"pi_\#(order)"}"#
-        case "charge.dispute.created":
-            #"{"id":"dp_1","object":"dispute","charge":"ch_1","payment_intent":"pi_\#(order)","reason":"fraudulent"}"#
+        case "charge.dispute.created", "charge.dispute.closed":
+            #"{"id":"dp_1","object":"dispute","amount":\#(amount),"currency":"\#(lower)","charge":"ch_1","payment_intent":"pi_\#(order)","reason":"fraudulent","status":"lost"}"#
         default:
             #"{"id":"cs_\#(order)","object":"checkout.session","payment_status":"paid","amount_total":\#(amount),"currency":"\#(lower)","payment_intent":"pi_\#(order)","client_reference_id":"\#(order)","metadata":{"order_id":"\#(order)"}}"#
         }

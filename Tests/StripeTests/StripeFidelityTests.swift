@@ -19,7 +19,8 @@ import Testing
                 "checkout.session.async_payment_failed": #"{"id":"cs_1","object":"checkout.session","payment_status":"unpaid"}"#,
                 "checkout.session.expired": #"{"id":"cs_2","object":"checkout.session","status":"expired"}"#,
                 "charge.refunded": #"{"id":"ch_1","object":"charge","amount_refunded":100,"currency":"eur"}"#,
-                "charge.dispute.created": #"{"id":"dp_1","object":"dispute","charge":"ch_1","reason":"fraudulent"}"#,
+                "charge.dispute.created": #"{"id":"dp_1","object":"dispute","amount":100,"currency":"eur","charge":"ch_1","reason":"fraudulent","status":"needs_response"}"#,
+                "charge.dispute.closed": #"{"id":"dp_1","object":"dispute","amount":100,"currency":"eur","charge":"ch_1","reason":"fraudulent","status":"lost"}"#,
             ]
             #expect(Set(objects.keys) == Set(StripeWebhooks.handlers.keys))
             let events = objects.keys.sorted().map { fake.event(type: $0, object: objects[$0]!) }

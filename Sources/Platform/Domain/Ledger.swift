@@ -18,6 +18,11 @@ package enum LedgerAccount: Hashable, Sendable {
     case payoutsInTransit(OrganizerID)
     /// What has been paid out to an organizer, in all.
     case paidOut(OrganizerID)
+    /// Money a provider withdrew for disputes not yet decided (asset: it may come back).
+    case disputed(provider: String)
+    /// What an organizer's open disputes hold back of its balance and the platform's fee (liability,
+    /// settled by the outcome: back to where it came from when won, gone with the money when lost).
+    case disputesHeld(OrganizerID)
 
     /// The account's code, as transfers store it: `clearing:stripe`, `organizer_pending:org_…`.
     package var code: String {
@@ -29,22 +34,26 @@ package enum LedgerAccount: Hashable, Sendable {
         case let .review(provider): "review:\(provider)"
         case let .payoutsInTransit(organizer): "payouts_in_transit:\(organizer)"
         case let .paidOut(organizer): "paid_out:\(organizer)"
+        case let .disputed(provider): "disputed:\(provider)"
+        case let .disputesHeld(organizer): "disputes_held:\(organizer)"
         }
     }
 
-    /// True for the code of an account whose balance is debits minus credits (a provider's clearing).
-    package static func isAsset(code: String) -> Bool { code.hasPrefix("clearing:") }
+    /// True for the code of an account whose balance is debits minus credits (a provider's clearing,
+    /// money withdrawn for disputes).
+    package static func isAsset(code: String) -> Bool { code.hasPrefix("clearing:") || code.hasPrefix("disputed:") }
 
     /// The balance of an account with these totals, in the direction it grows.
     package static func balance(code: String, debits: Int64, credits: Int64) -> Int64 {
         isAsset(code: code) ? debits - credits : credits - debits
     }
 
-    /// True for the code of an account that must never fall below zero: clearing, the platform's
-    /// revenue, an organizer's pending net, money held in review. (An organizer's available
-    /// balance may: a refund after its net was available.)
+    /// True for the code of an account that must never fall below zero: the assets, the platform's
+    /// revenue, an organizer's pending net, money held in review or for disputes. (An organizer's
+    /// available balance may: a refund after its net was available.)
     package static func mustStayNonNegative(code: String) -> Bool {
-        isAsset(code: code) || code == LedgerAccount.feeRevenue.code || code.hasPrefix("organizer_pending:") || code.hasPrefix("review:")
+        isAsset(code: code) || code == LedgerAccount.feeRevenue.code
+            || ["organizer_pending:", "review:", "disputes_held:", "payouts_in_transit:", "paid_out:"].contains { code.hasPrefix($0) }
     }
 }
 
@@ -64,6 +73,24 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case held
     /// A refund of money held in review, back to the provider's clearing.
     case refundHeld = "refund_held"
+    /// A disputed amount the provider withdrew, from its clearing into `disputed`.
+    case disputeWithdrawn = "dispute_withdrawn"
+    /// The net part of a dispute, from the organizer into `disputes_held`.
+    case disputeNet = "dispute_net"
+    /// The fee part of a dispute, from the platform's revenue into `disputes_held`.
+    case disputeFee = "dispute_fee"
+    /// A dispute of money held in review, from review into `disputes_held`.
+    case disputeReview = "dispute_review"
+    /// A dispute won: the provider gave the money back, from `disputed` into its clearing.
+    case disputeReinstated = "dispute_reinstated"
+    /// A dispute won: its net back to the organizer.
+    case disputeNetReturned = "dispute_net_returned"
+    /// A dispute won: its fee back to the platform's revenue.
+    case disputeFeeReturned = "dispute_fee_returned"
+    /// A dispute won: money held in review back to review.
+    case disputeReviewReturned = "dispute_review_returned"
+    /// A dispute lost: what it held goes with the money the provider withdrew.
+    case disputeLost = "dispute_lost"
 }
 
 /// A positive amount (minor units of `currency`) moved from one account to another. Its id is

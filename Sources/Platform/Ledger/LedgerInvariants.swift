@@ -19,26 +19,62 @@ package enum LedgerInvariants {
         }
         found += try await orderDiscrepancies(ledger.orderTotals(), on: sql)
         found += try await organizerDiscrepancies(accounts, ledger.organizerTotals())
+        found += try await disputeDiscrepancies(on: sql)
         return found
     }
 
-    /// Each organizer's balances, pending and available together, equal the nets of its paid
-    /// orders less what was refunded of them.
+    /// Each dispute with money booked: its parts add up to what the provider withdrew, and its
+    /// outcome, if any, is booked once and as decided (won: everything back; lost: nothing back).
+    static func disputeDiscrepancies(on sql: any SQLDatabase) async throws -> [String] {
+        struct Row: Decodable { let provider: String, providerDisputeId: String, orderId: String, status: String, id: String, kind: String, amount: Int64 }
+        let rows = try await sql.raw("""
+            SELECT d.provider, d.provider_dispute_id, d.order_id, d.status, t.id, t.kind, t.amount
+            FROM disputes d JOIN ledger_transfers t ON t.order_id = d.order_id AND t.kind LIKE 'dispute%'
+            ORDER BY d.order_id, d.provider, d.provider_dispute_id
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        var found: [String] = []
+        for (_, group) in Dictionary(grouping: rows, by: { "\($0.orderId):\($0.provider):\($0.providerDisputeId)" }).sorted(by: { $0.key < $1.key }) {
+            let mine = group.filter { $0.id.hasSuffix(":\($0.orderId):\($0.provider):\($0.providerDisputeId)") }
+            guard let first = mine.first else { continue }
+            func sum(_ kinds: TransferKind...) -> Int64 { mine.filter { kinds.map(\.rawValue).contains($0.kind) }.reduce(0) { $0 + $1.amount } }
+            let withdrawn = sum(.disputeWithdrawn), held = sum(.disputeNet, .disputeFee, .disputeReview)
+            let returned = sum(.disputeNetReturned, .disputeFeeReturned, .disputeReviewReturned)
+            let (reinstated, lost) = (sum(.disputeReinstated), sum(.disputeLost))
+            let consistent = switch first.status {
+            case "won": reinstated == withdrawn && returned == held && lost == 0
+            case "lost": lost == withdrawn && reinstated == 0 && returned == 0
+            default: reinstated == 0 && lost == 0 && returned == 0
+            }
+            if held != withdrawn || !consistent {
+                found.append("dispute \(first.provider) \(first.providerDisputeId) of order \(first.orderId) (\(first.status)): withdrawn \(withdrawn), "
+                             + "held \(held), returned \(returned), reinstated \(reinstated), lost \(lost)")
+            }
+        }
+        return found
+    }
+
+    /// Each organizer's balances (pending, available, in transit and paid out together) equal the
+    /// nets of its paid orders less what refunds and disputes took back of them, plus what won
+    /// disputes returned. Payouts only move money between those balances.
     static func organizerDiscrepancies(_ accounts: [AccountTotals], _ kinds: [OrganizerKindTotals]) -> [String] {
         var balances: [String: Int64] = [:]
         for row in accounts {
-            for prefix in ["organizer_pending:", "organizer_available:"] where row.account.hasPrefix(prefix) {
+            for prefix in ["organizer_pending:", "organizer_available:", "payouts_in_transit:", "paid_out:"] where row.account.hasPrefix(prefix) {
                 balances["\(row.account.dropFirst(prefix.count)) \(row.currency)", default: 0] += row.credits - row.debits
             }
         }
         var expected: [String: Int64] = [:]
         for row in kinds {
-            let sign: Int64 = switch row.kind { case .orderNet: 1; case .refundNet: -1; default: 0 }
+            let sign: Int64 = switch row.kind {
+            case .orderNet, .disputeNetReturned: 1
+            case .refundNet, .disputeNet: -1
+            default: 0
+            }
             expected["\(row.organizerID) \(row.currency)", default: 0] += sign * row.amount
         }
         return Set(balances.keys).union(expected.keys).sorted().compactMap { key in
             let (balance, owed) = (balances[key] ?? 0, expected[key] ?? 0)
-            return balance == owed ? nil : "organizer \(key): balances add up to \(balance), its orders' nets less refunds to \(owed)"
+            return balance == owed ? nil : "organizer \(key): balances add up to \(balance), its orders' nets less refunds and disputes to \(owed)"
         }
     }
 
@@ -61,7 +97,8 @@ package enum LedgerInvariants {
             }
             if booked[.held] > 0 {
                 // Money the order could not keep: it goes back, and only it.
-                if booked[.refundHeld] != order.refunded || booked[.refundHeld] > booked[.held] || booked[.orderFee] + booked[.orderNet] > 0 {
+                let disputed = booked[.disputeReview] - booked[.disputeReviewReturned]
+                if booked[.refundHeld] != order.refunded || booked[.refundHeld] + disputed > booked[.held] || booked[.orderFee] + booked[.orderNet] > 0 {
                     found.append("order \(order.id): held \(booked[.held]), refunded \(booked[.refundHeld]) of it, its refunded \(order.refunded)")
                 }
                 continue
@@ -72,8 +109,10 @@ package enum LedgerInvariants {
             if refundedFee + refundedNet != order.refunded {
                 found.append("order \(order.id): refunded fee \(refundedFee) + net \(refundedNet) differ from its refunded \(order.refunded)")
             }
-            if refundedFee > fee || refundedNet > net {
-                found.append("order \(order.id): more refunded (fee \(refundedFee), net \(refundedNet)) than paid (fee \(fee), net \(net))")
+            let takenFee = refundedFee + booked[.disputeFee] - booked[.disputeFeeReturned]
+            let takenNet = refundedNet + booked[.disputeNet] - booked[.disputeNetReturned]
+            if takenFee > fee || takenNet > net {
+                found.append("order \(order.id): more refunded and disputed (fee \(takenFee), net \(takenNet)) than paid (fee \(fee), net \(net))")
             }
         }
         return found

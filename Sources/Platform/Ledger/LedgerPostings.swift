@@ -19,6 +19,10 @@ package struct LedgerPostings: OrderLifecycleObserver {
                 Transfer(id: "held:\(order.id)", kind: .held, amount: amount, debit: .clearing(provider: order.provider),
                          credit: .review(provider: order.provider), organizerID: order.organizerID, orderID: order.id, bookedAt: time),
             ])
+        case let .disputeOpened(order, dispute):
+            try await LedgerRepository(sql).post(try await disputeOpened(order, dispute, at: time, on: sql))
+        case let .disputeClosed(order, dispute, outcome):
+            try await LedgerRepository(sql).post(try await disputeClosed(order, dispute, outcome: outcome, at: time, on: sql))
         case .refunded, .refundFailed:
             return
         }
@@ -49,23 +53,45 @@ package struct LedgerPostings: OrderLifecycleObserver {
                          orderID: order.id, bookedAt: time),
             ]
         }
-        let fee = booked.filter { $0.kind == .orderFee }.reduce(0) { $0 + $1.amount }
-        let net = booked.filter { $0.kind == .orderNet }.reduce(0) { $0 + $1.amount }
-        guard fee + net > 0 else { return [] }
+        guard let parts = Self.parts(taking: amount, from: booked) else { return [] }
         let currency = order.total.currency
-        let split = FeePolicy.Split(gross: Money(minorUnits: fee + net, currency: currency), fee: Money(minorUnits: fee, currency: currency),
-                                    net: Money(minorUnits: net, currency: currency))
-        let parts = FeePolicy.refunded(split, from: order.refunded, to: after)
         let clearing = LedgerAccount.clearing(provider: order.provider)
         // Once the order's net is available, the refund comes out of what is available (which may
         // then fall below zero, to be netted against later sales).
-        let released = booked.contains { $0.kind == .release }
-        let organizer: LedgerAccount = released ? .organizerAvailable(order.organizerID) : .organizerPending(order.organizerID)
+        let organizer = Self.organizerAccount(of: order, booked: booked)
         return [
             Transfer(id: "refund-net:\(order.id):\(after)", kind: .refundNet, amount: Money(minorUnits: parts.net, currency: currency),
                      debit: organizer, credit: clearing, organizerID: order.organizerID, orderID: order.id, bookedAt: time),
             Transfer(id: "refund-fee:\(order.id):\(after)", kind: .refundFee, amount: Money(minorUnits: parts.fee, currency: currency),
                      debit: .feeRevenue, credit: clearing, organizerID: order.organizerID, orderID: order.id, bookedAt: time),
         ].filter { $0.amount > 0 }
+    }
+
+    /// The account an order's net is in now: available once released, else pending.
+    static func organizerAccount(of order: Order, booked: [Transfer]) -> LedgerAccount {
+        booked.contains { $0.kind == .release } ? .organizerAvailable(order.organizerID) : .organizerPending(order.organizerID)
+    }
+
+    /// The fee and net parts of taking `amount` more back from an order (a refund or a dispute), at
+    /// most what is left of it, or nil when no payment of it is booked. Cumulative over everything taken back so far, so a
+    /// full take returns exactly the fee and the net; once a won dispute gave something back, in
+    /// proportion to what is left, which never takes more than is left of either part.
+    static func parts(taking amount: Int64, from booked: [Transfer]) -> (fee: Int64, net: Int64)? {
+        func sum(_ kinds: TransferKind...) -> Int64 { booked.filter { kinds.contains($0.kind) }.reduce(0) { $0 + $1.amount } }
+        let (fee, net) = (sum(.orderFee), sum(.orderNet))
+        guard fee + net > 0, let currency = booked.first?.currency else { return nil }
+        let returned = (fee: sum(.disputeFeeReturned), net: sum(.disputeNetReturned))
+        let taken = (fee: sum(.refundFee, .disputeFee) - returned.fee, net: sum(.refundNet, .disputeNet) - returned.net)
+        func split(fee: Int64, net: Int64) -> FeePolicy.Split {
+            FeePolicy.Split(gross: Money(minorUnits: fee + net, currency: currency), fee: Money(minorUnits: fee, currency: currency),
+                            net: Money(minorUnits: net, currency: currency))
+        }
+        let amount = min(amount, fee - taken.fee + net - taken.net)
+        guard amount > 0 else { return (0, 0) }
+        if returned.fee + returned.net == 0 {
+            let before = taken.fee + taken.net
+            return FeePolicy.refunded(split(fee: fee, net: net), from: before, to: before + amount)
+        }
+        return FeePolicy.refunded(split(fee: fee - taken.fee, net: net - taken.net), from: 0, to: amount)
     }
 }

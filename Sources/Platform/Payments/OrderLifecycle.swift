@@ -17,6 +17,10 @@ package enum OrderLifecycleEvent: Sendable {
     /// The provider took `amount` for an order that cannot keep it (a wrong amount, or a payment
     /// after its seats were gone): the order is in review and the money waits to go back.
     case paymentHeld(Order, amount: Money)
+    /// A chargeback was opened: the provider withdrew `dispute.amount` until it is decided.
+    case disputeOpened(Order, OrderDispute)
+    /// The chargeback was decided: won, the provider gave the money back; lost, the buyer keeps it.
+    case disputeClosed(Order, OrderDispute, DisputeOutcome)
 }
 
 package protocol OrderLifecycleObserver: Sendable {

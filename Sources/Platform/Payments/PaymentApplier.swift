@@ -78,12 +78,16 @@ package struct PaymentApplier: Sendable {
             return try await end(try await load(id), as: .expired, on: sql, now: now)
         case let .refunded(id, total, currency, _):
             return try await refunded(try await load(id), total: total, currency: currency, on: sql, now: now)
-        case let .disputed(id, reason):
-            return try await orders.flagDispute(try await load(id).id, reason: reason, at: now) ? .applied : .unchanged
+        case let .disputed(id, dispute):
+            return try await disputed(try await load(id), dispute, provider: provider, on: sql, now: now)
+        case let .disputeClosed(id, dispute, outcome):
+            return try await disputeClosed(try await load(id), dispute, outcome: outcome, provider: provider, on: sql, now: now)
         case let .refundedPayment(reference, total, currency, _):
             return try await refunded(try await load(payment: reference), total: total, currency: currency, on: sql, now: now)
-        case let .disputedPayment(reference, reason):
-            return try await orders.flagDispute(try await load(payment: reference).id, reason: reason, at: now) ? .applied : .unchanged
+        case let .disputedPayment(reference, dispute):
+            return try await disputed(try await load(payment: reference), dispute, provider: provider, on: sql, now: now)
+        case let .disputeClosedPayment(reference, dispute, outcome):
+            return try await disputeClosed(try await load(payment: reference), dispute, outcome: outcome, provider: provider, on: sql, now: now)
         }
     }
 
@@ -167,6 +171,42 @@ package struct PaymentApplier: Sendable {
         try await observers.handle(.refunded(order, items: [], full: full), at: now, on: sql)
         try await observers.handle(.refundSettled(order, amount: newTotal - order.refunded, full: full), at: now, on: sql)
         return .applied
+    }
+
+    /// Records the dispute as open, once, and tells the observers (the ledger holds its money back).
+    private func disputed(_ order: Order, _ reported: ProviderDispute, provider: String, on sql: any SQLDatabase,
+                          now: Timestamp) async throws -> PaymentOutcome {
+        let dispute = try recorded(reported, of: order, provider: provider)
+        guard try await DisputeRepository(sql).open(dispute, organizer: order.organizerID, at: now) else { return .unchanged }
+        _ = try await OrderRepository(sql).flagDispute(order.id, reason: dispute.reason, at: now)
+        try await observers.handle(.disputeOpened(order, dispute), at: now, on: sql)
+        return .applied
+    }
+
+    /// Closes the dispute, once; a close that arrives before its opening opens it first.
+    private func disputeClosed(_ order: Order, _ reported: ProviderDispute, outcome: DisputeOutcome, provider: String,
+                               on sql: any SQLDatabase, now: Timestamp) async throws -> PaymentOutcome {
+        let disputes = DisputeRepository(sql)
+        _ = try await disputed(order, reported, provider: provider, on: sql, now: now)
+        guard let dispute = try await disputes.find(provider: provider, id: reported.id), dispute.orderID == order.id else {
+            throw WebhookPayloadError("dispute \(reported.id) belongs to another order")
+        }
+        guard try await disputes.close(provider: provider, id: dispute.id, outcome: outcome, at: now) else { return .unchanged }
+        try await observers.handle(.disputeClosed(order, dispute, outcome), at: now, on: sql)
+        return .applied
+    }
+
+    /// The dispute as the platform records it: in the order's currency, for at most its total.
+    private func recorded(_ dispute: ProviderDispute, of order: Order, provider: String) throws -> OrderDispute {
+        guard order.status.isPaidOrRefunded || order.status == .review else {
+            throw NotYetApplicable(description: "dispute for an order that is not paid yet (\(order.status.rawValue))")
+        }
+        guard dispute.currency.uppercased() == order.total.currency.code, dispute.amount > 0 else {
+            throw WebhookPayloadError("dispute \(dispute.id) of \(dispute.amount) \(dispute.currency) does not fit order \(order.id)")
+        }
+        return OrderDispute(provider: provider, id: dispute.id, orderID: order.id,
+                            amount: Money(minorUnits: min(dispute.amount, order.total.minorUnits), currency: order.total.currency),
+                            reason: dispute.reason)
     }
 
     private func releaseSeats(of order: Order, on sql: any SQLDatabase) async throws {

@@ -83,19 +83,22 @@ package struct LedgerRepository: Sendable {
                    ELSE COALESCE(e.ends_at, e.starts_at) END) + COALESCE(g.payout_hold_days, \(bind: standard.days)) * \(bind: day)
                   <= \(bind: now.milliseconds)
               AND NOT EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.id = 'release:' || o.id)
-            GROUP BY o.id, o.paid_at
-            HAVING SUM(CASE WHEN t.kind = 'order_net' THEN t.amount WHEN t.kind = 'refund_net' THEN -t.amount ELSE 0 END) > 0
+            GROUP BY o.id, o.paid_at, o.organizer_id
+            HAVING SUM(CASE WHEN t.credit_account = 'organizer_pending:' || o.organizer_id THEN t.amount
+                            WHEN t.debit_account = 'organizer_pending:' || o.organizer_id THEN -t.amount ELSE 0 END) > 0
             ORDER BY o.paid_at, o.id LIMIT \(bind: limit)
             """).all(decoding: Due.self).map { try StoredValue.id($0.id) }
     }
 
-    /// What the organizer of each order has pending of it now (net less refunded net), unless released.
+    /// What the organizer of each order has pending of it now (its net less what refunds and disputes
+    /// took back, plus what won disputes returned), unless released.
     package func pendingNet(of orders: [OrderID]) async throws -> [(order: OrderID, organizer: OrganizerID, net: Money)] {
         guard !orders.isEmpty else { return [] }
         struct Pending: Decodable { let orderId: String, organizerId: String, currency: String, remaining: Int64, released: Int64 }
         return try await sql.raw("""
             SELECT order_id, organizer_id, currency,
-                   CAST(SUM(CASE WHEN kind = 'order_net' THEN amount WHEN kind = 'refund_net' THEN -amount ELSE 0 END) AS BIGINT) AS remaining,
+                   CAST(SUM(CASE WHEN credit_account = 'organizer_pending:' || organizer_id THEN amount
+                                 WHEN debit_account = 'organizer_pending:' || organizer_id THEN -amount ELSE 0 END) AS BIGINT) AS remaining,
                    CAST(SUM(CASE WHEN kind = 'release' THEN 1 ELSE 0 END) AS BIGINT) AS released
             FROM ledger_transfers WHERE order_id IN (\(binds: orders.map(\.rawValue))) GROUP BY order_id, organizer_id, currency
             ORDER BY order_id

@@ -47,9 +47,23 @@ enum StripeWebhooks {
     }
 
     struct Dispute: Decodable {
+        let id: String
+        let amount: Int64?
+        let currency: String?
         let charge: String?
         let paymentIntent: String?
         let reason: String?
+        let status: String?
+
+        func payment() throws -> String {
+            guard let reference = paymentIntent ?? charge else { throw WebhookPayloadError("dispute \(id) names no payment") }
+            return reference
+        }
+
+        func reported() throws -> ProviderDispute {
+            guard let amount, let currency else { throw WebhookPayloadError("dispute \(id) has no amount") }
+            return ProviderDispute(id: id, amount: amount, currency: currency, reason: reason ?? "dispute")
+        }
     }
 
     static func decode<T: Decodable>(_ type: T.Type, _ envelope: WebhookEnvelope) throws -> T {
@@ -81,8 +95,19 @@ enum StripeWebhooks {
         },
         "charge.dispute.created": { envelope in
             let dispute = try decode(Dispute.self, envelope)
-            guard let reference = dispute.paymentIntent ?? dispute.charge else { throw WebhookPayloadError("dispute names no payment") }
-            return .disputedPayment(paymentReference: reference, reason: dispute.reason ?? "dispute")
+            return .disputedPayment(paymentReference: try dispute.payment(), dispute: try dispute.reported())
+        },
+        // Stripe's dispute statuses: `won` and `warning_closed` (an inquiry that withdrew nothing)
+        // leave the money with the platform; `lost` does not.
+        "charge.dispute.closed": { envelope in
+            let dispute = try decode(Dispute.self, envelope)
+            let outcome: DisputeOutcome
+            switch dispute.status {
+            case "won", "warning_closed": outcome = .won
+            case "lost": outcome = .lost
+            default: throw WebhookPayloadError("dispute \(dispute.id) closed with status \(dispute.status ?? "none")")
+            }
+            return .disputeClosedPayment(paymentReference: try dispute.payment(), dispute: try dispute.reported(), outcome: outcome)
         },
     ]
 }

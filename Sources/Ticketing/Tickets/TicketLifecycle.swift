@@ -27,7 +27,7 @@ package struct TicketLifecycle: OrderLifecycleObserver {
             if full { try await tickets.setStatus(order: order.id, from: .valid, to: .refunded, at: time) }
         case let .refundFailed(order, items):
             try await tickets.setStatus(order: order.id, ids: try ids(items), from: .refunded, to: .valid, at: time)
-        case .refundSettled, .paymentHeld:
+        case .refundSettled, .paymentHeld, .disputeOpened, .disputeClosed:
             break
         }
     }

@@ -68,7 +68,7 @@ import Testing
     func disputesFlagTheOrder(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
             let id = try await paidOrder(h)
-            _ = try await h.deliver(id: "d1", type: "disputed", order: id)
+            _ = try await h.deliver(id: "d1", type: "disputed", order: id, amount: 5_000)
             await h.drain()
             let order = try await h.order(id)
             #expect(order.string("status") == "paid")
