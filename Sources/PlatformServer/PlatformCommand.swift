@@ -9,7 +9,7 @@ package struct PlatformCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "The ticketing marketplace: API server and operator commands.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Keys.self, Checkin.self, LedgerCommand.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Keys.self, Checkin.self, LedgerCommand.self, PayoutsCommand.self],
         defaultSubcommand: Serve.self)
 
     package init() {}

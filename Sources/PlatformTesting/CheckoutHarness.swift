@@ -103,3 +103,18 @@ package struct CheckoutHarness: Sendable {
 }
 
 import SQLKit
+
+extension CheckoutHarness {
+    /// The harness organizer's id.
+    package func organizerID() async throws -> OrganizerID {
+        let key = organizerKey
+        return try #require(try await database.read { sql in
+            try await APIKeyRepository(sql).findActive(secretHash: SecretToken.hash(key))
+        }?.scope.organizerID)
+    }
+
+    /// The harness organizer's balances in its first currency, as `GET /api/v1/balances` gives them.
+    package func balance() async throws -> [String: Any] {
+        try #require((try await client.get("/api/v1/balances", key: organizerKey).json["data"] as? [[String: Any]])?.first)
+    }
+}

@@ -18,6 +18,10 @@ package final class TestPaymentProvider: PaymentProvider {
         var delay: Duration?
         var checkouts: [CheckoutRequest] = []
         var refunds: [RefundRequest] = []
+        /// Every payout asked for, repeats included, and each payout id's first answer.
+        var payoutCalls: [PayoutInstruction] = []
+        var payoutAnswers: [String: PayoutDispatch] = [:]
+        var payoutAnswer: @Sendable (PayoutInstruction) -> PayoutDispatch = { .accepted(reference: "test_tr_\($0.payoutID)", settled: false) }
     }
     private let state = Mutex(State())
 
@@ -31,8 +35,13 @@ package final class TestPaymentProvider: PaymentProvider {
     package func stall(for delay: Duration?) { state.withLock { $0.delay = delay } }
     package var checkouts: [CheckoutRequest] { state.withLock { $0.checkouts } }
     package var refunds: [RefundRequest] { state.withLock { $0.refunds } }
+    package var payoutCalls: [PayoutInstruction] { state.withLock { $0.payoutCalls } }
+    /// The payouts paid: each id once however often it was sent, as a real provider's idempotency keys keep it.
+    package var payoutsPaid: [String: PayoutDispatch] { state.withLock { $0.payoutAnswers } }
+    /// How the provider answers each new payout id from now on.
+    package func answerPayouts(_ answer: @escaping @Sendable (PayoutInstruction) -> PayoutDispatch) { state.withLock { $0.payoutAnswer = answer } }
 
-    private func call() async throws {
+    fileprivate func call() async throws {
         let (failure, delay) = state.withLock { ($0.failure, $0.delay) }
         if let delay { try await Task.sleep(for: delay) }
         if let failure { throw failure }
@@ -116,5 +125,44 @@ package final class TestPaymentProvider: PaymentProvider {
         let body = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         let header = TimestampedSignature.header(body: body, secret: secret ?? self.secret, timestamp: time.milliseconds / 1000)
         return (ByteBuffer(bytes: body), [Self.signatureHeader: header, .contentType: "application/json"])
+    }
+}
+
+/// Payouts: each new payout id is answered by `answerPayouts` (accepted, unsettled, by default);
+/// a repeated id gets its first answer again. Settlement events name the payout in `order`:
+/// `payout_paid`, `payout_failed`, `payout_returned`.
+extension TestPaymentProvider: PayoutProvider {
+    package var maximumPayoutBatch: Int { 50 }
+
+    package func validate(account: String) throws -> String {
+        guard account.hasPrefix("test_acct_") else { throw PayoutAccountInvalid("must start with test_acct_") }
+        return account
+    }
+
+    package func send(payouts: [PayoutInstruction]) async throws -> [String: PayoutDispatch] {
+        try await call()
+        return state.withLock { state in
+            state.payoutCalls += payouts
+            var answers: [String: PayoutDispatch] = [:]
+            for payout in payouts {
+                let answer = state.payoutAnswers[payout.payoutID] ?? state.payoutAnswer(payout)
+                state.payoutAnswers[payout.payoutID] = answer
+                answers[payout.payoutID] = answer
+            }
+            return answers
+        }
+    }
+
+    package var payoutWebhookHandlers: [String: WebhookHandler] {
+        @Sendable func payout(_ envelope: WebhookEnvelope) throws -> String {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(envelope.payload.utf8)) as? [String: Any],
+                  let id = object["order"] as? String else { throw WebhookPayloadError("test payout event without a payout") }
+            return id
+        }
+        return [
+            "payout_paid": { .payoutSettled(payout: try payout($0), reference: nil) },
+            "payout_failed": { .payoutFailed(payout: try payout($0), reason: "the bank refused it") },
+            "payout_returned": { .payoutReturned(payout: try payout($0), reason: "the account was closed") },
+        ]
     }
 }

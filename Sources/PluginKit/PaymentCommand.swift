@@ -19,6 +19,12 @@ public enum PaymentCommand: Sendable, Hashable {
     case disputedPayment(paymentReference: String, dispute: ProviderDispute)
     /// As `.disputeClosed`, naming the payment.
     case disputeClosedPayment(paymentReference: String, dispute: ProviderDispute, outcome: DisputeOutcome)
+    /// The provider confirmed the payout (`payout` is the platform's id) reached the organizer.
+    case payoutSettled(payout: String, reference: String?)
+    /// The payout did not reach the organizer: its money goes back to the organizer's available balance.
+    case payoutFailed(payout: String, reason: String)
+    /// A settled payout came back (Stripe's `transfer.reversed`, PayPal's RETURNED): as failed, after settling.
+    case payoutReturned(payout: String, reason: String)
     /// A known event that needs no change (e.g. a session completed without payment yet).
     case acknowledge
 }

@@ -55,12 +55,15 @@ final class FakeStripe: Sendable {
         let router = Router()
         router.post("v1/checkout/sessions") { request, _ in try await self.handle(request, create: self.createSession) }
         router.post("v1/refunds") { request, _ in try await self.handle(request, create: self.createRefund) }
+        router.post("v1/transfers") { request, _ in try await self.handle(request, create: self.createTransfer) }
         return try await servingLocally(router, name: "the fake Stripe", body)
     }
 
     private func handle(_ request: Request, create: @Sendable ([String: String]) -> (Int, String)) async throws -> Response {
         let bodyText = String(buffer: try await request.body.collect(upTo: 1 << 20))
         let pairs = FormParameters.decode(bodyText)
+        // Stripe compares a replayed key's parameters as decoded, not as bytes (`+` or `%20` for a space).
+        let parameters = pairs.map { "\($0.0)=\($0.1)" }.joined(separator: "\n")
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let key = headers["idempotency-key"]
@@ -77,7 +80,7 @@ final class FakeStripe: Sendable {
         if let scope {
             let existing: Response? = state.withLock { state in
                 if let saved = state.saved[scope] {
-                    guard saved.parameters == bodyText else {
+                    guard saved.parameters == parameters else {
                         return Self.error(400, type: "idempotency_error", message: "Keys for idempotent requests can only be used with the same parameters they were first used with.")
                     }
                     var response = Self.json(saved.status, saved.body)
@@ -99,10 +102,10 @@ final class FakeStripe: Sendable {
         if let injected = state.withLock({ $0.injected.isEmpty ? nil : $0.injected.removeFirst() }) {
             status = injected.status
             body = Self.errorBody(type: injected.type, message: injected.message)
-            if injected.saved, let scope { state.withLock { $0.saved[scope] = Saved(parameters: bodyText, status: status, body: body) } }
+            if injected.saved, let scope { state.withLock { $0.saved[scope] = Saved(parameters: parameters, status: status, body: body) } }
         } else {
             (status, body) = create(form)
-            if let scope { state.withLock { $0.saved[scope] = Saved(parameters: bodyText, status: status, body: body) } }
+            if let scope { state.withLock { $0.saved[scope] = Saved(parameters: parameters, status: status, body: body) } }
         }
         return Self.json(status, body)
     }
@@ -153,6 +156,27 @@ final class FakeStripe: Sendable {
         let id = next("re")
         let amount = form["amount"] ?? "0"
         return (200, #"{"id":"\#(id)","object":"refund","amount":\#(amount),"payment_intent":"\#(intent)","status":"succeeded","currency":"eur"}"#)
+    }
+
+    /// A Connect transfer. `acct_closed` cannot receive transfers, as a connected account whose
+    /// capabilities were removed.
+    @Sendable private func createTransfer(_ form: [String: String]) -> (Int, String) {
+        guard let amount = form["amount"].flatMap(Int64.init), amount > 0 else {
+            return (400, Self.errorBody(type: "invalid_request_error", message: "Invalid positive integer", param: "amount"))
+        }
+        guard let currency = form["currency"], currency.count == 3, currency == currency.lowercased() else {
+            return (400, Self.errorBody(type: "invalid_request_error", message: "Invalid currency", param: "currency"))
+        }
+        guard let destination = form["destination"], destination.hasPrefix("acct_") else {
+            return (400, Self.errorBody(type: "invalid_request_error", message: "No such destination", param: "destination"))
+        }
+        if destination == "acct_closed" {
+            return (400, Self.errorBody(type: "invalid_request_error", message: "Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments", param: "destination"))
+        }
+        let id = next("tr")
+        let group = form["transfer_group"].map { "\"\($0)\"" } ?? "null"
+        let payout = form["metadata[payout_id]"].map { #"{"payout_id":"\#($0)"}"# } ?? "{}"
+        return (200, #"{"id":"\#(id)","object":"transfer","amount":\#(amount),"currency":"\#(currency)","destination":"\#(destination)","transfer_group":\#(group),"metadata":\#(payout),"reversed":false,"amount_reversed":0}"#)
     }
 
     // MARK: Events

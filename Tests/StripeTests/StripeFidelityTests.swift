@@ -41,6 +41,16 @@ import Testing
             let sent = Dictionary(try #require(fake.requests.first { $0.path == "/v1/checkout/sessions" }).form, uniquingKeysWith: { $1 })
             #expect(sent["line_items[0][price_data][product_data][name]"] == "GA")
             #expect(sent["metadata[order_id]"] == "ord_python")
+
+            // The plugin's transfer for the same payout is the same request byte for byte: the
+            // fake replays Python's answer for the key instead of refusing other parameters.
+            var configuration = StripeConfiguration(secretKey: FakeStripe.secretKey, webhookSecrets: [FakeStripe.webhookSecret])
+            configuration.apiBase = base
+            let stripe = StripeProvider(configuration: configuration, logger: quietLogger)
+            let answer = try await stripe.send(payouts: [PayoutInstruction(payoutID: "po_python", account: "acct_1Nv0FGQ9RKHgCVdK",
+                                                                           amount: Money(minorUnits: 4_750, currency: .eur), description: "Payout po_python")])
+            let transfer = try #require(result["transfer"] as? String)
+            #expect(answer["po_python"] == .accepted(reference: transfer, settled: true))
         }
     }
 }

@@ -23,6 +23,8 @@ package struct PlatformConfig: Sendable {
     package var mailFrom = "tickets@localhost"
     /// When organizers' net becomes available for payouts, unless an admin set one of their own.
     package var payoutHold = PayoutHold.standard
+    /// The smallest available balance a payout run pays, per currency (minor units).
+    package var payoutMinimum = PayoutMinimum.standard
 
     package init() {}
 
@@ -57,6 +59,12 @@ package struct PlatformConfig: Sendable {
             from: holdFrom ?? payoutHold.from,
             days: try settings.integer("PAYOUT_HOLD_DAYS", default: payoutHold.days, in: 0...PayoutHold.maxDays,
                                        "a whole number of days from 0 to \(PayoutHold.maxDays)"))
+        if let text = settings.string("PAYOUT_MINIMUM") {
+            guard let minimum = PayoutMinimum(text) else {
+                throw ConfigError("PAYOUT_MINIMUM must be minor units of at least 1, optionally with exceptions: 1000,JPY=500")
+            }
+            payoutMinimum = minimum
+        }
         if let from = settings.string("MAIL_FROM") {
             guard from.contains("@"), !from.contains(where: \.isNewline) else { throw ConfigError("MAIL_FROM must be an email address") }
             mailFrom = from

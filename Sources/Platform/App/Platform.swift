@@ -35,6 +35,8 @@ package struct Platform: Sendable {
     package let housekeeping: Housekeeping
     package let holdRelease: HoldRelease
     package let balances: Balances
+    package let payouts: PayoutRun
+    package let payoutMethods: PayoutMethods
     package let outbox: OutboxDispatcher?
     package let signIn: BuyerSignIn
     let inboxTriage: Triage<InboxQueue>
@@ -54,7 +56,8 @@ package struct Platform: Sendable {
         // The ledger first, then the modules' observers, then the kernel's mail: money and tickets are
         // booked before any email about them.
         payments = PaymentApplier(clock: clock, observers: OrderObservers(
-            [LedgerPostings()] + modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]))
+            [LedgerPostings()] + modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]),
+            payouts: PayoutSettlement(mailFrom: config.mailFrom))
         catalog = Catalog(database: database, clock: clock)
         orders = Orders(database: database, clock: clock)
         checkout = Checkout(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)
@@ -65,6 +68,9 @@ package struct Platform: Sendable {
         housekeeping = Housekeeping(database: database, clock: clock, webhookRetentionDays: config.webhookRetentionDays)
         holdRelease = HoldRelease(database: database, clock: clock, standard: config.payoutHold)
         balances = Balances(database: database)
+        payouts = PayoutRun(database: database, clock: clock, providers: providers, minimum: config.payoutMinimum, mailFrom: config.mailFrom,
+                            logger: logger)
+        payoutMethods = PayoutMethods(database: database, clock: clock, providers: providers, mailFrom: config.mailFrom)
         outbox = mail.map { OutboxDispatcher(database: database, clock: clock, mailer: $0.mailer, composer: $0.composer, logger: logger) }
         signIn = BuyerSignIn(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom)
         inboxTriage = Triage(database: database, clock: clock, signal: inboxSignal, queue: InboxQueue())

@@ -21,11 +21,14 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
     WebhookController(ingress: platform.ingress, maxBodyBytes: limit).register(routes.root)
     BuyerSignInController(signIn: platform.signIn, limiter: signInLimiter, trustForwardedFor: config.trustForwardedFor,
                           maxBodyBytes: limit).register(routes.open)
-    OrganizerController(catalog: platform.catalog, maxBodyBytes: limit).register(routes)
+    OrganizerController(catalog: platform.catalog, payoutMethods: platform.payoutMethods, maxBodyBytes: limit).register(routes)
     EventController(catalog: platform.catalog, maxBodyBytes: limit).register(routes.organizer)
     OrderController(orders: platform.orders, refunds: platform.refunds, maxBodyBytes: limit).register(routes.organizer)
     AdminRefundController(refunds: platform.refunds, maxBodyBytes: limit).register(routes.admin)
-    LedgerController(balances: platform.balances).register(organizer: routes.organizer, admin: routes.admin)
+    let statements = Statements(database: platform.database)
+    LedgerController(balances: platform.balances, statements: statements).register(organizer: routes.organizer, admin: routes.admin)
+    PayoutController(payouts: platform.payouts, methods: platform.payoutMethods, database: platform.database, statements: statements,
+                     maxBodyBytes: limit).register(organizer: routes.organizer, admin: routes.admin)
     TriageController(triage: platform.inboxTriage, path: "webhooks", defaultStatuses: [.dead, .failed], body: WebhookBody.init)
         .register(routes.admin)
     TriageController(triage: platform.outboxTriage, path: "outbox", defaultStatuses: [.dead], body: OutboxBody.init)

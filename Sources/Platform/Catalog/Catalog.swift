@@ -33,7 +33,9 @@ package struct Catalog: Sendable {
     /// Sets or clears (`.some(nil)`) the organizer's sender name, reply-to and own payout hold;
     /// absent ones stay.
     /// - Throws: `PlatformError.notFound`, `ValidationFailure` naming the field.
-    func updateOrganizer(_ id: OrganizerID, senderName: String??, replyTo: String??, payoutHold: PayoutHold??) async throws -> Organizer {
+    /// `also` runs last in the same transaction (the payout method, set by its own use case).
+    func updateOrganizer(_ id: OrganizerID, senderName: String??, replyTo: String??, payoutHold: PayoutHold??,
+                         also: @escaping @Sendable (Organizer, any SQLDatabase) async throws -> Void = { _, _ in }) async throws -> Organizer {
         try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)
             guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
@@ -46,6 +48,7 @@ package struct Catalog: Sendable {
                 organizer.payoutHold = payoutHold
                 try await organizers.updatePayoutHold(id, to: payoutHold)
             }
+            try await also(organizer, sql)
             return organizer
         }
     }

@@ -14,3 +14,8 @@ package typealias VariantID = TypedID<VariantKind>
 package typealias APIKeyID = TypedID<APIKeyKind>
 package typealias WebhookID = TypedID<WebhookKind>
 package typealias MessageID = TypedID<MessageKind>
+
+package enum PayoutKind: IDKind { package static let prefix = "po", noun = "payout" }
+package typealias PayoutID = TypedID<PayoutKind>
+package enum PayoutMethodChangeKind: IDKind { package static let prefix = "pmc", noun = "payout method change" }
+package typealias PayoutMethodChangeID = TypedID<PayoutMethodChangeKind>

@@ -91,6 +91,14 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case disputeReviewReturned = "dispute_review_returned"
     /// A dispute lost: what it held goes with the money the provider withdrew.
     case disputeLost = "dispute_lost"
+    /// A payout sent: from the organizer's available balance into its payouts in transit.
+    case payoutSent = "payout_sent"
+    /// A payout confirmed: from in transit to paid out.
+    case payoutSettled = "payout_settled"
+    /// A payout that did not reach the organizer: from in transit back to available.
+    case payoutFailed = "payout_failed"
+    /// A settled payout that came back: from paid out back to available.
+    case payoutReturned = "payout_returned"
 }
 
 /// A positive amount (minor units of `currency`) moved from one account to another. Its id is
@@ -106,17 +114,18 @@ package struct Transfer: Hashable, Sendable {
     package let credit: String
     package let organizerID: OrganizerID?
     package let orderID: OrderID?
+    package let payoutID: PayoutID?
     package let bookedAt: Timestamp
 
     package init(id: String, kind: TransferKind, amount: Money, debit: LedgerAccount, credit: LedgerAccount, organizerID: OrganizerID?,
-                 orderID: OrderID?, bookedAt: Timestamp) {
+                 orderID: OrderID?, payoutID: PayoutID? = nil, bookedAt: Timestamp) {
         self.init(id: id, kind: kind, amount: amount, debitCode: debit.code, creditCode: credit.code, organizerID: organizerID,
-                  orderID: orderID, bookedAt: bookedAt)
+                  orderID: orderID, payoutID: payoutID, bookedAt: bookedAt)
     }
 
     /// A transfer as stored, its accounts by code.
     package init(id: String, kind: TransferKind, amount: Money, debitCode: String, creditCode: String, organizerID: OrganizerID?,
-                 orderID: OrderID?, bookedAt: Timestamp) {
+                 orderID: OrderID?, payoutID: PayoutID? = nil, bookedAt: Timestamp) {
         self.id = id
         self.kind = kind
         self.currency = amount.currency
@@ -125,12 +134,13 @@ package struct Transfer: Hashable, Sendable {
         self.credit = creditCode
         self.organizerID = organizerID
         self.orderID = orderID
+        self.payoutID = payoutID
         self.bookedAt = bookedAt
     }
 
     /// Whether `other` records the same movement (its booking time aside): a repeat, not a conflict.
     package func sameMovement(as other: Transfer) -> Bool {
         id == other.id && kind == other.kind && currency == other.currency && amount == other.amount && debit == other.debit
-            && credit == other.credit && organizerID == other.organizerID && orderID == other.orderID
+            && credit == other.credit && organizerID == other.organizerID && orderID == other.orderID && payoutID == other.payoutID
     }
 }

@@ -7,6 +7,7 @@ package enum MailKind: String, Sendable, Codable, CaseIterable {
     case refundNotice = "refund_notice"
     case magicLink = "magic_link"
     case payoutNotice = "payout_notice"
+    case payoutMethodChanged = "payout_method_changed"
 
     /// The model holds a secret (a sign-in link) that should not outlive the delivery.
     var carriesCredential: Bool { self == .magicLink }

@@ -145,6 +145,10 @@ package final class RequestFields {
         typed(key, "a string") { if case let .string(s) = $0 { s } else { nil } }
     }
 
+    package func boolean(_ key: String) -> Bool?? {
+        typed(key, "true or false") { if case let .bool(b) = $0 { b } else { nil } }
+    }
+
     package func integer(_ key: String) -> Int64?? {
         typed(key, "an integer") { value -> Int64? in
             switch value {

@@ -2,10 +2,10 @@ import Foundation
 import PluginKit
 import SQLKit
 
-/// The email that tells an organizer a payout batch is on its way. The payouts use case queues it
-/// in the transaction that records the batch as sent; the batch id keeps it to one per batch.
+/// The email that tells an organizer a payout is on its way. The payouts use case queues it
+/// in the transaction that records the payout as sent; the payout id keeps it to one per payout.
 package struct PayoutNotice: Sendable {
-    package let batchID: String
+    package let payoutID: String
     package let organizerID: OrganizerID
     package let amount: Money
     /// The payout provider's name, as organizers know it ("PayPal", "Stripe").
@@ -13,27 +13,27 @@ package struct PayoutNotice: Sendable {
     /// The payout covers the organizer's net balance up to this time.
     package let coversUntil: Timestamp
 
-    package init(batchID: String, organizerID: OrganizerID, amount: Money, provider: String, coversUntil: Timestamp) {
-        self.batchID = batchID
+    package init(payoutID: String, organizerID: OrganizerID, amount: Money, provider: String, coversUntil: Timestamp) {
+        self.payoutID = payoutID
         self.organizerID = organizerID
         self.amount = amount
         self.provider = provider
         self.coversUntil = coversUntil
     }
 
-    package static func idempotencyKey(batch: String) -> String { "payout-notice-\(batch)" }
+    package static func idempotencyKey(payout: String) -> String { "payout-notice-\(payout)" }
 
-    /// Queues the notice to the organizer's email; false when this batch's notice is already queued.
+    /// Queues the notice to the organizer's email; false when this payout's notice is already queued.
     @discardableResult
     package func enqueue(from platformAddress: String, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
         guard let organizer = try await OrganizerRepository(sql).find(organizerID) else { throw PlatformError.notFound("organizer") }
         let model: [String: Any] = [
             "organizer": ["name": organizer.name],
-            "payout": ["id": batchID, "amount": amount.description, "provider": provider, "until": Self.day(coversUntil)],
+            "payout": ["id": payoutID, "amount": amount.description, "provider": provider, "until": Self.day(coversUntil)],
         ]
         let content = try MailContent(sender: MailAddress(email: platformAddress, name: "Payouts"), replyTo: nil, modelObject: model)
         return try await Outbox.enqueue(Notice(kind: .payoutNotice, organizer: organizerID, recipient: organizer.email, content: content,
-                                               idempotencyKey: Self.idempotencyKey(batch: batchID)), at: time, on: sql)
+                                               idempotencyKey: Self.idempotencyKey(payout: payoutID)), at: time, on: sql)
     }
 
     /// "1 June 2026 (UTC)": payouts are cut on UTC days.

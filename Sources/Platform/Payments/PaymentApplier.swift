@@ -22,15 +22,23 @@ struct NotYetApplicable: Error, CustomStringConvertible {
 /// A conditional update found the order already moved by a concurrent transaction.
 struct ConcurrentChange: Error {}
 
+/// Applies a provider's payout events (settled, failed, returned) inside the inbox's transaction;
+/// true when the payout moved.
+package protocol PayoutEventApplier: Sendable {
+    func apply(_ command: PaymentCommand, provider: String, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool
+}
+
 /// Applies payment commands to orders and inventory inside the caller's transaction, and tells
 /// the observers of what changed. The composition root builds one, shared by every caller.
 package struct PaymentApplier: Sendable {
     let clock: any WallClock
     package let observers: OrderObservers
+    let payouts: (any PayoutEventApplier)?
 
-    package init(clock: any WallClock, observers: OrderObservers) {
+    package init(clock: any WallClock, observers: OrderObservers, payouts: (any PayoutEventApplier)? = nil) {
         self.clock = clock
         self.observers = observers
+        self.payouts = payouts
     }
 
     /// When another transaction moved the order first, the command is decided again against the
@@ -65,6 +73,9 @@ package struct PaymentApplier: Sendable {
         switch command {
         case .acknowledge:
             return .unchanged
+        case .payoutSettled, .payoutFailed, .payoutReturned:
+            guard let payouts else { throw WebhookPayloadError("this platform sends no payouts") }
+            return try await payouts.apply(command, provider: provider, at: now, on: sql) ? .applied : .unchanged
         case let .paid(id, amount, currency, reference):
             let order = try await load(id)
             let outcome = try await paid(order, amount: amount, currency: currency, reference: reference, on: sql, now: now)

@@ -12,3 +12,9 @@ package struct PaymentProviders: Sendable {
     package var ids: [String] { providers.keys.sorted() }
     package var all: [any PaymentProvider] { ids.compactMap { providers[$0] } }
 }
+
+extension PaymentProviders {
+    /// The enabled provider of this id, when it also sends payouts.
+    package func payoutProvider(_ id: String) -> (any PayoutProvider)? { provider(id) as? any PayoutProvider }
+    package var payoutProviders: [any PayoutProvider] { all.compactMap { $0 as? any PayoutProvider } }
+}

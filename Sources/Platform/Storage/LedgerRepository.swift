@@ -13,18 +13,19 @@ package struct LedgerRepository: Sendable {
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     static let columns: SQLQueryString = """
-        id, kind, currency, amount, debit_account, credit_account, organizer_id, order_id, booked_at
+        id, kind, currency, amount, debit_account, credit_account, organizer_id, order_id, payout_id, booked_at
         """
 
     struct Row: Decodable {
         let id: String, kind: String, currency: String, amount: Int64, debitAccount: String, creditAccount: String
-        let organizerId: String?, orderId: String?, bookedAt: Int64
+        let organizerId: String?, orderId: String?, payoutId: String?, bookedAt: Int64
 
         func transfer() throws -> Transfer {
             Transfer(
                 id: id, kind: try StoredValue.enum(kind), amount: Money(minorUnits: amount, currency: try StoredValue.currency(currency)),
                 debitCode: debitAccount, creditCode: creditAccount, organizerID: try organizerId.map { try StoredValue.id($0) },
-                orderID: try orderId.map { try StoredValue.id($0) }, bookedAt: Timestamp(milliseconds: bookedAt))
+                orderID: try orderId.map { try StoredValue.id($0) }, payoutID: try payoutId.map { try StoredValue.id($0) },
+                bookedAt: Timestamp(milliseconds: bookedAt))
         }
     }
 
@@ -34,14 +35,14 @@ package struct LedgerRepository: Sendable {
     package func post(_ transfers: [Transfer]) async throws {
         guard !transfers.isEmpty else { return }
         var query: SQLQueryString = """
-            INSERT INTO ledger_transfers (id, kind, currency, amount, debit_account, credit_account, organizer_id, order_id, booked_at)
+            INSERT INTO ledger_transfers (id, kind, currency, amount, debit_account, credit_account, organizer_id, order_id, payout_id, booked_at)
             VALUES
             """
         for (index, transfer) in transfers.enumerated() {
             query += index == 0 ? " " : ", "
             query += """
                 (\(bind: transfer.id), \(bind: transfer.kind.rawValue), \(bind: transfer.currency.code), \(bind: transfer.amount), \
-                \(bind: transfer.debit), \(bind: transfer.credit), \(bind: transfer.organizerID?.rawValue), \(bind: transfer.orderID?.rawValue), \
+                \(bind: transfer.debit), \(bind: transfer.credit), \(bind: transfer.organizerID?.rawValue), \(bind: transfer.orderID?.rawValue), \(bind: transfer.payoutID?.rawValue), \
                 \(bind: transfer.bookedAt.milliseconds))
                 """
         }
@@ -107,6 +108,41 @@ package struct LedgerRepository: Sendable {
                 return (try StoredValue.id(row.orderId), try StoredValue.id(row.organizerId),
                         Money(minorUnits: row.remaining, currency: try StoredValue.currency(row.currency)))
             }
+    }
+
+    /// Organizers' available balances of at least `minimum(currency)`, largest first within a
+    /// currency; only `organizers` when given. Reads the account indexes by range, not by pattern.
+    package func availableBalances(currency: String?, organizers: [OrganizerID]?, minimum: (String) -> Int64) async throws
+        -> [(organizer: OrganizerID, amount: Money)] {
+        struct Row: Decodable { let account: String, currency: String, balance: Int64 }
+        let prefix = "organizer_available:"
+        func accounts(_ column: String) -> SQLQueryString {
+            var where_: SQLQueryString = if let organizers {
+                organizers.isEmpty ? "1 = 0" : "\(ident: column) IN (\(binds: organizers.map { prefix + $0.rawValue }))"
+            } else {
+                "\(ident: column) >= \(bind: prefix) AND \(ident: column) < \(bind: "organizer_available;")"
+            }
+            if let currency { where_ += " AND currency = \(bind: currency)" }
+            return where_
+        }
+        let rows = try await sql.raw("""
+            SELECT account, currency, CAST(SUM(amount) AS BIGINT) AS balance FROM (
+                SELECT credit_account AS account, currency, amount FROM ledger_transfers WHERE \(accounts("credit_account"))
+                UNION ALL
+                SELECT debit_account AS account, currency, -amount AS amount FROM ledger_transfers WHERE \(accounts("debit_account"))
+            ) AS movements GROUP BY account, currency HAVING SUM(amount) > 0
+            """).all(decoding: Row.self)
+        return try rows.compactMap { row in
+            guard row.balance >= minimum(row.currency) else { return nil }
+            return (try StoredValue.id(String(row.account.dropFirst(prefix.count))),
+                    Money(minorUnits: row.balance, currency: try StoredValue.currency(row.currency)))
+        }.sorted { ($0.amount.currency.code, -$0.amount.minorUnits, $0.organizer) < ($1.amount.currency.code, -$1.amount.minorUnits, $1.organizer) }
+    }
+
+    /// A payout's transfers, in the order they were booked.
+    package func forPayout(_ payout: PayoutID) async throws -> [Transfer] {
+        try await sql.raw("SELECT \(Self.columns) FROM ledger_transfers WHERE payout_id = \(bind: payout.rawValue) ORDER BY booked_at, id")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
     }
 
     /// Every account's debits and credits, per currency; with `organizer`, only the transfers

@@ -5,20 +5,29 @@ import PluginKit
 /// The Sandbox's webhook body: `{"id", "type", "data": {...}}`.
 struct SandboxEvent: Codable {
     struct Payload: Codable {
-        let orderID: String
-        let amount: Int64?
-        let currency: String?
-        let paymentID: String?
-        let amountRefunded: Int64?
-        let refundID: String?
+        var orderID: String?
+        var amount: Int64?
+        var currency: String?
+        var paymentID: String?
+        var amountRefunded: Int64?
+        var refundID: String?
+        /// Payout events: the platform's payout id, and why it failed.
+        var payoutID: String?
+        var reason: String?
 
         enum CodingKeys: String, CodingKey {
             case orderID = "order_id", amount, currency, paymentID = "payment_id", amountRefunded = "amount_refunded", refundID = "refund_id"
+            case payoutID = "payout_id", reason
         }
 
         func order() throws -> OrderID {
-            guard let id = OrderID(orderID) else { throw WebhookPayloadError("'\(orderID)' is not an order id") }
+            guard let orderID, let id = OrderID(orderID) else { throw WebhookPayloadError("'\(orderID ?? "")' is not an order id") }
             return id
+        }
+
+        func payout() throws -> String {
+            guard let payoutID, !payoutID.isEmpty else { throw WebhookPayloadError("payout event without payout_id") }
+            return payoutID
         }
     }
 

@@ -18,6 +18,7 @@ public struct SandboxProvider: PaymentProvider {
     let secret: String
     let baseURL: String
     let host = HostBox()
+    let payoutsSent = SentPayouts()
 
     public init(secret: String, baseURL: String) {
         self.secret = secret

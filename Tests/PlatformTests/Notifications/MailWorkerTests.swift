@@ -50,6 +50,7 @@ import Testing
             .refundNotice: #"{"organizer":{"name":"Hall"},"buyer":{"name":"Ada"},"event":{"title":"Gala"},"order":{"id":"ord_1","total":"50.00 EUR"},"refund":{"amount":"10.00 EUR","refunded":"10.00 EUR","full":false}}"#,
             .magicLink: #"{"link":"https://tickets.example/my-tickets?token=t","valid_minutes":30}"#,
             .payoutNotice: #"{"organizer":{"name":"Hall"},"payout":{"amount":"950.00 EUR","id":"po_1","provider":"paypal","until":"2026-06-01"}}"#,
+            .payoutMethodChanged: #"{"organizer":{"name":"Hall"},"method":{"provider":"stripe","account":"acct_2","changed":"1 June 2026 (UTC)"},"previous":{"provider":"stripe","account":"acct_1"}}"#,
         ]
         #expect(Set(models.keys) == Set(MailKind.allCases))
         for (kind, model) in models {
@@ -61,6 +62,10 @@ import Testing
         }
         let payout = try composer.compose(.payoutNotice, to: "o@hall.example", content: MailContent(
             sender: MailAddress(email: "t@platform.example"), replyTo: nil, model: models[.payoutNotice]!), idempotencyKey: "p")
-        #expect(payout.subject == "Payout of 950.00 EUR sent" && payout.text.contains("(batch po_1) through paypal"))
+        #expect(payout.subject == "Payout of 950.00 EUR sent" && payout.text.contains("(po_1) through paypal"))
+        let changed = try composer.compose(.payoutMethodChanged, to: "o@hall.example", content: MailContent(
+            sender: MailAddress(email: "t@platform.example"), replyTo: nil, model: models[.payoutMethodChanged]!), idempotencyKey: "c")
+        #expect(changed.subject == "Your payout method was changed")
+        #expect(changed.text.contains("now go to acct_2 through stripe instead of acct_1 through stripe"))
     }
 }

@@ -25,6 +25,9 @@ def main():
         conflict = None
     except stripe.error.IdempotencyError as error:
         conflict = type(error).__name__
+    transfer = stripe.Transfer.create(
+        idempotency_key="po_python", amount=4750, currency="eur", destination="acct_1Nv0FGQ9RKHgCVdK",
+        transfer_group="po_python", description="Payout po_python", metadata={"payout_id": "po_python"})
     verified = 0
     for event in json.load(open(events_file)):
         stripe.WebhookSignature.verify_header(event["payload"], event["header"], event["secret"], tolerance=None)
@@ -36,7 +39,7 @@ def main():
     except stripe.error.SignatureVerificationError:
         tampered = "rejected"
     print(json.dumps({"id": first.id, "replayed_id": again.id, "url": first.url, "amount_total": first.amount_total,
-                      "conflict": conflict, "verified": verified, "tampered": tampered}))
+                      "conflict": conflict, "verified": verified, "tampered": tampered, "transfer": transfer.id}))
 
 
 if __name__ == "__main__":

@@ -1,13 +1,63 @@
+import HTTPTypes
 import Hummingbird
 import PluginKit
 
 /// Balances from the ledger: an organizer's own, and every account's for admins.
 struct LedgerController {
     let balances: Balances
+    let statements: Statements
 
     func register(organizer: RouteRegistrar<OrganizerContext>, admin: RouteRegistrar<AdminContext>) {
         organizer.on(.get, "balances", use: organizerBalances)
+        organizer.on(.get, "ledger/entries", use: entries)
         admin.on(.get, "admin/ledger/balances", use: accounts)
+    }
+
+    /// The organizer's statement, paged; JSON, or CSV (RFC 4180) for `Accept: text/csv` or `?format=csv`.
+    /// Filters: `from`/`to` (booking time), `event_from`/`event_to` (event start), RFC 3339 or a
+    /// date (UTC midnight), each range half-open; `type` (comma-separated), `order_id`, `payout_id`.
+    @Sendable func entries(_ request: Request, context: OrganizerContext) async throws -> Response {
+        let query = request.uri.queryParameters
+        let page = try Page(request)
+        var check = Validator()
+        func time(_ key: String) -> Timestamp? {
+            guard let text = query[Substring(key)].map(String.init), !text.isEmpty else { return nil }
+            let parsed = Timestamp(rfc3339: text) ?? Timestamp(rfc3339: text + "T00:00:00Z")
+            check.check(parsed != nil, key, "must be an RFC 3339 date-time or a date such as 2026-07-01")
+            return parsed
+        }
+        var filter = StatementFilter()
+        filter.bookedFrom = time("from")
+        filter.bookedTo = time("to")
+        filter.eventFrom = time("event_from")
+        filter.eventTo = time("event_to")
+        for text in (query["type"].map(String.init) ?? "").split(separator: ",") {
+            guard let type = StatementEntry.EntryType(rawValue: String(text)) else {
+                check.check(false, "type", "must be among \(StatementEntry.EntryType.allCases.map(\.rawValue).joined(separator: ", "))")
+                continue
+            }
+            filter.types.append(type)
+        }
+        if let text = query["order_id"].map(String.init) {
+            filter.orderID = OrderID(text)
+            check.check(filter.orderID != nil, "order_id", "is not an order id")
+        }
+        if let text = query["payout_id"].map(String.init) {
+            filter.payoutID = PayoutID(text)
+            check.check(filter.payoutID != nil, "payout_id", "is not a payout id")
+        }
+        let after = page.after.map { Int64($0).map(Timestamp.init(milliseconds:)) }
+        check.check(after.map { $0 != nil } ?? true, "after", "is not a cursor from this list")
+        let csv = query["format"] == "csv" || (query["format"] == nil && request.headers[.accept]?.contains("text/csv") == true)
+        check.check(query["format"].map { $0 == "csv" || $0 == "json" } ?? true, "format", "must be csv or json")
+        try check.throwIfFailed()
+        let (found, next) = try await statements.entries(of: context.organizer, filter: filter, after: after ?? nil, limit: page.limit)
+        let bodies = found.map(StatementEntryBody.init)
+        guard csv else { return try JSONCoding.response(ListBody(data: bodies, nextCursor: next.map { String($0.milliseconds) })) }
+        var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"ledger-entries.csv\""]
+        if let next { headers[HTTPField.Name("Next-Cursor")!] = String(next.milliseconds) }
+        let text = CSV.document(header: StatementEntryBody.csvHeader, rows: bodies.map(\.csvFields))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     @Sendable func organizerBalances(_ request: Request, context: OrganizerContext) async throws -> Response {

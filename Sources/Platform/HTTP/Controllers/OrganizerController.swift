@@ -4,6 +4,7 @@ import PluginKit
 /// Organizers and their API keys (admins), and an organizer's own mail settings.
 struct OrganizerController {
     let catalog: Catalog
+    let payoutMethods: PayoutMethods
     let maxBodyBytes: Int
 
     func register(_ routes: APIRoutes) {
@@ -34,8 +35,8 @@ struct OrganizerController {
         return try JSONCoding.response(page.body(organizers.map(OrganizerBody.init), lastID: organizers.last?.id))
     }
 
-    /// The mail settings: an admin for any organizer, an organizer for itself (another's is 404).
-    /// The payout hold: an admin only.
+    /// The mail settings and the payout method: an admin for any organizer, an organizer for itself
+    /// (another's is 404). The payout hold: an admin only.
     @Sendable func update(_ request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.pathID(OrganizerID.self)
         switch context.principal {
@@ -47,9 +48,28 @@ struct OrganizerController {
         let senderName = fields.string("sender_name")
         let replyTo = fields.string("reply_to")
         let payoutHold = Self.payoutHold(fields)
+        var payout: (provider: String, account: String)?
+        if let present = fields.object("payout") {
+            if let method = present {
+                let provider = method.required(method.string("provider"), "provider", placeholder: "")
+                let account = method.required(method.string("account"), "account", placeholder: "")
+                if !provider.isEmpty, !account.isEmpty {
+                    do {
+                        payout = try payoutMethods.validated(provider: provider, account: account)
+                    } catch {
+                        for problem in error.errors { fields.fail(problem.field, problem.detail) }
+                    }
+                }
+            } else {
+                fields.fail("payout", "cannot be removed, only replaced")
+            }
+        }
         try fields.finish()
         if payoutHold != nil, context.principal != .admin { throw Problem.forbidden("only an admin sets an organizer's payout hold") }
-        let organizer = try await catalog.updateOrganizer(id, senderName: senderName, replyTo: replyTo, payoutHold: payoutHold)
+        let (methods, actor, method) = (payoutMethods, context.principal == .admin ? "admin" : "organizer", payout)
+        let organizer = try await catalog.updateOrganizer(id, senderName: senderName, replyTo: replyTo, payoutHold: payoutHold) { organizer, sql in
+            if let method { try await methods.set(organizer, provider: method.provider, account: method.account, by: actor, on: sql) }
+        }
         return try JSONCoding.response(OrganizerBody(organizer))
     }
 

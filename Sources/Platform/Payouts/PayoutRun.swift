@@ -1,0 +1,245 @@
+import Logging
+import PluginKit
+import SQLKit
+
+/// What a payout run is asked to pay.
+package struct PayoutRunRequest: Sendable, Hashable {
+    package var currency: String?
+    package var organizer: OrganizerID?
+    /// Answers what a real run would pay and writes nothing.
+    package var dryRun: Bool
+
+    package init(currency: String? = nil, organizer: OrganizerID? = nil, dryRun: Bool = false) {
+        self.currency = currency
+        self.organizer = organizer
+        self.dryRun = dryRun
+    }
+}
+
+/// What a run did (or, dry, would do).
+package struct PayoutRunReport: Sendable {
+    package struct Line: Sendable, Hashable {
+        package let payoutID: PayoutID?
+        package let organizerID: OrganizerID
+        package let amount: Money
+        package let provider: String
+        /// `planned` (dry run), else the payout's status after the run.
+        package let status: String
+        package let error: String?
+    }
+
+    package struct Skipped: Sendable, Hashable {
+        package let organizerID: OrganizerID
+        package let amount: Money
+        package let reason: String
+    }
+
+    package var payouts: [Line] = []
+    package var skipped: [Skipped] = []
+}
+
+/// Pays each organizer its available balance, per currency, when it is at least the minimum.
+///
+/// The money leaves the available balance in the transaction that writes the payout ('sending',
+/// leased to this run); the provider is called after that commits, with the payout id as its
+/// idempotency key. Organizers are claimed with `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite's
+/// single writer serializes runs), and their balance is read again under the claim, so two runs
+/// at once, or a run again, pay nobody twice. A run that dies after the ledger move leaves its
+/// payouts 'sending': once their lease ends, the next run sends them with the same ids.
+package struct PayoutRun: Sendable {
+    let database: any Database
+    let clock: any WallClock
+    let providers: PaymentProviders
+    let minimum: PayoutMinimum
+    let mailFrom: String
+    let logger: Logger
+    /// How long a run holds the payouts it sends before another may take them over (ms).
+    let lease: Int64
+    /// Organizers claimed per transaction.
+    let batch: Int
+    /// Runs after the payouts are written and before any provider is called (tests stop a run there).
+    let afterLedgerMove: @Sendable () async throws -> Void
+
+    package init(database: any Database, clock: any WallClock, providers: PaymentProviders, minimum: PayoutMinimum, mailFrom: String,
+                 logger: Logger, lease: Int64 = 5 * 60_000, batch: Int = 500,
+                 afterLedgerMove: @escaping @Sendable () async throws -> Void = {}) {
+        self.database = database
+        self.clock = clock
+        self.providers = providers
+        self.minimum = minimum
+        self.mailFrom = mailFrom
+        self.logger = logger
+        self.lease = lease
+        self.batch = batch
+        self.afterLedgerMove = afterLedgerMove
+    }
+
+    /// `progress(done, total)` follows the provider calls.
+    package func run(_ request: PayoutRunRequest, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> PayoutRunReport {
+        let now = clock.now()
+        var report = PayoutRunReport()
+        let planned = try await plan(request, at: now, into: &report)
+        if request.dryRun {
+            report.payouts = planned.map {
+                .init(payoutID: nil, organizerID: $0.organizer, amount: $0.amount, provider: $0.method.provider, status: "planned", error: nil)
+            }
+            return report
+        }
+        var sending: [Payout] = []
+        for chunk in stride(from: 0, to: planned.count, by: batch).map({ Array(planned[$0..<min($0 + batch, planned.count)]) }) {
+            sending += try await moveToTransit(chunk, at: now)
+        }
+        sending += try await database.transaction { sql in
+            try await PayoutRepository(sql).claimStale(now: now, leaseUntil: now.adding(seconds: lease / 1000), currency: request.currency,
+                                                       organizer: request.organizer, limit: 100_000)
+        }
+        try await afterLedgerMove()
+        var done = 0
+        progress(0, sending.count)
+        for group in Dictionary(grouping: sending, by: { "\($0.provider) \($0.amount.currency.code)" }).sorted(by: { $0.key < $1.key }) {
+            guard let provider = providers.payoutProvider(group.value[0].provider) else {
+                report.payouts += group.value.map { line($0, status: .sending, error: "provider \($0.provider) is not enabled") }
+                continue
+            }
+            let size = max(1, provider.maximumPayoutBatch)
+            for start in stride(from: 0, to: group.value.count, by: size) {
+                let chunk = Array(group.value[start..<min(start + size, group.value.count)])
+                report.payouts += try await send(chunk, through: provider)
+                done += chunk.count
+                progress(done, sending.count)
+            }
+        }
+        return report
+    }
+
+    struct Planned { let organizer: OrganizerID, amount: Money, method: PayoutMethod }
+
+    /// Who would be paid now, and who is skipped and why.
+    func plan(_ request: PayoutRunRequest, at now: Timestamp, into report: inout PayoutRunReport) async throws -> [Planned] {
+        let minimum = self.minimum
+        let (balances, methods) = try await database.read { sql in
+            let balances = try await LedgerRepository(sql).availableBalances(
+                currency: request.currency, organizers: request.organizer.map { [$0] }, minimum: { minimum.amount(for: $0) })
+            return (balances, try await PayoutMethodRepository(sql).find(Array(Set(balances.map(\.organizer)))))
+        }
+        var planned: [Planned] = []
+        for (organizer, amount) in balances {
+            guard let method = methods[organizer] else {
+                report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "no payout method"))
+                continue
+            }
+            if providers.payoutProvider(method.provider) == nil {
+                report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "payout provider \(method.provider) is not enabled"))
+            } else if method.awaitsApproval(at: now) {
+                report.skipped.append(.init(organizerID: organizer, amount: amount,
+                                            reason: "payout method replaced less than 24 hours ago; awaits an admin's approval"))
+            } else {
+                planned.append(Planned(organizer: organizer, amount: amount, method: method))
+            }
+        }
+        return planned
+    }
+
+    /// Claims the organizers, reads their balances again under the claim, and moves each one's
+    /// available balance into transit with the payout that will send it.
+    func moveToTransit(_ planned: [Planned], at now: Timestamp) async throws -> [Payout] {
+        let (minimum, leaseUntil) = (self.minimum, now.adding(seconds: lease / 1000))
+        return try await database.transaction { sql in
+            let claimed = try await Self.claim(planned.map(\.organizer), on: sql)
+            let methods = try await PayoutMethodRepository(sql).find(claimed)
+            let balances = try await LedgerRepository(sql).availableBalances(currency: nil, organizers: claimed, minimum: { minimum.amount(for: $0) })
+            let wanted = Set(planned.map { "\($0.organizer) \($0.amount.currency.code)" })
+            var payouts: [Payout] = []
+            var transfers: [Transfer] = []
+            for (organizer, amount) in balances where wanted.contains("\(organizer) \(amount.currency.code)") {
+                guard let method = methods[organizer], !method.awaitsApproval(at: now) else { continue }
+                let payout = Payout(id: PayoutID.generate(at: now), organizerID: organizer, amount: amount, provider: method.provider,
+                                    account: method.account, status: .sending, attempts: 1, coversUntil: now, createdAt: now)
+                try await PayoutRepository(sql).insert(payout, leaseUntil: leaseUntil)
+                payouts.append(payout)
+                transfers.append(Transfer(id: "payout:\(payout.id)", kind: .payoutSent, amount: amount, debit: .organizerAvailable(organizer),
+                                          credit: .payoutsInTransit(organizer), organizerID: organizer, orderID: nil, payoutID: payout.id,
+                                          bookedAt: now))
+            }
+            try await LedgerRepository(sql).post(transfers)
+            return payouts
+        }
+    }
+
+    /// The organizers this transaction may pay: on PostgreSQL the ones no other run holds.
+    static func claim(_ organizers: [OrganizerID], on sql: any SQLDatabase) async throws -> [OrganizerID] {
+        guard !organizers.isEmpty else { return [] }
+        guard DatabaseEngine(of: sql) == .postgres else { return organizers }
+        struct Row: Decodable { let id: String }
+        return try await sql.raw("""
+            SELECT id FROM organizers WHERE id IN (\(binds: Array(Set(organizers.map(\.rawValue))))) ORDER BY id FOR UPDATE SKIP LOCKED
+            """).all(decoding: Row.self).map { try StoredValue.id($0.id) }
+    }
+
+    /// Calls the provider once for the chunk and records each answer in its own transaction.
+    func send(_ chunk: [Payout], through provider: any PayoutProvider) async throws -> [PayoutRunReport.Line] {
+        let instructions = chunk.map {
+            PayoutInstruction(payoutID: $0.id.rawValue, account: $0.account, amount: $0.amount, description: "Payout \($0.id)")
+        }
+        let answers: [String: PayoutDispatch]
+        do {
+            answers = try await provider.send(payouts: instructions)
+        } catch {
+            return try await failedCall(chunk, error: error)
+        }
+        let settlement = PayoutSettlement(mailFrom: mailFrom)
+        var lines: [PayoutRunReport.Line] = []
+        for payout in chunk {
+            let now = clock.now()
+            switch answers[payout.id.rawValue] {
+            case let .accepted(reference, settled)?:
+                let status = try await database.transaction { sql in
+                    try await settlement.sent(payout, reference: reference, at: now, on: sql)
+                    if settled { _ = try await settlement.settle(payout.id, reference: reference, provider: provider.id, at: now, on: sql) }
+                    return try await PayoutRepository(sql).find(payout.id)?.status ?? .sent
+                }
+                lines.append(line(payout, status: status, error: nil))
+            case let .rejected(reason)?:
+                try await database.transaction { sql in
+                    _ = try await settlement.fail(payout.id, reason: reason, provider: provider.id, at: now, on: sql)
+                }
+                lines.append(line(payout, status: .failed, error: reason))
+            case nil:
+                lines += try await failedCall([payout], error: ProviderError.providerError("no answer for \(payout.id)"))
+            }
+        }
+        return lines
+    }
+
+    /// A refusal of the request itself fails the payouts (their money goes back); anything else
+    /// leaves them 'sending', to be sent again with the same ids once their lease ends.
+    func failedCall(_ chunk: [Payout], error: any Error) async throws -> [PayoutRunReport.Line] {
+        let now = clock.now()
+        let description = String(describing: error)
+        logger.warning("payout provider call failed", metadata: ["payouts": "\(chunk.count)", "error": "\(description.prefix(300))"])
+        let final: Bool = switch error as? ProviderError {
+        case .declined?, .invalidRequest?: true
+        default: false
+        }
+        let settlement = PayoutSettlement(mailFrom: mailFrom)
+        return try await database.transaction { sql in
+            var lines: [PayoutRunReport.Line] = []
+            for payout in chunk {
+                if final {
+                    _ = try await settlement.fail(payout.id, reason: description, provider: payout.provider, at: now, on: sql)
+                    lines.append(line(payout, status: .failed, error: description))
+                } else {
+                    let retryAt = now.adding(seconds: Backoff.seconds(attempt: payout.attempts))
+                    try await PayoutRepository(sql).recordError(payout.id, error: description, retryAt: retryAt)
+                    lines.append(line(payout, status: .sending, error: description))
+                }
+            }
+            return lines
+        }
+    }
+
+    func line(_ payout: Payout, status: PayoutStatus, error: String?) -> PayoutRunReport.Line {
+        .init(payoutID: payout.id, organizerID: payout.organizerID, amount: payout.amount, provider: payout.provider, status: status.rawValue,
+              error: error)
+    }
+}

@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import Platform
+import PlatformTesting
+import SQLKit
+import Testing
+
+/// Nobody is paid twice: not by a run repeated, not by two runs at once, not by a run that dies
+/// between the ledger move and the provider call. And a replaced payout method waits.
+@Suite struct PayoutSafetyTests {
+    struct Stopped: Error {}
+
+    func run(_ h: CheckoutHarness, afterLedgerMove: @escaping @Sendable () async throws -> Void = {}) -> PayoutRun {
+        PayoutRun(database: h.database, clock: h.clock, providers: PaymentProviders([h.provider]), minimum: .standard,
+                  mailFrom: "payouts@platform.example", logger: quietLogger, afterLedgerMove: afterLedgerMove)
+    }
+
+    /// Three organizers with 4,750 each available and a payout method.
+    func organizers(_ h: CheckoutHarness) async throws -> [(key: String, id: String)] {
+        var keys = [(h.organizerKey, try await h.organizerID().rawValue)]
+        for slug in ["second", "third"] {
+            let other = try await h.client.createOrganizer(admin: h.adminKey, slug: slug)
+            let event = try await h.client.createEvent(other.key, status: "live")
+            let variant = try await h.client.createVariant(other.key, event: event)
+            let placed = try await h.client.send(.post, "/api/v1/public/events/\(event)/orders",
+                                                 json: #"{"lines":[{"variant_id":"\#(variant)","quantity":2}],"email":"b@example.com","provider":"test"}"#,
+                                                 headers: [HTTPField.Name("Idempotency-Key")!: slug])
+            let order = try #require((placed.json["order"] as? [String: Any])?["id"] as? String, "\(placed.text)")
+            _ = try await h.deliver(id: "paid-\(order)", type: "paid", order: order, amount: 5_000)
+            keys.append((other.key, other.id))
+        }
+        try await h.paidOrder()
+        for (index, (key, id)) in keys.enumerated() {
+            #expect(try await h.setPayoutMethod("test_acct_\(index)", key: key, organizer: id).status == .ok)
+        }
+        try await h.releaseAll()
+        return keys
+    }
+
+    @Test(arguments: TestEngines.all)
+    func twoRunsAtOnceAndARunRepeatedPayEachOrganizerOnce(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            _ = try await organizers(h)
+            let (first, second) = (run(h), run(h))
+            async let a = first.run(PayoutRunRequest())
+            async let b = second.run(PayoutRunRequest())
+            let reports = try await [a, b]
+            #expect(reports.map(\.payouts.count).reduce(0, +) == 3, "three payouts between the two runs")
+            _ = try await run(h).run(PayoutRunRequest())
+            let payouts = try await h.payouts()
+            #expect(payouts.count == 3 && Set(payouts.map(\.organizerID)).count == 3)
+            #expect(Set(h.provider.payoutCalls.map(\.payoutID)).count == 3 && h.provider.payoutCalls.count == 3)
+            #expect(payouts.allSatisfy { $0.amount.minorUnits == 4_750 && $0.status == .sent })
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aRunThatDiesAfterTheLedgerMoveIsFinishedOnceByTheNextRunWithTheSameIDs(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            _ = try await organizers(h)
+            await #expect(throws: Stopped.self) { try await run(h) { throw Stopped() }.run(PayoutRunRequest()) }
+            let written = try await h.payouts()
+            #expect(written.count == 3 && written.allSatisfy { $0.status == .sending })
+            #expect(h.provider.payoutCalls.isEmpty, "the provider was never called")
+            #expect(try await h.balance()["in_transit"] as? Int == 4_750)
+
+            let early = try await run(h).run(PayoutRunRequest())
+            #expect(early.payouts.isEmpty, "nothing new to pay, and the dead run's lease still holds")
+            h.clock.advance(minutes: 6)
+            let resumed = try await run(h).run(PayoutRunRequest())
+            #expect(Set(resumed.payouts.compactMap(\.payoutID)) == Set(written.map(\.id)), "the same payouts, by the same ids")
+            #expect(h.provider.payoutCalls.count == 3)
+
+            // A run that dies after the provider took the payouts but before recording it: the
+            // provider's idempotency keys make the repeat harmless.
+            for payout in try await h.payouts() { try await h.deliverPayout("payout_paid", payout.id) }
+            #expect(try await h.balance()["paid_out"] as? Int == 4_750)
+            #expect(try await h.payouts().allSatisfy { $0.status == .settled })
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aProviderOutageLeavesPayoutsToBeSentAgainLater(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            try await h.paidOrder()
+            try await h.releaseAll()
+            _ = try await h.setPayoutMethod("test_acct_1")
+            h.provider.fail(with: .unavailable("down"))
+            let failed = try #require(try await run(h).run(PayoutRunRequest()).payouts.first)
+            #expect(failed.status == "sending" && failed.error == "unavailable: down")
+            h.provider.fail(with: nil)
+            h.clock.advance(minutes: 120)
+            let retried = try #require(try await run(h).run(PayoutRunRequest()).payouts.first)
+            #expect(retried.payoutID == failed.payoutID && retried.status == "sent")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aReplacedPayoutMethodIsToldToTheOrganizerAndWaitsForApproval(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            try await h.paidOrder()
+            try await h.releaseAll()
+            _ = try await h.setPayoutMethod("test_acct_1")
+            let organizer = try await h.organizerID()
+            #expect(try await h.client.send(.post, "/api/v1/admin/organizers/\(organizer)/payout-method/approval", key: h.adminKey).status == .notFound,
+                    "a first method needs no approval")
+            #expect(try await h.setPayoutMethod("test_acct_2").status == .ok)
+            struct Mail: Decodable { let recipient: String }
+            let told = try await h.database.read { sql in
+                try await sql.raw("SELECT recipient FROM outbox_messages WHERE kind = 'payout_method_changed'").all(decoding: Mail.self)
+            }
+            #expect(told.map(\.recipient) == ["h@harness.example"])
+            let waiting = try #require((try await h.payoutRun().json["skipped"] as? [[String: Any]])?.first)
+            #expect((waiting["reason"] as? String)?.contains("awaits an admin's approval") == true)
+            #expect(try await h.client.send(.post, "/api/v1/admin/organizers/\(organizer)/payout-method/approval", key: h.organizerKey).status == .forbidden)
+            #expect(try await h.client.send(.post, "/api/v1/admin/organizers/\(organizer)/payout-method/approval", key: h.adminKey).status == .noContent)
+            let paid = try #require((try await h.payoutRun().json["payouts"] as? [[String: Any]])?.first)
+            #expect(paid["status"] as? String == "sent")
+            #expect(h.provider.payoutCalls.map(\.account) == ["test_acct_2"])
+        }
+    }
+}

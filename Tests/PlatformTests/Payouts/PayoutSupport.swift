@@ -1,0 +1,44 @@
+import Foundation
+import Platform
+import PlatformTesting
+import SQLKit
+import Testing
+
+extension CheckoutHarness {
+    /// Pays an order of `quantity` tickets (2,500 each, 5% fee) and returns its id.
+    @discardableResult
+    func paidOrder(quantity: Int = 2) async throws -> String {
+        let id = try #require(try await placeOrder(body: cart(quantity: quantity)).orderID)
+        _ = try await deliver(id: "paid-\(id)", type: "paid", order: id, amount: 2_500 * Int64(quantity))
+        await drain()
+        return id
+    }
+
+    /// Lets every hold end and releases what is due.
+    func releaseAll() async throws {
+        clock.advance(minutes: 400 * 24 * 60)
+        try await platform.holdRelease.run()
+    }
+
+    func setPayoutMethod(_ account: String, key: String? = nil, organizer: String? = nil) async throws -> APITestClient.Reply {
+        var path = organizer ?? ""
+        if organizer == nil { path = try await organizerID().rawValue }
+        let organizer = path
+        return try await client.patch("/api/v1/organizers/\(organizer)", key: key ?? organizerKey,
+                                      json: #"{"payout":{"provider":"test","account":"\#(account)"}}"#)
+    }
+
+    func payoutRun(_ json: String = "{}") async throws -> APITestClient.Reply {
+        try await client.post("/api/v1/admin/payouts", key: adminKey, json: json)
+    }
+
+    func payouts() async throws -> [Payout] {
+        try await database.read { sql in try await PayoutRepository(sql).list(organizer: nil, before: nil, limit: 100) }
+    }
+
+    /// Delivers the provider's settlement event of `type` for a payout.
+    func deliverPayout(_ type: String, _ payout: PayoutID) async throws {
+        _ = try await deliver(id: "\(type)-\(payout)", type: type, order: payout.rawValue)
+        await drain()
+    }
+}
