@@ -11,6 +11,7 @@ struct LedgerController {
         organizer.on(.get, "balances", use: organizerBalances)
         organizer.on(.get, "ledger/entries", use: entries)
         admin.on(.get, "admin/ledger/balances", use: accounts)
+        admin.on(.get, "admin/organizers/{id}/balances", use: anyOrganizersBalances)
     }
 
     /// The organizer's statement, paged; JSON, or CSV (RFC 4180) for `Accept: text/csv` or `?format=csv`.
@@ -61,10 +62,19 @@ struct LedgerController {
     }
 
     @Sendable func organizerBalances(_ request: Request, context: OrganizerContext) async throws -> Response {
+        try await balancesResponse(context.organizer)
+    }
+
+    /// Any organizer's balances, for admins (an unknown organizer has none).
+    @Sendable func anyOrganizersBalances(_ request: Request, context: AdminContext) async throws -> Response {
+        try await balancesResponse(try context.pathID(OrganizerID.self))
+    }
+
+    func balancesResponse(_ organizer: OrganizerID) async throws -> Response {
         struct Body: Encodable {
             let currency: String, pending: Int64, available: Int64, inTransit: Int64, paidOut: Int64, owed: Int64
         }
-        let found = try await balances.organizer(context.organizer)
+        let found = try await balances.organizer(organizer)
         return try JSONCoding.response(ListBody(data: found.map {
             Body(currency: $0.currency, pending: $0.pending, available: $0.available, inTransit: $0.inTransit, paidOut: $0.paidOut, owed: $0.owed)
         }, nextCursor: nil))
