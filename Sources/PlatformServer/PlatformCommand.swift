@@ -90,9 +90,22 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Seed the demo organizer \"Demo Events\" with a live event; print fresh demo keys and the URLs.")
 
+    @Flag(help: "Also follow one Sandbox sale's money to a settled Sandbox payout, and print the balances on the way.")
+    var payout = false
+
     func run() async throws {
-        let (result, base) = try await Runtime.run { runtime in
-            (try await DemoSeed(catalog: try await runtime.platform().catalog).run(), runtime.config.baseURL)
+        let (result, base, story) = try await Runtime.run { runtime in
+            let platform = try await runtime.platform()
+            let result = try await DemoSeed(catalog: platform.catalog).run()
+            return (result, runtime.config.baseURL, payout ? try await DemoPayout(platform: platform, seed: result).run() : nil)
+        }
+        if let story {
+            print("\n" + story)
+            print("""
+
+                Statement:  curl -H 'Authorization: Bearer \(result.organizerKey.secret)' '\(base)/api/v1/ledger/entries?format=csv'
+                Payouts:    curl -H 'Authorization: Bearer \(result.organizerKey.secret)' \(base)/api/v1/payouts
+                """)
         }
         print("""
 

@@ -34,7 +34,7 @@ package struct Catalog: Sendable {
     /// absent ones stay.
     /// - Throws: `PlatformError.notFound`, `ValidationFailure` naming the field.
     /// `also` runs last in the same transaction (the payout method, set by its own use case).
-    func updateOrganizer(_ id: OrganizerID, senderName: String??, replyTo: String??, payoutHold: PayoutHold??,
+    package func updateOrganizer(_ id: OrganizerID, senderName: String??, replyTo: String??, payoutHold: PayoutHold??,
                          also: @escaping @Sendable (Organizer, any SQLDatabase) async throws -> Void = { _, _ in }) async throws -> Organizer {
         try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)

@@ -35,7 +35,7 @@ package struct DemoSeed: Sendable {
             let created = try await catalog.createEvent(NewEvent(
                 title: "Swift Summer Concert", venue: "Open Air Stage, Berlin", startsAt: startsAt,
                 endsAt: startsAt.adding(minutes: 180), timezone: "Europe/Berlin", currency: .eur, status: .live), organizer: organizer.id)
-            for (name, price, quota) in [("Early Bird", Int64(1_900), Int64(100)), ("Regular", 2_900, 400), ("VIP", 8_900, 50)] {
+            for (name, price, quota) in [("Early Bird", Int64(2_500), Int64(100)), ("Regular", 2_900, 400), ("VIP", 8_900, 50)] {
                 _ = try await catalog.createVariant(NewVariant(name: name, price: price, quota: quota, maxPerOrder: 10, status: .live),
                                                     event: created.id, organizer: organizer.id)
             }
