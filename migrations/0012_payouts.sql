@@ -25,7 +25,8 @@ CREATE INDEX payout_method_changes_organizer ON payout_method_changes (organizer
 
 -- One payout per organizer and currency a run pays. Its amount left the organizer's available
 -- balance in the transaction that wrote the row ('sending'); the provider call follows, leased
--- until lease_until so that one process at a time sends it, with the id as idempotency key.
+-- to one run (lease_owner) until lease_until so that one process at a time sends it, with the id
+-- as idempotency key.
 CREATE TABLE payouts (
     id TEXT PRIMARY KEY,
     organizer_id TEXT NOT NULL REFERENCES organizers (id),
@@ -39,6 +40,7 @@ CREATE TABLE payouts (
     attempts INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
     lease_until BIGINT,
+    lease_owner TEXT,
     covers_until BIGINT NOT NULL,
     created_at BIGINT NOT NULL,
     sent_at BIGINT,

@@ -22,6 +22,7 @@ package final class TestPaymentProvider: PaymentProvider {
         var payoutCalls: [PayoutInstruction] = []
         var payoutAnswers: [String: PayoutDispatch] = [:]
         var payoutAnswer: @Sendable (PayoutInstruction) -> PayoutDispatch = { .accepted(reference: "test_tr_\($0.payoutID)", settled: false) }
+        var beforePayoutAnswer: @Sendable ([PayoutInstruction]) async throws -> Void = { _ in }
     }
     private let state = Mutex(State())
 
@@ -40,6 +41,10 @@ package final class TestPaymentProvider: PaymentProvider {
     package var payoutsPaid: [String: PayoutDispatch] { state.withLock { $0.payoutAnswers } }
     /// How the provider answers each new payout id from now on.
     package func answerPayouts(_ answer: @escaping @Sendable (PayoutInstruction) -> PayoutDispatch) { state.withLock { $0.payoutAnswer = answer } }
+    /// Runs after the provider took a batch and before it answers (its events may come first).
+    package func beforePayoutAnswer(_ hook: @escaping @Sendable ([PayoutInstruction]) async throws -> Void) {
+        state.withLock { $0.beforePayoutAnswer = hook }
+    }
 
     fileprivate func call() async throws {
         let (failure, delay) = state.withLock { ($0.failure, $0.delay) }
@@ -141,7 +146,7 @@ extension TestPaymentProvider: PayoutProvider {
 
     package func send(payouts: [PayoutInstruction]) async throws -> [String: PayoutDispatch] {
         try await call()
-        return state.withLock { state in
+        let answers = state.withLock { state in
             state.payoutCalls += payouts
             var answers: [String: PayoutDispatch] = [:]
             for payout in payouts {
@@ -151,6 +156,8 @@ extension TestPaymentProvider: PayoutProvider {
             }
             return answers
         }
+        try await state.withLock { $0.beforePayoutAnswer }(payouts)
+        return answers
     }
 
     package var payoutWebhookHandlers: [String: WebhookHandler] {

@@ -20,7 +20,49 @@ package enum LedgerInvariants {
         found += try await orderDiscrepancies(ledger.orderTotals(), on: sql)
         found += try await organizerDiscrepancies(accounts, ledger.organizerTotals())
         found += try await disputeDiscrepancies(on: sql)
+        found += try await payoutDiscrepancies(accounts, on: sql)
+        found += try await pendingDiscrepancies(on: sql)
         return found
+    }
+
+    /// Each organizer's payouts in transit and paid out are what its payouts say: the ones
+    /// sending or sent, and the ones settled.
+    static func payoutDiscrepancies(_ accounts: [AccountTotals], on sql: any SQLDatabase) async throws -> [String] {
+        struct Row: Decodable { let organizerId: String, currency: String, inTransit: Int64, settled: Int64 }
+        let rows = try await sql.raw("""
+            SELECT organizer_id, currency,
+                   CAST(SUM(CASE WHEN status IN ('sending', 'sent') THEN amount ELSE 0 END) AS BIGINT) AS in_transit,
+                   CAST(SUM(CASE WHEN status = 'settled' THEN amount ELSE 0 END) AS BIGINT) AS settled
+            FROM payouts GROUP BY organizer_id, currency
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        var expected: [String: Int64] = [:]
+        for row in rows {
+            expected["payouts_in_transit:\(row.organizerId) \(row.currency)"] = row.inTransit
+            expected["paid_out:\(row.organizerId) \(row.currency)"] = row.settled
+        }
+        var booked: [String: Int64] = [:]
+        for row in accounts where row.account.hasPrefix("payouts_in_transit:") || row.account.hasPrefix("paid_out:") {
+            booked["\(row.account) \(row.currency)"] = row.credits - row.debits
+        }
+        return Set(expected.keys).union(booked.keys).sorted().compactMap { key in
+            let (ledger, payouts) = (booked[key] ?? 0, expected[key] ?? 0)
+            return ledger == payouts ? nil : "\(key): the ledger holds \(ledger), the payouts say \(payouts)"
+        }
+    }
+
+    /// No order's pending net is below zero, and a released order has none left pending.
+    static func pendingDiscrepancies(on sql: any SQLDatabase) async throws -> [String] {
+        struct Row: Decodable { let orderId: String, pending: Int64, released: Int64 }
+        return try await sql.raw("""
+            SELECT order_id, CAST(SUM(CASE WHEN credit_account = 'organizer_pending:' || organizer_id THEN amount
+                                          WHEN debit_account = 'organizer_pending:' || organizer_id THEN -amount ELSE 0 END) AS BIGINT) AS pending,
+                   CAST(SUM(CASE WHEN kind = 'release' THEN 1 ELSE 0 END) AS BIGINT) AS released
+            FROM ledger_transfers WHERE order_id IS NOT NULL GROUP BY order_id ORDER BY order_id
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+                if row.pending < 0 { return "order \(row.orderId): pending net below zero (\(row.pending))" }
+                if row.released > 0 && row.pending != 0 { return "order \(row.orderId): released, yet \(row.pending) still pending" }
+                return nil
+            }
     }
 
     /// Each dispute with money booked: its parts add up to what the provider withdrew, and its

@@ -30,4 +30,11 @@ package enum Outbox {
             id: MessageID.generate(at: time), kind: notice.kind, organizer: notice.organizer, recipient: notice.recipient,
             content: notice.content, idempotencyKey: notice.idempotencyKey, at: time)
     }
+
+    /// Queues many notices in one statement, each unless its key is queued already.
+    package static func enqueue(_ notices: [Notice], at time: Timestamp, on sql: any SQLDatabase) async throws {
+        try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(notices.map { notice in
+            (MessageID.generate(at: time), notice.kind, notice.organizer, notice.recipient, notice.content, notice.idempotencyKey)
+        }, at: time)
+    }
 }

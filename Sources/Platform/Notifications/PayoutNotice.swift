@@ -24,16 +24,25 @@ package struct PayoutNotice: Sendable {
     package static func idempotencyKey(payout: String) -> String { "payout-notice-\(payout)" }
 
     /// Queues the notice to the organizer's email; false when this payout's notice is already queued.
+    /// `organizer` is read when not given.
     @discardableResult
-    package func enqueue(from platformAddress: String, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
-        guard let organizer = try await OrganizerRepository(sql).find(organizerID) else { throw PlatformError.notFound("organizer") }
+    package func enqueue(from platformAddress: String, to organizer: Organizer? = nil, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
+        var found = organizer
+        if found == nil { found = try await OrganizerRepository(sql).find(organizerID) }
+        guard let organizer = found else { throw PlatformError.notFound("organizer") }
+        return try await Outbox.enqueue(try notice(from: platformAddress, to: organizer), at: time, on: sql)
+    }
+
+    /// The notice to queue, for the payout's organizer.
+    package func notice(from platformAddress: String, to organizer: Organizer) throws -> Notice {
+        guard organizer.id == organizerID else { throw PlatformError.notFound("organizer") }
         let model: [String: Any] = [
             "organizer": ["name": organizer.name],
             "payout": ["id": payoutID, "amount": amount.description, "provider": provider, "until": Self.day(coversUntil)],
         ]
         let content = try MailContent(sender: MailAddress(email: platformAddress, name: "Payouts"), replyTo: nil, modelObject: model)
-        return try await Outbox.enqueue(Notice(kind: .payoutNotice, organizer: organizerID, recipient: organizer.email, content: content,
-                                               idempotencyKey: Self.idempotencyKey(payout: payoutID)), at: time, on: sql)
+        return Notice(kind: .payoutNotice, organizer: organizerID, recipient: organizer.email, content: content,
+                      idempotencyKey: Self.idempotencyKey(payout: payoutID))
     }
 
     /// "1 June 2026 (UTC)": payouts are cut on UTC days.

@@ -188,6 +188,8 @@ package struct PaymentApplier: Sendable {
     private func disputed(_ order: Order, _ reported: ProviderDispute, provider: String, on sql: any SQLDatabase,
                           now: Timestamp) async throws -> PaymentOutcome {
         let dispute = try recorded(reported, of: order, provider: provider)
+        // The ledger reads the order's transfers next: the hold release must not move them meanwhile.
+        try await OrderRepository(sql).lock([order.id])
         guard try await DisputeRepository(sql).open(dispute, organizer: order.organizerID, at: now) else { return .unchanged }
         _ = try await OrderRepository(sql).flagDispute(order.id, reason: dispute.reason, at: now)
         try await observers.handle(.disputeOpened(order, dispute), at: now, on: sql)
@@ -199,6 +201,7 @@ package struct PaymentApplier: Sendable {
                                on sql: any SQLDatabase, now: Timestamp) async throws -> PaymentOutcome {
         let disputes = DisputeRepository(sql)
         _ = try await disputed(order, reported, provider: provider, on: sql, now: now)
+        try await OrderRepository(sql).lock([order.id])
         guard let dispute = try await disputes.find(provider: provider, id: reported.id), dispute.orderID == order.id else {
             throw WebhookPayloadError("dispute \(reported.id) belongs to another order")
         }

@@ -74,6 +74,10 @@ package struct PayoutRun: Sendable {
         self.afterLedgerMove = afterLedgerMove
     }
 
+    /// A 'sending' payout is sent again under its id only this long after it was written (ms):
+    /// providers keep idempotency keys for a while (Stripe: at least 24 hours), not for ever.
+    static let resendWindow: Int64 = 20 * 3600 * 1000
+
     /// `progress(done, total)` follows the provider calls.
     package func run(_ request: PayoutRunRequest, progress: @Sendable (Int, Int) -> Void = { _, _ in }) async throws -> PayoutRunReport {
         let now = clock.now()
@@ -85,13 +89,21 @@ package struct PayoutRun: Sendable {
             }
             return report
         }
+        let owner = "run-" + PayoutID.generate(at: now).rawValue
         var sending: [Payout] = []
         for chunk in stride(from: 0, to: planned.count, by: batch).map({ Array(planned[$0..<min($0 + batch, planned.count)]) }) {
-            sending += try await moveToTransit(chunk, at: now)
+            sending += try await moveToTransit(chunk, owner: owner)
         }
-        sending += try await database.transaction { sql in
-            try await PayoutRepository(sql).claimStale(now: now, leaseUntil: now.adding(seconds: lease / 1000), currency: request.currency,
-                                                       organizer: request.organizer, limit: 100_000)
+        let (since, until) = (Timestamp(milliseconds: now.milliseconds - Self.resendWindow), now.adding(seconds: lease / 1000))
+        let (stale, stuck) = try await database.transaction { sql in
+            let payouts = PayoutRepository(sql)
+            return (try await payouts.claimStale(now: now, since: since, owner: owner, leaseUntil: until, currency: request.currency,
+                                                 organizer: request.organizer, limit: 100_000),
+                    try await payouts.stuck(before: since, currency: request.currency, organizer: request.organizer))
+        }
+        sending += stale
+        report.payouts += stuck.map {
+            line($0, status: .sending, error: "unconfirmed for over 20 hours: not sent again; check it with \($0.provider) before settling or failing it")
         }
         try await afterLedgerMove()
         var done = 0
@@ -104,7 +116,7 @@ package struct PayoutRun: Sendable {
             let size = max(1, provider.maximumPayoutBatch)
             for start in stride(from: 0, to: group.value.count, by: size) {
                 let chunk = Array(group.value[start..<min(start + size, group.value.count)])
-                report.payouts += try await send(chunk, through: provider)
+                report.payouts += try await send(chunk, through: provider, owner: owner)
                 done += chunk.count
                 progress(done, sending.count)
             }
@@ -120,7 +132,12 @@ package struct PayoutRun: Sendable {
         let (balances, methods) = try await database.read { sql in
             let balances = try await LedgerRepository(sql).availableBalances(
                 currency: request.currency, organizers: request.organizer.map { [$0] }, minimum: { minimum.amount(for: $0) })
-            return (balances, try await PayoutMethodRepository(sql).find(Array(Set(balances.map(\.organizer)))))
+            let organizers = Array(Set(balances.map(\.organizer))).sorted()
+            var methods: [OrganizerID: PayoutMethod] = [:]
+            for start in stride(from: 0, to: organizers.count, by: 1_000) {
+                methods.merge(try await PayoutMethodRepository(sql).find(Array(organizers[start..<min(start + 1_000, organizers.count)]))) { $1 }
+            }
+            return (balances, methods)
         }
         var planned: [Planned] = []
         for (organizer, amount) in balances {
@@ -141,11 +158,13 @@ package struct PayoutRun: Sendable {
     }
 
     /// Claims the organizers, reads their balances again under the claim, and moves each one's
-    /// available balance into transit with the payout that will send it.
-    func moveToTransit(_ planned: [Planned], at now: Timestamp) async throws -> [Payout] {
-        let (minimum, leaseUntil) = (self.minimum, now.adding(seconds: lease / 1000))
+    /// available balance into transit with the payout that will send it, booked at the time of
+    /// that transaction (the payout covers the ledger up to then).
+    func moveToTransit(_ planned: [Planned], owner: String) async throws -> [Payout] {
+        let (minimum, lease, clock) = (self.minimum, self.lease, self.clock)
         return try await database.transaction { sql in
             let claimed = try await Self.claim(planned.map(\.organizer), on: sql)
+            let now = clock.now()
             let methods = try await PayoutMethodRepository(sql).find(claimed)
             let balances = try await LedgerRepository(sql).availableBalances(currency: nil, organizers: claimed, minimum: { minimum.amount(for: $0) })
             let wanted = Set(planned.map { "\($0.organizer) \($0.amount.currency.code)" })
@@ -155,12 +174,12 @@ package struct PayoutRun: Sendable {
                 guard let method = methods[organizer], !method.awaitsApproval(at: now) else { continue }
                 let payout = Payout(id: PayoutID.generate(at: now), organizerID: organizer, amount: amount, provider: method.provider,
                                     account: method.account, status: .sending, attempts: 1, coversUntil: now, createdAt: now)
-                try await PayoutRepository(sql).insert(payout, leaseUntil: leaseUntil)
                 payouts.append(payout)
                 transfers.append(Transfer(id: "payout:\(payout.id)", kind: .payoutSent, amount: amount, debit: .organizerAvailable(organizer),
                                           credit: .payoutsInTransit(organizer), organizerID: organizer, orderID: nil, payoutID: payout.id,
                                           bookedAt: now))
             }
+            try await PayoutRepository(sql).insert(payouts, owner: owner, leaseUntil: now.adding(seconds: lease / 1000))
             try await LedgerRepository(sql).post(transfers)
             return payouts
         }
@@ -176,8 +195,19 @@ package struct PayoutRun: Sendable {
             """).all(decoding: Row.self).map { try StoredValue.id($0.id) }
     }
 
-    /// Calls the provider once for the chunk and records each answer in its own transaction.
-    func send(_ chunk: [Payout], through provider: any PayoutProvider) async throws -> [PayoutRunReport.Line] {
+    /// Renews this run's lease on the chunk, calls the provider once for the payouts it still
+    /// holds, and records the answers in one transaction.
+    func send(_ chunk: [Payout], through provider: any PayoutProvider, owner: String) async throws -> [PayoutRunReport.Line] {
+        let until = clock.now().adding(seconds: lease / 1000)
+        let (held, moved) = try await database.transaction { sql in
+            let payouts = PayoutRepository(sql)
+            let held = try await payouts.renew(chunk.map(\.id), owner: owner, until: until)
+            // Moved on meanwhile (an event failed or settled it, or another run holds it): not sent from here.
+            return (held, try await payouts.statuses(chunk.map(\.id).filter { !held.contains($0) }))
+        }
+        var lines = chunk.compactMap { payout in moved[payout.id].map { line(payout, status: $0, error: nil) } }
+        let chunk = chunk.filter { held.contains($0.id) }
+        guard !chunk.isEmpty else { return lines }
         let instructions = chunk.map {
             PayoutInstruction(payoutID: $0.id.rawValue, account: $0.account, amount: $0.amount, description: "Payout \($0.id)")
         }
@@ -185,35 +215,44 @@ package struct PayoutRun: Sendable {
         do {
             answers = try await provider.send(payouts: instructions)
         } catch {
-            return try await failedCall(chunk, error: error)
+            return try await failedCall(chunk, owner: owner, error: error)
         }
         let settlement = PayoutSettlement(mailFrom: mailFrom)
-        var lines: [PayoutRunReport.Line] = []
-        for payout in chunk {
-            let now = clock.now()
-            switch answers[payout.id.rawValue] {
-            case let .accepted(reference, settled)?:
-                let status = try await database.transaction { sql in
-                    try await settlement.sent(payout, reference: reference, at: now, on: sql)
-                    if settled { _ = try await settlement.settle(payout.id, reference: reference, provider: provider.id, at: now, on: sql) }
-                    return try await PayoutRepository(sql).find(payout.id)?.status ?? .sent
-                }
-                lines.append(line(payout, status: status, error: nil))
-            case let .rejected(reason)?:
-                try await database.transaction { sql in
-                    _ = try await settlement.fail(payout.id, reason: reason, provider: provider.id, at: now, on: sql)
-                }
-                lines.append(line(payout, status: .failed, error: reason))
-            case nil:
-                lines += try await failedCall([payout], error: ProviderError.providerError("no answer for \(payout.id)"))
+        let (now, answered) = (clock.now(), chunk.filter { answers[$0.id.rawValue] != nil })
+        // The chunk's answers in one transaction: if recording fails, the payouts stay leased
+        // 'sending', and sending them again under the same ids is answered as this time.
+        lines += try await database.transaction { sql in
+            let organizers = try await OrganizerRepository(sql).find(Array(Set(answered.map(\.organizerID))))
+            var accepted: [(payout: Payout, reference: String)] = []
+            for payout in answered {
+                if case let .accepted(reference, _)? = answers[payout.id.rawValue] { accepted.append((payout, reference)) }
             }
+            try await settlement.sent(accepted, organizers: organizers, at: now, on: sql)
+            var errors: [PayoutID: String] = [:]
+            for payout in answered {
+                switch answers[payout.id.rawValue] {
+                case let .accepted(reference, true)?:
+                    _ = try await settlement.settle(payout.id, reference: reference, provider: provider.id, at: now, on: sql)
+                case let .rejected(reason)?:
+                    _ = try await settlement.fail(payout.id, reason: reason, provider: provider.id, at: now, on: sql)
+                    errors[payout.id] = reason
+                default:
+                    continue
+                }
+            }
+            let statuses = try await PayoutRepository(sql).statuses(answered.map(\.id))
+            return answered.map { line($0, status: statuses[$0.id] ?? .sending, error: errors[$0.id]) }
+        }
+        let unanswered = chunk.filter { answers[$0.id.rawValue] == nil }
+        if !unanswered.isEmpty {
+            lines += try await failedCall(unanswered, owner: owner, error: ProviderError.unavailable("no answer from \(provider.id) yet"))
         }
         return lines
     }
 
     /// A refusal of the request itself fails the payouts (their money goes back); anything else
     /// leaves them 'sending', to be sent again with the same ids once their lease ends.
-    func failedCall(_ chunk: [Payout], error: any Error) async throws -> [PayoutRunReport.Line] {
+    func failedCall(_ chunk: [Payout], owner: String, error: any Error) async throws -> [PayoutRunReport.Line] {
         let now = clock.now()
         let description = String(describing: error)
         logger.warning("payout provider call failed", metadata: ["payouts": "\(chunk.count)", "error": "\(description.prefix(300))"])
@@ -230,7 +269,7 @@ package struct PayoutRun: Sendable {
                     lines.append(line(payout, status: .failed, error: description))
                 } else {
                     let retryAt = now.adding(seconds: Backoff.seconds(attempt: payout.attempts))
-                    try await PayoutRepository(sql).recordError(payout.id, error: description, retryAt: retryAt)
+                    try await PayoutRepository(sql).recordError(payout.id, owner: owner, error: description, retryAt: retryAt)
                     lines.append(line(payout, status: .sending, error: description))
                 }
             }

@@ -10,11 +10,16 @@ package struct PayoutSettlement: PayoutEventApplier {
 
     package init(mailFrom: String) { self.mailFrom = mailFrom }
 
-    /// The provider took the payout: recorded, and the organizer's notice queued with it.
-    func sent(_ payout: Payout, reference: String, at time: Timestamp, on sql: any SQLDatabase) async throws {
-        _ = try await PayoutRepository(sql).markSent(payout.id, reference: reference, at: time)
-        try await PayoutNotice(payoutID: payout.id.rawValue, organizerID: payout.organizerID, amount: payout.amount, provider: payout.provider,
-                               coversUntil: payout.coversUntil).enqueue(from: mailFrom, at: time, on: sql)
+    /// The provider took these payouts: recorded, and each organizer's notice queued with them.
+    func sent(_ payouts: [(payout: Payout, reference: String)], organizers: [OrganizerID: Organizer], at time: Timestamp,
+              on sql: any SQLDatabase) async throws {
+        let moved = try await PayoutRepository(sql).markSent(payouts.map { ($0.payout.id, $0.reference) }, at: time)
+        // Not for one that an early event already failed.
+        try await Outbox.enqueue(try payouts.filter { moved.contains($0.payout.id) }.map { payout, _ in
+            guard let organizer = organizers[payout.organizerID] else { throw PlatformError.notFound("organizer") }
+            return try PayoutNotice(payoutID: payout.id.rawValue, organizerID: payout.organizerID, amount: payout.amount, provider: payout.provider,
+                                    coversUntil: payout.coversUntil).notice(from: mailFrom, to: organizer)
+        }, at: time, on: sql)
     }
 
     func settle(_ id: PayoutID, reference: String?, provider: String, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
@@ -37,7 +42,13 @@ package struct PayoutSettlement: PayoutEventApplier {
         guard let payout = try await payouts.find(id), payout.provider == provider else {
             throw WebhookPayloadError("no \(provider) payout \(id)")
         }
-        guard try await payouts.transition(id, from: from, to: to, reference: reference, reason: reason, at: time) else { return false }
+        guard try await payouts.transition(id, from: from, to: to, reference: reference, reason: reason, at: time) else {
+            // A repeat changes nothing; a contradiction (paid after it failed, failed after it was
+            // paid) is dead-lettered for an admin rather than guessed at.
+            let repeated = payout.status == to || (to == .failed && payout.status == .returned) || (to == .settled && payout.status == .returned)
+            guard repeated else { throw WebhookPayloadError("payout \(id) is \(payout.status.rawValue); it cannot become \(to.rawValue)") }
+            return false
+        }
         let organizer = payout.organizerID
         let (kind, debit, credit): (TransferKind, LedgerAccount, LedgerAccount) = switch to {
         case .settled: (.payoutSettled, .payoutsInTransit(organizer), .paidOut(organizer))

@@ -49,6 +49,14 @@ package struct OrganizerRepository: Sendable {
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
     }
 
+    /// The organizers among `ids` that exist, by id.
+    package func find(_ ids: [OrganizerID]) async throws -> [OrganizerID: Organizer] {
+        guard !ids.isEmpty else { return [:] }
+        let found = try await sql.raw("SELECT * FROM organizers WHERE id IN (\(binds: ids.map(\.rawValue)))")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.organizer() }
+        return Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
+    }
+
     package func find(slug: String) async throws -> Organizer? {
         try await sql.raw("SELECT * FROM organizers WHERE slug = \(bind: slug)")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()

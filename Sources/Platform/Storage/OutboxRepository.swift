@@ -41,6 +41,27 @@ package struct OutboxRepository: Sendable {
         try await sql.raw(query).all(decoding: Row.self).map { try $0.message() }
     }
 
+    /// Queues messages in one statement, each unless one with its idempotency key is already there.
+    func insert(_ messages: [(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent, key: String)],
+                at time: Timestamp) async throws {
+        guard !messages.isEmpty else { return }
+        let encoder = JSONEncoder()
+        var query: SQLQueryString = """
+            INSERT INTO outbox_messages (id, kind, organizer_id, recipient, payload, idempotency_key, status, attempts,
+                                         next_attempt_at, created_at, updated_at)
+            VALUES
+            """
+        for (index, message) in messages.enumerated() {
+            let payload = String(decoding: try encoder.encode(message.content), as: UTF8.self)
+            query += index == 0 ? " " : ", "
+            query += """
+                (\(bind: message.id.rawValue), \(bind: message.kind.rawValue), \(bind: message.organizer?.rawValue), \(bind: message.recipient), \
+                \(bind: payload), \(bind: message.key), 'queued', 0, \(bind: time.milliseconds), \(bind: time.milliseconds), \(bind: time.milliseconds))
+                """
+        }
+        try await sql.raw(query + " ON CONFLICT (idempotency_key) DO NOTHING").run()
+    }
+
     /// Queues a message unless one with its idempotency key is already there; true when it is new.
     @discardableResult
     package func insert(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent,

@@ -31,37 +31,91 @@ package struct PayoutRepository: Sendable {
         try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.payout() }
     }
 
-    /// Writes a payout as 'sending', leased to its writer until `leaseUntil`.
-    func insert(_ payout: Payout, leaseUntil: Timestamp) async throws {
-        try await sql.raw("""
-            INSERT INTO payouts (id, organizer_id, currency, amount, provider, account, status, attempts, lease_until, covers_until, created_at)
-            VALUES (\(bind: payout.id.rawValue), \(bind: payout.organizerID.rawValue), \(bind: payout.amount.currency.code), \
-            \(bind: payout.amount.minorUnits), \(bind: payout.provider), \(bind: payout.account), 'sending', 1, \(bind: leaseUntil.milliseconds), \
-            \(bind: payout.coversUntil.milliseconds), \(bind: payout.createdAt.milliseconds))
-            """).run()
+    /// Writes payouts as 'sending', leased to `owner` (a run) until `leaseUntil`, in one statement.
+    func insert(_ payouts: [Payout], owner: String, leaseUntil: Timestamp) async throws {
+        guard !payouts.isEmpty else { return }
+        var query: SQLQueryString = """
+            INSERT INTO payouts (id, organizer_id, currency, amount, provider, account, status, attempts, lease_until, lease_owner,
+                                 covers_until, created_at)
+            VALUES
+            """
+        for (index, payout) in payouts.enumerated() {
+            query += index == 0 ? " " : ", "
+            query += """
+                (\(bind: payout.id.rawValue), \(bind: payout.organizerID.rawValue), \(bind: payout.amount.currency.code), \
+                \(bind: payout.amount.minorUnits), \(bind: payout.provider), \(bind: payout.account), 'sending', 1, \(bind: leaseUntil.milliseconds), \
+                \(bind: owner), \(bind: payout.coversUntil.milliseconds), \(bind: payout.createdAt.milliseconds))
+                """
+        }
+        try await sql.raw(query).run()
     }
 
-    /// Leases 'sending' payouts nobody holds (a run that died, or a provider that failed) to this
-    /// sender. Each row is taken by one sender: the update re-checks the lease under the row's lock.
-    func claimStale(now: Timestamp, leaseUntil: Timestamp, currency: String?, organizer: OrganizerID?, limit: Int) async throws -> [Payout] {
-        var filter: SQLQueryString = ""
-        if let currency { filter += " AND currency = \(bind: currency)" }
-        if let organizer { filter += " AND organizer_id = \(bind: organizer.rawValue)" }
-        return try await all("""
-            UPDATE payouts SET lease_until = \(bind: leaseUntil.milliseconds), attempts = attempts + 1
-            WHERE id IN (SELECT id FROM payouts WHERE status = 'sending' AND lease_until <= \(bind: now.milliseconds)\(filter)
+    /// Leases 'sending' payouts nobody holds (a run that died, or a provider that failed) to
+    /// `owner`, if they were written after `since`. Each row is taken by one run: the update
+    /// re-checks the lease under the row's lock.
+    func claimStale(now: Timestamp, since: Timestamp, owner: String, leaseUntil: Timestamp, currency: String?, organizer: OrganizerID?,
+                    limit: Int) async throws -> [Payout] {
+        try await all("""
+            UPDATE payouts SET lease_until = \(bind: leaseUntil.milliseconds), lease_owner = \(bind: owner), attempts = attempts + 1
+            WHERE id IN (SELECT id FROM payouts WHERE status = 'sending' AND lease_until <= \(bind: now.milliseconds)
+                         AND created_at > \(bind: since.milliseconds)\(Self.filter(currency, organizer))
                          ORDER BY created_at, id LIMIT \(bind: limit))
               AND status = 'sending' AND lease_until <= \(bind: now.milliseconds)
             RETURNING \(Self.columns)
             """)
     }
 
-    /// Records the provider's acceptance; false when an event moved it on first.
-    func markSent(_ id: PayoutID, reference: String, at time: Timestamp) async throws -> Bool {
+    /// 'sending' payouts written before `before`: too old to send again under the same
+    /// idempotency key, so left to an admin.
+    func stuck(before: Timestamp, currency: String?, organizer: OrganizerID?) async throws -> [Payout] {
+        try await all("""
+            SELECT \(Self.columns) FROM payouts WHERE status = 'sending' AND created_at <= \(bind: before.milliseconds)\(Self.filter(currency, organizer))
+            ORDER BY created_at, id
+            """)
+    }
+
+    static func filter(_ currency: String?, _ organizer: OrganizerID?) -> SQLQueryString {
+        var filter: SQLQueryString = ""
+        if let currency { filter += " AND currency = \(bind: currency)" }
+        if let organizer { filter += " AND organizer_id = \(bind: organizer.rawValue)" }
+        return filter
+    }
+
+    /// Extends `owner`'s lease on these payouts just before it calls the provider; answers the
+    /// ones it still holds (another run may have taken over one whose lease ran out).
+    func renew(_ ids: [PayoutID], owner: String, until: Timestamp) async throws -> Set<PayoutID> {
+        guard !ids.isEmpty else { return [] }
+        struct Row: Decodable { let id: String }
+        return Set(try await sql.raw("""
+            UPDATE payouts SET lease_until = \(bind: until.milliseconds)
+            WHERE id IN (\(binds: ids.map(\.rawValue))) AND status = 'sending' AND lease_owner = \(bind: owner) RETURNING id
+            """).all(decoding: Row.self).map { try StoredValue.id($0.id) })
+    }
+
+    /// Records the provider's acceptance of many payouts in one statement; answers those it moved
+    /// to 'sent'. One an event moved on first keeps its status, and gets the reference.
+    func markSent(_ sent: [(id: PayoutID, reference: String)], at time: Timestamp) async throws -> Set<PayoutID> {
+        guard !sent.isEmpty else { return [] }
+        var reference: SQLQueryString = "CASE id"
+        for (id, text) in sent { reference += " WHEN \(bind: id.rawValue) THEN \(bind: text)" }
+        let ids = sent.map(\.id.rawValue)
+        struct Row: Decodable { let id: String }
+        let moved = try await sql.raw("""
+            UPDATE payouts SET status = 'sent', provider_reference = \(reference) END, sent_at = \(bind: time.milliseconds), lease_until = NULL
+            WHERE id IN (\(binds: ids)) AND status = 'sending' RETURNING id
+            """).all(decoding: Row.self)
         try await sql.raw("""
-            UPDATE payouts SET status = 'sent', provider_reference = \(bind: reference), sent_at = \(bind: time.milliseconds), lease_until = NULL
-            WHERE id = \(bind: id.rawValue) AND status = 'sending' RETURNING id
-            """).first() != nil
+            UPDATE payouts SET provider_reference = \(reference) END WHERE id IN (\(binds: ids)) AND provider_reference IS NULL
+            """).run()
+        return Set(try moved.map { try StoredValue.id($0.id) })
+    }
+
+    /// The payouts' statuses now.
+    func statuses(_ ids: [PayoutID]) async throws -> [PayoutID: PayoutStatus] {
+        guard !ids.isEmpty else { return [:] }
+        struct Row: Decodable { let id: String, status: String }
+        let rows = try await sql.raw("SELECT id, status FROM payouts WHERE id IN (\(binds: ids.map(\.rawValue)))").all(decoding: Row.self)
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try StoredValue.id($0.id), try StoredValue.enum($0.status)) })
     }
 
     /// Moves a payout from one of `from` to `to`; false when it was not in any of them.
@@ -79,11 +133,12 @@ package struct PayoutRepository: Sendable {
             """).first() != nil
     }
 
-    /// Keeps a payout 'sending' after a failed provider call, to be tried again after `retryAt`.
-    func recordError(_ id: PayoutID, error: String, retryAt: Timestamp) async throws {
+    /// Keeps a payout 'sending' after a failed provider call, to be tried again after `retryAt`,
+    /// unless another run holds it now.
+    func recordError(_ id: PayoutID, owner: String, error: String, retryAt: Timestamp) async throws {
         try await sql.raw("""
             UPDATE payouts SET last_error = \(bind: String(error.prefix(500))), lease_until = \(bind: retryAt.milliseconds)
-            WHERE id = \(bind: id.rawValue) AND status = 'sending'
+            WHERE id = \(bind: id.rawValue) AND status = 'sending' AND lease_owner = \(bind: owner)
             """).run()
     }
 
@@ -93,7 +148,8 @@ package struct PayoutRepository: Sendable {
 
     /// Newest first, a page after `before`; one organizer's, or everyone's.
     package func list(organizer: OrganizerID?, before: PayoutID?, limit: Int) async throws -> [Payout] {
-        var filter: SQLQueryString = "WHERE id < \(bind: before?.rawValue ?? "~")"
+        var filter: SQLQueryString = "WHERE 1 = 1"
+        if let before { filter += " AND id < \(bind: before.rawValue)" }
         if let organizer { filter += " AND organizer_id = \(bind: organizer.rawValue)" }
         return try await all("SELECT \(Self.columns) FROM payouts \(filter) ORDER BY id DESC LIMIT \(bind: limit)")
     }

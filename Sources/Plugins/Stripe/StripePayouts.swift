@@ -21,7 +21,8 @@ extension StripeProvider: PayoutProvider {
     }
 
     /// A refusal of one transfer (an account that cannot receive it) rejects that payout; an outage
-    /// or rate limit throws, and the run sends them all again under the same keys.
+    /// or rate limit ends the batch with the answers so far, and the run sends the rest again
+    /// later under the same keys (throwing only when not one transfer was answered).
     public func send(payouts: [PayoutInstruction]) async throws -> [String: PayoutDispatch] {
         var answers: [String: PayoutDispatch] = [:]
         for payout in payouts {
@@ -38,7 +39,9 @@ extension StripeProvider: PayoutProvider {
             } catch let error as ProviderError {
                 switch error {
                 case let .declined(message), let .invalidRequest(message): answers[payout.payoutID] = .rejected(reason: message)
-                default: throw error
+                default:
+                    if answers.isEmpty { throw error }
+                    return answers
                 }
             }
         }

@@ -93,17 +93,20 @@ enum StripeWebhooks {
             return .refundedPayment(paymentReference: charge.paymentIntent ?? charge.id, totalRefunded: total, currency: currency,
                                     refundReference: nil)
         },
+        // An inquiry (status `warning_…`) withdraws nothing: only a chargeback is booked.
         "charge.dispute.created": { envelope in
             let dispute = try decode(Dispute.self, envelope)
+            if dispute.status?.hasPrefix("warning_") == true { return .acknowledge }
             return .disputedPayment(paymentReference: try dispute.payment(), dispute: try dispute.reported())
         },
-        // Stripe's dispute statuses: `won` and `warning_closed` (an inquiry that withdrew nothing)
-        // leave the money with the platform; `lost` does not.
+        // Stripe's dispute statuses: `won` gives the money back, `lost` does not, and
+        // `warning_closed` ends an inquiry that withdrew nothing.
         "charge.dispute.closed": { envelope in
             let dispute = try decode(Dispute.self, envelope)
             let outcome: DisputeOutcome
             switch dispute.status {
-            case "won", "warning_closed": outcome = .won
+            case "warning_closed": return .acknowledge
+            case "won": outcome = .won
             case "lost": outcome = .lost
             default: throw WebhookPayloadError("dispute \(dispute.id) closed with status \(dispute.status ?? "none")")
             }

@@ -11,9 +11,9 @@ import Testing
 @Suite struct PayoutSafetyTests {
     struct Stopped: Error {}
 
-    func run(_ h: CheckoutHarness, afterLedgerMove: @escaping @Sendable () async throws -> Void = {}) -> PayoutRun {
+    func run(_ h: CheckoutHarness, batch: Int = 500, afterLedgerMove: @escaping @Sendable () async throws -> Void = {}) -> PayoutRun {
         PayoutRun(database: h.database, clock: h.clock, providers: PaymentProviders([h.provider]), minimum: .standard,
-                  mailFrom: "payouts@platform.example", logger: quietLogger, afterLedgerMove: afterLedgerMove)
+                  mailFrom: "payouts@platform.example", logger: quietLogger, batch: batch, afterLedgerMove: afterLedgerMove)
     }
 
     /// Three organizers with 4,750 each available and a payout method.
@@ -118,6 +118,76 @@ import Testing
             let paid = try #require((try await h.payoutRun().json["payouts"] as? [[String: Any]])?.first)
             #expect(paid["status"] as? String == "sent")
             #expect(h.provider.payoutCalls.map(\.account) == ["test_acct_2"])
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aPayoutMovedOnBeforeItsCallIsNotSent(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            try await h.paidOrder()
+            try await h.releaseAll()
+            _ = try await h.setPayoutMethod("test_acct_1")
+            let report = try await run(h) {
+                for payout in try await h.payouts() { try await h.deliverPayout("payout_failed", payout.id) }
+            }.run(PayoutRunRequest())
+            #expect(report.payouts.map(\.status) == ["failed"])
+            #expect(h.provider.payoutCalls.isEmpty)
+            #expect(try await h.balance()["available"] as? Int == 4_750)
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func organizersClaimedOneAtATimeArePaidEachOnce(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            _ = try await organizers(h)
+            let report = try await run(h, batch: 1).run(PayoutRunRequest())
+            #expect(report.payouts.count == 3 && Set(report.payouts.map(\.organizerID)).count == 3)
+            #expect(try await h.payouts().allSatisfy { $0.status == .sent && $0.amount.minorUnits == 4_750 })
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aFailureReportedBeforeTheAnswerIsRecordedWinsAndNoNoticeIsSent(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            try await h.paidOrder()
+            try await h.releaseAll()
+            _ = try await h.setPayoutMethod("test_acct_1")
+            // The provider's failure event is applied before the run records the provider's answer.
+            h.provider.beforePayoutAnswer { payouts in
+                for payout in payouts { try await h.deliverPayout("payout_failed", try #require(PayoutID(payout.payoutID))) }
+            }
+            let report = try await run(h).run(PayoutRunRequest())
+            let line = try #require(report.payouts.first)
+            #expect(line.status == "failed", "the report says what is stored")
+            let payout = try #require(try await h.payouts().first)
+            #expect(payout.status == .failed && payout.providerReference == "test_tr_\(payout.id)")
+            #expect(try await h.balance()["available"] as? Int == 4_750)
+            struct Mail: Decodable { let kind: String }
+            let notices = try await h.database.read { sql in
+                try await sql.raw("SELECT kind FROM outbox_messages WHERE kind = 'payout_notice'").all(decoding: Mail.self)
+            }
+            #expect(notices.isEmpty, "no 'payout sent' email for a payout that failed")
+
+            // Paid after it failed: a contradiction for an admin, not a second booking.
+            _ = try await h.deliver(id: "paid-late", type: "payout_paid", order: payout.id.rawValue)
+            await h.drain()
+            let dead = try #require(try await h.client.get("/api/v1/admin/webhooks?status=dead", key: h.adminKey).json["data"] as? [[String: Any]])
+            #expect(dead.count == 1 && (dead.first?["last_error"] as? String)?.contains("is failed; it cannot become settled") == true)
+            #expect(try await h.balance()["paid_out"] as? Int == 0)
+        }
+    }
+
+    @Test func ledgerAccountsSortAsBytesOnPostgreSQL() async throws {
+        guard TestEngines.all.contains(.postgres) else { return }
+        try await withTestDatabase(.postgres) { database in
+            struct Row: Decodable { let collationName: String? }
+            let rows = try await database.read { sql in
+                try await sql.raw("""
+                    SELECT collation_name FROM information_schema.columns
+                    WHERE table_schema = current_schema() AND table_name = 'ledger_transfers' AND column_name IN ('debit_account', 'credit_account')
+                    """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+            #expect(rows.map(\.collationName) == ["C", "C"], "byte ranges over account codes hold under any database collation")
         }
     }
 }
