@@ -51,5 +51,5 @@ CREATE TABLE payouts (
 CREATE INDEX payouts_organizer ON payouts (organizer_id, created_at);
 CREATE INDEX payouts_sending ON payouts (status, lease_until);
 
--- Each payout's transfers name it, for its remittance advice.
-CREATE INDEX ledger_transfers_payout ON ledger_transfers (payout_id);
+-- Each payout's transfers name it, for its remittance advice; an order's transfers stay out of it.
+CREATE INDEX ledger_transfers_payout ON ledger_transfers (payout_id) WHERE payout_id IS NOT NULL;

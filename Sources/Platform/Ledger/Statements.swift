@@ -112,7 +112,8 @@ package struct Statements: Sendable {
                 SELECT t.id, t.kind, t.currency, t.amount, t.order_id, t.payout_id, t.booked_at, e.id AS event_id, e.title AS event_title,
                        e.starts_at AS event_starts_at
                 FROM ledger_transfers t LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN events e ON e.id = o.event_id
-                WHERE (t.credit_account = \(bind: account) OR t.debit_account = \(bind: account)) AND t.currency = \(bind: payout.amount.currency.code)
+                WHERE t.organizer_id = \(bind: payout.organizerID.rawValue) AND (t.credit_account = \(bind: account) OR t.debit_account = \(bind: account))
+                  AND t.currency = \(bind: payout.amount.currency.code)
                   AND t.booked_at > \(bind: previous) AND t.booked_at <= \(bind: payout.coversUntil.milliseconds)
                   AND t.kind NOT IN ('payout_sent', 'payout_settled', 'payout_failed', 'payout_returned')
                 ORDER BY t.booked_at, t.id

@@ -77,10 +77,7 @@ package struct PaymentApplier: Sendable {
             guard let payouts else { throw WebhookPayloadError("this platform sends no payouts") }
             return try await payouts.apply(command, provider: provider, at: now, on: sql) ? .applied : .unchanged
         case let .paid(id, amount, currency, reference):
-            let order = try await load(id)
-            let outcome = try await paid(order, amount: amount, currency: currency, reference: reference, on: sql, now: now)
-            if outcome == .applied { try await observers.handle(.paid(order), at: now, on: sql) }
-            return outcome
+            return try await paid(try await load(id), amount: amount, currency: currency, reference: reference, on: sql, now: now)
         case let .failed(id, _):
             return try await end(try await load(id), as: .failed, on: sql, now: now)
         case let .cancelled(id):
@@ -119,6 +116,9 @@ package struct PaymentApplier: Sendable {
         if order.status == .pending && order.seats == .held {
             guard try await orders.transition(order.id, from: .pending, seats: .held, to: .paid, seats: .sold, at: now,
                                               paymentReference: reference) else { throw ConcurrentChange() }
+            // The observers (ledger, tickets) before the seats: a variant's row stays locked from
+            // its update to the commit, and every payment for a popular variant waits for it.
+            try await observers.handle(.paid(order), at: now, on: sql)
             for line in order.lines { try await inventory.convertHeldToSold(line.variantID, line.quantity) }
             return .applied
         }
@@ -139,6 +139,7 @@ package struct PaymentApplier: Sendable {
                 }
                 taken.append(line)
             }
+            try await observers.handle(.paid(order), at: now, on: sql)
             return .applied
         }
         return .unchanged
