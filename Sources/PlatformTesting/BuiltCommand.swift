@@ -40,4 +40,16 @@ package enum BuiltCommand {
             do { try process.run() } catch { continuation.resume(throwing: error) }
         }
     }
+
+    /// Starts it and returns at once, for a test that stops it (`kill -9`) midway; its output is discarded.
+    package static func start(_ binary: String, _ arguments: [String], environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
 }
