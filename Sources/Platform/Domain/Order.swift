@@ -55,6 +55,8 @@ package struct Order: Hashable, Sendable {
     package let createdAt: Timestamp
     package var updatedAt: Timestamp
     package var lines: [OrderLine]
+    /// The organizer's fee rate when the order was placed (basis points); nil for older orders.
+    package var feeBasisPoints: Int? = nil
 
     /// Where the buyer pays, while the order waits for it.
     var payableCheckoutURL: String? { status == .pending ? checkoutURL : nil }

@@ -2,8 +2,8 @@ import PluginKit
 import SQLKit
 
 /// Books the money of every paid order and every confirmed refund, in the transaction that records
-/// it. A paid order's gross goes into its provider's clearing: the fee (the organizer's rate at the
-/// time of payment) to the platform's revenue, the net to the organizer. A refund takes fee and net
+/// it. A paid order's gross goes into its provider's clearing: the fee (the organizer's rate when
+/// the order was placed) to the platform's revenue, the net to the organizer. A refund takes fee and net
 /// back in proportion to what was booked, so a full refund returns exactly both.
 package struct LedgerPostings: OrderLifecycleObserver {
     package init() {}
@@ -28,10 +28,17 @@ package struct LedgerPostings: OrderLifecycleObserver {
         }
     }
 
-    /// The order's net and fee, out of its provider's clearing.
+    /// The order's net and fee, out of its provider's clearing, at the fee rate of when the order
+    /// was placed (the organizer's now, for an order placed before orders kept it).
     func payment(of order: Order, at time: Timestamp, on sql: any SQLDatabase) async throws -> [Transfer] {
-        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
-        let split = try organizer.feePolicy.split(order.total)
+        let policy: FeePolicy
+        if let rate = order.feeBasisPoints {
+            policy = FeePolicy.forOrganizer(feeBasisPoints: rate)
+        } else {
+            guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
+            policy = organizer.feePolicy
+        }
+        let split = try policy.split(order.total)
         let clearing = LedgerAccount.clearing(provider: order.provider)
         return [
             Transfer(id: "order-net:\(order.id)", kind: .orderNet, amount: split.net, debit: clearing,

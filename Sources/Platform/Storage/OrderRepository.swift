@@ -9,22 +9,24 @@ package struct OrderRepository: Sendable {
         let id: String, organizerId: String, eventId: String, status: String, seats: String, email: String, buyerName: String?
         let currency: String, total: Int64, refunded: Int64, provider: String, providerSession: String?, providerPayment: String?
         let checkoutUrl: String?, reviewReason: String?, disputeReason: String?, expiresAt: Int64, paidAt: Int64?
-        let createdAt: Int64, updatedAt: Int64
+        let createdAt: Int64, updatedAt: Int64, feeBps: Int?
     }
 
     struct LineRow: Decodable {
         let orderId: String, variantId: String, quantity: Int64, unitPrice: Int64
     }
 
+    /// Writes the order with its lines; its fee rate is the organizer's at this moment.
     package func insert(_ order: Order, accessTokenHash: String) async throws {
         try await sql.raw("""
             INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider,
-                                access_token_hash, expires_at, created_at, updated_at)
+                                access_token_hash, expires_at, created_at, updated_at, fee_bps)
             VALUES (\(bind: order.id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.eventID.rawValue),
                     \(bind: order.status.rawValue), \(bind: order.seats.rawValue), \(bind: order.email), \(bind: order.buyerName),
                     \(bind: order.total.currency.code), \(bind: order.total.minorUnits), 0, \(bind: order.provider),
                     \(bind: accessTokenHash), \(bind: order.expiresAt.milliseconds), \(bind: order.createdAt.milliseconds),
-                    \(bind: order.updatedAt.milliseconds))
+                    \(bind: order.updatedAt.milliseconds),
+                    COALESCE((SELECT fee_bps FROM organizers WHERE id = \(bind: order.organizerID.rawValue)), \(bind: FeePolicy.standard.basisPoints)))
             """).run()
         for line in order.lines {
             try await sql.raw("""
@@ -164,7 +166,7 @@ package struct OrderRepository: Sendable {
         let grouped = Dictionary(grouping: lines, by: \.orderId)
         return try rows.map { row in
             let currency = try StoredValue.currency(row.currency)
-            return Order(
+            var order = Order(
                 id: try StoredValue.id(row.id), organizerID: try StoredValue.id(row.organizerId), eventID: try StoredValue.id(row.eventId),
                 status: try StoredValue.enum(row.status), seats: try StoredValue.enum(row.seats), email: row.email,
                 buyerName: row.buyerName, total: Money(minorUnits: row.total, currency: currency), refunded: row.refunded,
@@ -175,6 +177,8 @@ package struct OrderRepository: Sendable {
                 lines: try (grouped[row.id] ?? []).map {
                     OrderLine(variantID: try StoredValue.id($0.variantId), quantity: $0.quantity, unitPrice: $0.unitPrice)
                 })
+            order.feeBasisPoints = row.feeBps
+            return order
         }
     }
 }

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test(arguments: TestEngines.all)
-    func theOrganizersRateAtPaymentTimeIsTheFee(engine: DatabaseEngine) async throws {
+    func theOrganizersRateWhenTheOrderWasPlacedIsTheFee(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
             let organizer = try #require(try await h.database.read { sql in
                 try await APIKeyRepository(sql).findActive(secretHash: SecretToken.hash(h.organizerKey))
@@ -59,12 +59,12 @@ import Testing
                 try await sql.raw("UPDATE organizers SET fee_bps = 0 WHERE id = \(bind: organizer.rawValue)").run()
             }
             let id = try #require(try await h.placeOrder().orderID)
-            _ = try await h.deliver(id: "paid", type: "paid", order: id, amount: 2_500)
-            await h.drain()
-            #expect(try await transfers(h, id) == ["order-net": 2_500], "no fee, no fee transfer")
             try await h.database.transaction { sql in
                 try await sql.raw("UPDATE organizers SET fee_bps = 1000 WHERE id = \(bind: organizer.rawValue)").run()
             }
+            _ = try await h.deliver(id: "paid", type: "paid", order: id, amount: 2_500)
+            await h.drain()
+            #expect(try await transfers(h, id) == ["order-net": 2_500], "the rate of when it was placed: no fee, no fee transfer")
             _ = try await h.deliver(id: "refund", type: "refunded", order: id, amount: 2_500)
             await h.drain()
             #expect(try await transfers(h, id) == ["order-net": 2_500, "refund-net:2500": 2_500], "refunds follow what was booked")
