@@ -27,7 +27,9 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
     AdminRefundController(refunds: platform.refunds, maxBodyBytes: limit).register(routes.admin)
     let statements = Statements(database: platform.database)
     LedgerController(balances: platform.balances, statements: statements).register(organizer: routes.organizer, admin: routes.admin)
-    PayoutController(payouts: platform.payouts, methods: platform.payoutMethods, database: platform.database, statements: statements,
+    PayoutController(payouts: platform.payouts, methods: platform.payoutMethods,
+                     resolution: PayoutResolution(database: platform.database, clock: platform.clock, mailFrom: config.mailFrom),
+                     database: platform.database, statements: statements,
                      maxBodyBytes: limit).register(organizer: routes.organizer, admin: routes.admin)
     TriageController(triage: platform.inboxTriage, path: "webhooks", defaultStatuses: [.dead, .failed], body: WebhookBody.init)
         .register(routes.admin)

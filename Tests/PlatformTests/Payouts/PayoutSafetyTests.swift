@@ -190,4 +190,32 @@ import Testing
             #expect(rows.map(\.collationName) == ["C", "C"], "byte ranges over account codes hold under any database collation")
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func aPayoutUnconfirmedForADayIsNotSentAgainButResolvedByAnAdmin(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            try await h.paidOrder()
+            try await h.releaseAll()
+            _ = try await h.setPayoutMethod("test_acct_1")
+            h.provider.fail(with: .unavailable("down"))
+            let stuck = try #require(try await run(h).run(PayoutRunRequest()).payouts.first?.payoutID)
+            h.provider.fail(with: nil)
+            h.clock.advance(minutes: 21 * 60)
+            let listed = try #require(try await run(h).run(PayoutRunRequest()).payouts.first)
+            #expect(listed.payoutID == stuck && listed.status == "sending" && listed.error?.contains("over 20 hours") == true)
+            #expect(h.provider.payoutCalls.isEmpty, "past the providers' idempotency window: not sent again (the failed call records nothing)")
+
+            let path = "/api/v1/admin/payouts/\(stuck)/resolution"
+            #expect(try await h.client.post(path, key: h.organizerKey, json: #"{"outcome":"failed","reason":"x"}"#).status == .forbidden)
+            let invalid = try await h.client.post(path, key: h.adminKey, json: #"{"outcome":"lost"}"#)
+            #expect(invalid.status == .unprocessableContent && invalid.text.contains("outcome") && invalid.text.contains("reason"))
+            let resolved = try await h.client.post(path, key: h.adminKey, json: #"{"outcome":"failed","reason":"Stripe has no transfer for it"}"#)
+            #expect(resolved.status == .ok && resolved.string("status") == "failed", "\(resolved.text)")
+            #expect(resolved.string("failure_reason") == "resolved by an admin: Stripe has no transfer for it")
+            #expect(try await h.balance()["available"] as? Int == 4_750)
+            #expect(try await h.client.post(path, key: h.adminKey, json: #"{"outcome":"settled","reason":"again"}"#).status == .conflict)
+            let unknown = "/api/v1/admin/payouts/\(PayoutID.generate(at: h.clock.now()))/resolution"
+            #expect(try await h.client.post(unknown, key: h.adminKey, json: #"{"outcome":"settled","reason":"x"}"#).status == .notFound)
+        }
+    }
 }

@@ -5,6 +5,7 @@ import PluginKit
 struct PayoutController {
     let payouts: PayoutRun
     let methods: PayoutMethods
+    let resolution: PayoutResolution
     let database: any Database
     let statements: Statements
     let maxBodyBytes: Int
@@ -15,6 +16,18 @@ struct PayoutController {
         admin.on(.post, "admin/payouts", use: run)
         admin.on(.get, "admin/payouts", use: listAll)
         admin.on(.post, "admin/organizers/{id}/payout-method/approval", use: approve)
+        admin.on(.post, "admin/payouts/{id}/resolution", use: resolve)
+    }
+
+    /// `{outcome: settled|failed, reason}`: an admin's decision on a payout never confirmed.
+    @Sendable func resolve(_ request: Request, context: AdminContext) async throws -> Response {
+        let id = try context.pathID(PayoutID.self)
+        let fields = try await RequestFields.read(request, limit: maxBodyBytes)
+        let outcome = fields.required(fields.choice("outcome", PayoutResolution.Outcome.self), "outcome", placeholder: .failed)
+        let reason = fields.required(fields.string("reason"), "reason", placeholder: "")
+        if !TextRules.isPresent(reason, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
+        try fields.finish()
+        return try JSONCoding.response(PayoutBody(try await resolution.resolve(id, as: outcome, reason: reason), entries: nil))
     }
 
     struct PayoutBody: Encodable {
