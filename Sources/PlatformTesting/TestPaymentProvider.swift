@@ -37,8 +37,6 @@ package final class TestPaymentProvider: PaymentProvider {
     package var checkouts: [CheckoutRequest] { state.withLock { $0.checkouts } }
     package var refunds: [RefundRequest] { state.withLock { $0.refunds } }
     package var payoutCalls: [PayoutInstruction] { state.withLock { $0.payoutCalls } }
-    /// The payouts paid: each id once however often it was sent, as a real provider's idempotency keys keep it.
-    package var payoutsPaid: [String: PayoutDispatch] { state.withLock { $0.payoutAnswers } }
     /// How the provider answers each new payout id from now on.
     package func answerPayouts(_ answer: @escaping @Sendable (PayoutInstruction) -> PayoutDispatch) { state.withLock { $0.payoutAnswer = answer } }
     /// Runs after the provider took a batch and before it answers (its events may come first).

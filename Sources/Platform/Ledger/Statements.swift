@@ -76,12 +76,7 @@ package struct Statements: Sendable {
         if let to = filter.eventTo { conditions += " AND e.starts_at < \(bind: to.milliseconds)" }
         if let order = filter.orderID { conditions += " AND t.order_id = \(bind: order.rawValue)" }
         if let payout = filter.payoutID { conditions += " AND t.payout_id = \(bind: payout.rawValue)" }
-        let condition = conditions
-        let select: SQLQueryString = """
-            SELECT t.id, t.kind, t.currency, t.amount, t.order_id, t.payout_id, t.booked_at, e.id AS event_id, e.title AS event_title,
-                   e.starts_at AS event_starts_at
-            FROM ledger_transfers t LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN events e ON e.id = o.event_id
-            """
+        let (condition, select) = (conditions, Self.select)
         let (rows, more) = try await database.read { sql in
             var rows = try await sql.raw("\(select) WHERE \(condition) ORDER BY t.booked_at, t.id LIMIT \(bind: limit * 2 + 1)")
                 .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
@@ -109,9 +104,7 @@ package struct Statements: Sendable {
                   AND id < \(bind: payout.id.rawValue) AND status NOT IN ('failed', 'returned') ORDER BY id DESC LIMIT 1
                 """).first(decoding: Previous.self, keyDecodingStrategy: .convertFromSnakeCase)?.coversUntil ?? -1
             let rows = try await sql.raw("""
-                SELECT t.id, t.kind, t.currency, t.amount, t.order_id, t.payout_id, t.booked_at, e.id AS event_id, e.title AS event_title,
-                       e.starts_at AS event_starts_at
-                FROM ledger_transfers t LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN events e ON e.id = o.event_id
+                \(Self.select)
                 WHERE t.organizer_id = \(bind: payout.organizerID.rawValue) AND (t.credit_account = \(bind: account) OR t.debit_account = \(bind: account))
                   AND t.currency = \(bind: payout.amount.currency.code)
                   AND t.booked_at > \(bind: previous) AND t.booked_at <= \(bind: payout.coversUntil.milliseconds)
@@ -121,6 +114,13 @@ package struct Statements: Sendable {
             return try Self.group(rows)
         }
     }
+
+    /// Transfers with their order's event, as `Row` reads them.
+    static let select: SQLQueryString = """
+        SELECT t.id, t.kind, t.currency, t.amount, t.order_id, t.payout_id, t.booked_at, e.id AS event_id, e.title AS event_title,
+               e.starts_at AS event_starts_at
+        FROM ledger_transfers t LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN events e ON e.id = o.event_id
+        """
 
     struct Row: Decodable {
         let id: String, kind: String, currency: String, amount: Int64, orderId: String?, payoutId: String?, bookedAt: Int64

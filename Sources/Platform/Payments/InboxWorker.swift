@@ -46,9 +46,7 @@ package struct InboxWorker: Sendable {
             let result: (InboxRow, PaymentOutcome)? = try await database.transaction { sql in
                 let inbox = WebhookInboxRepository(sql, engine: engine)
                 guard let row = try await inbox.claimDue(now: now) else { return nil }
-                let provider = providers.provider(row.provider)
-                guard let handler = provider?.webhookHandlers[row.eventType]
-                    ?? (provider as? any PayoutProvider)?.payoutWebhookHandlers[row.eventType] else {
+                guard let handler = providers.provider(row.provider)?.handler(for: row.eventType) else {
                     try await inbox.finish(row.id, status: .ignored, at: now)
                     return (row, .unchanged)
                 }

@@ -201,8 +201,8 @@ package struct PaymentApplier: Sendable {
     private func disputeClosed(_ order: Order, _ reported: ProviderDispute, outcome: DisputeOutcome, provider: String,
                                on sql: any SQLDatabase, now: Timestamp) async throws -> PaymentOutcome {
         let disputes = DisputeRepository(sql)
+        // Opens it if it is not open yet, and locks the order either way.
         _ = try await disputed(order, reported, provider: provider, on: sql, now: now)
-        try await OrderRepository(sql).lock([order.id])
         guard let dispute = try await disputes.find(provider: provider, id: reported.id), dispute.orderID == order.id else {
             throw WebhookPayloadError("dispute \(reported.id) belongs to another order")
         }

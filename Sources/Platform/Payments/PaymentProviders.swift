@@ -13,6 +13,14 @@ package struct PaymentProviders: Sendable {
     package var all: [any PaymentProvider] { ids.compactMap { providers[$0] } }
 }
 
+extension PaymentProvider {
+    /// What handles an event type: the payment handler, else, for a provider that also sends
+    /// payouts, the payout handler; nil for an event the platform ignores.
+    package func handler(for eventType: String) -> WebhookHandler? {
+        webhookHandlers[eventType] ?? (self as? any PayoutProvider)?.payoutWebhookHandlers[eventType]
+    }
+}
+
 extension PaymentProviders {
     /// The enabled provider of this id, when it also sends payouts.
     package func payoutProvider(_ id: String) -> (any PayoutProvider)? { provider(id) as? any PayoutProvider }

@@ -17,9 +17,7 @@ struct WebhookIngress: PaymentHost {
         guard let provider = providers.provider(id) else { throw PlatformError.notFound("payment provider") }
         let now = clock.now()
         let envelope = try await provider.verifyWebhook(body: body, headers: headers, now: now)
-        let handled = provider.webhookHandlers[envelope.eventType] != nil
-            || (provider as? any PayoutProvider)?.payoutWebhookHandlers[envelope.eventType] != nil
-        let status: InboxStatus = handled ? .pending : .ignored
+        let status: InboxStatus = provider.handler(for: envelope.eventType) == nil ? .ignored : .pending
         let stored = try await database.transaction { sql in
             try await WebhookInboxRepository(sql, engine: database.engine)
                 .insert(id: .generate(at: now), provider: id, envelope: envelope, status: status, at: now)

@@ -143,12 +143,6 @@ package struct LedgerRepository: Sendable {
         }.sorted { ($0.amount.currency.code, -$0.amount.minorUnits, $0.organizer) < ($1.amount.currency.code, -$1.amount.minorUnits, $1.organizer) }
     }
 
-    /// A payout's transfers, in the order they were booked.
-    package func forPayout(_ payout: PayoutID) async throws -> [Transfer] {
-        try await sql.raw("SELECT \(Self.columns) FROM ledger_transfers WHERE payout_id = \(bind: payout.rawValue) ORDER BY booked_at, id")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
-    }
-
     /// Every account's debits and credits, per currency; with `organizer`, only the transfers
     /// about that organizer (its own accounts among them).
     package func accountTotals(organizer: OrganizerID? = nil) async throws -> [AccountTotals] {

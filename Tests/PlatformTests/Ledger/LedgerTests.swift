@@ -11,13 +11,6 @@ import Testing
         try await h.database.read { sql in try await LedgerInvariants.check(on: sql) }
     }
 
-    func transfers(_ h: CheckoutHarness, _ order: String) async throws -> [String: Int64] {
-        let id = try #require(OrderID(order))
-        let booked = try await h.database.read { sql in try await LedgerRepository(sql).forOrder(id) }
-        // Ids without the order's: "order-net", "refund-fee:1001".
-        return Dictionary(uniqueKeysWithValues: booked.map { ($0.id.replacingOccurrences(of: ":\(order)", with: ""), $0.amount) })
-    }
-
     func balances(_ h: CheckoutHarness) async throws -> [String: Int64] {
         let totals = try await h.database.read { sql in try await LedgerRepository(sql).accountTotals() }
         return Dictionary(uniqueKeysWithValues: totals.map { ($0.account.components(separatedBy: ":org_").first ?? $0.account, $0.credits - $0.debits) })
@@ -30,20 +23,20 @@ import Testing
             _ = try await h.deliver(id: "paid", type: "paid", order: id, amount: 5_000)
             _ = try await h.deliver(id: "paid-again", type: "paid", order: id, amount: 5_000)
             await h.drain()
-            #expect(try await transfers(h, id) == ["order-net": 4_750, "order-fee": 250], "500 basis points, booked once")
+            #expect(try await h.transfers(of: id) == ["order-net": 4_750, "order-fee": 250], "500 basis points, booked once")
             #expect(try await balances(h) == ["clearing:test": -5_000, "organizer_pending": 4_750, "fee_revenue": 250])
             #expect(try await invariants(h) == [])
 
             _ = try await h.deliver(id: "r-1", type: "refunded", order: id, amount: 1_001)
             _ = try await h.deliver(id: "r-1-again", type: "refunded", order: id, amount: 1_001)
             await h.drain()
-            #expect(try await transfers(h, id) == ["order-net": 4_750, "order-fee": 250, "refund-net:1001": 951, "refund-fee:1001": 50])
+            #expect(try await h.transfers(of: id) == ["order-net": 4_750, "order-fee": 250, "refund-net:1001": 951, "refund-fee:1001": 50])
             #expect(try await invariants(h) == [])
 
             _ = try await h.deliver(id: "r-2", type: "refunded", order: id, amount: 5_000)
             await h.drain()
-            #expect(try await transfers(h, id)["refund-net:5000"] == 3_799)
-            #expect(try await transfers(h, id)["refund-fee:5000"] == 200)
+            #expect(try await h.transfers(of: id)["refund-net:5000"] == 3_799)
+            #expect(try await h.transfers(of: id)["refund-fee:5000"] == 200)
             #expect(try await balances(h) == ["clearing:test": 0, "organizer_pending": 0, "fee_revenue": 0], "a full refund returns both exactly")
             #expect(try await invariants(h) == [])
         }
@@ -64,10 +57,10 @@ import Testing
             }
             _ = try await h.deliver(id: "paid", type: "paid", order: id, amount: 2_500)
             await h.drain()
-            #expect(try await transfers(h, id) == ["order-net": 2_500], "the rate of when it was placed: no fee, no fee transfer")
+            #expect(try await h.transfers(of: id) == ["order-net": 2_500], "the rate of when it was placed: no fee, no fee transfer")
             _ = try await h.deliver(id: "refund", type: "refunded", order: id, amount: 2_500)
             await h.drain()
-            #expect(try await transfers(h, id) == ["order-net": 2_500, "refund-net:2500": 2_500], "refunds follow what was booked")
+            #expect(try await h.transfers(of: id) == ["order-net": 2_500, "refund-net:2500": 2_500], "refunds follow what was booked")
             #expect(try await invariants(h) == [])
         }
     }
@@ -79,11 +72,11 @@ import Testing
             _ = try await h.deliver(id: "cheap", type: "paid", order: id, amount: 100)
             await h.drain()
             #expect(try await h.order(id).string("status") == "review")
-            #expect(try await transfers(h, id) == ["held": 100], "none of it is the organizer's")
+            #expect(try await h.transfers(of: id) == ["held": 100], "none of it is the organizer's")
             #expect(try await balances(h) == ["clearing:test": -100, "review:test": 100])
             _ = try await h.deliver(id: "cheap-back", type: "refunded", order: id, amount: 100)
             await h.drain()
-            #expect(try await transfers(h, id) == ["held": 100, "refund-held:100": 100])
+            #expect(try await h.transfers(of: id) == ["held": 100, "refund-held:100": 100])
             #expect(try await balances(h) == ["clearing:test": 0, "review:test": 0])
             #expect(try await invariants(h) == [])
         }
@@ -100,7 +93,7 @@ import Testing
             _ = try await h.deliver(id: "late-paid", type: "paid", order: late, amount: 5_000)
             await h.drain()
             #expect(try await h.order(late).string("status") == "review")
-            #expect(try await transfers(h, late) == ["held": 5_000])
+            #expect(try await h.transfers(of: late) == ["held": 5_000])
             #expect(try await invariants(h) == [])
         }
     }

@@ -42,3 +42,16 @@ extension CheckoutHarness {
         await drain()
     }
 }
+
+/// `PAYOUT_MINIMUM`: one amount for every currency, with exceptions per currency.
+@Suite struct PayoutMinimumTests {
+    @Test func theMinimumComesFromTheEnvironment() throws {
+        #expect(try PlatformConfig.fromEnvironment([:]).payoutMinimum.amount(for: "EUR") == 1_000)
+        let minimum = try PlatformConfig.fromEnvironment(["PAYOUT_MINIMUM": "2000, jpy=500"]).payoutMinimum
+        #expect(minimum.amount(for: "EUR") == 2_000 && minimum.amount(for: "JPY") == 500)
+        for bad in ["0", "ten", "1000,XYZ=5", "1000,EUR=-1", "EUR="] {
+            #expect(throws: ConfigError.self, "\(bad)") { try PlatformConfig.fromEnvironment(["PAYOUT_MINIMUM": bad]) }
+        }
+    }
+}
+
