@@ -50,6 +50,13 @@ import Testing
             _ = try await run(h).run(PayoutRunRequest())
             let payouts = try await h.payouts()
             #expect(payouts.count == 3 && Set(payouts.map(\.organizerID)).count == 3)
+            let listed = try await h.client.get("/api/v1/admin/payouts?limit=2", key: h.adminKey).json
+            #expect((listed["data"] as? [Any])?.count == 2 && listed["next_cursor"] is String)
+            let own = try await h.organizerID()
+            let filtered = try #require(try await h.client.get("/api/v1/admin/payouts?organizer_id=\(own)", key: h.adminKey).json["data"] as? [[String: Any]])
+            #expect(filtered.map { $0["organizer_id"] as? String } == [own.rawValue])
+            #expect(try await h.client.get("/api/v1/admin/payouts?organizer_id=nobody", key: h.adminKey).status == .unprocessableContent)
+            #expect(try await h.client.get("/api/v1/admin/payouts", key: h.organizerKey).status == .forbidden)
             #expect(Set(h.provider.payoutCalls.map(\.payoutID)).count == 3 && h.provider.payoutCalls.count == 3)
             #expect(payouts.allSatisfy { $0.amount.minorUnits == 4_750 && $0.status == .sent })
         }

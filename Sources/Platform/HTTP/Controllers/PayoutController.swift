@@ -57,9 +57,14 @@ struct PayoutController {
     }
 
     @Sendable func list(_ request: Request, context: OrganizerContext) async throws -> Response {
+        try await page(request, organizer: context.organizer)
+    }
+
+    /// A page of payouts, newest first: one organizer's, or everyone's.
+    func page(_ request: Request, organizer: OrganizerID?) async throws -> Response {
         let page = try Page(request)
         let found = try await database.read { sql in
-            try await PayoutRepository(sql).list(organizer: context.organizer, before: try page.cursor(PayoutID.self), limit: page.limit)
+            try await PayoutRepository(sql).list(organizer: organizer, before: try page.cursor(PayoutID.self), limit: page.limit)
         }
         return try JSONCoding.response(page.body(found.map { PayoutBody($0, entries: nil) }, lastID: found.last?.id))
     }
@@ -74,15 +79,11 @@ struct PayoutController {
     }
 
     @Sendable func listAll(_ request: Request, context: AdminContext) async throws -> Response {
-        let page = try Page(request)
         let organizer = try request.uri.queryParameters["organizer_id"].map { text in
             guard let id = OrganizerID(String(text)) else { throw ValidationFailure(field: "organizer_id", "is not an organizer id") }
             return id
         }
-        let found = try await database.read { sql in
-            try await PayoutRepository(sql).list(organizer: organizer, before: try page.cursor(PayoutID.self), limit: page.limit)
-        }
-        return try JSONCoding.response(page.body(found.map { PayoutBody($0, entries: nil) }, lastID: found.last?.id))
+        return try await page(request, organizer: organizer)
     }
 
     /// `{currency?, organizer_id?, dry_run?}`: pays every organizer due, or answers what it would pay.
