@@ -47,10 +47,11 @@ package struct PayoutNotice: Sendable {
 
     /// "1 June 2026 (UTC)": payouts are cut on UTC days.
     static func day(_ time: Timestamp) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "d MMMM yyyy"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)) + " (UTC)"
+        Date(timeIntervalSince1970: Double(time.milliseconds) / 1000).formatted(dayStyle) + " (UTC)"
     }
+
+    /// Made once: a run queues one notice per payout, thousands at a time.
+    private static let dayStyle: Date.VerbatimFormatStyle = .init(
+        format: "\(day: .defaultDigits) \(month: .wide) \(year: .defaultDigits)", locale: Locale(identifier: "en_GB"), timeZone: .gmt,
+        calendar: Calendar(identifier: .gregorian))
 }
