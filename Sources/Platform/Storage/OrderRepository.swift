@@ -1,3 +1,4 @@
+import Foundation
 import PluginKit
 import SQLKit
 
@@ -9,11 +10,11 @@ package struct OrderRepository: Sendable {
         let id: String, organizerId: String, eventId: String, status: String, seats: String, email: String, buyerName: String?
         let currency: String, total: Int64, refunded: Int64, provider: String, providerSession: String?, providerPayment: String?
         let checkoutUrl: String?, reviewReason: String?, disputeReason: String?, expiresAt: Int64, paidAt: Int64?
-        let createdAt: Int64, updatedAt: Int64, feeBps: Int?
+        let createdAt: Int64, updatedAt: Int64, feeBps: Int?, linesJson: String?
     }
 
     struct LineRow: Decodable {
-        let orderId: String, variantId: String, quantity: Int64, unitPrice: Int64
+        let variantId: String, quantity: Int64, unitPrice: Int64
     }
 
     /// Writes the order with its lines; its fee rate is the organizer's at this moment.
@@ -38,31 +39,31 @@ package struct OrderRepository: Sendable {
     }
 
     package func find(_ id: OrderID) async throws -> Order? {
-        try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue)")).first
+        try await load("WHERE id = \(bind: id.rawValue)").first
     }
 
     package func find(_ id: OrderID, organizer: OrganizerID) async throws -> Order? {
-        try await load(sql.raw("SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")).first
+        try await load("WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)").first
     }
 
     /// The order a provider's payment (charge, payment intent, capture) paid for.
     package func find(provider: String, paymentReference: String) async throws -> Order? {
-        try await load(sql.raw("""
-            SELECT * FROM orders WHERE provider = \(bind: provider) AND provider_payment = \(bind: paymentReference)
+        try await load("""
+            WHERE provider = \(bind: provider) AND provider_payment = \(bind: paymentReference)
             ORDER BY id LIMIT 1
-            """)).first
+            """).first
     }
 
     /// The order if the credential matches, else nil (a wrong one looks like no order). The
     /// credential is the buyer's access token, one issued later (as for an email), or a buyer
     /// session of the order's email address that is still open at `now`.
     package func find(_ id: OrderID, accessTokenHash: String, at now: Timestamp) async throws -> Order? {
-        try await load(sql.raw("""
-            SELECT * FROM orders WHERE id = \(bind: id.rawValue) AND (access_token_hash = \(bind: accessTokenHash)
+        try await load("""
+            WHERE id = \(bind: id.rawValue) AND (access_token_hash = \(bind: accessTokenHash)
                 OR EXISTS (SELECT 1 FROM order_access_tokens t WHERE t.order_id = orders.id AND t.token_hash = \(bind: accessTokenHash))
                 OR EXISTS (SELECT 1 FROM buyer_sessions s WHERE s.token_hash = \(bind: accessTokenHash)
                            AND s.email = lower(orders.email) AND s.expires_at > \(bind: now.milliseconds)))
-            """)).first
+            """).first
     }
 
     /// Whether any order in `statuses` was placed with `email` (any case).
@@ -75,10 +76,10 @@ package struct OrderRepository: Sendable {
 
     /// Orders placed with `email` (any case), newest first: what a signed-in buyer sees.
     package func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
-        try await load(sql.raw("""
-            SELECT * FROM orders WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
+        try await load("""
+            WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
               AND status IN (\(binds: statuses.map(\.rawValue))) ORDER BY id DESC LIMIT \(bind: limit)
-            """))
+            """)
     }
 
     /// A further access token to the order, for a link in an email; only its hash is kept.
@@ -92,10 +93,10 @@ package struct OrderRepository: Sendable {
     }
 
     package func list(event: EventID, organizer: OrganizerID, after: OrderID?, limit: Int) async throws -> [Order] {
-        try await load(sql.raw("""
-            SELECT * FROM orders WHERE event_id = \(bind: event.rawValue) AND organizer_id = \(bind: organizer.rawValue)
+        try await load("""
+            WHERE event_id = \(bind: event.rawValue) AND organizer_id = \(bind: organizer.rawValue)
               AND id > \(bind: after?.rawValue ?? "") ORDER BY id LIMIT \(bind: limit)
-            """))
+            """)
     }
 
     /// Pending orders whose reservation has run out, oldest first.
@@ -156,14 +157,17 @@ package struct OrderRepository: Sendable {
             """).first() != nil
     }
 
-    private func load(_ query: SQLRawBuilder) async throws -> [Order] {
-        let rows = try await query.all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
-        guard !rows.isEmpty else { return [] }
-        let ids = rows.map(\.id)
-        let lines = try await sql.select().column(SQLLiteral.all).from("order_lines")
-            .where("order_id", .in, ids).orderBy("variant_id")
-            .all(decoding: LineRow.self, keyDecodingStrategy: .convertFromSnakeCase)
-        let grouped = Dictionary(grouping: lines, by: \.orderId)
+    /// The orders of `clause` (what follows `FROM orders`), each read with its lines in the same
+    /// statement: every payment loads its order, and on SQLite each statement costs about as much as
+    /// the work it does.
+    private func load(_ clause: SQLQueryString) async throws -> [Order] {
+        let lines: SQLQueryString = DatabaseEngine(of: sql) == .postgres
+            ? "(SELECT json_agg(json_build_object('variant_id', l.variant_id, 'quantity', l.quantity, 'unit_price', l.unit_price))::text FROM order_lines l WHERE l.order_id = orders.id)"
+            : "(SELECT json_group_array(json_object('variant_id', l.variant_id, 'quantity', l.quantity, 'unit_price', l.unit_price)) FROM order_lines l WHERE l.order_id = orders.id)"
+        let rows = try await sql.raw("SELECT orders.*, \(lines) AS lines_json FROM orders " + clause)
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try rows.map { row in
             let currency = try StoredValue.currency(row.currency)
             var order = Order(
@@ -174,7 +178,7 @@ package struct OrderRepository: Sendable {
                 checkoutURL: row.checkoutUrl, reviewReason: row.reviewReason, disputeReason: row.disputeReason,
                 expiresAt: Timestamp(milliseconds: row.expiresAt), paidAt: StoredValue.timestamp(row.paidAt),
                 createdAt: Timestamp(milliseconds: row.createdAt), updatedAt: Timestamp(milliseconds: row.updatedAt),
-                lines: try (grouped[row.id] ?? []).map {
+                lines: try decoder.decode([LineRow].self, from: Data((row.linesJson ?? "[]").utf8)).sorted { $0.variantId < $1.variantId }.map {
                     OrderLine(variantID: try StoredValue.id($0.variantId), quantity: $0.quantity, unitPrice: $0.unitPrice)
                 })
             order.feeBasisPoints = row.feeBps
