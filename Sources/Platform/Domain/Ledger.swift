@@ -14,6 +14,9 @@ package enum LedgerAccount: Hashable, Sendable {
     case organizerAvailable(OrganizerID)
     /// Money a provider took for orders that cannot keep it, owed back to the buyers (liability).
     case review(provider: String)
+    /// Refunds asked of a provider and not yet confirmed by it: owed to buyers, so no payout sends
+    /// them meanwhile (liability).
+    case refunds(provider: String)
     /// An organizer's payouts sent and not yet settled (liability).
     case payoutsInTransit(OrganizerID)
     /// What has been paid out to an organizer, in all.
@@ -32,6 +35,7 @@ package enum LedgerAccount: Hashable, Sendable {
         case let .organizerPending(organizer): "organizer_pending:\(organizer)"
         case let .organizerAvailable(organizer): "organizer_available:\(organizer)"
         case let .review(provider): "review:\(provider)"
+        case let .refunds(provider): "refunds:\(provider)"
         case let .payoutsInTransit(organizer): "payouts_in_transit:\(organizer)"
         case let .paidOut(organizer): "paid_out:\(organizer)"
         case let .disputed(provider): "disputed:\(provider)"
@@ -53,7 +57,7 @@ package enum LedgerAccount: Hashable, Sendable {
     /// available balance may: a refund after its net was available.)
     package static func mustStayNonNegative(code: String) -> Bool {
         isAsset(code: code) || code == LedgerAccount.feeRevenue.code
-            || ["organizer_pending:", "review:", "disputes_held:", "payouts_in_transit:", "paid_out:"].contains { code.hasPrefix($0) }
+            || ["organizer_pending:", "review:", "refunds:", "disputes_held:", "payouts_in_transit:", "paid_out:"].contains { code.hasPrefix($0) }
     }
 }
 
@@ -63,15 +67,24 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case orderNet = "order_net"
     /// An order's fee, from the provider's clearing to the platform's revenue.
     case orderFee = "order_fee"
-    /// The net part of a refund, from the organizer back to the provider's clearing.
+    /// The net part of a refund, from the organizer into `refunds` (when the refund is asked for,
+    /// or when a provider reports one made elsewhere).
     case refundNet = "refund_net"
-    /// The fee part of a refund, from the platform's revenue back to the provider's clearing.
+    /// The fee part of a refund, from the platform's revenue into `refunds`.
     case refundFee = "refund_fee"
+    /// A refund the provider confirmed, from `refunds` back to its clearing.
+    case refundPaid = "refund_paid"
+    /// A refund the provider refused: its net back to the organizer.
+    case refundNetReversed = "refund_net_reversed"
+    /// A refund the provider refused: its fee back to the platform's revenue.
+    case refundFeeReversed = "refund_fee_reversed"
+    /// A refund of money held in review that the provider refused: back into review.
+    case refundHeldReversed = "refund_held_reversed"
     /// An order's net (less what was refunded) made available for payouts once its hold ended.
     case release
     /// A payment the order cannot keep, from the provider's clearing into review.
     case held
-    /// A refund of money held in review, back to the provider's clearing.
+    /// A refund of money held in review, from review into `refunds`.
     case refundHeld = "refund_held"
     /// A disputed amount the provider withdrew, from its clearing into `disputed`.
     case disputeWithdrawn = "dispute_withdrawn"

@@ -21,7 +21,7 @@ extension LedgerPostings {
             transfer("dispute", .disputeWithdrawn, amount, debit: .disputed(provider: order.provider), credit: .clearing(provider: order.provider))
         }
         if let held = booked.first(where: { $0.kind == .held }) {
-            let left = min(amount, held.amount - booked.filter { $0.kind == .refundHeld }.reduce(0) { $0 + $1.amount })
+            let left = min(amount, held.amount - Self.sum(booked, .refundHeld) + Self.sum(booked, .refundHeldReversed))
             return [withdrawn(left), transfer("dispute-review", .disputeReview, left, debit: .review(provider: order.provider),
                                               credit: .disputesHeld(organizer))].filter { $0.amount > 0 }
         }

@@ -108,7 +108,7 @@ package enum LedgerInvariants {
         var expected: [String: Int64] = [:]
         for row in kinds {
             let sign: Int64 = switch row.kind {
-            case .orderNet, .disputeNetReturned: 1
+            case .orderNet, .disputeNetReturned, .refundNetReversed: 1
             case .refundNet, .disputeNet: -1
             default: 0
             }
@@ -120,8 +120,9 @@ package enum LedgerInvariants {
         }
     }
 
-    /// Each order with money booked: fee and net add up to its total, refunds to what it has been
-    /// refunded without exceeding either part; and every paid order has its payment booked.
+    /// Each order with money booked: fee and net add up to its total; refunds paid to what it has
+    /// been refunded, and what refunds set aside covers them without exceeding either part; and every
+    /// paid order has its payment booked.
     static func orderDiscrepancies(_ totals: [OrderTransferTotals], on sql: any SQLDatabase) async throws -> [String] {
         struct OrderRow: Decodable { let id: String, status: String, total: Int64, refunded: Int64 }
         let paidStatuses = [OrderStatus.paid, .partiallyRefunded, .refunded].map(\.rawValue)
@@ -137,19 +138,24 @@ package enum LedgerInvariants {
                 found.append("order \(order.id) is \(order.status) but no payment of it is booked")
                 continue
             }
+            if booked[.refundPaid] != order.refunded {
+                found.append("order \(order.id): refunds paid \(booked[.refundPaid]) differ from its refunded \(order.refunded)")
+            }
             if booked[.held] > 0 {
                 // Money the order could not keep: it goes back, and only it.
                 let disputed = booked[.disputeReview] - booked[.disputeReviewReturned]
-                if booked[.refundHeld] != order.refunded || booked[.refundHeld] + disputed > booked[.held] || booked[.orderFee] + booked[.orderNet] > 0 {
-                    found.append("order \(order.id): held \(booked[.held]), refunded \(booked[.refundHeld]) of it, its refunded \(order.refunded)")
+                let refunded = booked[.refundHeld] - booked[.refundHeldReversed]
+                if refunded < order.refunded || refunded + disputed > booked[.held] || booked[.orderFee] + booked[.orderNet] > 0 {
+                    found.append("order \(order.id): held \(booked[.held]), refunded \(refunded) of it, its refunded \(order.refunded)")
                 }
                 continue
             }
             let (fee, net) = (booked[.orderFee], booked[.orderNet])
             if fee + net != order.total { found.append("order \(order.id): fee \(fee) + net \(net) differ from its total \(order.total)") }
-            let (refundedFee, refundedNet) = (booked[.refundFee], booked[.refundNet])
-            if refundedFee + refundedNet != order.refunded {
-                found.append("order \(order.id): refunded fee \(refundedFee) + net \(refundedNet) differ from its refunded \(order.refunded)")
+            // Refunds asked for and not yet confirmed are set aside too.
+            let (refundedFee, refundedNet) = (booked[.refundFee] - booked[.refundFeeReversed], booked[.refundNet] - booked[.refundNetReversed])
+            if refundedFee + refundedNet < order.refunded {
+                found.append("order \(order.id): refunded fee \(refundedFee) + net \(refundedNet) less than its refunded \(order.refunded)")
             }
             let takenFee = refundedFee + booked[.disputeFee] - booked[.disputeFeeReturned]
             let takenNet = refundedNet + booked[.disputeNet] - booked[.disputeNetReturned]

@@ -5,11 +5,12 @@ import SQLKit
 /// organizer, with what it means for the organizer. Minor units of `currency`.
 package struct StatementEntry: Sendable, Hashable {
     package enum EntryType: String, Sendable, CaseIterable {
-        case payment, refund, dispute, disputeWon = "dispute_won", release, payout
+        case payment, refund, refundFailed = "refund_failed", dispute, disputeWon = "dispute_won", release, payout
         case payoutSettled = "payout_settled", payoutFailed = "payout_failed", payoutReturned = "payout_returned"
     }
 
-    /// `payment:ord_…`, `refund:ord_…:1500`, `payout:po_…`: stable, unique per organizer.
+    /// `payment:ord_…`, `refund:rfd_…` (or `refund:ord_…:1500` for one made at the provider),
+    /// `payout:po_…`: stable, unique per organizer.
     package let id: String
     package let type: EntryType
     package let bookedAt: Timestamp
@@ -56,6 +57,7 @@ package struct Statements: Sendable {
     static let parts: [TransferKind: (type: StatementEntry.EntryType, prefix: String, fee: Int64, net: Int64, moved: Int64)] = [
         .orderNet: (.payment, "order-net", 0, 1, 0), .orderFee: (.payment, "order-fee", 1, 0, 0),
         .refundNet: (.refund, "refund-net", 0, -1, 0), .refundFee: (.refund, "refund-fee", -1, 0, 0),
+        .refundNetReversed: (.refundFailed, "refund-net-reversed", 0, 1, 0), .refundFeeReversed: (.refundFailed, "refund-fee-reversed", 1, 0, 0),
         .disputeNet: (.dispute, "dispute-net", 0, -1, 0), .disputeFee: (.dispute, "dispute-fee", -1, 0, 0),
         .disputeNetReturned: (.disputeWon, "dispute-net-returned", 0, 1, 0), .disputeFeeReturned: (.disputeWon, "dispute-fee-returned", 1, 0, 0),
         .release: (.release, "release", 0, 0, 1), .payoutSent: (.payout, "payout", 0, 0, 1),
@@ -148,7 +150,7 @@ package struct Statements: Sendable {
             }
             return StatementEntry(
                 id: key, type: type, bookedAt: Timestamp(milliseconds: first.bookedAt), currency: first.currency,
-                gross: type == .payment || type == .refund || type == .dispute || type == .disputeWon ? fee + net : 0, fee: fee, net: net,
+                gross: [.payment, .refund, .refundFailed, .dispute, .disputeWon].contains(type) ? fee + net : 0, fee: fee, net: net,
                 moved: moved, orderID: try first.orderId.map { try StoredValue.id($0) }, eventID: first.eventId, eventTitle: first.eventTitle,
                 eventStartsAt: first.eventStartsAt.map(Timestamp.init(milliseconds:)), payoutID: try first.payoutId.map { try StoredValue.id($0) })
         }

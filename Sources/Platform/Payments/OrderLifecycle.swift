@@ -12,8 +12,11 @@ package enum OrderLifecycleEvent: Sendable {
     /// The provider confirmed refunding `amount` more (in the order's minor units); `full` once
     /// everything paid has been refunded. Follows `.refunded` in the same transaction.
     case refundSettled(Order, amount: Int64, full: Bool)
+    /// A refund of `amount` (the order's minor units) was asked of the provider, in the transaction
+    /// that records it.
+    case refundRequested(Order, refund: RefundID, amount: Int64)
     /// The provider refused a requested refund: what it named is valid again.
-    case refundFailed(Order, items: [String])
+    case refundFailed(Order, refund: RefundID, items: [String])
     /// The provider took `amount` for an order that cannot keep it (a wrong amount, or a payment
     /// after its seats were gone): the order is in review and the money waits to go back.
     case paymentHeld(Order, amount: Money)

@@ -63,6 +63,7 @@ package struct RefundService: Sendable {
                                field: amount == nil && !tickets.isEmpty ? "tickets" : "amount")
             }
             try await RefundRepository(sql).insert(id: refundID, order: order, amount: value, reason: reason, at: now)
+            try await observers.handle(.refundRequested(order, refund: refundID, amount: value), at: now, on: sql)
             if !tickets.isEmpty { try await observers.handle(.refunded(order, items: tickets, full: false), at: now, on: sql) }
             return (order, value, order.refunded + outstanding + value)
         }
@@ -119,7 +120,7 @@ package struct RefundService: Sendable {
         let observers = self.observers
         try await database.transaction { sql in
             try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now())
-            if !tickets.isEmpty { try await observers.handle(.refundFailed(order, items: tickets), at: clock.now(), on: sql) }
+            try await observers.handle(.refundFailed(order, refund: id, items: tickets), at: clock.now(), on: sql)
         }
     }
 }

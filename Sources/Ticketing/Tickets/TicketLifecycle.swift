@@ -25,9 +25,10 @@ package struct TicketLifecycle: OrderLifecycleObserver {
         case let .refunded(order, items, full):
             if !items.isEmpty { try await tickets.setStatus(order: order.id, ids: try ids(items), from: .valid, to: .refunded, at: time) }
             if full { try await tickets.setStatus(order: order.id, from: .valid, to: .refunded, at: time) }
-        case let .refundFailed(order, items):
+        case let .refundFailed(order, _, items):
+            guard !items.isEmpty else { return }
             try await tickets.setStatus(order: order.id, ids: try ids(items), from: .refunded, to: .valid, at: time)
-        case .refundSettled, .paymentHeld, .disputeOpened, .disputeClosed:
+        case .refundRequested, .refundSettled, .paymentHeld, .disputeOpened, .disputeClosed:
             break
         }
     }

@@ -39,7 +39,7 @@ import Testing
             let balance = Dictionary(uniqueKeysWithValues: accounts.compactMap { row in
                 (row["account"] as? String).map { ($0.components(separatedBy: ":org_").first ?? $0, row["balance"] as? Int ?? -1) }
             })
-            #expect(balance == ["clearing:test": 2_500, "fee_revenue": 125, "organizer_pending": 0, "organizer_available": 2_375])
+            #expect(balance == ["clearing:test": 2_500, "fee_revenue": 125, "organizer_pending": 0, "organizer_available": 2_375, "refunds:test": 0])
             let totals = try #require((ledger.json["totals"] as? [[String: Any]])?.first)
             #expect(totals["currency"] as? String == "EUR" && totals["debits"] as? Int == totals["credits"] as? Int)
             #expect(try await h.client.get("/api/v1/admin/ledger/balances", key: h.organizerKey).status == .forbidden)

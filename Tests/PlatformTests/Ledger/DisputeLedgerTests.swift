@@ -60,7 +60,7 @@ import Testing
             _ = try await h.deliver(id: "refund", type: "refunded", order: id, amount: 5_000)
             await h.drain()
             #expect(try await balances(h) == ["clearing:test": 0, "disputed:test": 0, "organizer_pending": 0, "organizer_available": 0,
-                                              "fee_revenue": 0, "disputes_held": 0])
+                                              "fee_revenue": 0, "disputes_held": 0, "refunds:test": 0])
         }
     }
 

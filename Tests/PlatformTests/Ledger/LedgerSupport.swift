@@ -8,6 +8,9 @@ extension CheckoutHarness {
     func transfers(of order: String) async throws -> [String: Int64] {
         let id = try #require(OrderID(order))
         let booked = try await database.read { sql in try await LedgerRepository(sql).forOrder(id) }
-        return Dictionary(uniqueKeysWithValues: booked.map { ($0.id.replacingOccurrences(of: ":\(order)", with: ""), $0.amount) })
+        // Refund ids are random: a refund's transfers read `refund-net:rfd`.
+        return Dictionary(uniqueKeysWithValues: booked.map {
+            ($0.id.replacingOccurrences(of: ":\(order)", with: "").replacing(/:rfd_[0-9a-z]+/, with: ":rfd"), $0.amount)
+        })
     }
 }

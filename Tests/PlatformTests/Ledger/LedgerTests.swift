@@ -30,14 +30,17 @@ import Testing
             _ = try await h.deliver(id: "r-1", type: "refunded", order: id, amount: 1_001)
             _ = try await h.deliver(id: "r-1-again", type: "refunded", order: id, amount: 1_001)
             await h.drain()
-            #expect(try await h.transfers(of: id) == ["order-net": 4_750, "order-fee": 250, "refund-net:1001": 951, "refund-fee:1001": 50])
+            #expect(try await h.transfers(of: id) == ["order-net": 4_750, "order-fee": 250, "refund-net:1001": 951, "refund-fee:1001": 50,
+                                                       "refund-paid:1001": 1_001], "a refund made at the provider: set aside and paid at once")
             #expect(try await invariants(h) == [])
 
             _ = try await h.deliver(id: "r-2", type: "refunded", order: id, amount: 5_000)
             await h.drain()
             #expect(try await h.transfers(of: id)["refund-net:5000"] == 3_799)
             #expect(try await h.transfers(of: id)["refund-fee:5000"] == 200)
-            #expect(try await balances(h) == ["clearing:test": 0, "organizer_pending": 0, "fee_revenue": 0], "a full refund returns both exactly")
+            #expect(try await h.transfers(of: id)["refund-paid:5000"] == 3_999)
+            #expect(try await balances(h) == ["clearing:test": 0, "organizer_pending": 0, "fee_revenue": 0, "refunds:test": 0],
+                    "a full refund returns both exactly")
             #expect(try await invariants(h) == [])
         }
     }
@@ -60,7 +63,8 @@ import Testing
             #expect(try await h.transfers(of: id) == ["order-net": 2_500], "the rate of when it was placed: no fee, no fee transfer")
             _ = try await h.deliver(id: "refund", type: "refunded", order: id, amount: 2_500)
             await h.drain()
-            #expect(try await h.transfers(of: id) == ["order-net": 2_500, "refund-net:2500": 2_500], "refunds follow what was booked")
+            #expect(try await h.transfers(of: id) == ["order-net": 2_500, "refund-net:2500": 2_500, "refund-paid:2500": 2_500],
+                    "refunds follow what was booked")
             #expect(try await invariants(h) == [])
         }
     }
@@ -72,12 +76,12 @@ import Testing
             _ = try await h.deliver(id: "cheap", type: "paid", order: id, amount: 100)
             await h.drain()
             #expect(try await h.order(id).string("status") == "review")
-            #expect(try await h.transfers(of: id) == ["held": 100], "none of it is the organizer's")
-            #expect(try await balances(h) == ["clearing:test": -100, "review:test": 100])
+            #expect(try await h.transfers(of: id) == ["held": 100, "refund-held:rfd": 100], "none of it is the organizer's; it goes back at once")
+            #expect(try await balances(h) == ["clearing:test": -100, "review:test": 0, "refunds:test": 100])
             _ = try await h.deliver(id: "cheap-back", type: "refunded", order: id, amount: 100)
             await h.drain()
-            #expect(try await h.transfers(of: id) == ["held": 100, "refund-held:100": 100])
-            #expect(try await balances(h) == ["clearing:test": 0, "review:test": 0])
+            #expect(try await h.transfers(of: id) == ["held": 100, "refund-held:rfd": 100, "refund-paid:100": 100])
+            #expect(try await balances(h) == ["clearing:test": 0, "review:test": 0, "refunds:test": 0])
             #expect(try await invariants(h) == [])
         }
     }
@@ -93,7 +97,7 @@ import Testing
             _ = try await h.deliver(id: "late-paid", type: "paid", order: late, amount: 5_000)
             await h.drain()
             #expect(try await h.order(late).string("status") == "review")
-            #expect(try await h.transfers(of: late) == ["held": 5_000])
+            #expect(try await h.transfers(of: late) == ["held": 5_000, "refund-held:rfd": 5_000])
             #expect(try await invariants(h) == [])
         }
     }
