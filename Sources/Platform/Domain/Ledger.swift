@@ -10,8 +10,12 @@ package enum LedgerAccount: Hashable, Sendable {
     case feeRevenue
     /// An organizer's net of events not yet ended plus the hold period (liability).
     case organizerPending(OrganizerID)
-    /// An organizer's net that a payout may send (liability; negative when it owes the platform).
+    /// An organizer's net that a payout may send (liability; below zero after a refund or dispute
+    /// of money already available or paid out, until the next payout run books it as receivable).
     case organizerAvailable(OrganizerID)
+    /// What an organizer owes the platform (asset): an available balance that fell below zero,
+    /// booked here by a payout run and paid back from its later sales before any payout.
+    case organizerReceivable(OrganizerID)
     /// Money a provider took for orders that cannot keep it, owed back to the buyers (liability).
     case review(provider: String)
     /// Refunds asked of a provider and not yet confirmed by it: owed to buyers, so no payout sends
@@ -34,6 +38,7 @@ package enum LedgerAccount: Hashable, Sendable {
         case .feeRevenue: "fee_revenue"
         case let .organizerPending(organizer): "organizer_pending:\(organizer)"
         case let .organizerAvailable(organizer): "organizer_available:\(organizer)"
+        case let .organizerReceivable(organizer): "organizer_receivable:\(organizer)"
         case let .review(provider): "review:\(provider)"
         case let .refunds(provider): "refunds:\(provider)"
         case let .payoutsInTransit(organizer): "payouts_in_transit:\(organizer)"
@@ -44,8 +49,10 @@ package enum LedgerAccount: Hashable, Sendable {
     }
 
     /// True for the code of an account whose balance is debits minus credits (a provider's clearing,
-    /// money withdrawn for disputes).
-    package static func isAsset(code: String) -> Bool { code.hasPrefix("clearing:") || code.hasPrefix("disputed:") }
+    /// money withdrawn for disputes, what an organizer owes).
+    package static func isAsset(code: String) -> Bool {
+        code.hasPrefix("clearing:") || code.hasPrefix("disputed:") || code.hasPrefix("organizer_receivable:")
+    }
 
     /// The balance of an account with these totals, in the direction it grows.
     package static func balance(code: String, debits: Int64, credits: Int64) -> Int64 {
@@ -104,6 +111,11 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case disputeReviewReturned = "dispute_review_returned"
     /// A dispute lost: what it held goes with the money the provider withdrew.
     case disputeLost = "dispute_lost"
+    /// A payout run books an available balance below zero as what the organizer owes: from
+    /// `organizer_receivable` to available, which is back at zero.
+    case receivableOwed = "receivable_owed"
+    /// A payout run pays back what an organizer owes out of its available balance, before paying it.
+    case receivableRepaid = "receivable_repaid"
     /// A payout sent: from the organizer's available balance into its payouts in transit.
     case payoutSent = "payout_sent"
     /// A payout confirmed: from in transit to paid out.

@@ -11,8 +11,8 @@ package struct OrganizerBalance: Sendable, Hashable {
     package let inTransit: Int64
     /// Payouts settled, in all.
     package let paidOut: Int64
-    /// What the organizer owes the platform: an available balance below zero (a refund after its
-    /// net was available), netted against later sales.
+    /// What the organizer owes the platform (a refund or lost dispute after its net was available
+    /// or paid out), less what is available: later sales pay it back before any payout.
     package let owed: Int64
 }
 
@@ -29,10 +29,11 @@ package struct Balances: Sendable {
             totals.first { $0.account == account.code && $0.currency == currency }.map { $0.credits - $0.debits } ?? 0
         }
         return Set(totals.map(\.currency)).sorted().map { currency in
-            let available = balance(.organizerAvailable(organizer), currency)
-            return OrganizerBalance(currency: currency, pending: balance(.organizerPending(organizer), currency), available: max(available, 0),
+            // The receivable is an asset: its credits less debits is minus what is owed.
+            let net = balance(.organizerAvailable(organizer), currency) + balance(.organizerReceivable(organizer), currency)
+            return OrganizerBalance(currency: currency, pending: balance(.organizerPending(organizer), currency), available: max(net, 0),
                                     inTransit: balance(.payoutsInTransit(organizer), currency), paidOut: balance(.paidOut(organizer), currency),
-                                    owed: max(-available, 0))
+                                    owed: max(-net, 0))
         }
     }
 

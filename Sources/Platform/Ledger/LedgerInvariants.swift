@@ -101,7 +101,9 @@ package enum LedgerInvariants {
     static func organizerDiscrepancies(_ accounts: [AccountTotals], _ kinds: [OrganizerKindTotals]) -> [String] {
         var balances: [String: Int64] = [:]
         for row in accounts {
-            for prefix in ["organizer_pending:", "organizer_available:", "payouts_in_transit:", "paid_out:"] where row.account.hasPrefix(prefix) {
+            // What an organizer owes (its receivable, an asset) counts against what it is owed.
+            for prefix in ["organizer_pending:", "organizer_available:", "organizer_receivable:", "payouts_in_transit:", "paid_out:"]
+            where row.account.hasPrefix(prefix) {
                 balances["\(row.account.dropFirst(prefix.count)) \(row.currency)", default: 0] += row.credits - row.debits
             }
         }

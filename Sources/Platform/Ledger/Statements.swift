@@ -5,7 +5,7 @@ import SQLKit
 /// organizer, with what it means for the organizer. Minor units of `currency`.
 package struct StatementEntry: Sendable, Hashable {
     package enum EntryType: String, Sendable, CaseIterable {
-        case payment, refund, refundFailed = "refund_failed", dispute, disputeWon = "dispute_won", release, payout
+        case payment, refund, refundFailed = "refund_failed", dispute, disputeWon = "dispute_won", release, owed, repaid, payout
         case payoutSettled = "payout_settled", payoutFailed = "payout_failed", payoutReturned = "payout_returned"
     }
 
@@ -60,7 +60,8 @@ package struct Statements: Sendable {
         .refundNetReversed: (.refundFailed, "refund-net-reversed", 0, 1, 0), .refundFeeReversed: (.refundFailed, "refund-fee-reversed", 1, 0, 0),
         .disputeNet: (.dispute, "dispute-net", 0, -1, 0), .disputeFee: (.dispute, "dispute-fee", -1, 0, 0),
         .disputeNetReturned: (.disputeWon, "dispute-net-returned", 0, 1, 0), .disputeFeeReturned: (.disputeWon, "dispute-fee-returned", 1, 0, 0),
-        .release: (.release, "release", 0, 0, 1), .payoutSent: (.payout, "payout", 0, 0, 1),
+        .release: (.release, "release", 0, 0, 1), .receivableOwed: (.owed, "receivable-owed", 0, 0, 1),
+        .receivableRepaid: (.repaid, "receivable-repaid", 0, 0, 1), .payoutSent: (.payout, "payout", 0, 0, 1),
         .payoutSettled: (.payoutSettled, "payout-settled", 0, -1, 1), .payoutFailed: (.payoutFailed, "payout-failed", 0, 0, 1),
         .payoutReturned: (.payoutReturned, "payout-returned", 0, 1, 1),
     ]

@@ -84,8 +84,10 @@ package struct PayoutRun: Sendable {
         var report = PayoutRunReport()
         let planned = try await plan(request, at: now, into: &report)
         if request.dryRun {
-            report.payouts = planned.map {
-                .init(payoutID: nil, organizerID: $0.organizer, amount: $0.amount, provider: $0.method.provider, status: "planned", error: nil)
+            report.payouts = planned.compactMap { planned in
+                planned.method.map {
+                    .init(payoutID: nil, organizerID: planned.organizer, amount: planned.amount, provider: $0.provider, status: "planned", error: nil)
+                }
             }
             return report
         }
@@ -124,54 +126,82 @@ package struct PayoutRun: Sendable {
         return report
     }
 
-    struct Planned { let organizer: OrganizerID, amount: Money, method: PayoutMethod }
+    /// An organizer's funds in one currency to settle: what it owes booked or paid back, and
+    /// `amount` paid when `method` is set.
+    struct Planned { let organizer: OrganizerID, amount: Money, method: PayoutMethod? }
 
-    /// Who would be paid now, and who is skipped and why.
+    /// Who would be paid now (and whose balance below zero, or debt, is to be booked), and who is
+    /// skipped and why.
     func plan(_ request: PayoutRunRequest, at now: Timestamp, into report: inout PayoutRunReport) async throws -> [Planned] {
         let minimum = self.minimum
-        let (balances, methods) = try await database.read { sql in
-            let balances = try await LedgerRepository(sql).availableBalances(
-                currency: request.currency, organizers: request.organizer.map { [$0] }, minimum: { minimum.amount(for: $0) })
-            let organizers = Array(Set(balances.map(\.organizer))).sorted()
+        let (funds, methods) = try await database.read { sql in
+            let funds = try await LedgerRepository(sql).organizerFunds(currency: request.currency, organizers: request.organizer.map { [$0] })
+            let organizers = Array(Set(funds.filter { $0.payable >= minimum.amount(for: $0.currency.code) }.map(\.organizer))).sorted()
             var methods: [OrganizerID: PayoutMethod] = [:]
             for start in stride(from: 0, to: organizers.count, by: 1_000) {
                 methods.merge(try await PayoutMethodRepository(sql).find(Array(organizers[start..<min(start + 1_000, organizers.count)]))) { $1 }
             }
-            return (balances, methods)
+            return (funds, methods)
         }
         var planned: [Planned] = []
-        for (organizer, amount) in balances {
-            guard let method = methods[organizer] else {
-                report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "no payout method"))
-                continue
+        for funds in funds.sorted(by: { ($0.currency.code, -$0.payable, $0.organizer) < ($1.currency.code, -$1.payable, $1.organizer) }) {
+            let (organizer, amount) = (funds.organizer, Money(minorUnits: funds.payable, currency: funds.currency))
+            var method: PayoutMethod?
+            if funds.payable >= minimum.amount(for: funds.currency.code) {
+                if let chosen = methods[organizer] {
+                    if providers.payoutProvider(chosen.provider) == nil {
+                        report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "payout provider \(chosen.provider) is not enabled"))
+                    } else if chosen.awaitsApproval(at: now) {
+                        report.skipped.append(.init(organizerID: organizer, amount: amount,
+                                                    reason: "payout method replaced less than 24 hours ago; awaits an admin's approval"))
+                    } else {
+                        method = chosen
+                    }
+                } else {
+                    report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "no payout method"))
+                }
             }
-            if providers.payoutProvider(method.provider) == nil {
-                report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "payout provider \(method.provider) is not enabled"))
-            } else if method.awaitsApproval(at: now) {
-                report.skipped.append(.init(organizerID: organizer, amount: amount,
-                                            reason: "payout method replaced less than 24 hours ago; awaits an admin's approval"))
-            } else {
-                planned.append(Planned(organizer: organizer, amount: amount, method: method))
-            }
+            let settlesDebt = funds.available < 0 || (funds.available > 0 && funds.owed > 0)
+            if method != nil || settlesDebt { planned.append(Planned(organizer: organizer, amount: amount, method: method)) }
         }
         return planned
     }
 
-    /// Claims the organizers, reads their balances again under the claim, and moves each one's
-    /// available balance into transit with the payout that will send it, booked at the time of
-    /// that transaction (the payout covers the ledger up to then).
+    /// Claims the organizers and reads their funds again under the claim. An available balance
+    /// below zero is booked as owed; what is owed is paid back out of what is available; then what
+    /// is left, when it is at least the minimum, moves into transit with the payout that will send
+    /// it, booked at the time of that transaction (the payout covers the ledger up to then).
     func moveToTransit(_ planned: [Planned], owner: String) async throws -> [Payout] {
         let (minimum, lease, clock) = (self.minimum, self.lease, self.clock)
         return try await database.transaction { sql in
             let claimed = try await Self.claim(planned.map(\.organizer), on: sql)
             let now = clock.now()
             let methods = try await PayoutMethodRepository(sql).find(claimed)
-            let balances = try await LedgerRepository(sql).availableBalances(currency: nil, organizers: claimed, minimum: { minimum.amount(for: $0) })
-            let wanted = Set(planned.map { "\($0.organizer) \($0.amount.currency.code)" })
+            let wanted = Dictionary(planned.map { ("\($0.organizer) \($0.amount.currency.code)", $0.method != nil) }) { $0 || $1 }
             var payouts: [Payout] = []
             var transfers: [Transfer] = []
-            for (organizer, amount) in balances where wanted.contains("\(organizer) \(amount.currency.code)") {
-                guard let method = methods[organizer], !method.awaitsApproval(at: now) else { continue }
+            for funds in try await LedgerRepository(sql).organizerFunds(currency: nil, organizers: claimed) {
+                let (organizer, currency) = (funds.organizer, funds.currency)
+                guard let pays = wanted["\(organizer) \(currency.code)"] else { continue }
+                func transfer(_ id: String, _ kind: TransferKind, _ amount: Int64, debit: LedgerAccount, credit: LedgerAccount) -> Transfer {
+                    Transfer(id: id, kind: kind, amount: Money(minorUnits: amount, currency: currency), debit: debit, credit: credit,
+                             organizerID: organizer, orderID: nil, bookedAt: now)
+                }
+                var available = funds.available
+                if available < 0 {
+                    transfers.append(transfer("receivable-owed:\(organizer):\(currency.code):\(funds.owedInAll - available)", .receivableOwed,
+                                              -available, debit: .organizerReceivable(organizer), credit: .organizerAvailable(organizer)))
+                    available = 0
+                } else if available > 0, funds.owed > 0 {
+                    let repaid = min(available, funds.owed)
+                    transfers.append(transfer("receivable-repaid:\(organizer):\(currency.code):\(funds.repaidInAll + repaid)", .receivableRepaid,
+                                              repaid, debit: .organizerAvailable(organizer), credit: .organizerReceivable(organizer)))
+                    available -= repaid
+                }
+                guard pays, available >= minimum.amount(for: currency.code), let method = methods[organizer], !method.awaitsApproval(at: now) else {
+                    continue
+                }
+                let amount = Money(minorUnits: available, currency: currency)
                 let payout = Payout(id: PayoutID.generate(at: now), organizerID: organizer, amount: amount, provider: method.provider,
                                     account: method.account, status: .sending, attempts: 1, coversUntil: now, createdAt: now)
                 payouts.append(payout)

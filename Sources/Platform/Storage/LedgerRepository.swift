@@ -110,37 +110,46 @@ package struct LedgerRepository: Sendable {
             }
     }
 
-    /// Organizers' available balances of at least `minimum(currency)`, largest first within a
-    /// currency; only `organizers` when given (read through the organizer index), else every
-    /// organizer's (one scan of the ledger, the accounts picked by a byte range, not by pattern).
-    package func availableBalances(currency: String?, organizers: [OrganizerID]?, minimum: (String) -> Int64) async throws
-        -> [(organizer: OrganizerID, amount: Money)] {
-        struct Row: Decodable { let account: String, currency: String, balance: Int64 }
-        let prefix = "organizer_available:"
+    /// Each organizer's available balance and what it owes, per currency, where either was ever
+    /// booked; only `organizers` when given (read through the organizer index), else every
+    /// organizer's (one scan of the ledger, the accounts picked by byte ranges, not by pattern).
+    package func organizerFunds(currency: String?, organizers: [OrganizerID]?) async throws -> [OrganizerFunds] {
+        struct Row: Decodable { let account: String, currency: String, credits: Int64, debits: Int64 }
+        let (available, receivable) = ("organizer_available:", "organizer_receivable:")
         func accounts(_ column: String) -> SQLQueryString {
             var where_: SQLQueryString = if let organizers {
                 // Through the organizer index: the ledger has no index by account.
                 organizers.isEmpty ? "1 = 0" : """
-                    organizer_id IN (\(binds: organizers.map(\.rawValue))) AND \(ident: column) IN (\(binds: organizers.map { prefix + $0.rawValue }))
+                    organizer_id IN (\(binds: organizers.map(\.rawValue))) \
+                    AND \(ident: column) IN (\(binds: organizers.flatMap { [available + $0.rawValue, receivable + $0.rawValue] }))
                     """
             } else {
-                "\(ident: column) >= \(bind: prefix) AND \(ident: column) < \(bind: "organizer_available;")"
+                """
+                ((\(ident: column) >= \(bind: available) AND \(ident: column) < \(bind: "organizer_available;")) \
+                OR (\(ident: column) >= \(bind: receivable) AND \(ident: column) < \(bind: "organizer_receivable;")))
+                """
             }
             if let currency { where_ += " AND currency = \(bind: currency)" }
             return where_
         }
         let rows = try await sql.raw("""
-            SELECT account, currency, CAST(SUM(amount) AS BIGINT) AS balance FROM (
-                SELECT credit_account AS account, currency, amount FROM ledger_transfers WHERE \(accounts("credit_account"))
+            SELECT account, currency, CAST(SUM(credits) AS BIGINT) AS credits, CAST(SUM(debits) AS BIGINT) AS debits FROM (
+                SELECT credit_account AS account, currency, amount AS credits, 0 AS debits FROM ledger_transfers WHERE \(accounts("credit_account"))
                 UNION ALL
-                SELECT debit_account AS account, currency, -amount AS amount FROM ledger_transfers WHERE \(accounts("debit_account"))
-            ) AS movements GROUP BY account, currency HAVING SUM(amount) > 0
+                SELECT debit_account AS account, currency, 0 AS credits, amount AS debits FROM ledger_transfers WHERE \(accounts("debit_account"))
+            ) AS movements GROUP BY account, currency
             """).all(decoding: Row.self)
-        return try rows.compactMap { row in
-            guard row.balance >= minimum(row.currency) else { return nil }
-            return (try StoredValue.id(String(row.account.dropFirst(prefix.count))),
-                    Money(minorUnits: row.balance, currency: try StoredValue.currency(row.currency)))
-        }.sorted { ($0.amount.currency.code, -$0.amount.minorUnits, $0.organizer) < ($1.amount.currency.code, -$1.amount.minorUnits, $1.organizer) }
+        var funds: [String: OrganizerFunds] = [:]
+        for row in rows {
+            let isAvailable = row.account.hasPrefix(available)
+            let organizer: OrganizerID = try StoredValue.id(String(row.account.dropFirst((isAvailable ? available : receivable).count)))
+            let key = "\(row.currency) \(organizer)"
+            let currency = try StoredValue.currency(row.currency)
+            var entry = funds[key] ?? OrganizerFunds(organizer: organizer, currency: currency)
+            if isAvailable { entry.available = row.credits - row.debits } else { (entry.owedInAll, entry.repaidInAll) = (row.debits, row.credits) }
+            funds[key] = entry
+        }
+        return funds.sorted { $0.key < $1.key }.map(\.value)
     }
 
     /// Every account's debits and credits, per currency; with `organizer`, only the transfers
@@ -186,6 +195,26 @@ package struct LedgerRepository: Sendable {
 }
 
 /// An account's movements in one currency.
+/// An organizer's available balance and receivable in one currency (minor units).
+package struct OrganizerFunds: Sendable, Hashable {
+    package let organizer: OrganizerID
+    package let currency: Currency
+    /// Below zero after a refund or dispute of money already available or paid out.
+    package var available: Int64 = 0
+    /// What was ever booked as owed, and what of it was ever paid back: their difference is owed now.
+    package var owedInAll: Int64 = 0
+    package var repaidInAll: Int64 = 0
+
+    package var owed: Int64 { owedInAll - repaidInAll }
+    /// What a payout may send once what is owed is paid back.
+    package var payable: Int64 { max(0, available - max(0, owed)) }
+
+    init(organizer: OrganizerID, currency: Currency) {
+        self.organizer = organizer
+        self.currency = currency
+    }
+}
+
 package struct AccountTotals: Sendable, Hashable {
     package let account: String
     package let currency: String

@@ -124,11 +124,38 @@ import Testing
             let owed = try await h.balance()
             #expect(owed["owed"] as? Int == 4_750 && owed["available"] as? Int == 0)
             #expect((try await h.payoutRun().json["payouts"] as? [Any])?.isEmpty == true, "nothing to pay while it owes")
+            #expect(try await ledgerBalances(h)["organizer_available"] == 0, "the run booked the balance below zero as owed")
+            #expect(try await ledgerBalances(h)["organizer_receivable"] == -4_750)
+            #expect(try await h.balance()["owed"] as? Int == 4_750)
+            #expect((try await h.payoutRun().json["payouts"] as? [Any])?.isEmpty == true)
+            #expect(try await ledgerBalances(h)["organizer_receivable"] == -4_750, "booked once")
 
-            for _ in 0..<3 { try await h.paidOrder() }
+            // One sale is not enough to pay it back; three are, and the rest is paid out.
+            try await h.paidOrder()
             try await h.releaseAll()
+            let partly = try await h.balance()
+            #expect(partly["owed"] as? Int == 0 && partly["available"] as? Int == 0, "4,750 of it paid back")
+            let dry = try await h.payoutRun(#"{"dry_run":true}"#)
+            #expect((dry.json["payouts"] as? [Any])?.isEmpty == true)
+            #expect(try await ledgerBalances(h)["organizer_receivable"] == -4_750, "a dry run books nothing")
+            for _ in 0..<2 { try await h.paidOrder() }
+            try await h.releaseAll()
+            #expect(try await h.balance()["available"] as? Int == 2 * 4_750)
             let netted = try #require((try await h.payoutRun().json["payouts"] as? [[String: Any]])?.first)
             #expect(netted["amount"] as? Int == 3 * 4_750 - 4_750)
+            let after = try await ledgerBalances(h)
+            #expect(after["organizer_receivable"] == 0 && after["organizer_available"] == 0)
+
+            let types = try #require(try await h.client.get("/api/v1/ledger/entries", key: h.organizerKey).json["data"] as? [[String: Any]])
+                .map { $0["type"] as? String ?? "" }
+            #expect(types.filter { $0 == "owed" || $0 == "repaid" } == ["owed", "repaid"])
+            let invariants = try await h.database.read { sql in try await LedgerInvariants.check(on: sql) }
+            #expect(invariants == [])
         }
+    }
+
+    func ledgerBalances(_ h: CheckoutHarness) async throws -> [String: Int64] {
+        let totals = try await h.database.read { sql in try await LedgerRepository(sql).accountTotals() }
+        return Dictionary(uniqueKeysWithValues: totals.map { ($0.account.components(separatedBy: ":org_").first ?? $0.account, $0.credits - $0.debits) })
     }
 }
