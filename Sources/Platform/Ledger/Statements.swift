@@ -20,8 +20,8 @@ package struct StatementEntry: Sendable, Hashable {
     /// The platform's fee of it.
     package let fee: Int64
     /// What it changes of everything the platform owes the organizer (pending, available and in
-    /// transit): the nets of sales less refunds and disputes, less payouts once settled. Summed
-    /// over every entry, it is what the organizer is owed.
+    /// transit, less what it owes): the nets of sales less refunds and disputes, less payouts once
+    /// settled. Summed over every entry, it is what the organizer is owed.
     package let net: Int64
     /// What moved between the organizer's own balances: released (pending to available), sent
     /// (available to in transit), settled, failed or returned.
