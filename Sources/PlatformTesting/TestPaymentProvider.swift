@@ -25,6 +25,7 @@ package final class TestPaymentProvider: PaymentProvider {
         var beforePayoutAnswer: @Sendable ([PayoutInstruction]) async throws -> Void = { _ in }
     }
     private let state = Mutex(State())
+    private let installed = Mutex<(any PaymentHost)?>(nil)
 
     package init(minimumCheckoutMinutes: Int = 0, refundCapabilities: RefundCapabilities = .partial) {
         self.minimumCheckoutMinutes = minimumCheckoutMinutes
@@ -49,6 +50,10 @@ package final class TestPaymentProvider: PaymentProvider {
         if let delay { try await Task.sleep(for: delay) }
         if let failure { throw failure }
     }
+
+    /// The kernel's host, once the router installed the provider.
+    package var host: (any PaymentHost)? { installed.withLock { $0 } }
+    package func install(routes: any PluginRoutes, host: any PaymentHost) { installed.withLock { $0 = host } }
 
     package func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession {
         try await call()

@@ -150,4 +150,19 @@ public protocol PaymentHost: Sendable {
     var clock: any WallClock { get }
     /// Hands a webhook to the same verification and inbox path as `POST /webhooks/{provider}`.
     func deliverWebhook(provider: String, body: ByteBuffer, headers: HTTPFields) async throws
+    /// Hands several webhooks to the same path at once: each is verified, then all are stored in
+    /// one transaction (one commit, where one each would cost a commit each). Nothing is stored when
+    /// one fails verification. Throws what `deliverWebhook` throws.
+    func deliverWebhooks(provider: String, _ deliveries: [WebhookDelivery]) async throws
+}
+
+/// A webhook as it arrives: its raw body and its headers.
+public struct WebhookDelivery: Sendable {
+    public let body: ByteBuffer
+    public let headers: HTTPFields
+
+    public init(body: ByteBuffer, headers: HTTPFields) {
+        self.body = body
+        self.headers = headers
+    }
 }

@@ -14,19 +14,37 @@ struct WebhookIngress: PaymentHost {
     /// True when the event is new; false for a repeat delivery, which is just as welcome.
     @discardableResult
     package func receive(provider id: String, body: ByteBuffer, headers: HTTPFields) async throws -> Bool {
-        guard let provider = providers.provider(id) else { throw PlatformError.notFound("payment provider") }
-        let now = clock.now()
-        let envelope = try await provider.verifyWebhook(body: body, headers: headers, now: now)
-        let status: InboxStatus = provider.handler(for: envelope.eventType) == nil ? .ignored : .pending
-        let stored = try await database.transaction { sql in
-            try await WebhookInboxRepository(sql, engine: database.engine)
-                .insert(id: .generate(at: now), provider: id, envelope: envelope, status: status, at: now)
-        }
-        if stored && status == .pending { signal.wake() }
-        return stored
+        try await receive(provider: id, [WebhookDelivery(body: body, headers: headers)])
     }
 
     func deliverWebhook(provider: String, body: ByteBuffer, headers: HTTPFields) async throws {
         try await receive(provider: provider, body: body, headers: headers)
+    }
+
+    func deliverWebhooks(provider: String, _ deliveries: [WebhookDelivery]) async throws {
+        _ = try await receive(provider: provider, deliveries)
+    }
+
+    /// Verifies every delivery, then stores them in one transaction; true when any was new.
+    private func receive(provider id: String, _ deliveries: [WebhookDelivery]) async throws -> Bool {
+        guard let provider = providers.provider(id) else { throw PlatformError.notFound("payment provider") }
+        let now = clock.now()
+        var verified: [(WebhookEnvelope, InboxStatus)] = []
+        for delivery in deliveries {
+            let envelope = try await provider.verifyWebhook(body: delivery.body, headers: delivery.headers, now: now)
+            verified.append((envelope, provider.handler(for: envelope.eventType) == nil ? .ignored : .pending))
+        }
+        let (engine, envelopes) = (database.engine, verified)
+        let (stored, pending) = try await database.transaction { sql in
+            let inbox = WebhookInboxRepository(sql, engine: engine)
+            var (stored, pending) = (false, false)
+            for (envelope, status) in envelopes {
+                let new = try await inbox.insert(id: .generate(at: now), provider: id, envelope: envelope, status: status, at: now)
+                (stored, pending) = (stored || new, pending || (new && status == .pending))
+            }
+            return (stored, pending)
+        }
+        if pending { signal.wake() }
+        return stored
     }
 }

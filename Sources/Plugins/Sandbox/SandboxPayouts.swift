@@ -35,12 +35,14 @@ extension SandboxProvider: PayoutProvider {
                 data: .init(currency: payout.amount.currency.code, payoutID: payout.payoutID,
                             reason: failing ? "the sandbox fails account sandbox:fail" : nil)))
         }
-        // Delivered a few at once, as a provider's webhooks arrive; all of them before answering,
-        // so the inbox holds every settlement once the run has recorded the answers.
+        // Delivered all before answering, so the inbox holds every settlement once the run has
+        // recorded the answers (a one-shot `platform payouts run` loses none): 50 to a transaction,
+        // 8 transactions at once.
+        let batches = stride(from: 0, to: events.count, by: 50).map { Array(events[$0..<min($0 + 50, events.count)]) }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for (index, event) in events.enumerated() {
+            for (index, batch) in batches.enumerated() {
                 if index >= 8 { try await group.next() }
-                group.addTask { try await deliver(event) }
+                group.addTask { try await deliver(batch) }
             }
             try await group.waitForAll()
         }

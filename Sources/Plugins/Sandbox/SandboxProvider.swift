@@ -83,11 +83,18 @@ public struct SandboxProvider: PaymentProvider {
     }
 
     /// Signs an event and hands it to the kernel's webhook ingress, exactly as an HTTP delivery would be.
-    func deliver(_ event: SandboxEvent) async throws {
+    func deliver(_ event: SandboxEvent) async throws { try await deliver([event]) }
+
+    /// Signs the events and hands them to the kernel's webhook ingress together.
+    func deliver(_ events: [SandboxEvent]) async throws {
         guard let host = host.get() else { throw ProviderError.unavailable("the sandbox is not installed") }
-        let body = try JSONEncoder().encode(event)
-        let header = TimestampedSignature.header(body: body, secret: secret, timestamp: host.clock.now().milliseconds / 1000)
-        try await host.deliverWebhook(provider: id, body: ByteBuffer(bytes: body), headers: [Self.signatureHeader: header])
+        let timestamp = host.clock.now().milliseconds / 1000
+        let deliveries = try events.map { event in
+            let body = try JSONEncoder().encode(event)
+            let header = TimestampedSignature.header(body: body, secret: secret, timestamp: timestamp)
+            return WebhookDelivery(body: ByteBuffer(bytes: body), headers: [Self.signatureHeader: header])
+        }
+        try await host.deliverWebhooks(provider: id, deliveries)
     }
 }
 

@@ -7,6 +7,27 @@ import Testing
 
 @Suite struct WebhookTests {
     @Test(arguments: TestEngines.all)
+    func aBatchFromAPluginIsStoredWholeOrNotAtAll(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            let host = try #require(h.provider.host)
+            let paid = h.provider.delivery(id: "b1", type: "paid", order: id, amount: 2_500, at: h.clock.now())
+            let forged = h.provider.delivery(id: "b2", type: "paid", order: id, amount: 2_500, at: h.clock.now(), secret: "whsec_not_ours")
+            await #expect(throws: WebhookRejected.self) {
+                try await host.deliverWebhooks(provider: "test", [WebhookDelivery(body: paid.body, headers: paid.headers),
+                                                                  WebhookDelivery(body: forged.body, headers: forged.headers)])
+            }
+            #expect(try await h.inboxCount() == 0, "one forged delivery keeps the whole batch out")
+
+            let again = WebhookDelivery(body: paid.body, headers: paid.headers)
+            try await host.deliverWebhooks(provider: "test", [again, again])
+            #expect(try await h.inboxCount() == 1, "a repeat within the batch is stored once")
+            #expect(await h.drain() == 1)
+            #expect(try await h.order(id).string("status") == "paid")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
     func forgedTamperedStaleAndWrongSecretAreRejectedAndNotStored(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
             let id = try #require(try await h.placeOrder().orderID)
