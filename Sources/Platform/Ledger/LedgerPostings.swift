@@ -63,13 +63,15 @@ package struct LedgerPostings: OrderLifecycleObserver {
     /// refund in the transfer ids: the refund's id, or the order and its refunded total after it.
     func reserve(_ amount: Int64, of order: Order, key: String, booked: [Transfer], at time: Timestamp) -> [Transfer] {
         let refunds = LedgerAccount.refunds(provider: order.provider)
-        func transfer(_ prefix: String, _ kind: TransferKind, _ amount: Int64, debit: LedgerAccount) -> Transfer {
-            Transfer(id: "\(prefix):\(key)", kind: kind, amount: Money(minorUnits: amount, currency: order.total.currency), debit: debit,
+        func transfer(_ prefix: String, _ kind: TransferKind, _ amount: Int64, debit: LedgerAccount, currency: Currency? = nil) -> Transfer {
+            Transfer(id: "\(prefix):\(key)", kind: kind, amount: Money(minorUnits: amount, currency: currency ?? order.total.currency), debit: debit,
                      credit: refunds, organizerID: order.organizerID, orderID: order.id, bookedAt: time)
         }
         if let held = booked.first(where: { $0.kind == .held }) {
             let left = held.amount - Self.sum(booked, .refundHeld, .disputeReview) + Self.sum(booked, .refundHeldReversed, .disputeReviewReturned)
-            return [transfer("refund-held", .refundHeld, min(amount, left), debit: .review(provider: order.provider))].filter { $0.amount > 0 }
+            // In the currency the provider took, which may not be the order's.
+            return [transfer("refund-held", .refundHeld, min(amount, left), debit: .review(provider: order.provider), currency: held.currency)]
+                .filter { $0.amount > 0 }
         }
         guard let parts = Self.parts(taking: amount, from: booked) else { return [] }
         // Once the order's net is available, the refund comes out of what is available (which may
@@ -85,6 +87,8 @@ package struct LedgerPostings: OrderLifecycleObserver {
     func reversal(of refund: RefundID, order: Order, at time: Timestamp, on sql: any SQLDatabase) async throws -> [Transfer] {
         let booked = try await LedgerRepository(sql).forOrder(order.id)
         let refunds = LedgerAccount.refunds(provider: order.provider)
+        // At most what is still set aside for the order: a confirmation may have paid it already.
+        var left = Self.reserved(in: booked, provider: order.provider)
         return booked.filter { $0.id.hasSuffix(":\(refund)") }.compactMap { part -> Transfer? in
             let (prefix, kind, credit): (String, TransferKind, LedgerAccount)
             switch part.kind {
@@ -93,8 +97,18 @@ package struct LedgerPostings: OrderLifecycleObserver {
             case .refundHeld: (prefix, kind, credit) = ("refund-held-reversed", .refundHeldReversed, .review(provider: order.provider))
             default: return nil
             }
-            return Transfer(id: "\(prefix):\(refund)", kind: kind, amount: Money(minorUnits: part.amount, currency: part.currency), debit: refunds,
+            let amount = min(part.amount, left)
+            left -= amount
+            return Transfer(id: "\(prefix):\(refund)", kind: kind, amount: Money(minorUnits: amount, currency: part.currency), debit: refunds,
                             credit: credit, organizerID: order.organizerID, orderID: order.id, bookedAt: time)
+        }.filter { $0.amount > 0 }
+    }
+
+    /// What the order's transfers hold in its provider's `refunds` now.
+    static func reserved(in booked: [Transfer], provider: String) -> Int64 {
+        let refunds = LedgerAccount.refunds(provider: provider).code
+        return booked.reduce(0) { total, transfer in
+            total + (transfer.credit == refunds ? transfer.amount : 0) - (transfer.debit == refunds ? transfer.amount : 0)
         }
     }
 
@@ -102,10 +116,7 @@ package struct LedgerPostings: OrderLifecycleObserver {
     /// not set aside before (a refund made in the provider's dashboard) is set aside first.
     func refundPaid(_ amount: Int64, of order: Order, at time: Timestamp, on sql: any SQLDatabase) async throws -> [Transfer] {
         let booked = try await LedgerRepository(sql).forOrder(order.id)
-        let refunds = LedgerAccount.refunds(provider: order.provider).code
-        let reserved = booked.reduce(Int64(0)) { total, transfer in
-            total + (transfer.credit == refunds ? transfer.amount : 0) - (transfer.debit == refunds ? transfer.amount : 0)
-        }
+        let reserved = Self.reserved(in: booked, provider: order.provider)
         guard let currency = booked.first?.currency else { return [] }
         let key = "\(order.id):\(order.refunded + amount)"
         let unreserved = reserve(max(0, amount - reserved), of: order, key: key, booked: booked, at: time)

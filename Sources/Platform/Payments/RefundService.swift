@@ -119,7 +119,7 @@ package struct RefundService: Sendable {
     private func markFailed(_ id: RefundID, order: Order, tickets: [String], error: String) async throws {
         let observers = self.observers
         try await database.transaction { sql in
-            try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now())
+            guard try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now()) else { return }
             try await observers.handle(.refundFailed(order, refund: id, items: tickets), at: clock.now(), on: sql)
         }
     }

@@ -34,7 +34,8 @@ struct WebhookIngress: PaymentHost {
             let envelope = try await provider.verifyWebhook(body: delivery.body, headers: delivery.headers, now: now)
             verified.append((envelope, provider.handler(for: envelope.eventType) == nil ? .ignored : .pending))
         }
-        let (engine, envelopes) = (database.engine, verified)
+        // In event id order, so that two batches sharing events lock them in the same order.
+        let (engine, envelopes) = (database.engine, verified.sorted { $0.0.eventID < $1.0.eventID })
         let (stored, pending) = try await database.transaction { sql in
             let inbox = WebhookInboxRepository(sql, engine: engine)
             var (stored, pending) = (false, false)

@@ -194,7 +194,6 @@ package struct LedgerRepository: Sendable {
     }
 }
 
-/// An account's movements in one currency.
 /// An organizer's available balance and receivable in one currency (minor units).
 package struct OrganizerFunds: Sendable, Hashable {
     package let organizer: OrganizerID
@@ -215,6 +214,7 @@ package struct OrganizerFunds: Sendable, Hashable {
     }
 }
 
+/// An account's movements in one currency.
 package struct AccountTotals: Sendable, Hashable {
     package let account: String
     package let currency: String

@@ -58,10 +58,14 @@ struct RefundRepository: Sendable {
             """).run()
     }
 
-    package func failed(_ id: RefundID, error: String, at time: Timestamp) async throws {
+    /// Marks a refund still asked for as failed; false when it is no longer asked for (the
+    /// provider's confirmation settled it first, as after a timeout on a refund it made).
+    @discardableResult
+    package func failed(_ id: RefundID, error: String, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
-            UPDATE refunds SET status = 'failed', error = \(bind: error), updated_at = \(bind: time.milliseconds) WHERE id = \(bind: id.rawValue)
-            """).run()
+            UPDATE refunds SET status = 'failed', error = \(bind: error), updated_at = \(bind: time.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND status = 'requested' RETURNING id
+            """).first() != nil
     }
 
     /// The provider confirmed the order's refunds up to its reported total: requested ones are settled.

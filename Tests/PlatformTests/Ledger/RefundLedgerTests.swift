@@ -70,4 +70,28 @@ import Testing
             #expect(statement.compactMap { $0["net"] as? Int }.reduce(0, +) == 4_750)
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func aConfirmationBeforeTheProvidersAnswerTimesOutIsNotUndone(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try await h.paidOrder()
+            // The provider made the refund, but its answer never arrives; its event does, first.
+            h.provider.stall(for: .milliseconds(600))
+            h.provider.fail(with: .unavailable("timed out"))
+            let client = h.client
+            let asked = Task { try await client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: #"{"amount":1000}"#) }
+            try await Task.sleep(for: .milliseconds(200))
+            _ = try await h.deliver(id: "r-1", type: "refunded", order: id, amount: 1_000)
+            await h.drain()
+            #expect(try await asked.value.status != .accepted)
+
+            let booked = try await h.transfers(of: id)
+            #expect(booked["refund-paid:1000"] == 1_000)
+            #expect(booked["refund-net-reversed:rfd"] == nil, "money the buyer got back does not return to the organizer")
+            let after = try await balances(h)
+            #expect(after["refunds:test"] == 0 && after["organizer_pending"] == 3_800 && after["clearing:test"] == -4_000)
+            #expect(try await h.order(id).json["refunded"] as? Int == 1_000)
+            #expect(try await invariants(h) == [])
+        }
+    }
 }
