@@ -101,6 +101,9 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case disputeFee = "dispute_fee"
     /// A dispute of money held in review, from review into `disputes_held`.
     case disputeReview = "dispute_review"
+    /// A dispute of money set aside for a refund not yet confirmed, from `refunds` into
+    /// `disputes_held` (the provider took it back, so the refund will not be paid).
+    case disputeRefunds = "dispute_refunds"
     /// A dispute won: the provider gave the money back, from `disputed` into its clearing.
     case disputeReinstated = "dispute_reinstated"
     /// A dispute won: its net back to the organizer.
@@ -109,6 +112,8 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case disputeFeeReturned = "dispute_fee_returned"
     /// A dispute won: money held in review back to review.
     case disputeReviewReturned = "dispute_review_returned"
+    /// A dispute won: money set aside for a refund back into `refunds`.
+    case disputeRefundsReturned = "dispute_refunds_returned"
     /// A dispute lost: what it held goes with the money the provider withdrew.
     case disputeLost = "dispute_lost"
     /// A payout run books an available balance below zero as what the organizer owes: from

@@ -20,16 +20,27 @@ extension LedgerPostings {
         func withdrawn(_ amount: Int64) -> Transfer {
             transfer("dispute", .disputeWithdrawn, amount, debit: .disputed(provider: order.provider), credit: .clearing(provider: order.provider))
         }
-        if let held = booked.first(where: { $0.kind == .held }) {
-            let left = min(amount, held.amount - Self.sum(booked, .refundHeld) + Self.sum(booked, .refundHeldReversed))
-            return [withdrawn(left), transfer("dispute-review", .disputeReview, left, debit: .review(provider: order.provider),
-                                              credit: .disputesHeld(organizer))].filter { $0.amount > 0 }
+        // Money set aside for a refund not yet confirmed is still in clearing: the provider takes
+        // it too, after the order's own parts.
+        let reserved = Self.reserved(in: booked, provider: order.provider)
+        func fromRefunds(after taken: Int64) -> Transfer {
+            transfer("dispute-refunds", .disputeRefunds, min(max(0, amount - taken), reserved), debit: .refunds(provider: order.provider),
+                     credit: .disputesHeld(organizer))
         }
-        guard let parts = Self.parts(taking: amount, from: booked), parts.fee + parts.net > 0 else { return [] }
+        if let held = booked.first(where: { $0.kind == .held }) {
+            let left = min(amount, held.amount - Self.sum(booked, .refundHeld, .disputeReview)
+                           + Self.sum(booked, .refundHeldReversed, .disputeReviewReturned))
+            let refunds = fromRefunds(after: left)
+            return [withdrawn(left + refunds.amount), transfer("dispute-review", .disputeReview, left, debit: .review(provider: order.provider),
+                                                               credit: .disputesHeld(organizer)), refunds].filter { $0.amount > 0 }
+        }
+        guard let parts = Self.parts(taking: amount, from: booked) else { return [] }
+        let refunds = fromRefunds(after: parts.fee + parts.net)
         return [
-            withdrawn(parts.fee + parts.net),
+            withdrawn(parts.fee + parts.net + refunds.amount),
             transfer("dispute-net", .disputeNet, parts.net, debit: Self.organizerAccount(of: order, booked: booked), credit: .disputesHeld(organizer)),
             transfer("dispute-fee", .disputeFee, parts.fee, debit: .feeRevenue, credit: .disputesHeld(organizer)),
+            refunds,
         ].filter { $0.amount > 0 }
     }
 
@@ -62,6 +73,9 @@ extension LedgerPostings {
                 case .disputeReview:
                     back.append(transfer("dispute-review-returned", .disputeReviewReturned, part.amount, debit: .disputesHeld(organizer),
                                          credit: .review(provider: provider)))
+                case .disputeRefunds:
+                    back.append(transfer("dispute-refunds-returned", .disputeRefundsReturned, part.amount, debit: .disputesHeld(organizer),
+                                         credit: .refunds(provider: provider)))
                 default:
                     continue
                 }

@@ -94,4 +94,31 @@ import Testing
             #expect(try await invariants(h) == [])
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func aDisputeTakesMoneySetAsideForARefundToo(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try await h.paidOrder()
+            let asked = try await h.client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: #"{"amount":1000}"#)
+            #expect(asked.status == .accepted)
+            _ = try await h.deliver(id: "d-open", type: "disputed", order: id, amount: 5_000, reference: "dp_9")
+            await h.drain()
+            let booked = try await h.transfers(of: id)
+            #expect(booked["dispute:test:dp_9"] == 5_000, "the provider withdrew all of it")
+            #expect(booked["dispute-net:test:dp_9"] == 3_800 && booked["dispute-fee:test:dp_9"] == 200)
+            #expect(booked["dispute-refunds:test:dp_9"] == 1_000)
+            let open = try await balances(h)
+            #expect(open["refunds:test"] == 0 && open["disputes_held"] == 5_000)
+            #expect(try await invariants(h) == [])
+
+            _ = try await h.deliver(id: "d-won", type: "dispute_won", order: id, amount: 5_000, reference: "dp_9")
+            await h.drain()
+            #expect(try await balances(h)["refunds:test"] == 1_000, "won: the refund's money is set aside again")
+            _ = try await h.deliver(id: "r-1", type: "refunded", order: id, amount: 1_000)
+            await h.drain()
+            let after = try await balances(h)
+            #expect(after["refunds:test"] == 0 && after["clearing:test"] == -4_000 && after["disputes_held"] == 0)
+            #expect(try await invariants(h) == [])
+        }
+    }
 }
