@@ -84,7 +84,7 @@ struct PayoutBenchData {
             people.append((organizer, EventID.generate(at: now)))
             nets[organizer] = 0
         }
-        for chunk in stride(from: 0, to: people.count, by: 1_000).map({ Array(people[$0..<min($0 + 1_000, people.count)]) }) {
+        for chunk in people.chunks(of: 1_000) {
             try await database.transaction { sql in
                 try await insert(sql, "organizers", "id, name, slug, email, created_at", chunk.map { organizer, _ in
                     [organizer.rawValue, "Bench \(organizer)", "bench-\(organizer)".lowercased(), "payouts@bench.example", now.milliseconds]

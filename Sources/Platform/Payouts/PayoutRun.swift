@@ -93,7 +93,7 @@ package struct PayoutRun: Sendable {
         }
         let owner = "run-" + PayoutID.generate(at: now).rawValue
         var sending: [Payout] = []
-        for chunk in stride(from: 0, to: planned.count, by: batch).map({ Array(planned[$0..<min($0 + batch, planned.count)]) }) {
+        for chunk in planned.chunks(of: batch) {
             sending += try await moveToTransit(chunk, owner: owner)
         }
         let (since, until) = (Timestamp(milliseconds: now.milliseconds - Self.resendWindow), now.adding(seconds: lease / 1000))
@@ -115,9 +115,7 @@ package struct PayoutRun: Sendable {
                 report.payouts += group.value.map { line($0, status: .sending, error: "provider \($0.provider) is not enabled") }
                 continue
             }
-            let size = max(1, provider.maximumPayoutBatch)
-            for start in stride(from: 0, to: group.value.count, by: size) {
-                let chunk = Array(group.value[start..<min(start + size, group.value.count)])
+            for chunk in group.value.chunks(of: max(1, provider.maximumPayoutBatch)) {
                 report.payouts += try await send(chunk, through: provider, owner: owner)
                 done += chunk.count
                 progress(done, sending.count)
@@ -138,9 +136,7 @@ package struct PayoutRun: Sendable {
             let funds = try await LedgerRepository(sql).organizerFunds(currency: request.currency, organizers: request.organizer.map { [$0] })
             let organizers = Array(Set(funds.filter { $0.payable >= minimum.amount(for: $0.currency.code) }.map(\.organizer))).sorted()
             var methods: [OrganizerID: PayoutMethod] = [:]
-            for start in stride(from: 0, to: organizers.count, by: 1_000) {
-                methods.merge(try await PayoutMethodRepository(sql).find(Array(organizers[start..<min(start + 1_000, organizers.count)]))) { $1 }
-            }
+            for chunk in organizers.chunks(of: 1_000) { methods.merge(try await PayoutMethodRepository(sql).find(chunk)) { $1 } }
             return (funds, methods)
         }
         var planned: [Planned] = []
@@ -161,8 +157,7 @@ package struct PayoutRun: Sendable {
                     report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "no payout method"))
                 }
             }
-            let settlesDebt = funds.available < 0 || (funds.available > 0 && funds.owed > 0)
-            if method != nil || settlesDebt { planned.append(Planned(organizer: organizer, amount: amount, method: method)) }
+            if method != nil || funds.hasDebtToBook { planned.append(Planned(organizer: organizer, amount: amount, method: method)) }
         }
         return planned
     }

@@ -207,6 +207,9 @@ package struct OrganizerFunds: Sendable, Hashable {
     package var owed: Int64 { owedInAll - repaidInAll }
     /// What a payout may send once what is owed is paid back.
     package var payable: Int64 { max(0, available - max(0, owed)) }
+    /// Whether a payout run books something of what is owed: an available balance below zero
+    /// (owed from now on), or one above zero while something is owed (paid back first).
+    package var hasDebtToBook: Bool { available < 0 || (available > 0 && owed > 0) }
 
     init(organizer: OrganizerID, currency: Currency) {
         self.organizer = organizer
