@@ -41,10 +41,25 @@ package struct OutboxRepository: Sendable {
         try await sql.raw(query).all(decoding: Row.self).map { try $0.message() }
     }
 
+    typealias NewMessage = (id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent, key: String)
+
     /// Queues messages in one statement, each unless one with its idempotency key is already there.
-    func insert(_ messages: [(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent, key: String)],
-                at time: Timestamp) async throws {
+    func insert(_ messages: [NewMessage], at time: Timestamp) async throws {
         guard !messages.isEmpty else { return }
+        try await sql.raw(try Self.insertion(messages, at: time)).run()
+    }
+
+    /// Queues a message unless one with its idempotency key is already there; true when it is new.
+    @discardableResult
+    package func insert(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent,
+                       idempotencyKey: String, at time: Timestamp) async throws -> Bool {
+        try await sql.raw(try Self.insertion([(id, kind, organizer, recipient, content, idempotencyKey)], at: time) + " RETURNING id")
+            .first() != nil
+    }
+
+    /// The `INSERT` of the messages, skipping any whose idempotency key is queued already.
+    private static func insertion(_ messages: [NewMessage], at time: Timestamp) throws -> SQLQueryString {
+        // Stored with Swift's own key names: the API's snake-case strategy would not read `contentID` back.
         let encoder = JSONEncoder()
         var query: SQLQueryString = """
             INSERT INTO outbox_messages (id, kind, organizer_id, recipient, payload, idempotency_key, status, attempts,
@@ -59,23 +74,7 @@ package struct OutboxRepository: Sendable {
                 \(bind: payload), \(bind: message.key), 'queued', 0, \(bind: time.milliseconds), \(bind: time.milliseconds), \(bind: time.milliseconds))
                 """
         }
-        try await sql.raw(query + " ON CONFLICT (idempotency_key) DO NOTHING").run()
-    }
-
-    /// Queues a message unless one with its idempotency key is already there; true when it is new.
-    @discardableResult
-    package func insert(id: MessageID, kind: MailKind, organizer: OrganizerID?, recipient: String, content: MailContent,
-                       idempotencyKey: String, at time: Timestamp) async throws -> Bool {
-        // Stored with Swift's own key names: the API's snake-case strategy would not read `contentID` back.
-        let payload = String(decoding: try JSONEncoder().encode(content), as: UTF8.self)
-        return try await sql.raw("""
-            INSERT INTO outbox_messages (id, kind, organizer_id, recipient, payload, idempotency_key, status, attempts,
-                                         next_attempt_at, created_at, updated_at)
-            VALUES (\(bind: id.rawValue), \(bind: kind.rawValue), \(bind: organizer?.rawValue), \(bind: recipient), \(bind: payload),
-                    \(bind: idempotencyKey), 'queued', 0, \(bind: time.milliseconds), \(bind: time.milliseconds), \(bind: time.milliseconds))
-            ON CONFLICT (idempotency_key) DO NOTHING
-            RETURNING id
-            """).first() != nil
+        return query + " ON CONFLICT (idempotency_key) DO NOTHING"
     }
 
     /// Leases up to `limit` due messages (queued and due, or leased by a worker whose lease ran out)
