@@ -128,7 +128,9 @@ package struct LedgerPostings: OrderLifecycleObserver {
     }
 
     /// What the transfers of these kinds add up to (minor units).
-    static func sum(_ transfers: [Transfer], _ kinds: TransferKind...) -> Int64 {
+    static func sum(_ transfers: [Transfer], _ kinds: TransferKind...) -> Int64 { sum(transfers, kinds) }
+
+    static func sum(_ transfers: [Transfer], _ kinds: [TransferKind]) -> Int64 {
         transfers.filter { kinds.contains($0.kind) }.reduce(0) { $0 + $1.amount }
     }
 
@@ -142,7 +144,7 @@ package struct LedgerPostings: OrderLifecycleObserver {
     /// full take returns exactly the fee and the net; once a won dispute or a refused refund gave something back, in
     /// proportion to what is left, which never takes more than is left of either part.
     static func parts(taking amount: Int64, from booked: [Transfer]) -> (fee: Int64, net: Int64)? {
-        func sum(_ kinds: TransferKind...) -> Int64 { booked.filter { kinds.contains($0.kind) }.reduce(0) { $0 + $1.amount } }
+        func sum(_ kinds: TransferKind...) -> Int64 { Self.sum(booked, kinds) }
         let (fee, net) = (sum(.orderFee), sum(.orderNet))
         guard fee + net > 0, let currency = booked.first?.currency else { return nil }
         let returned = (fee: sum(.disputeFeeReturned, .refundFeeReversed), net: sum(.disputeNetReturned, .refundNetReversed))
