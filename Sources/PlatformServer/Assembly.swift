@@ -91,8 +91,10 @@ package struct Assembly: Sendable {
     /// The whole platform on an open, migrated database: plugins, the Ticketing module, mail and pages.
     package func platform(database: any Database, clock: any WallClock = SystemClock()) async throws -> Platform {
         let providers = PaymentProviders(try paymentProviders())
+        var ticketing = try ticketing()
+        ticketing.baseURL = config.baseURL
         let tickets = TicketingModule(
-            database: database, clock: clock, keys: try await ticketKeys(database: database, clock: clock), config: try ticketing(),
+            database: database, clock: clock, keys: try await ticketKeys(database: database, clock: clock), config: ticketing,
             confirmations: orderConfirmations ? TicketMailSettings(from: config.mailFrom, baseURL: config.baseURL) : nil)
         let modules: [any PlatformModule] = [tickets]
         let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),

@@ -26,6 +26,7 @@ package struct CheckoutHarness: Sendable {
         provider: TestPaymentProvider = TestPaymentProvider(),
         extraProviders: [any PaymentProvider] = [],
         mail: MailSetup? = nil,
+        hosts: any HostResolver = SystemHostResolver(),
         checksLedger: Bool = true,
         modules: @escaping @Sendable (any Database, ManualClock, PlatformConfig) async throws -> [any PlatformModule] = { _, _, _ in [] },
         _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void
@@ -34,7 +35,7 @@ package struct CheckoutHarness: Sendable {
             let platform = Platform(
                 database: database, clock: clock, config: config, logger: quietLogger, providers: PaymentProviders([provider] + extraProviders),
                 modules: try await modules(database, clock, config), mail: mail,
-                pages: try PageRenderer.load(directory: PageRenderer.defaultDirectory()))
+                pages: try PageRenderer.load(directory: PageRenderer.defaultDirectory()), hosts: hosts)
             let catalog = Catalog(database: database, clock: clock)
             let (organizer, key) = try await catalog.createOrganizer(name: "Harness", slug: "harness", email: "h@harness.example", feeBasisPoints: nil)
             let event = try await catalog.createEvent(

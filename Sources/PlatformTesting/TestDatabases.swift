@@ -15,6 +15,28 @@ package enum TestEngines {
     }
 }
 
+/// Bounds the PostgreSQL test databases open at once (`TEST_DATABASE_SLOTS`, 32 by default: 160
+/// connections of the server's 300), so that a growing suite waits for a slot instead of being refused.
+actor PostgresTestSlots {
+    static let shared = PostgresTestSlots(slots: Int(TestEngines.environment["TEST_DATABASE_SLOTS"] ?? "") ?? 32)
+    private var free: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(slots: Int) { free = max(1, slots) }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { free += 1 } else { waiters.removeFirst().resume() }
+    }
+}
+
 package struct TestDatabaseError: Error, CustomStringConvertible {
     package let description: String
     package init(description: String) { self.description = description }
@@ -36,21 +58,35 @@ package func withTestDatabase<T: Sendable>(
         guard let url = TestEngines.postgresURL else {
             throw TestDatabaseError(description: "CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
         }
-        let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-        let admin = try await DatabaseFactory.open(url: url, logger: logger)
-        try await admin.transaction { sql in try await sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run() }
-        let separator = url.contains("?") ? "&" : "?"
+        // Every test runs at once; each schema holds up to five connections, and the server allows 300.
+        await PostgresTestSlots.shared.acquire()
         do {
-            let database = try await DatabaseFactory.open(url: url + separator + "search_path=\(schema)&pool_size=4", logger: logger)
-            let result = try await migratedRun(database, logger: logger, body)
-            try await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
-            await admin.close()
+            let result = try await postgresRun(url: url, logger: logger, body)
+            await PostgresTestSlots.shared.release()
             return result
         } catch {
-            try? await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
-            await admin.close()
+            await PostgresTestSlots.shared.release()
             throw error
         }
+    }
+}
+
+/// A new schema for one test, dropped afterwards.
+private func postgresRun<T: Sendable>(url: String, logger: Logger, _ body: (any Database) async throws -> T) async throws -> T {
+    let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
+    let admin = try await DatabaseFactory.open(url: url, logger: logger)
+    try await admin.transaction { sql in try await sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run() }
+    let separator = url.contains("?") ? "&" : "?"
+    do {
+        let database = try await DatabaseFactory.open(url: url + separator + "search_path=\(schema)&pool_size=4", logger: logger)
+        let result = try await migratedRun(database, logger: logger, body)
+        try await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
+        await admin.close()
+        return result
+    } catch {
+        try? await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
+        await admin.close()
+        throw error
     }
 }
 
@@ -66,13 +102,16 @@ private func migratedRun<T: Sendable>(_ database: any Database, logger: Logger, 
     }
 }
 
-/// Row counts of the given tables: a rejected request must leave every one unchanged.
-package func rowCounts(_ database: any Database, tables: [String] = ["organizers", "api_keys", "events", "ticket_variants"]) async throws -> [String: Int] {
+/// Row counts of the given tables (the rows matching `condition`): a rejected request must leave
+/// every one unchanged, the audit log included.
+package func rowCounts(_ database: any Database, tables: [String] = ["organizers", "api_keys", "events", "ticket_variants", "audit_log"],
+                       where condition: String = "1 = 1") async throws -> [String: Int] {
     try await database.read { sql in
         var counts: [String: Int] = [:]
         struct Count: Decodable { let n: Int }
         for table in tables {
-            counts[table] = try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table)").first(decoding: Count.self)?.n ?? -1
+            counts[table] = try await sql.raw("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(unsafeRaw: condition)")
+                .first(decoding: Count.self)?.n ?? -1
         }
         return counts
     }

@@ -19,8 +19,8 @@ package struct TicketingModule: PlatformModule {
         self.keys = keys
         self.config = config
         self.confirmations = confirmations
-        checkin = CheckinService(database: database, clock: clock, keys: keys)
-        offline = OfflineService(database: database, clock: clock, keys: keys)
+        checkin = CheckinService(database: database, clock: clock, keys: keys, baseURL: config.baseURL)
+        offline = OfflineService(database: database, clock: clock, keys: keys, baseURL: config.baseURL)
     }
 
     package var orderObservers: [any OrderLifecycleObserver] {

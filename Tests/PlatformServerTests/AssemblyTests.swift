@@ -27,13 +27,13 @@ import Testing
             #expect(platform.config.baseURL == "https://tickets.example")
             let module = try #require(platform.modules.first as? TicketingModule)
             #expect(platform.modules.count == 1 && module.config.keySecret == Self.base["TICKET_KEY_SECRET"])
-            // The ledger, the module's tickets (with the confirmation that lists them), then the kernel's refund notice.
-            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["LedgerPostings", "TicketLifecycle", "RefundNotice"])
+            // The ledger, the module's tickets (with the confirmation that lists them), the audit trail, then the kernel's refund notice.
+            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["LedgerPostings", "TicketLifecycle", "OrderTrail", "RefundNotice"])
             let lifecycle = try #require(platform.payments.observers.list.compactMap { $0 as? TicketLifecycle }.first)
             #expect(lifecycle.confirmation?.settings.from == "tickets@localhost")
             #expect(lifecycle.confirmation?.settings.baseURL == "https://tickets.example")
             #expect(platform.workers.map { ($0 as? PeriodicWorker)?.name ?? "\(type(of: $0))" }
-                    == ["PaymentWorkers", "housekeeping", "hold release", "MailWorker"])
+                    == ["PaymentWorkers", "housekeeping", "hold release", "WebhookWorker", "MailWorker"])
         }
     }
 

@@ -28,6 +28,7 @@ struct TicketingHarness: Sendable {
         var platform = PlatformConfig()
         platform.checkoutRateLimit = 1_000_000
         platform.mailFrom = "tickets@platform.example"
+        platform.allowHTTPWebhooks = true
         try await CheckoutHarness.run(engine, price: price, quota: quota, config: platform, modules: { database, clock, platform in
             let keys = try await TicketKeyRing.open(database: database, clock: clock, config: config)
             return [TicketingModule(database: database, clock: clock, keys: keys, config: config,

@@ -25,6 +25,9 @@ package struct PlatformConfig: Sendable {
     package var payoutHold = PayoutHold.standard
     /// The smallest available balance a payout run pays, per currency (minor units).
     package var payoutMinimum = PayoutMinimum.standard
+    /// Lets outgoing webhooks go to loopback addresses, over http too (development only): without
+    /// it endpoints must be https URLs of public addresses.
+    package var allowHTTPWebhooks = false
 
     package init() {}
 
@@ -51,6 +54,7 @@ package struct PlatformConfig: Sendable {
             "WEBHOOK_RETENTION_DAYS", default: Int(webhookRetentionDays), in: 7...Int(Int32.max),
             "at least 7 (providers redeliver for up to 3 days)"))
         trustForwardedFor = try settings.flag("TRUST_FORWARDED_FOR") ?? false
+        allowHTTPWebhooks = try settings.flag("ALLOW_HTTP_WEBHOOKS") ?? false
         let holdFrom = try settings.string("PAYOUT_HOLD_FROM").map { text in
             guard let from = PayoutHold.From(rawValue: text) else { throw ConfigError("PAYOUT_HOLD_FROM must be event_end or payment") }
             return from

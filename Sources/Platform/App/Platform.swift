@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Logging
 import ServiceLifecycle
 import PluginKit
@@ -41,9 +42,15 @@ package struct Platform: Sendable {
     package let signIn: BuyerSignIn
     let inboxTriage: Triage<InboxQueue>
     let outboxTriage: Triage<OutboxQueue>
+    /// Wakes the webhook sender when a delivery is re-sent.
+    let webhookSignal = WakeSignal()
+    package let webhookEndpoints: WebhookEndpoints
+    package let webhookSender: WebhookSender
 
+    /// `hosts` resolves webhook endpoints' names (tests give a fixed table); `http` sends webhooks.
     package init(database: any Database, clock: any WallClock, config: PlatformConfig, logger: Logger, providers: PaymentProviders,
-                 modules: [any PlatformModule], mail: MailSetup?, pages: PageRenderer?) {
+                 modules: [any PlatformModule], mail: MailSetup?, pages: PageRenderer?, hosts: any HostResolver = SystemHostResolver(),
+                 http: HTTPClient = WebhookSender.sharedClient) {
         self.database = database
         self.clock = clock
         self.config = config
@@ -56,7 +63,7 @@ package struct Platform: Sendable {
         // The ledger first, then the modules' observers, then the kernel's mail: money and tickets are
         // booked before any email about them.
         payments = PaymentApplier(clock: clock, observers: OrderObservers(
-            [LedgerPostings()] + modules.flatMap(\.orderObservers) + [RefundNotice(from: config.mailFrom)]),
+            [LedgerPostings()] + modules.flatMap(\.orderObservers) + [OrderTrail(), RefundNotice(from: config.mailFrom)]),
             payouts: PayoutSettlement(mailFrom: config.mailFrom))
         catalog = Catalog(database: database, clock: clock)
         orders = Orders(database: database, clock: clock)
@@ -75,6 +82,9 @@ package struct Platform: Sendable {
         signIn = BuyerSignIn(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom)
         inboxTriage = Triage(database: database, clock: clock, signal: inboxSignal, queue: InboxQueue())
         outboxTriage = Triage(database: database, clock: clock, signal: outboxSignal, queue: OutboxQueue())
+        let policy = WebhookAddressPolicy(resolver: hosts, allowLoopbackHTTP: config.allowHTTPWebhooks)
+        webhookEndpoints = WebhookEndpoints(database: database, clock: clock, policy: policy, signal: webhookSignal)
+        webhookSender = WebhookSender(database: database, clock: clock, http: http, policy: policy, mailFrom: config.mailFrom, logger: logger)
     }
 
     /// The background services beside the server: payments (inbox and expiry), housekeeping, the
@@ -84,6 +94,7 @@ package struct Platform: Sendable {
             PaymentWorkers(inbox: inbox, expiry: expiry, signal: inboxSignal, logger: logger),
             PeriodicWorker(name: "housekeeping", job: { [housekeeping] in try await housekeeping.run() }, logger: logger),
             PeriodicWorker(name: "hold release", job: { [holdRelease] in try await holdRelease.run() }, logger: logger),
+            WebhookWorker(sender: webhookSender, signal: webhookSignal),
         ]
         if let outbox { workers.append(MailWorker(dispatcher: outbox, signal: outboxSignal)) }
         return workers

@@ -31,6 +31,8 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
                      resolution: PayoutResolution(database: platform.database, clock: platform.clock, mailFrom: config.mailFrom),
                      database: platform.database, statements: statements,
                      maxBodyBytes: limit).register(organizer: routes.organizer, admin: routes.admin)
+    AuditLogController(database: platform.database).register(organizer: routes.organizer, admin: routes.admin)
+    WebhookEndpointController(endpoints: platform.webhookEndpoints, maxBodyBytes: limit).register(routes.organizer)
     TriageController(triage: platform.inboxTriage, path: "webhooks", defaultStatuses: [.dead, .failed], body: WebhookBody.init)
         .register(routes.admin)
     TriageController(triage: platform.outboxTriage, path: "outbox", defaultStatuses: [.dead], body: OutboxBody.init)

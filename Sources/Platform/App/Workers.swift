@@ -16,7 +16,7 @@ package struct PaymentWorkers: Service {
             while !Task.isCancelled {
                 await inbox.drain()
                 do {
-                    try await expiry.run()
+                    try await AuditScope.acting(as: .worker("expiry")) { try await expiry.run() }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -41,7 +41,7 @@ package struct PeriodicWorker: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await job()
+                    try await AuditScope.acting(as: .worker(name)) { try await job() }
                 } catch is CancellationError {
                     return
                 } catch {
@@ -69,6 +69,23 @@ package struct MailWorker: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 await dispatcher.drain()
+                await signal.wait(timeout: pollInterval)
+            }
+        }
+    }
+}
+
+/// Runs the webhook sender beside the server until shutdown: at least once a second, and at once
+/// when an organizer re-sends a delivery.
+package struct WebhookWorker: Service {
+    let sender: WebhookSender
+    let signal: WakeSignal
+    let pollInterval: Duration = .seconds(1)
+
+    package func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                await sender.drain()
                 await signal.wait(timeout: pollInterval)
             }
         }

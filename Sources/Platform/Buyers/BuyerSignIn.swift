@@ -57,6 +57,8 @@ package struct BuyerSignIn: Sendable {
             let content = try MailContent(sender: MailAddress(email: mailFrom, name: "My tickets"), replyTo: nil, modelObject: model)
             try await Outbox.enqueue(Notice(kind: .magicLink, organizer: nil, recipient: email, content: content,
                                             idempotencyKey: "magic-link-\(hash.prefix(32))"), at: now, on: sql)
+            try await AuditTrail.record("buyer.sign_in_link_sent", organizer: nil, subject: "email:\(address)",
+                                        changes: .fields(["expires_at": (nil, now.adding(minutes: Self.linkLifetimeMinutes).rfc3339)]), at: now, on: sql)
             return .queued
         }
     }
@@ -76,6 +78,8 @@ package struct BuyerSignIn: Sendable {
             let token = SecretToken.make(marker: "mts_")
             let expiry = now.adding(minutes: Self.sessionLifetimeMinutes)
             try await sessions.insertSession(tokenHash: SecretToken.hash(token), email: email, at: now, expiresAt: expiry)
+            try await AuditTrail.record("buyer.signed_in", organizer: nil, subject: "email:\(email)",
+                                        changes: .fields(["session_expires_at": (nil, expiry.rfc3339)]), at: now, on: sql)
             return Session(token: token, email: email, expiresAt: expiry)
         }
     }
@@ -90,6 +94,12 @@ package struct BuyerSignIn: Sendable {
     }
 
     func signOut(token: String) async throws {
-        try await database.transaction { sql in try await BuyerSessionRepository(sql).deleteSession(tokenHash: SecretToken.hash(token)) }
+        let now = clock.now()
+        try await database.transaction { sql in
+            let sessions = BuyerSessionRepository(sql)
+            guard let session = try await sessions.session(tokenHash: SecretToken.hash(token), at: now) else { return }
+            try await sessions.deleteSession(tokenHash: SecretToken.hash(token))
+            try await AuditTrail.record("buyer.signed_out", organizer: nil, subject: "email:\(session.email)", changes: .none, at: now, on: sql)
+        }
     }
 }

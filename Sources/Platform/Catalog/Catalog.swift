@@ -26,6 +26,9 @@ package struct Catalog: Sendable {
                 throw ValidationFailure(field: "slug", "is already taken")
             }
             let key = try await APIKeys.issue(scope: .organizer(organizer.id), label: "first key", on: sql, at: now)
+            try await AuditTrail.record("organizer.created", organizer: organizer.id, subject: organizer.id.rawValue,
+                                        changes: .between(nil as OrganizerBody?, OrganizerBody(organizer)), at: now, on: sql)
+            try await Self.auditKey(key, label: "first key", at: now, on: sql)
             return (organizer, key)
         }
     }
@@ -36,9 +39,11 @@ package struct Catalog: Sendable {
     /// `also` runs last in the same transaction (the payout method, set by its own use case).
     package func updateOrganizer(_ id: OrganizerID, senderName: String??, replyTo: String??, payoutHold: PayoutHold??,
                          also: @escaping @Sendable (Organizer, any SQLDatabase) async throws -> Void = { _, _ in }) async throws -> Organizer {
-        try await database.transaction { sql in
+        let now = clock.now()
+        return try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)
             guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
+            let before = organizer
             if let senderName { organizer.mailSenderName = senderName }
             if let replyTo { organizer.mailReplyTo = replyTo }
             try Organizer.validate(mailSenderName: organizer.mailSenderName, mailReplyTo: organizer.mailReplyTo)
@@ -48,6 +53,8 @@ package struct Catalog: Sendable {
                 organizer.payoutHold = payoutHold
                 try await organizers.updatePayoutHold(id, to: payoutHold)
             }
+            try await AuditTrail.record("organizer.updated", organizer: id, subject: id.rawValue,
+                                        changes: .between(OrganizerBody(before), OrganizerBody(organizer)), at: now, on: sql)
             try await also(organizer, sql)
             return organizer
         }
@@ -61,8 +68,17 @@ package struct Catalog: Sendable {
         let now = clock.now()
         return try await database.transaction { sql in
             guard try await OrganizerRepository(sql).find(id) != nil else { throw PlatformError.notFound("organizer") }
-            return try await APIKeys.issue(scope: .organizer(id), label: label, on: sql, at: now)
+            let key = try await APIKeys.issue(scope: .organizer(id), label: label, on: sql, at: now)
+            try await Self.auditKey(key, label: label, at: now, on: sql)
+            return key
         }
+    }
+
+    /// An issued key is audited by its id, scope and label; never its secret.
+    static func auditKey(_ key: IssuedAPIKey, label: String, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        try await AuditTrail.record("api_key.created", organizer: key.scope.tenant, subject: key.id.rawValue,
+                                    changes: .fields(["scope": (nil, key.scope.rawValue), "label": (nil, label), "key_id": (nil, key.id.rawValue)]),
+                                    at: time, on: sql)
     }
 
     // MARK: Events
@@ -76,7 +92,11 @@ package struct Catalog: Sendable {
             redirectOrigins: input.redirectOrigins ?? [], createdAt: now, updatedAt: now)
         try event.validate()
         guard event.status != .cancelled else { throw ValidationFailure(field: "status", "a new event is draft or live") }
-        try await database.transaction { sql in try await EventRepository(sql).insert(event) }
+        try await database.transaction { sql in
+            try await EventRepository(sql).insert(event)
+            try await AuditTrail.record("event.created", organizer: organizer, subject: event.id.rawValue, event: event.id,
+                                        changes: .between(nil as EventBody?, EventBody(event)), at: now, on: sql)
+        }
         return event
     }
 
@@ -97,6 +117,7 @@ package struct Catalog: Sendable {
         return try await database.transaction { sql in
             let events = EventRepository(sql)
             guard var event = try await events.find(id, organizer: organizer) else { throw PlatformError.notFound("event") }
+            let before = event
             if let status = changes.status, !event.status.canBecome(status) {
                 throw ValidationFailure(field: "status", "a \(event.status.rawValue) event cannot become \(status.rawValue)")
             }
@@ -116,6 +137,8 @@ package struct Catalog: Sendable {
             event.updatedAt = now
             try event.validate()
             try await events.update(event)
+            try await AuditTrail.record("event.updated", organizer: organizer, subject: id.rawValue, event: id,
+                                        changes: .between(EventBody(before), EventBody(event)), at: now, on: sql)
             return (event, try await VariantRepository(sql).list(event: id))
         }
     }
@@ -136,6 +159,8 @@ package struct Catalog: Sendable {
             }
             guard event.status != .cancelled else { throw PlatformError.conflict("the event is cancelled") }
             try await VariantRepository(sql).insert(variant)
+            try await AuditTrail.record("variant.created", organizer: organizer, subject: variant.id.rawValue, event: eventID,
+                                        changes: .between(nil as VariantBody?, VariantBody(variant, currency: event.currency)), at: now, on: sql)
             return (variant, event.currency)
         }
     }
@@ -146,6 +171,7 @@ package struct Catalog: Sendable {
         return try await database.transaction { sql in
             let variants = VariantRepository(sql)
             guard var variant = try await variants.find(id, organizer: organizer) else { throw PlatformError.notFound("variant") }
+            let before = variant
             variant.name = changes.name ?? variant.name
             variant.price = changes.price ?? variant.price
             variant.quota = changes.quota ?? variant.quota
@@ -161,6 +187,9 @@ package struct Catalog: Sendable {
             guard let event = try await EventRepository(sql).find(variant.eventID, organizer: organizer) else {
                 throw PlatformError.notFound("event")
             }
+            try await AuditTrail.record("variant.updated", organizer: organizer, subject: id.rawValue, event: variant.eventID,
+                                        changes: .between(VariantBody(before, currency: event.currency), VariantBody(variant, currency: event.currency)),
+                                        at: now, on: sql)
             return (variant, event.currency)
         }
     }

@@ -113,7 +113,7 @@ package struct Checkout: Sendable {
 
     private func reserve(_ input: CheckoutInput, provider: any PaymentProvider, accessToken: String,
                          idempotency: IdempotentRequest?) async throws -> Reservation {
-        let (keys, now, providerID) = (self.keys, clock.now(), provider.id)
+        let (keys, now, providerID, payments) = (self.keys, clock.now(), provider.id, self.payments)
         let minimumMinutes = provider.minimumCheckoutMinutes
         return try await database.transaction { sql in
             if let idempotency, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
@@ -130,6 +130,7 @@ package struct Checkout: Sendable {
                 expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
                 createdAt: now, updatedAt: now, lines: priced.lines)
             try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            try await payments.observers.handle(.placed(order), at: now, on: sql)
             let orderPage = "\(baseURL)/api/v1/public/orders/\(order.id)?token=\(accessToken)"
             return .reserved(order, CheckoutRequest(
                 orderID: order.id, eventTitle: event.title,

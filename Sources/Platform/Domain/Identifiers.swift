@@ -19,3 +19,11 @@ package enum PayoutKind: IDKind { package static let prefix = "po", noun = "payo
 package typealias PayoutID = TypedID<PayoutKind>
 package enum PayoutMethodChangeKind: IDKind { package static let prefix = "pmc", noun = "payout method change" }
 package typealias PayoutMethodChangeID = TypedID<PayoutMethodChangeKind>
+package enum AuditEntryKind: IDKind { package static let prefix = "aud", noun = "audit entry" }
+package typealias AuditEntryID = TypedID<AuditEntryKind>
+package enum WebhookEndpointKind: IDKind { package static let prefix = "we", noun = "webhook endpoint" }
+package typealias WebhookEndpointID = TypedID<WebhookEndpointKind>
+package enum WebhookEventKind: IDKind { package static let prefix = "wev", noun = "webhook event" }
+package typealias WebhookEventID = TypedID<WebhookEventKind>
+package enum WebhookDeliveryKind: IDKind { package static let prefix = "wdl", noun = "webhook delivery" }
+package typealias WebhookDeliveryID = TypedID<WebhookDeliveryKind>

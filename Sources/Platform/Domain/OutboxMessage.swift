@@ -8,6 +8,7 @@ package enum MailKind: String, Sendable, Codable, CaseIterable {
     case magicLink = "magic_link"
     case payoutNotice = "payout_notice"
     case payoutMethodChanged = "payout_method_changed"
+    case webhookEndpointDisabled = "webhook_endpoint_disabled"
 
     /// The model holds a secret (a sign-in link) that should not outlive the delivery.
     var carriesCredential: Bool { self == .magicLink }

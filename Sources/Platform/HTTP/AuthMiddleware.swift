@@ -22,6 +22,6 @@ struct AuthMiddleware: RouterMiddleware {
         context.principal = key.scope
         context.keyID = key.id
         context.logger[metadataKey: "api_key"] = .string(key.id.rawValue)
-        return try await next(request, context)
+        return try await AuditScope.acting(as: .key(key.id, scope: key.scope)) { try await next(request, context) }
     }
 }

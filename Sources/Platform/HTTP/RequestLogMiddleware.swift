@@ -15,7 +15,8 @@ struct RequestLogMiddleware: RouterMiddleware {
         context.requestID = id
         context.logger[metadataKey: "request_id"] = .string(id)
         let start = ContinuousClock.now
-        var response = try await next(request, context)
+        // Without a key the caller is a buyer (or a provider, whose webhook is only stored here).
+        var response = try await AuditScope.$current.withValue(AuditScope(actor: .buyer, requestID: id)) { try await next(request, context) }
         response.headers[Self.header] = id
         let elapsed = ContinuousClock.now - start
         context.logger.info("request", metadata: [

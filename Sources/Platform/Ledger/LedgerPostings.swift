@@ -33,7 +33,7 @@ package struct LedgerPostings: OrderLifecycleObserver {
             try await LedgerRepository(sql).post(try await disputeOpened(order, dispute, at: time, on: sql))
         case let .disputeClosed(order, dispute, outcome):
             try await LedgerRepository(sql).post(try await disputeClosed(order, dispute, outcome: outcome, at: time, on: sql))
-        case .refunded:
+        case .refunded, .placed, .ended, .reviewed:
             return
         }
     }

@@ -51,7 +51,10 @@ package struct InboxWorker: Sendable {
                     return (row, .unchanged)
                 }
                 do {
-                    let outcome = try await payments.apply(try handler(row.envelope), provider: row.provider, on: sql)
+                    // What the webhook changes is the provider's doing; its inbox row is the request.
+                    let outcome = try await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
+                        try await payments.apply(try handler(row.envelope), provider: row.provider, on: sql)
+                    }
                     try await inbox.finish(row.id, status: .processed, at: now)
                     return (row, outcome)
                 } catch let error as WebhookPayloadError {
@@ -64,7 +67,9 @@ package struct InboxWorker: Sendable {
             }
             guard let (row, outcome) = result else { return false }
             if case let .refundRequired(order, amount) = outcome {
-                await refunds.refundAutomatically(order, amount: amount, reason: "automatic: \(row.provider) event \(row.eventID) could not be honoured")
+                await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
+                    await refunds.refundAutomatically(order, amount: amount, reason: "automatic: \(row.provider) event \(row.eventID) could not be honoured")
+                }
             }
             return true
         } catch let failure as Failure {

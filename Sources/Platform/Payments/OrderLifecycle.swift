@@ -4,6 +4,12 @@ import SQLKit
 /// A change to a paid order that other parts of the platform (tickets, e-mail) follow. Observers
 /// run inside the transaction that makes the change, so their writes commit or roll back with it.
 package enum OrderLifecycleEvent: Sendable {
+    /// A buyer placed the order: it is pending and holds its seats.
+    case placed(Order)
+    /// The pending order ended unpaid (`status`: expired, cancelled or failed); its seats are free.
+    case ended(Order, status: OrderStatus)
+    /// Money arrived that the order cannot keep as it is: the order went to review for `reason`.
+    case reviewed(Order, reason: String)
     /// The order just became paid; `order` still carries its lines.
     case paid(Order)
     /// A refund was recorded. `items` are the tickets the refund names (empty: none named);

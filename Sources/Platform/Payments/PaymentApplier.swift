@@ -134,6 +134,7 @@ package struct PaymentApplier: Sendable {
                                                       reviewReason: "paid after its reservation ended; the seats are gone") else {
                         throw ConcurrentChange()
                     }
+                    try await observers.handle(.reviewed(order, reason: "paid after its reservation ended; the seats are gone"), at: now, on: sql)
                     try await observers.handle(.paymentHeld(order, amount: order.total), at: now, on: sql)
                     return .refundRequired(order.id, amount: order.total.minorUnits)
                 }
@@ -151,6 +152,7 @@ package struct PaymentApplier: Sendable {
             throw ConcurrentChange()
         }
         try await releaseSeats(of: order, on: sql)
+        try await observers.handle(.reviewed(order, reason: reason), at: now, on: sql)
     }
 
     /// Ends a pending order without payment and gives its seats back.
@@ -160,6 +162,7 @@ package struct PaymentApplier: Sendable {
             throw ConcurrentChange()
         }
         try await releaseSeats(of: order, on: sql)
+        try await observers.handle(.ended(order, status: status), at: now, on: sql)
         return .applied
     }
 

@@ -43,6 +43,9 @@ package struct PayoutMethods: Sendable {
         let previous = try await methods.find(organizer.id)
         if let previous, previous.provider == provider, previous.account == account { return }
         try await methods.set(organizer.id, provider: provider, account: account, replacing: previous != nil, at: now)
+        try await AuditTrail.record("organizer.payout_method_changed", organizer: organizer.id, subject: organizer.id.rawValue, changes: .fields([
+            "payout_provider": (previous?.provider, provider), "payout_account": (previous?.account, account),
+        ]), at: now, on: sql)
         guard let previous else { return }
         try await methods.recordChange(organizer.id, from: previous, to: provider, account: account, by: actor, at: now)
         let model: [String: Any] = [
@@ -63,6 +66,8 @@ package struct PayoutMethods: Sendable {
             guard try await PayoutMethodRepository(sql).approve(organizer, at: now) else {
                 throw PlatformError.notFound("payout method change awaiting approval")
             }
+            try await AuditTrail.record("organizer.payout_method_approved", organizer: organizer, subject: organizer.rawValue,
+                                        changes: .fields(["approved_at": (nil, now.rfc3339)]), at: now, on: sql)
         }
     }
 }

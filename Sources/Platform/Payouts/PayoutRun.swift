@@ -206,6 +206,12 @@ package struct PayoutRun: Sendable {
             }
             try await PayoutRepository(sql).insert(payouts, owner: owner, leaseUntil: now.adding(seconds: lease / 1000))
             try await LedgerRepository(sql).post(transfers)
+            try await AuditTrail.record(payouts.map { payout in
+                AuditedChange("payout.created", organizer: payout.organizerID, subject: payout.id.rawValue, changes: .fields([
+                    "status": (nil, payout.status.rawValue), "amount": (nil, payout.amount.minorUnits), "currency": (nil, payout.amount.currency.code),
+                    "provider": (nil, payout.provider), "account": (nil, payout.account),
+                ]))
+            }, at: now, on: sql)
             return payouts
         }
     }

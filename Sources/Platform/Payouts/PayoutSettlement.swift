@@ -14,6 +14,15 @@ package struct PayoutSettlement: PayoutEventApplier {
     func sent(_ payouts: [(payout: Payout, reference: String)], organizers: [OrganizerID: Organizer], at time: Timestamp,
               on sql: any SQLDatabase) async throws {
         let moved = try await PayoutRepository(sql).markSent(payouts.map { ($0.payout.id, $0.reference) }, at: time)
+        try await AuditTrail.record(payouts.filter { moved.contains($0.payout.id) }.map { payout, reference in
+            var after = payout
+            after.status = .sent
+            after.providerReference = reference
+            after.sentAt = time
+            return AuditedChange("payout.sent", organizer: payout.organizerID, subject: payout.id.rawValue,
+                                 changes: .fields(["status": (payout.status.rawValue, "sent"), "provider_reference": (nil, reference)]),
+                                 data: PayoutController.PayoutBody(after, entries: nil))
+        }, at: time, on: sql)
         // Not for one that an early event already failed.
         try await Outbox.enqueue(try payouts.filter { moved.contains($0.payout.id) }.map { payout, _ in
             guard let organizer = organizers[payout.organizerID] else { throw PlatformError.notFound("organizer") }
@@ -59,6 +68,11 @@ package struct PayoutSettlement: PayoutEventApplier {
             Transfer(id: "\(kind.rawValue.replacingOccurrences(of: "_", with: "-")):\(id)", kind: kind, amount: payout.amount, debit: debit,
                      credit: credit, organizerID: organizer, orderID: nil, payoutID: id, bookedAt: time),
         ])
+        let after = try await payouts.find(id)
+        var changes: [String: (from: (any Sendable)?, to: (any Sendable)?)] = ["status": (payout.status.rawValue, to.rawValue)]
+        if let reason { changes["failure_reason"] = (nil, reason) }
+        try await AuditTrail.record("payout.\(to.rawValue)", organizer: organizer, subject: id.rawValue, changes: .fields(changes),
+                                    data: after.map { PayoutController.PayoutBody($0, entries: nil) }, at: time, on: sql)
         return true
     }
 

@@ -46,6 +46,9 @@ struct Triage<Queue: TriageQueue>: Sendable {
             guard try await queue.requeue(id, at: now, on: sql) else {
                 throw PlatformError.conflict("only \(Queue.replayable) \(Queue.Kind.noun)s can be replayed; this one is \(queue.status(of: row).rawValue)")
             }
+            // "webhook.replayed", "message.replayed": platform-wide entries, for admins.
+            try await AuditTrail.record("\(Queue.Kind.noun.replacingOccurrences(of: " ", with: "_")).replayed", organizer: nil, subject: id.rawValue,
+                                        changes: .fields(["status": (queue.status(of: row).rawValue, "replayed")]), at: now, on: sql)
             return try await queue.find(id, on: sql) ?? row
         }
         signal.wake()

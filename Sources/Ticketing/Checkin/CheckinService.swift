@@ -7,8 +7,10 @@ package struct CheckinService: Sendable {
     let database: any Database
     let clock: any WallClock
     let keys: TicketKeyRing
+    let trail: TicketTrail
 
-    package init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
+    package init(database: any Database, clock: any WallClock, keys: TicketKeyRing, baseURL: String) {
+        self.trail = TicketTrail(baseURL: baseURL)
         self.database = database
         self.clock = clock
         self.keys = keys
@@ -23,7 +25,8 @@ package struct CheckinService: Sendable {
             }
             let check = await keys.check(token, now: now)
             return try await database.transaction { sql in
-                let (answer, ticket) = try await decide(check, scanner: scanner, direction: direction, now: now, on: sql)
+                let (answer, ticket, change) = try await decide(check, scanner: scanner, direction: direction, now: now, on: sql)
+                if let change { try await AuditTrail.record([change], at: now, on: sql) }
                 let record = try ScanRecord(
                     id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket?.eventID ?? scanner.event,
                     ticket: ticket?.id, device: scanner.device, nonce: nonce, direction: direction, offline: false, answer: answer,
@@ -61,34 +64,40 @@ package struct CheckinService: Sendable {
         let record = try ScanRecord(id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket.eventID,
                                     ticket: ticket.id, device: scanner.device, nonce: nonce, direction: .entry, offline: false,
                                     answer: answer, scannedAt: now, recordedAt: now)
-        return try await Admission(before: ticket, after: admitted, record: record).write(to: database) ? record.answer : nil
+        return try await Admission(before: ticket, after: admitted, record: record, change: trail.change("ticket.admitted", before: ticket, after: admitted))
+            .write(to: database, at: now) ? record.answer : nil
     }
 
+    /// The answer, the ticket it is about, and the change to audit when the scan moved the ticket.
     private func decide(_ check: TokenCheck, scanner: Scanner, direction: ScanDirection, now: Timestamp,
-                        on sql: any SQLDatabase) async throws -> (ScanAnswer, Ticket?) {
+                        on sql: any SQLDatabase) async throws -> (ScanAnswer, Ticket?, AuditedChange?) {
         let scanID = ScanID.generate(at: now)
         let tickets = TicketRepository(sql)
         let claims: TicketClaims
         switch check {
         case let .invalid(reason):
-            return (ScanAnswer(result: .invalid, reason: reason, scanID: scanID, at: now), nil)
+            return (ScanAnswer(result: .invalid, reason: reason, scanID: scanID, at: now), nil, nil)
         case let .valid(found), let .expired(found), let .notValidYet(found):
             claims = found
         }
         if case .valid = check, direction == .entry, scanner.event.map({ $0.rawValue == claims.evt }) ?? true,
            let admitted = try await tickets.admit(claims, organizer: scanner.organizer, device: scanner.device, at: now) {
-            return (ScanAnswer(result: .admitted, ticket: admitted, scanID: scanID, at: now), admitted)
+            var before = admitted
+            before.inside = false
+            if admitted.admittedAt == now { (before.admittedAt, before.admittedBy) = (nil, nil) }
+            return (ScanAnswer(result: .admitted, ticket: admitted, scanID: scanID, at: now), admitted,
+                    trail.change("ticket.admitted", before: before, after: admitted))
         }
         // Not admitted: find out why, telling another organizer's ticket apart from nothing at all.
         guard let id = TicketID(claims.sub), let ticket = try await tickets.find(id), ticket.organizerID == scanner.organizer,
               ticket.eventID.rawValue == claims.evt, ticket.variantID.rawValue == claims.var else {
-            return (ScanAnswer(result: .invalid, reason: "unknown ticket", scanID: scanID, at: now), nil)
+            return (ScanAnswer(result: .invalid, reason: "unknown ticket", scanID: scanID, at: now), nil, nil)
         }
         guard ticket.version == claims.ver else {
-            return (ScanAnswer(result: .invalid, reason: "superseded token", scanID: scanID, at: now), nil)
+            return (ScanAnswer(result: .invalid, reason: "superseded token", scanID: scanID, at: now), nil, nil)
         }
-        func answer(_ result: ScanResult, _ reason: String? = nil, _ shown: Ticket = ticket) -> (ScanAnswer, Ticket?) {
-            (ScanAnswer(result: result, ticket: shown, reason: reason, scanID: scanID, at: now), ticket)
+        func answer(_ result: ScanResult, _ reason: String? = nil, _ shown: Ticket = ticket) -> (ScanAnswer, Ticket?, AuditedChange?) {
+            (ScanAnswer(result: result, ticket: shown, reason: reason, scanID: scanID, at: now), ticket, nil)
         }
         if let event = scanner.event, event != ticket.eventID { return answer(.wrongEvent) }
         if case .expired = check { return answer(.expired) }
@@ -99,7 +108,9 @@ package struct CheckinService: Sendable {
         case .valid: break
         }
         if direction == .exit {
-            if let left = try await tickets.exit(ticket.id, at: now) { return answer(.exited, nil, left) }
+            if let left = try await tickets.exit(ticket.id, at: now) {
+                return (answer(.exited, nil, left).0, ticket, trail.change("ticket.exited", before: ticket, after: left))
+            }
             return answer(.notInside)
         }
         if let reason = ticket.blockedReason { return answer(.blocked, reason) }
@@ -117,8 +128,10 @@ package struct CheckinService: Sendable {
             }
             try await tickets.setBlocked(id, reason: blocked ? reason : nil, at: now)
             try await tickets.logBlock(id, action: blocked ? "block" : "unblock", reason: reason, actor: actor, at: now)
+            let before = ticket
             ticket.blockedReason = blocked ? reason : nil
             ticket.blockedAt = blocked ? now : nil
+            try await trail.record(blocked ? "ticket.blocked" : "ticket.unblocked", before: before, after: ticket, at: now, on: sql)
             return ticket
         }
     }

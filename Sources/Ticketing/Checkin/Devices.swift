@@ -20,7 +20,10 @@ struct Devices: Sendable {
         let now = clock.now()
         return try await database.transaction { sql in
             guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
-            return try await APIKeys.issue(scope: .device(organizer, event), label: name, on: sql, at: now)
+            let key = try await APIKeys.issue(scope: .device(organizer, event), label: name, on: sql, at: now)
+            try await AuditTrail.record("device.created", organizer: organizer, subject: key.id.rawValue, event: event,
+                                        changes: .fields(["name": (nil, name), "scope": (nil, key.scope.rawValue)]), at: now, on: sql)
+            return key
         }
     }
 
@@ -37,7 +40,10 @@ struct Devices: Sendable {
     func revoke(_ device: APIKeyID, event: EventID, organizer: OrganizerID) async throws {
         let now = clock.now()
         let revoked = try await database.transaction { sql in
-            try await APIKeyRepository(sql).revoke(device, scope: .device(organizer, event), at: now)
+            guard try await APIKeyRepository(sql).revoke(device, scope: .device(organizer, event), at: now) else { return false }
+            try await AuditTrail.record("device.revoked", organizer: organizer, subject: device.rawValue, event: event,
+                                        changes: .fields(["revoked_at": (nil, now.rfc3339)]), at: now, on: sql)
+            return true
         }
         guard revoked else { throw PlatformError.notFound("check-in device") }
         apiKeys.forget(device)

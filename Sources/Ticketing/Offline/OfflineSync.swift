@@ -38,8 +38,10 @@ package struct OfflineService: Sendable {
     let database: any Database
     let clock: any WallClock
     let keys: TicketKeyRing
+    let trail: TicketTrail
 
-    package init(database: any Database, clock: any WallClock, keys: TicketKeyRing) {
+    package init(database: any Database, clock: any WallClock, keys: TicketKeyRing, baseURL: String) {
+        self.trail = TicketTrail(baseURL: baseURL)
         self.database = database
         self.clock = clock
         self.keys = keys
@@ -75,13 +77,15 @@ package struct OfflineService: Sendable {
         return try await database.transaction { sql in
             guard try await EventRepository(sql).find(event, organizer: scanner.organizer) != nil else { throw PlatformError.notFound("event") }
             var report = SyncReport(received: items.count)
+            var changes: [AuditedChange] = []
             for (scan, check) in items {
                 if let earlier = try await ScanRepository(sql).answer(device: scanner.device, nonce: scan.nonce) {
                     report.replayed += 1
                     report.add(scan.nonce, try ScanAnswer(json: earlier))
                     continue
                 }
-                let answer = try await reconcile(scan, check: check, event: event, scanner: scanner, on: sql)
+                let (answer, change) = try await reconcile(scan, check: check, event: event, scanner: scanner, on: sql)
+                if let change { changes.append(change) }
                 try await ScanRepository(sql).insert(try ScanRecord(
                     id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: event,
                     ticket: answer.ticket.flatMap { TicketID($0.id) }, device: scanner.device, nonce: scan.nonce,
@@ -89,25 +93,39 @@ package struct OfflineService: Sendable {
                 report.recorded += 1
                 report.add(scan.nonce, answer)
             }
+            try await AuditTrail.record(changes, at: now, on: sql)
             return report
         }
     }
 
+    /// The scan's answer, and the change to audit when it moved the ticket.
     private func reconcile(_ scan: OfflineScan, check: TokenCheck?, event: EventID, scanner: Scanner,
-                           on sql: any SQLDatabase) async throws -> ScanAnswer {
+                           on sql: any SQLDatabase) async throws -> (ScanAnswer, AuditedChange?) {
+        let answer = try await decide(scan, check: check, event: event, scanner: scanner, on: sql)
+        guard let ticket = answer.before, let after = answer.after else { return (answer.answer, nil) }
+        // A first admission is news; an earlier one replacing a recorded admission only corrects its time.
+        let action = switch answer.answer.result {
+        case .exited: "ticket.exited"
+        default: ticket.admittedAt == nil ? "ticket.admitted" : "ticket.admission_corrected"
+        }
+        return (answer.answer, trail.change(action, before: ticket, after: after))
+    }
+
+    private func decide(_ scan: OfflineScan, check: TokenCheck?, event: EventID, scanner: Scanner,
+                        on sql: any SQLDatabase) async throws -> (answer: ScanAnswer, before: Ticket?, after: Ticket?) {
         let scanID = ScanID.generate(at: scan.scannedAt)
         let tickets = TicketRepository(sql)
         var ticketID = scan.ticketID
         switch check {
-        case let .invalid(reason)?: return ScanAnswer(result: .invalid, reason: reason, scanID: scanID, at: scan.scannedAt)
+        case let .invalid(reason)?: return (ScanAnswer(result: .invalid, reason: reason, scanID: scanID, at: scan.scannedAt), nil, nil)
         case let .valid(claims)?, let .expired(claims)?, let .notValidYet(claims)?: ticketID = TicketID(claims.sub)
         case nil: break
         }
         guard let id = ticketID, let ticket = try await tickets.find(id), ticket.organizerID == scanner.organizer else {
-            return ScanAnswer(result: .invalid, reason: "unknown ticket", scanID: scanID, at: scan.scannedAt)
+            return (ScanAnswer(result: .invalid, reason: "unknown ticket", scanID: scanID, at: scan.scannedAt), nil, nil)
         }
-        func answer(_ result: ScanResult, _ shown: Ticket = ticket, reason: String? = nil) -> ScanAnswer {
-            ScanAnswer(result: result, ticket: shown, reason: reason, scanID: scanID, at: scan.scannedAt)
+        func answer(_ result: ScanResult, _ shown: Ticket = ticket, reason: String? = nil) -> (answer: ScanAnswer, before: Ticket?, after: Ticket?) {
+            (ScanAnswer(result: result, ticket: shown, reason: reason, scanID: scanID, at: scan.scannedAt), nil, nil)
         }
         guard ticket.eventID == event else { return answer(.wrongEvent) }
         if case .expired? = check { return answer(.expired) }
@@ -115,27 +133,29 @@ package struct OfflineService: Sendable {
         if ticket.status == .refunded { return answer(.refunded) }
         if ticket.status == .cancelled { return answer(.cancelled) }
         if scan.direction == .exit {
-            return try await tickets.exit(id, at: scan.scannedAt).map { answer(.exited, $0) } ?? answer(.notInside)
+            guard let left = try await tickets.exit(id, at: scan.scannedAt) else { return answer(.notInside) }
+            return (answer(.exited, left).answer, ticket, left)
         }
         if let reason = ticket.blockedReason { return answer(.blocked, reason: reason) }
         if try await tickets.admitIfEarliest(id, device: scanner.device, at: scan.scannedAt) {
             var admitted = ticket
             admitted.admittedAt = scan.scannedAt
             admitted.admittedBy = scanner.device
-            var result = answer(.admitted, admitted)
+            admitted.inside = true
+            var result = answer(.admitted, admitted).answer
             if let earlierAt = ticket.admittedAt, let earlierBy = ticket.admittedBy {
                 // The recorded admission was later than this one: it becomes the conflicting one.
                 result.conflict = SyncConflict(ticketId: id.rawValue, firstDevice: scanner.device, firstAt: scan.scannedAt.rfc3339,
                                                laterDevice: earlierBy, laterAt: earlierAt.rfc3339)
             }
-            return result
+            return (result, ticket, admitted)
         }
-        var result = answer(.alreadyAdmitted)
+        var result = answer(.alreadyAdmitted).answer
         if let firstAt = ticket.admittedAt, let firstBy = ticket.admittedBy {
             result.conflict = SyncConflict(ticketId: id.rawValue, firstDevice: firstBy, firstAt: firstAt.rfc3339,
                                            laterDevice: scanner.device, laterAt: scan.scannedAt.rfc3339)
         }
-        return result
+        return (result, nil, nil)
     }
 }
 

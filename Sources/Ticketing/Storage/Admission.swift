@@ -2,29 +2,32 @@ import Platform
 import SQLKit
 
 /// An entry decided from a ticket row read just before: the row as it was, the row as it becomes,
-/// and the scan record whose answer was built from them.
+/// the scan record whose answer was built from them, and the change the audit log keeps.
 struct Admission: Sendable {
     let before: Ticket
     let after: Ticket
     let record: ScanRecord
+    let change: AuditedChange
 
     /// Writes the admission and its record together, only if the ticket row still is as it was
     /// read; false when it changed in between, and nothing is written. A record whose device and
     /// nonce are taken throws, and nothing is written either.
     ///
-    /// On PostgreSQL that is one statement; SQLite, which has no data-modifying CTE, runs the
-    /// update and the insert in one transaction.
-    func write(to database: any Database) async throws -> Bool {
-        switch database.engine {
-        case .postgres:
+    /// On PostgreSQL that is one statement (with the audit entry) unless a webhook endpoint
+    /// subscribes to admissions; SQLite, which has no data-modifying CTE, and a published admission
+    /// run the update, the inserts and the publication in one transaction.
+    func write(to database: any Database, at time: Timestamp) async throws -> Bool {
+        let change = self.change
+        if database.engine == .postgres, try await !database.read({ sql in try await AuditTrail.publishes(change, on: sql) }) {
+            let entry = AuditTrail.entry(for: change, at: time)
             // One statement is its own transaction: no BEGIN and COMMIT round trips around it.
-            return try await database.read { sql in try await !sql.execute(AdmitAndRecord(admission: self)).isEmpty }
-        case .sqlite:
-            return try await database.transaction { sql in
-                guard try await !sql.execute(AdmitUnchanged(admission: self)).isEmpty else { return false }
-                guard try await ScanRepository(sql).insert(record) else { throw ScanRepository.NonceTaken() }
-                return true
-            }
+            return try await database.read { sql in try await !sql.execute(AdmitAndRecord(admission: self, audit: entry)).isEmpty }
+        }
+        return try await database.transaction { sql in
+            guard try await !sql.execute(AdmitUnchanged(admission: self)).isEmpty else { return false }
+            guard try await ScanRepository(sql).insert(record) else { throw ScanRepository.NonceTaken() }
+            try await AuditTrail.record([change], at: time, on: sql)
+            return true
         }
     }
 
@@ -44,19 +47,25 @@ struct Admission: Sendable {
 private struct AdmitAndRecord: PreparedStatement {
     static let name = "ticketing_admit_and_record"
     static let sql = """
-        WITH admitted AS (\(Admission.admitSQL) RETURNING id)
+        WITH admitted AS (\(Admission.admitSQL) RETURNING id),
+        audited AS (
+            INSERT INTO audit_log (id, organizer_id, actor_kind, actor_id, action, subject_id, order_id, event_id, changes, request_id, created_at)
+            SELECT $15, $9, $16, $17, $18, admitted.id, $19, NULL, $20, $21, $3 FROM admitted)
         INSERT INTO checkin_scans (id, organizer_id, event_id, ticket_id, device, nonce, direction, source, result, answer,
                                    scanned_at, recorded_at)
         SELECT $8, $9, $10, admitted.id, $11, $12, 'entry', 'online', 'admitted', $13, $14, $3 FROM admitted
         RETURNING id
         """
     let admission: Admission
+    let audit: AuditEntry
 
     var values: [StatementValue] {
         let record = admission.record
         return admission.admitValues + [
             .text(record.id.rawValue), .text(record.organizer.rawValue), .text(record.event?.rawValue), .text(record.device),
             .text(record.nonce), .text(record.answer), .integer(record.scannedAt.milliseconds),
+            .text(audit.id.rawValue), .text(audit.actor.kind), .text(audit.actor.id), .text(audit.action), .text(audit.orderID?.rawValue),
+            .text(audit.changes), .text(audit.requestID),
         ]
     }
 

@@ -18,6 +18,8 @@ package struct TicketingConfig: Sendable {
     package var checkinRateLimit = 600
     /// Tokens stay valid this long after the event ends (or starts, when it has no end).
     package var validAfterEndSeconds: Int64 = 86_400
+    /// The platform's BASE_URL, for the QR links in tickets that webhooks carry.
+    package var baseURL = "http://127.0.0.1:8080"
 
     package init() {}
 

@@ -51,6 +51,7 @@ import Testing
             .magicLink: #"{"link":"https://tickets.example/my-tickets?token=t","valid_minutes":30}"#,
             .payoutNotice: #"{"organizer":{"name":"Hall"},"payout":{"amount":"950.00 EUR","id":"po_1","provider":"paypal","until":"2026-06-01"}}"#,
             .payoutMethodChanged: #"{"organizer":{"name":"Hall"},"method":{"provider":"stripe","account":"acct_2","changed":"1 June 2026 (UTC)"},"previous":{"provider":"stripe","account":"acct_1"}}"#,
+            .webhookEndpointDisabled: #"{"organizer":{"name":"Hall"},"endpoint":{"id":"we_1","url":"https://hooks.example/in","reason":"it answered 410 Gone"}}"#,
         ]
         #expect(Set(models.keys) == Set(MailKind.allCases))
         for (kind, model) in models {

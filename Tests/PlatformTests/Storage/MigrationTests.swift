@@ -18,7 +18,7 @@ import Testing
                 try await sql.raw("SELECT version FROM schema_migrations ORDER BY version").all(decoding: Row.self).map(\.version)
             }
             #expect(versions == migrator.migrations.map(\.version))
-            #expect(try await rowCounts(database) == ["organizers": 0, "api_keys": 0, "events": 0, "ticket_variants": 0])
+            #expect(try await rowCounts(database) == ["organizers": 0, "api_keys": 0, "events": 0, "ticket_variants": 0, "audit_log": 0])
         }
     }
 

@@ -1,0 +1,55 @@
+import PluginKit
+import SQLKit
+
+/// The append-only audit log: inserted into, never changed (the database refuses).
+package struct AuditLogRepository: Sendable {
+    let sql: any SQLDatabase
+    package init(_ sql: any SQLDatabase) { self.sql = sql }
+
+    func insert(_ entries: [AuditEntry]) async throws {
+        for chunk in entries.chunks(of: 500) {
+            var query: SQLQueryString = """
+                INSERT INTO audit_log (id, organizer_id, actor_kind, actor_id, action, subject_id, order_id, event_id, changes, request_id, created_at)
+                VALUES
+                """
+            for (index, entry) in chunk.enumerated() {
+                query += index == 0 ? " " : ", "
+                query += """
+                    (\(bind: entry.id.rawValue), \(bind: entry.organizerID?.rawValue), \(bind: entry.actor.kind), \(bind: entry.actor.id), \
+                    \(bind: entry.action), \(bind: entry.subjectID), \(bind: entry.orderID?.rawValue), \(bind: entry.eventID?.rawValue), \
+                    \(bind: entry.changes), \(bind: entry.requestID), \(bind: entry.createdAt.milliseconds))
+                    """
+            }
+            try await sql.raw(query).run()
+        }
+    }
+
+    /// Entries matching `filter`, newest first (oldest first with `ascending`), after the cursor.
+    package func list(_ filter: AuditFilter, after: AuditEntryID?, limit: Int, ascending: Bool = false) async throws -> [AuditEntry] {
+        struct Row: Decodable {
+            let id: String, organizerId: String?, actorKind: String, actorId: String?, action: String, subjectId: String
+            let orderId: String?, eventId: String?, changes: String, requestId: String?, createdAt: Int64
+        }
+        var conditions: SQLQueryString = "1 = 1"
+        if let organizer = filter.organizerID { conditions += " AND organizer_id = \(bind: organizer.rawValue)" }
+        if let subject = filter.subjectID { conditions += " AND subject_id = \(bind: subject)" }
+        if let order = filter.orderID { conditions += " AND order_id = \(bind: order.rawValue)" }
+        if let event = filter.eventID { conditions += " AND event_id = \(bind: event.rawValue)" }
+        if let kind = filter.actorKind { conditions += " AND actor_kind = \(bind: kind)" }
+        if let actor = filter.actorID { conditions += " AND actor_id = \(bind: actor)" }
+        if !filter.actions.isEmpty { conditions += " AND action IN (\(binds: filter.actions))" }
+        if let from = filter.from { conditions += " AND created_at >= \(bind: from.milliseconds)" }
+        if let to = filter.to { conditions += " AND created_at < \(bind: to.milliseconds)" }
+        if let after { conditions += ascending ? " AND id > \(bind: after.rawValue)" : " AND id < \(bind: after.rawValue)" }
+        let query: SQLQueryString = """
+            SELECT * FROM audit_log WHERE \(conditions) \
+            ORDER BY id \(unsafeRaw: ascending ? "ASC" : "DESC") LIMIT \(bind: limit)
+            """
+        return try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { row in
+            AuditEntry(id: try StoredValue.id(row.id), organizerID: try row.organizerId.map(StoredValue.id),
+                       actor: AuditActor(kind: row.actorKind, id: row.actorId), action: row.action, subjectID: row.subjectId,
+                       orderID: try row.orderId.map(StoredValue.id), eventID: try row.eventId.map(StoredValue.id), changes: row.changes,
+                       requestID: row.requestId, createdAt: Timestamp(milliseconds: row.createdAt))
+        }
+    }
+}
