@@ -23,7 +23,11 @@ struct PayoutsCommand: AsyncParsableCommand {
             let request = PayoutRunRequest(currency: currency?.uppercased(), organizer: organizer.flatMap(OrganizerID.init), dryRun: dryRun)
             let bar = ProgressBar(label: "payouts")
             let report = try await Runtime.run { runtime in
-                try await runtime.platform().payouts.run(request) { done, total in bar.show(done, of: total) }
+                let platform = try await runtime.platform()
+                // The audit log attributes the run to an operator at the terminal.
+                return try await AuditScope.acting(as: .commandLine) {
+                    try await platform.payouts.run(request) { done, total in bar.show(done, of: total) }
+                }
             }
             bar.finish()
             for line in report.payouts {

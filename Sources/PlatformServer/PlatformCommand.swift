@@ -96,8 +96,10 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let (result, base, story) = try await Runtime.run { runtime in
             let platform = try await runtime.platform()
-            let result = try await DemoSeed(catalog: platform.catalog).run()
-            return (result, runtime.config.baseURL, payout ? try await DemoPayout(platform: platform, seed: result).run() : nil)
+            return try await AuditScope.acting(as: .commandLine) {
+                let result = try await DemoSeed(catalog: platform.catalog).run()
+                return (result, runtime.config.baseURL, payout ? try await DemoPayout(platform: platform, seed: result).run() : nil)
+            }
         }
         if let story {
             print("\n" + story)

@@ -1,7 +1,8 @@
 import PluginKit
 
 /// Forgets what is kept only for a while: idempotency answers after 24 hours (they hold buyers'
-/// access tokens), ended buyer sessions and sign-in links, and handled webhooks past their retention.
+/// access tokens), ended buyer sessions and sign-in links, and handled webhooks, incoming and
+/// outgoing (delivered or given up), past their retention.
 package struct Housekeeping: Sendable {
     let database: any Database
     let clock: any WallClock
@@ -23,6 +24,7 @@ package struct Housekeeping: Sendable {
         return try await database.transaction { sql in
             try await IdempotencyRepository(sql).purge(now: now, retention: IdempotencyRepository.retention)
             try await BuyerSessionRepository(sql).purge(before: now)
+            try await WebhookDeliveryRepository(sql).purge(finishedBefore: cutoff)
             return try await WebhookInboxRepository(sql, engine: engine).purge(receivedBefore: cutoff)
         }
     }

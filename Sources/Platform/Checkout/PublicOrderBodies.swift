@@ -1,16 +1,5 @@
 import PluginKit
 
-/// The JSON of an order as its buyer sees it (snake_case on the wire): the answer checkout gives,
-/// stored under its Idempotency-Key, and what the buyer's order routes answer.
-struct OrderLineBody: Encodable {
-    let variantId: String, quantity: Int64, unitPrice: Int64
-    init(_ line: OrderLine) {
-        variantId = line.variantID.rawValue
-        quantity = line.quantity
-        unitPrice = line.unitPrice
-    }
-}
-
 /// An order as its buyer sees it: no provider references or review notes.
 package struct PublicOrderBody: Encodable {
     let id: String, eventId: String, status: String, email: String, currency: String, total: Int64, refunded: Int64

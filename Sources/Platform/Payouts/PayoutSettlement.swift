@@ -21,7 +21,7 @@ package struct PayoutSettlement: PayoutEventApplier {
             after.sentAt = time
             return AuditedChange("payout.sent", organizer: payout.organizerID, subject: payout.id.rawValue,
                                  changes: .fields(["status": (payout.status.rawValue, "sent"), "provider_reference": (nil, reference)]),
-                                 data: PayoutController.PayoutBody(after, entries: nil))
+                                 data: PayoutBody(after))
         }, at: time, on: sql)
         // Not for one that an early event already failed.
         try await Outbox.enqueue(try payouts.filter { moved.contains($0.payout.id) }.map { payout, _ in
@@ -72,7 +72,7 @@ package struct PayoutSettlement: PayoutEventApplier {
         var changes: [String: (from: (any Sendable)?, to: (any Sendable)?)] = ["status": (payout.status.rawValue, to.rawValue)]
         if let reason { changes["failure_reason"] = (nil, reason) }
         try await AuditTrail.record("payout.\(to.rawValue)", organizer: organizer, subject: id.rawValue, changes: .fields(changes),
-                                    data: after.map { PayoutController.PayoutBody($0, entries: nil) }, at: time, on: sql)
+                                    data: after.map(PayoutBody.init), at: time, on: sql)
         return true
     }
 

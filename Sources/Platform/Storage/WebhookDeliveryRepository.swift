@@ -71,11 +71,12 @@ package struct WebhookDeliveryRepository: Sendable {
     /// Records an attempt and the delivery's next state: delivered, pending again at `retryAt`, or
     /// failed (`retryAt` nil). Only while the row is leased.
     func record(_ delivery: OutgoingDelivery, attempt: WebhookAttempt, delivered: Bool, retryAt: Timestamp?, at time: Timestamp) async throws {
+        // Nothing to record for a delivery deleted with its endpoint meanwhile.
         try await sql.raw("""
             INSERT INTO webhook_attempts (delivery_id, attempt, started_at, duration_ms, status_code, error, response_body)
-            VALUES (\(bind: delivery.id.rawValue), \(bind: attempt.attempt), \(bind: attempt.startedAt.milliseconds), \
-            \(bind: attempt.durationMilliseconds), \(bind: attempt.statusCode), \(bind: attempt.error.map { String($0.prefix(1000)) }), \
-            \(bind: attempt.responseBody))
+            SELECT id, \(bind: attempt.attempt), \(bind: attempt.startedAt.milliseconds), \(bind: attempt.durationMilliseconds), \
+            \(bind: attempt.statusCode), \(bind: attempt.error.map { String($0.prefix(1000)) }), \(bind: attempt.responseBody)
+            FROM webhook_deliveries WHERE id = \(bind: delivery.id.rawValue)
             ON CONFLICT (delivery_id, attempt) DO NOTHING
             """).run()
         let status: WebhookDeliveryStatus = delivered ? .delivered : (retryAt == nil ? .failed : .pending)
@@ -86,6 +87,15 @@ package struct WebhookDeliveryRepository: Sendable {
                 delivered_at = \(bind: delivered ? time.milliseconds : nil)
             WHERE id = \(bind: delivery.id.rawValue) AND status = 'sending'
             """).run()
+    }
+
+    /// Deletes delivered and given-up deliveries (with their attempts) of events before `cutoff`.
+    func purge(finishedBefore cutoff: Timestamp) async throws {
+        let finished: SQLQueryString = """
+            SELECT id FROM webhook_deliveries WHERE status IN ('delivered', 'failed') AND created_at < \(bind: cutoff.milliseconds)
+            """
+        try await sql.raw("DELETE FROM webhook_attempts WHERE delivery_id IN (\(finished))").run()
+        try await sql.raw("DELETE FROM webhook_deliveries WHERE id IN (\(finished))").run()
     }
 
     /// Gives up every delivery of a disabled endpoint that is still waiting.

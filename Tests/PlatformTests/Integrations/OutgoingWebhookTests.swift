@@ -252,31 +252,40 @@ import Testing
         }
     }
 
-    /// An integrator's own code verifies our signature: Python's hmac, as the README shows it.
+    /// An integrator's own code verifies our signature: Python's hmac, running the README's lines.
     @Test(arguments: [DatabaseEngine.sqlite])
-    func pythonsHmacVerifiesTheSignature(engine: DatabaseEngine) async throws {
+    func theReadmesPythonVerifiesTheSignature(engine: DatabaseEngine) async throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let section = try #require(readme.range(of: "Verifying a delivery in Python"))
+        let start = try #require(readme.range(of: "```python\n", range: section.upperBound..<readme.endIndex))
+        let end = try #require(readme.range(of: "```", range: start.upperBound..<readme.endIndex))
+        let snippet = String(readme[start.upperBound..<end.lowerBound])
+        #expect(snippet.split(separator: "\n").count == 4, "an import and three lines")
+        let script = """
+            import sys
+            signature_header, secret, body = sys.argv[1], sys.argv[2], open(sys.argv[3], 'rb').read()
+            \(snippet)
+            print('valid' if valid else 'invalid')
+            """
         let receiver = FakeWebhookReceiver()
         try await receiver.serve { base in
-            try await WebhookFixture.run(engine) { h in
+            // The snippet checks the timestamp against the real time.
+            try await WebhookFixture.run(engine, clock: ManualClock(SystemClock().now())) { h in
                 let endpoint = try await WebhookFixture.register(h, url: "\(base)/py", events: #"["order.placed"]"#)
                 _ = try await h.placeOrder()
                 await h.platform.webhookSender.drain()
                 let request = try #require(receiver.received.first)
                 let header = try #require(request.headers["platform-signature"])
-                let script = """
-                    import hmac, hashlib, sys
-                    secret, header, body = sys.argv[1], sys.argv[2], open(sys.argv[3], 'rb').read()
-                    parts = dict(p.split('=', 1) for p in header.split(','))
-                    expected = hmac.new(secret.encode(), parts['t'].encode() + b'.' + body, hashlib.sha256).hexdigest()
-                    print('valid' if hmac.compare_digest(expected, parts['v1']) else 'invalid')
-                    """
                 let file = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-\(UUID()).json")
                 try request.body.write(to: file)
-                defer { try? FileManager.default.removeItem(at: file) }
-                for (secret, expected) in [(endpoint.secret, "valid"), ("whsec_wrong", "invalid")] {
-                    guard let (status, output) = try await TestPython.run(["-c", script, secret, header, file.path]) else { return }
+                let tampered = FileManager.default.temporaryDirectory.appendingPathComponent("webhook-\(UUID()).json")
+                try (request.body + Data(" ".utf8)).write(to: tampered)
+                defer { for url in [file, tampered] { try? FileManager.default.removeItem(at: url) } }
+                for (secret, path, expected) in [(endpoint.secret, file, "valid"), ("whsec_wrong", file, "invalid"), (endpoint.secret, tampered, "invalid")] {
+                    guard let (status, output) = try await TestPython.run(["-c", script, header, secret, path.path]) else { return }
                     #expect(status == 0)
-                    #expect(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == expected)
+                    #expect(String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == expected, "\(secret) \(path)")
                 }
             }
         }

@@ -9,11 +9,11 @@ enum WebhookFixture {
     static let allOrderEvents = #"["order.placed","order.paid","order.refunded","order.cancelled","order.expired","order.failed","order.disputed"]"#
 
     static func run(_ engine: DatabaseEngine, allowLoopback: Bool = true, hosts: StubHostResolver = StubHostResolver(),
-                    _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void) async throws {
+                    clock: ManualClock = ManualClock(), _ body: @escaping @Sendable (CheckoutHarness) async throws -> Void) async throws {
         var config = PlatformConfig()
         config.checkoutRateLimit = 1_000_000
         config.allowHTTPWebhooks = allowLoopback
-        try await CheckoutHarness.run(engine, config: config, hosts: hosts, body)
+        try await CheckoutHarness.run(engine, clock: clock, config: config, hosts: hosts, body)
     }
 
     /// Registers an endpoint; returns its id and secret.

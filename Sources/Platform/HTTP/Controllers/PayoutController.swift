@@ -27,32 +27,20 @@ struct PayoutController {
         let reason = fields.required(fields.string("reason"), "reason", placeholder: "")
         if !TextRules.isPresent(reason, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
         try fields.finish()
-        return try JSONCoding.response(PayoutBody(try await resolution.resolve(id, as: outcome, reason: reason), entries: nil))
+        return try JSONCoding.response(PayoutBody(try await resolution.resolve(id, as: outcome, reason: reason)))
     }
 
-    struct PayoutBody: Encodable {
-        let id: String, organizerId: String, currency: String, amount: Int64, provider: String, account: String, status: String
-        let providerReference: String?, failureReason: String?, lastError: String?, coversUntil: Timestamp, createdAt: Timestamp
-        let sentAt: Timestamp?, settledAt: Timestamp?
-        /// The remittance advice: the statement entries up to `covers_until` that this payout pays.
-        let entries: [StatementEntryBody]?
+    /// A payout with its remittance advice: the statement entries up to `covers_until` that it pays.
+    struct PayoutDetailBody: Encodable {
+        let payout: PayoutBody
+        let entries: [StatementEntryBody]
 
-        init(_ payout: Payout, entries: [StatementEntry]?) {
-            id = payout.id.rawValue
-            organizerId = payout.organizerID.rawValue
-            currency = payout.amount.currency.code
-            amount = payout.amount.minorUnits
-            provider = payout.provider
-            account = payout.account
-            status = payout.status.rawValue
-            providerReference = payout.providerReference
-            failureReason = payout.failureReason
-            lastError = payout.lastError
-            coversUntil = payout.coversUntil
-            createdAt = payout.createdAt
-            sentAt = payout.sentAt
-            settledAt = payout.settledAt
-            self.entries = entries?.map(StatementEntryBody.init)
+        enum CodingKeys: String, CodingKey { case entries }
+
+        func encode(to encoder: any Encoder) throws {
+            try payout.encode(to: encoder)
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(entries, forKey: .entries)
         }
     }
 
@@ -66,7 +54,7 @@ struct PayoutController {
         let found = try await database.read { sql in
             try await PayoutRepository(sql).list(organizer: organizer, before: try page.cursor(PayoutID.self), limit: page.limit)
         }
-        return try JSONCoding.response(page.body(found.map { PayoutBody($0, entries: nil) }, lastID: found.last?.id))
+        return try JSONCoding.response(page.body(found.map(PayoutBody.init), lastID: found.last?.id))
     }
 
     /// One payout with its remittance advice: the entries booked since the organizer's payout before it.
@@ -75,7 +63,7 @@ struct PayoutController {
         guard let payout = try await database.read({ sql in try await PayoutRepository(sql).find(id) }),
               payout.organizerID == context.organizer else { throw PlatformError.notFound("payout") }
         let entries = try await statements.covered(by: payout)
-        return try JSONCoding.response(PayoutBody(payout, entries: entries))
+        return try JSONCoding.response(PayoutDetailBody(payout: PayoutBody(payout), entries: entries.map(StatementEntryBody.init)))
     }
 
     @Sendable func listAll(_ request: Request, context: AdminContext) async throws -> Response {

@@ -1,30 +1,6 @@
 import PluginKit
 import SQLKit
 
-/// One change to record: what happened (`action`, `<resource>.<verb>` such as `event.updated`), to
-/// what (`subject`, a prefixed id), where it belongs (organizer, order, event), the fields it changed,
-/// and the resource as the API shows it after the change (`data`, sent as a webhook's `data`).
-package struct AuditedChange: Sendable {
-    package let action: String
-    package let organizer: OrganizerID?
-    package let subject: String
-    package let order: OrderID?
-    package let event: EventID?
-    package let changes: AuditChanges
-    package let data: (any Encodable & Sendable)?
-
-    package init(_ action: String, organizer: OrganizerID?, subject: String, order: OrderID? = nil, event: EventID? = nil,
-                 changes: AuditChanges, data: (any Encodable & Sendable)? = nil) {
-        self.action = action
-        self.organizer = organizer
-        self.subject = subject
-        self.order = order
-        self.event = event
-        self.changes = changes
-        self.data = data
-    }
-}
-
 /// Records changes in the audit log and, where an action is a webhook event type, publishes it to
 /// the organizer's subscribed endpoints: both in the caller's transaction, so the entries and the
 /// deliveries exist exactly when the change does. Who acted comes from `AuditScope.current`.
