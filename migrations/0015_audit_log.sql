@@ -18,5 +18,5 @@ CREATE TABLE audit_log (
 
 CREATE INDEX audit_log_organizer ON audit_log (organizer_id, id);
 CREATE INDEX audit_log_subject ON audit_log (subject_id, id);
-CREATE INDEX audit_log_order ON audit_log (order_id, id);
-CREATE INDEX audit_log_event ON audit_log (event_id, id);
+CREATE INDEX audit_log_order ON audit_log (order_id, id) WHERE order_id IS NOT NULL;
+CREATE INDEX audit_log_event ON audit_log (event_id, id) WHERE event_id IS NOT NULL;

@@ -122,15 +122,17 @@ package struct Checkout: Sendable {
             try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
             let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
             let priced = try input.cart.price(variants, currency: event.currency, at: now)
-            try await SeatReservation(sql).take(priced.lines, of: variants)
             let order = Order(
                 id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
                 buyerName: input.name, total: priced.total, refunded: 0, provider: providerID, providerSession: nil, providerPayment: nil,
                 checkoutURL: nil, reviewReason: nil, disputeReason: nil,
                 expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
                 createdAt: now, updatedAt: now, lines: priced.lines)
-            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            // Told before the seats are taken: a hot variant's row stays locked from its update to
+            // the commit, and every checkout of it waits for that.
             try await payments.observers.handle(.placed(order), at: now, on: sql)
+            try await SeatReservation(sql).take(priced.lines, of: variants)
+            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
             let orderPage = "\(baseURL)/api/v1/public/orders/\(order.id)?token=\(accessToken)"
             return .reserved(order, CheckoutRequest(
                 orderID: order.id, eventTitle: event.title,

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import PluginKit
 
 package enum WebhookEndpointStatus: String, Sendable, Codable, CaseIterable {
@@ -23,6 +25,17 @@ package struct WebhookEndpoint: Sendable, Equatable {
 
     /// How long the previous secret still signs after a rotation, so receivers can switch over.
     package static let rotationOverlapMilliseconds: Int64 = 24 * 3_600_000
+    /// The URL as the audit log and emails show it: its origin, and a fingerprint of the rest,
+    /// since a path or query may itself be a credential (`https://hooks.example/…#1a2b3c4d`).
+    package var shownURL: String { Self.shown(url) }
+
+    package static func shown(_ url: String) -> String {
+        guard let parts = URLComponents(string: url), let scheme = parts.scheme, let host = parts.host else { return "(unreadable)" }
+        let origin = "\(scheme)://\(host)" + (parts.port.map { ":\($0)" } ?? "")
+        let fingerprint = SHA256.hash(data: Data(url.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return origin + "/…#" + fingerprint
+    }
+
     /// A secret as handed to the organizer: `whsec_` and 40 Crockford base32 characters.
     package static func makeSecret() -> String { SecretToken.make(marker: "whsec_") }
 }
@@ -36,5 +49,18 @@ package struct WebhookSecrets: Sendable {
     package func signing(at time: Timestamp) -> [String] {
         guard let previous, let expires = previousExpiresAt, time < expires else { return [current] }
         return [current, previous]
+    }
+}
+
+/// What the audit log compares of an endpoint: never its secret, and its URL only as shown.
+package struct AuditedWebhookEndpoint: Encodable, Sendable {
+    let url: String, description: String?, events: [String], status: String, disabledReason: String?
+
+    package init(_ endpoint: WebhookEndpoint) {
+        url = endpoint.shownURL
+        description = endpoint.description
+        events = endpoint.events.map(\.rawValue)
+        status = endpoint.status.rawValue
+        disabledReason = endpoint.disabledReason
     }
 }

@@ -13,7 +13,7 @@ enum EndpointDisabling {
         guard let owner = try await OrganizerRepository(sql).find(organizer) else { return }
         let model: [String: Any] = [
             "organizer": ["name": owner.name],
-            "endpoint": ["id": endpoint.rawValue, "url": url, "reason": reason],
+            "endpoint": ["id": endpoint.rawValue, "url": WebhookEndpoint.shown(url), "reason": reason],
         ]
         let content = try MailContent(sender: MailAddress(email: mailFrom, name: "Webhooks"), replyTo: nil, modelObject: model)
         try await Outbox.enqueue(Notice(kind: .webhookEndpointDisabled, organizer: organizer, recipient: owner.email, content: content,

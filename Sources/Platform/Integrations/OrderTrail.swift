@@ -10,7 +10,10 @@ package struct OrderTrail: OrderLifecycleObserver {
     package func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
         switch event {
         case let .placed(order):
-            try await record("order.placed", order, changes: .between(nil as OrderBody?, OrderBody(order)), data: order, at: time, on: sql)
+            try await record("order.placed", order, changes: .fields([
+                "status": (nil, order.status.rawValue), "total": (nil, order.total.minorUnits), "currency": (nil, order.total.currency.code),
+                "seats": (nil, order.seatCount), "provider": (nil, order.provider),
+            ]), data: order, at: time, on: sql)
         case let .paid(order):
             var after = order
             after.status = .paid

@@ -105,10 +105,16 @@ package enum IPAddressRange: String, Sendable {
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff { return classify(v4: Array(bytes[12...])) }
         if bytes[0..<12].allSatisfy({ $0 == 0 }) { return classify(v4: Array(bytes[12...])) }
         if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b { return classify(v4: Array(bytes[12...])) }
+        // 6to4 (2002::/16) carries an IPv4 address in its next 32 bits.
+        if bytes[0] == 0x20 && bytes[1] == 0x02 { return classify(v4: Array(bytes[2..<6])) }
         if bytes[0] & 0xfe == 0xfc { return .private }
+        // fe80::/10 link-local; fec0::/10, the deprecated site-local, is private in practice.
         if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return .linkLocal }
+        if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0xc0 { return .private }
         if bytes[0] == 0xff { return .multicast }
-        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8 { return .reserved }
+        // Documentation (2001:db8::/32), Teredo (2001::/32, it tunnels to hidden IPv4 hosts), discard (100::/64).
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && ((bytes[2] == 0x0d && bytes[3] == 0xb8) || (bytes[2] == 0 && bytes[3] == 0)) { return .reserved }
+        if bytes[0] == 0x01 && bytes[1..<8].allSatisfy({ $0 == 0 }) { return .reserved }
         return .public
     }
 
@@ -125,6 +131,8 @@ package enum IPAddressRange: String, Sendable {
         case (192, 0) where b[2] == 0 || b[2] == 2: return .reserved
         case (198, 51) where b[2] == 100: return .reserved
         case (203, 0) where b[2] == 113: return .reserved
+        // The retired 6to4 relay anycast.
+        case (192, 88) where b[2] == 99: return .reserved
         default: return .public
         }
     }

@@ -42,7 +42,7 @@ package struct WebhookEndpoints: Sendable {
         try await database.transaction { sql in
             try await WebhookEndpointRepository(sql).insert(endpoint, secret: secret)
             try await AuditTrail.record("webhook_endpoint.created", organizer: organizer, subject: endpoint.id.rawValue,
-                                        changes: .between(nil as WebhookEndpointBody?, WebhookEndpointBody(endpoint)), at: now, on: sql)
+                                        changes: .between(nil as AuditedWebhookEndpoint?, AuditedWebhookEndpoint(endpoint)), at: now, on: sql)
         }
         return (endpoint, secret)
     }
@@ -73,7 +73,7 @@ package struct WebhookEndpoints: Sendable {
                 try await WebhookDeliveryRepository(sql).failWaiting(endpoint: id, reason: "endpoint disabled by the organizer")
             }
             try await AuditTrail.record("webhook_endpoint.updated", organizer: organizer, subject: id.rawValue,
-                                        changes: .between(WebhookEndpointBody(before), WebhookEndpointBody(endpoint)), at: now, on: sql)
+                                        changes: .between(AuditedWebhookEndpoint(before), AuditedWebhookEndpoint(endpoint)), at: now, on: sql)
             return endpoint
         }
     }
@@ -87,7 +87,7 @@ package struct WebhookEndpoints: Sendable {
             guard let endpoint = try await endpoints.find(id, organizer: organizer) else { throw PlatformError.notFound("webhook endpoint") }
             try await endpoints.delete(id, organizer: organizer)
             try await AuditTrail.record("webhook_endpoint.deleted", organizer: organizer, subject: id.rawValue,
-                                        changes: .between(WebhookEndpointBody(endpoint), nil as WebhookEndpointBody?), at: now, on: sql)
+                                        changes: .between(AuditedWebhookEndpoint(endpoint), nil as AuditedWebhookEndpoint?), at: now, on: sql)
         }
     }
 

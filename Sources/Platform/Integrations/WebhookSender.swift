@@ -17,9 +17,12 @@ package struct WebhookSender: Sendable {
     package let policy: WebhookAddressPolicy
     package let mailFrom: String
     package var logger: Logger
+    /// The answer's time limit; connecting has 5 seconds more, resolving the name 5.
     package var timeoutSeconds: Int64 = 10
-    package var leaseSeconds: Int64 = 60
     package var batchSize = 16
+    /// How long a claimed batch is this sender's: every delivery of one endpoint may be sent in
+    /// turn, each within its limits. A sender that dies leaves its rows to the next after that.
+    var leaseSeconds: Int64 { Int64(batchSize) * (timeoutSeconds + 10) }
 
     package static let signatureHeader = "Platform-Signature"
 
@@ -96,7 +99,15 @@ package struct WebhookSender: Sendable {
                            statusCode: status, error: error, responseBody: body)
         }
         do {
-            try await policy.check(endpoint.url)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await policy.check(endpoint.url) }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(5))
+                    throw WebhookURLRefused("the name did not resolve within 5 seconds")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             return finished(nil, "refused: \(error)")
         }
@@ -115,10 +126,16 @@ package struct WebhookSender: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         do {
             let response = try await http.execute(request, timeout: .seconds(timeoutSeconds))
-            let answer = try await response.body.collect(upTo: 64 * 1024)
-            let text = String(decoding: answer.readableBytesView.prefix(1024), as: UTF8.self)
             let code = Int(response.status.code)
-            return finished(code, (200..<300).contains(code) ? nil : "answered \(code)", text)
+            // The status decides; of the body only the first 1 KB is kept, however long it is.
+            var kept: [UInt8] = []
+            do {
+                for try await chunk in response.body {
+                    kept += chunk.readableBytesView.prefix(1024 - kept.count)
+                    if kept.count >= 1024 { break }
+                }
+            } catch {}
+            return finished(code, (200..<300).contains(code) ? nil : "answered \(code)", String(decoding: kept, as: UTF8.self))
         } catch {
             return finished(nil, String(describing: error).prefix(300).description)
         }

@@ -77,7 +77,12 @@ package struct RefundService: Sendable {
                 refundID: refundID, orderID: order.id, paymentReference: order.providerPayment, sessionReference: order.providerSession,
                 amount: Money(minorUnits: value, currency: currency), totalRefundedAfter: Money(minorUnits: totalAfter, currency: currency),
                 reason: reason, idempotencyKey: refundID.rawValue))
-            try await database.transaction { sql in try await RefundRepository(sql).accepted(refundID, reference: result.reference, at: clock.now()) }
+            let acceptedAt = clock.now()
+            try await database.transaction { sql in
+                try await RefundRepository(sql).accepted(refundID, reference: result.reference, at: acceptedAt)
+                try await AuditTrail.record("order.refund_accepted", organizer: order.organizerID, subject: refundID.rawValue, order: order.id,
+                                            changes: .fields(["provider_reference": (nil, result.reference)]), at: acceptedAt, on: sql)
+            }
             return Requested(id: refundID, order: order, amount: Money(minorUnits: value, currency: currency), reference: result.reference)
         } catch {
             try await markFailed(refundID, order: order, tickets: tickets, error: String(describing: error))

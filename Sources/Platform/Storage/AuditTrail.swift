@@ -12,15 +12,17 @@ package enum AuditTrail {
                          at: time, on: sql)
     }
 
-    /// Many changes (a payout run's payouts) with one insert per 500 entries and one read of endpoints.
-    package static func record(_ changes: [AuditedChange], at time: Timestamp, on sql: any SQLDatabase) async throws {
+    /// Many changes (a payout run's payouts) with one insert per 500 entries and one read of
+    /// endpoints; none with `publishing` false, for a caller that read already that no endpoint
+    /// subscribes (an admission at the door).
+    package static func record(_ changes: [AuditedChange], at time: Timestamp, on sql: any SQLDatabase, publishing: Bool = true) async throws {
         guard !changes.isEmpty else { return }
         try await AuditLogRepository(sql).insert(changes.map { entry(for: $0, at: time) })
         let published = changes.compactMap { change -> OutgoingWebhooks.Event? in
             guard let organizer = change.organizer, let type = WebhookEventType(rawValue: change.action), let data = change.data else { return nil }
             return OutgoingWebhooks.Event(type: type, organizer: organizer, subject: change.subject, data: data)
         }
-        try await OutgoingWebhooks.publish(published, at: time, on: sql)
+        if publishing { try await OutgoingWebhooks.publish(published, at: time, on: sql) }
     }
 
     /// The entry a change makes, attributed to whoever acts in the current task.
@@ -29,13 +31,5 @@ package enum AuditTrail {
         return AuditEntry(id: .generate(at: time), organizerID: change.organizer, actor: scope.actor, action: change.action,
                           subjectID: change.subject, orderID: change.order, eventID: change.event, changes: change.changes.json,
                           requestID: scope.requestID, createdAt: time)
-    }
-
-    /// Whether recording the change would publish a webhook event (an enabled endpoint of its
-    /// organizer subscribes to it): a hot path that writes its audit entry by itself (an admission
-    /// in one statement) takes the general path only then.
-    package static func publishes(_ change: AuditedChange, on sql: any SQLDatabase) async throws -> Bool {
-        guard let organizer = change.organizer, let type = WebhookEventType(rawValue: change.action), change.data != nil else { return false }
-        return try await WebhookEndpointRepository(sql).enabled(organizers: [organizer]).contains { $0.events.contains(type) }
     }
 }

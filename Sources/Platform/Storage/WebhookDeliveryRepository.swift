@@ -69,7 +69,8 @@ package struct WebhookDeliveryRepository: Sendable {
     }
 
     /// Records an attempt and the delivery's next state: delivered, pending again at `retryAt`, or
-    /// failed (`retryAt` nil). Only while the row is leased.
+    /// failed (`retryAt` nil). Only while the row is leased for this attempt: a sender whose lease
+    /// ran out and whose row was claimed again (counting another attempt) changes nothing.
     func record(_ delivery: OutgoingDelivery, attempt: WebhookAttempt, delivered: Bool, retryAt: Timestamp?, at time: Timestamp) async throws {
         // Nothing to record for a delivery deleted with its endpoint meanwhile.
         try await sql.raw("""
@@ -85,7 +86,7 @@ package struct WebhookDeliveryRepository: Sendable {
                 next_attempt_at = \(bind: (retryAt ?? time).milliseconds), last_status = \(bind: attempt.statusCode),
                 last_error = \(bind: attempt.error.map { String($0.prefix(1000)) }),
                 delivered_at = \(bind: delivered ? time.milliseconds : nil)
-            WHERE id = \(bind: delivery.id.rawValue) AND status = 'sending'
+            WHERE id = \(bind: delivery.id.rawValue) AND status = 'sending' AND attempts = \(bind: delivery.attempts)
             """).run()
     }
 

@@ -52,7 +52,7 @@ package struct CheckinService: Sendable {
     private func admitAsIssued(_ token: String, by scanner: Scanner, nonce: String?, now: Timestamp) async throws -> String? {
         guard let claims = TokenVerifier.unverifiedClaims(token), TokenVerifier.judge(claims, now: now) == .valid(claims),
               scanner.event.map({ $0.rawValue == claims.evt }) ?? true, let id = TicketID(claims.sub),
-              let ticket = try await database.read({ sql in try await TicketRepository(sql).find(id) }),
+              let (ticket, published) = try await database.read({ sql in try await TicketRepository(sql).findForEntry(id) }),
               ticket.token.constantTimeEquals(token), ticket.organizerID == scanner.organizer, ticket.eventID.rawValue == claims.evt,
               ticket.variantID.rawValue == claims.var, ticket.version == claims.ver, ticket.status == .valid, ticket.blockedAt == nil,
               !ticket.inside else { return nil }
@@ -64,8 +64,10 @@ package struct CheckinService: Sendable {
         let record = try ScanRecord(id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket.eventID,
                                     ticket: ticket.id, device: scanner.device, nonce: nonce, direction: .entry, offline: false,
                                     answer: answer, scannedAt: now, recordedAt: now)
-        return try await Admission(before: ticket, after: admitted, record: record, change: trail.change("ticket.admitted", before: ticket, after: admitted))
-            .write(to: database, at: now) ? record.answer : nil
+        // Only the first entry is news to integrators; entering again after an exit is audited apart.
+        let action = ticket.admittedAt == nil ? "ticket.admitted" : "ticket.reentered"
+        return try await Admission(before: ticket, after: admitted, record: record, change: trail.change(action, before: ticket, after: admitted),
+                                   published: published && action == "ticket.admitted").write(to: database, at: now) ? record.answer : nil
     }
 
     /// The answer, the ticket it is about, and the change to audit when the scan moved the ticket.
@@ -82,11 +84,13 @@ package struct CheckinService: Sendable {
         }
         if case .valid = check, direction == .entry, scanner.event.map({ $0.rawValue == claims.evt }) ?? true,
            let admitted = try await tickets.admit(claims, organizer: scanner.organizer, device: scanner.device, at: now) {
+            // The update keeps the first admission's time and device: a later one is a re-entry.
             var before = admitted
             before.inside = false
-            if admitted.admittedAt == now { (before.admittedAt, before.admittedBy) = (nil, nil) }
+            let first = admitted.admittedAt == now
+            if first { (before.admittedAt, before.admittedBy) = (nil, nil) }
             return (ScanAnswer(result: .admitted, ticket: admitted, scanID: scanID, at: now), admitted,
-                    trail.change("ticket.admitted", before: before, after: admitted))
+                    trail.change(first ? "ticket.admitted" : "ticket.reentered", before: before, after: admitted))
         }
         // Not admitted: find out why, telling another organizer's ticket apart from nothing at all.
         guard let id = TicketID(claims.sub), let ticket = try await tickets.find(id), ticket.organizerID == scanner.organizer,

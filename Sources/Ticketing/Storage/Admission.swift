@@ -8,6 +8,8 @@ struct Admission: Sendable {
     let after: Ticket
     let record: ScanRecord
     let change: AuditedChange
+    /// An endpoint subscribes to the change, read with the ticket: it needs the general path.
+    let published: Bool
 
     /// Writes the admission and its record together, only if the ticket row still is as it was
     /// read; false when it changed in between, and nothing is written. A record whose device and
@@ -18,7 +20,7 @@ struct Admission: Sendable {
     /// run the update, the inserts and the publication in one transaction.
     func write(to database: any Database, at time: Timestamp) async throws -> Bool {
         let change = self.change
-        if database.engine == .postgres, try await !database.read({ sql in try await AuditTrail.publishes(change, on: sql) }) {
+        if database.engine == .postgres, !published {
             let entry = AuditTrail.entry(for: change, at: time)
             // One statement is its own transaction: no BEGIN and COMMIT round trips around it.
             return try await database.read { sql in try await !sql.execute(AdmitAndRecord(admission: self, audit: entry)).isEmpty }
@@ -26,7 +28,7 @@ struct Admission: Sendable {
         return try await database.transaction { sql in
             guard try await !sql.execute(AdmitUnchanged(admission: self)).isEmpty else { return false }
             guard try await ScanRepository(sql).insert(record) else { throw ScanRepository.NonceTaken() }
-            try await AuditTrail.record([change], at: time, on: sql)
+            try await AuditTrail.record([change], at: time, on: sql, publishing: published)
             return true
         }
     }

@@ -43,6 +43,12 @@ struct TicketRepository: Sendable {
         try await sql.execute(FindTicket(id: id)).first
     }
 
+    /// The ticket, and whether an enabled webhook endpoint of its organizer subscribes to
+    /// admissions: the one read of an entry at the door.
+    func findForEntry(_ id: TicketID) async throws -> (ticket: Ticket, published: Bool)? {
+        try await sql.execute(FindTicketForEntry(id: id)).first
+    }
+
     func forOrder(_ order: OrderID) async throws -> [Ticket] {
         try await load("SELECT \(Self.columns) FROM tickets WHERE order_id = \(bind: order.rawValue) ORDER BY seat")
     }
@@ -137,6 +143,23 @@ private struct FindTicket: PreparedStatement {
     var values: [StatementValue] { [.text(id.rawValue)] }
 
     static func row(_ columns: inout StatementColumns) throws -> Ticket { try TicketRepository.ticket(&columns) }
+}
+
+private struct FindTicketForEntry: PreparedStatement {
+    static let name = "ticketing_find_ticket_for_entry"
+    static let sql = """
+        SELECT \(TicketRepository.columnList),
+            CAST(CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.organizer_id = tickets.organizer_id AND w.status = 'enabled'
+                                   AND w.events LIKE '%,ticket.admitted,%') THEN 1 ELSE 0 END AS BIGINT) AS published
+        FROM tickets WHERE id = $1
+        """
+    let id: TicketID
+    var values: [StatementValue] { [.text(id.rawValue)] }
+
+    static func row(_ columns: inout StatementColumns) throws -> (ticket: Ticket, published: Bool) {
+        let ticket = try TicketRepository.ticket(&columns)
+        return (ticket, try columns.integer() == 1)
+    }
 }
 
 /// The conditional update of an entry that the full check decided, so it is prepared.

@@ -29,9 +29,13 @@ import Testing
             let history = try await h.client.get("/api/v1/orders/\(order)/history", key: h.organizerKey)
             #expect(history.status == .ok)
             let entries = Self.entries(history)
-            #expect(entries.map { $0["action"] as? String } == ["order.placed", "order.paid", "order.refund_requested", "order.refunded"])
-            #expect(entries.map(Self.actor) == ["buyer", "provider", "api_key", "provider"])
-            let paid = entries[1], requested = entries[2], refunded = entries[3]
+            #expect(entries.map { $0["action"] as? String }
+                    == ["order.placed", "order.paid", "order.refund_requested", "order.refund_accepted", "order.refunded"])
+            #expect(entries.map(Self.actor) == ["buyer", "provider", "api_key", "api_key", "provider"])
+            try #require(entries.count == 5)
+            let paid = entries[1], requested = entries[2], accepted = entries[3], refunded = entries[4]
+            #expect(accepted["subject_id"] as? String == requested["subject_id"] as? String)
+            #expect((accepted["changes"] as? [String: Any])?["provider_reference"] != nil)
             #expect((paid["actor"] as? [String: Any])?["id"] as? String == "test")
             #expect((paid["changes"] as? [String: Any])?["status"] as? [String: String] == ["from": "pending", "to": "paid"])
             #expect((paid["request_id"] as? String)?.hasPrefix("whk_") == true, "a provider's change names its inbox row")
