@@ -17,12 +17,14 @@ package enum AuditTrail {
     /// subscribes (an admission at the door).
     package static func record(_ changes: [AuditedChange], at time: Timestamp, on sql: any SQLDatabase, publishing: Bool = true) async throws {
         guard !changes.isEmpty else { return }
-        try await AuditLogRepository(sql).insert(changes.map { entry(for: $0, at: time) })
-        let published = changes.compactMap { change -> OutgoingWebhooks.Event? in
+        let entries = changes.map { entry(for: $0, at: time) }
+        let events = !publishing ? [] : changes.compactMap { change -> OutgoingWebhooks.Event? in
             guard let organizer = change.organizer, let type = WebhookEventType(rawValue: change.action), let data = change.data else { return nil }
             return OutgoingWebhooks.Event(type: type, organizer: organizer, subject: change.subject, data: data)
         }
-        if publishing { try await OutgoingWebhooks.publish(published, at: time, on: sql) }
+        guard !events.isEmpty else { return try await AuditLogRepository(sql).insert(entries) }
+        let endpoints = try await AuditLogRepository(sql).insert(entries, readingEndpointsOf: Array(Set(events.map(\.organizer))).sorted())
+        try await OutgoingWebhooks.publish(events, to: endpoints, at: time, on: sql)
     }
 
     /// The entry a change makes, attributed to whoever acts in the current task.

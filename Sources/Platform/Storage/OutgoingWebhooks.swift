@@ -28,12 +28,10 @@ package enum OutgoingWebhooks {
         let data: any Encodable & Sendable
     }
 
-    /// Nothing is built for organizers without an endpoint for the type: the common case costs one
-    /// indexed read per call, whatever the number of events.
-    static func publish(_ events: [Event], at time: Timestamp, on sql: any SQLDatabase) async throws {
-        guard !events.isEmpty else { return }
-        let endpoints = try await WebhookEndpointRepository(sql).enabled(organizers: Array(Set(events.map(\.organizer))))
-        guard !endpoints.isEmpty else { return }
+    /// One delivery of each event to each of `endpoints` (the enabled endpoints of the events'
+    /// organizers) subscribed to its type; nothing is built for an event nobody subscribes to.
+    static func publish(_ events: [Event], to endpoints: [WebhookEndpoint], at time: Timestamp, on sql: any SQLDatabase) async throws {
+        guard !events.isEmpty, !endpoints.isEmpty else { return }
         var deliveries: [WebhookDeliveryRepository.NewDelivery] = []
         for event in events {
             let subscribed = endpoints.filter { $0.organizerID == event.organizer && $0.events.contains(event.type) }
