@@ -32,6 +32,8 @@ package final class FakeWebhookReceiver: Sendable {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            // HTTP/1's Host header arrives as the request's authority.
+            headers["host"] = request.head.authority
             let status = state.withLock { state -> Int in
                 state.received.append(Received(path: request.uri.path, headers: headers, body: Data(buffer: bytes)))
                 return state.script.isEmpty ? 200 : state.script.removeFirst()

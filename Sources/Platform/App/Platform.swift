@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Logging
 import ServiceLifecycle
 import PluginKit
@@ -47,10 +46,9 @@ package struct Platform: Sendable {
     package let webhookEndpoints: WebhookEndpoints
     package let webhookSender: WebhookSender
 
-    /// `hosts` resolves webhook endpoints' names (tests give a fixed table); `http` sends webhooks.
+    /// `hosts` resolves webhook endpoints' names (tests give a fixed table).
     package init(database: any Database, clock: any WallClock, config: PlatformConfig, logger: Logger, providers: PaymentProviders,
-                 modules: [any PlatformModule], mail: MailSetup?, pages: PageRenderer?, hosts: any HostResolver = SystemHostResolver(),
-                 http: HTTPClient = WebhookSender.sharedClient) {
+                 modules: [any PlatformModule], mail: MailSetup?, pages: PageRenderer?, hosts: any HostResolver = SystemHostResolver()) {
         self.database = database
         self.clock = clock
         self.config = config
@@ -84,7 +82,7 @@ package struct Platform: Sendable {
         outboxTriage = Triage(database: database, clock: clock, signal: outboxSignal, queue: OutboxQueue())
         let policy = WebhookAddressPolicy(resolver: hosts, allowLoopbackHTTP: config.allowHTTPWebhooks)
         webhookEndpoints = WebhookEndpoints(database: database, clock: clock, policy: policy, signal: webhookSignal)
-        webhookSender = WebhookSender(database: database, clock: clock, http: http, policy: policy, mailFrom: config.mailFrom, logger: logger)
+        webhookSender = WebhookSender(database: database, clock: clock, policy: policy, mailFrom: config.mailFrom, logger: logger)
     }
 
     /// The background services beside the server: payments (inbox and expiry), housekeeping, the

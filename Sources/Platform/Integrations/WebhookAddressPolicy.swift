@@ -71,9 +71,11 @@ package struct WebhookAddressPolicy: Sendable {
         return url
     }
 
-    /// Checks the shape and every address the host resolves to.
+    /// Checks the shape and every address the host resolves to; returns the address to connect
+    /// to (nil when the URL names an address itself).
     /// - Throws: `WebhookURLRefused` saying why.
-    package func check(_ text: String) async throws {
+    @discardableResult
+    package func check(_ text: String) async throws -> String? {
         let url = try checkShape(text)
         let host = (url.host ?? "").trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         let addresses = IPAddressRange.isNumeric(host) ? [host] : try await resolver.addresses(of: host)
@@ -86,6 +88,7 @@ package struct WebhookAddressPolicy: Sendable {
         if url.scheme?.lowercased() == "http", !addresses.allSatisfy({ IPAddressRange.classify($0) == .loopback }) {
             throw WebhookURLRefused("http is allowed only to loopback addresses; use https")
         }
+        return IPAddressRange.isNumeric(host) ? nil : addresses.first
     }
 }
 

@@ -13,7 +13,6 @@ import PluginKit
 package struct WebhookSender: Sendable {
     package let database: any Database
     package let clock: any WallClock
-    package let http: HTTPClient
     package let policy: WebhookAddressPolicy
     package let mailFrom: String
     package var logger: Logger
@@ -26,22 +25,27 @@ package struct WebhookSender: Sendable {
 
     package static let signatureHeader = "Platform-Signature"
 
-    package init(database: any Database, clock: any WallClock, http: HTTPClient, policy: WebhookAddressPolicy, mailFrom: String,
-                 logger: Logger) {
+    package init(database: any Database, clock: any WallClock, policy: WebhookAddressPolicy, mailFrom: String, logger: Logger) {
         self.database = database
         self.clock = clock
-        self.http = http
         self.policy = policy
         self.mailFrom = mailFrom
         self.logger = logger
     }
 
-    /// The client the platform sends with, made once per process: never follows a redirect.
-    package static let sharedClient: HTTPClient = {
+    /// A client for one request that connects to `address` (when the URL names a host) while
+    /// asking for, and checking the certificate of, the URL's host: the address the policy
+    /// checked is the one connected to, so a name cannot resolve elsewhere in between. It never
+    /// follows a redirect.
+    static func client(pinning host: String, to address: String?) -> HTTPClient {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
         configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+        if let address {
+            configuration.dnsOverride[host] = address
+            configuration.dnsOverride[host.lowercased()] = address
+        }
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-    }()
+    }
 
     /// Sends due deliveries until none is due; returns how many attempts it made.
     @discardableResult
@@ -98,15 +102,16 @@ package struct WebhookSender: Sendable {
             WebhookAttempt(attempt: delivery.attempts, startedAt: started, durationMilliseconds: clock.now().milliseconds - started.milliseconds,
                            statusCode: status, error: error, responseBody: body)
         }
+        let pinned: String?
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+            pinned = try await withThrowingTaskGroup(of: String?.self) { group in
                 group.addTask { try await policy.check(endpoint.url) }
                 group.addTask {
                     try await Task.sleep(for: .seconds(5))
                     throw WebhookURLRefused("the name did not resolve within 5 seconds")
                 }
-                try await group.next()
-                group.cancelAll()
+                defer { group.cancelAll() }
+                return try await group.next() ?? nil
             }
         } catch {
             return finished(nil, "refused: \(error)")
@@ -124,6 +129,8 @@ package struct WebhookSender: Sendable {
         request.headers.add(name: "Platform-Event-Type", value: delivery.type.rawValue)
         request.headers.add(name: "Platform-Delivery-Id", value: delivery.id.rawValue)
         request.body = .bytes(ByteBuffer(bytes: body))
+        let http = Self.client(pinning: URLComponents(string: endpoint.url)?.host ?? "", to: pinned)
+        let attempt: WebhookAttempt
         do {
             let response = try await http.execute(request, timeout: .seconds(timeoutSeconds))
             let code = Int(response.status.code)
@@ -135,10 +142,12 @@ package struct WebhookSender: Sendable {
                     if kept.count >= 1024 { break }
                 }
             } catch {}
-            return finished(code, (200..<300).contains(code) ? nil : "answered \(code)", String(decoding: kept, as: UTF8.self))
+            attempt = finished(code, (200..<300).contains(code) ? nil : "answered \(code)", String(decoding: kept, as: UTF8.self))
         } catch {
-            return finished(nil, String(describing: error).prefix(300).description)
+            attempt = finished(nil, String(describing: error).prefix(300).description)
         }
+        try? await http.shutdown()
+        return attempt
     }
 
     private func record(_ delivery: OutgoingDelivery, _ attempt: WebhookAttempt, endpoint: WebhookEndpoint?) async {

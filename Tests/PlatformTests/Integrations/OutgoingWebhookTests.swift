@@ -181,6 +181,26 @@ import Testing
         }
     }
 
+    /// The sender connects to the address the policy checked: the system resolver knows no
+    /// `receiver.test`, so only the pinned address can reach the receiver.
+    @Test(arguments: TestEngines.all)
+    func theCheckedAddressIsTheOneConnectedTo(engine: DatabaseEngine) async throws {
+        let receiver = FakeWebhookReceiver()
+        try await receiver.serve { base in
+            let hosts = StubHostResolver(["receiver.test": ["127.0.0.1"]])
+            try await WebhookFixture.run(engine, hosts: hosts) { h in
+                let url = base.replacingOccurrences(of: "127.0.0.1", with: "receiver.test") + "/pinned"
+                _ = try await WebhookFixture.register(h, url: url, events: #"["order.placed"]"#)
+                _ = try await h.placeOrder()
+                await h.platform.webhookSender.drain()
+                let got = try #require(receiver.received.first)
+                #expect(got.path == "/pinned")
+                #expect(got.headers["host"]?.hasPrefix("receiver.test") == true)
+                #expect(try await WebhookFixture.deliveries(h).first?["status"] as? String == "delivered")
+            }
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func redirectsAreNotFollowed(engine: DatabaseEngine) async throws {
         let receiver = FakeWebhookReceiver()
