@@ -32,8 +32,8 @@ import Testing
             let lifecycle = try #require(platform.payments.observers.list.compactMap { $0 as? TicketLifecycle }.first)
             #expect(lifecycle.confirmation?.settings.from == "tickets@localhost")
             #expect(lifecycle.confirmation?.settings.baseURL == "https://tickets.example")
-            #expect(platform.workers.map { ($0 as? PeriodicWorker)?.name ?? "\(type(of: $0))" }
-                    == ["PaymentWorkers", "housekeeping", "hold release", "WebhookWorker", "MailWorker"])
+            #expect(platform.workers.map { ($0 as? PeriodicWorker)?.name ?? ($0 as? QueueWorker)?.name ?? "\(type(of: $0))" }
+                    == ["PaymentWorkers", "housekeeping", "hold release", "webhooks", "mail"])
         }
     }
 

@@ -92,9 +92,9 @@ package struct Platform: Sendable {
             PaymentWorkers(inbox: inbox, expiry: expiry, signal: inboxSignal, logger: logger),
             PeriodicWorker(name: "housekeeping", job: { [housekeeping] in try await housekeeping.run() }, logger: logger),
             PeriodicWorker(name: "hold release", job: { [holdRelease] in try await holdRelease.run() }, logger: logger),
-            WebhookWorker(sender: webhookSender, signal: webhookSignal),
+            QueueWorker(name: "webhooks", sender: webhookSender, signal: webhookSignal),
         ]
-        if let outbox { workers.append(MailWorker(dispatcher: outbox, signal: outboxSignal)) }
+        if let outbox { workers.append(QueueWorker(name: "mail", sender: outbox, signal: outboxSignal)) }
         return workers
     }
 }

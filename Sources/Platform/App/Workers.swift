@@ -53,32 +53,13 @@ package struct PeriodicWorker: Service {
     }
 }
 
-/// Runs the outbox dispatcher beside the server until shutdown: at least once a second, and at
-/// once when an admin replays a message.
-package struct MailWorker: Service {
-    let dispatcher: OutboxDispatcher
-    let signal: WakeSignal
-    let pollInterval: Duration = .seconds(1)
-
-    package init(dispatcher: OutboxDispatcher, signal: WakeSignal) {
-        self.dispatcher = dispatcher
-        self.signal = signal
-    }
-
-    package func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await dispatcher.drain()
-                await signal.wait(timeout: pollInterval)
-            }
-        }
-    }
-}
-
-/// Runs the webhook sender beside the server until shutdown: at least once a second, and at once
-/// when an organizer re-sends a delivery.
-package struct WebhookWorker: Service {
-    let sender: WebhookSender
+/// Runs a queue's sender (`mail`, `webhooks`) beside the server until shutdown: at least once a
+/// second, and at once when its signal wakes it (an admin replays a message, an organizer re-sends
+/// a delivery).
+package struct QueueWorker: Service {
+    /// What the queue is called ("mail").
+    package let name: String
+    let sender: any BatchSender
     let signal: WakeSignal
     let pollInterval: Duration = .seconds(1)
 

@@ -10,7 +10,7 @@ import PluginKit
 /// is retried with exponential backoff and jitter until 3 days after the event, and an endpoint
 /// failing for 3 days is disabled. Each request is signed `Platform-Signature: t=…,v1=…` with
 /// every secret in force (two during a rotation).
-package struct WebhookSender: Sendable {
+package struct WebhookSender: BatchSender {
     package let database: any Database
     package let clock: any WallClock
     package let policy: WebhookAddressPolicy
@@ -47,19 +47,7 @@ package struct WebhookSender: Sendable {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    /// Sends due deliveries until none is due; returns how many attempts it made.
-    @discardableResult
-    package func drain(limit: Int = 100_000) async -> Int {
-        var count = 0
-        while count < limit {
-            let tried = await sendBatch()
-            if tried == 0 { break }
-            count += tried
-        }
-        return count
-    }
-
-    func sendBatch() async -> Int {
+    package func sendBatch() async -> Int {
         let now = clock.now()
         let batch: [OutgoingDelivery]
         do {

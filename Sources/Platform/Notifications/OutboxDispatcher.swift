@@ -6,7 +6,7 @@ import PluginKit
 /// backoff and jitter (or the provider's retry-after, if longer); a permanent one, or the
 /// `maxAttempts`-th failure, makes the row dead. A worker that dies mid-send leaves its lease to
 /// run out; the next dispatcher sends again under the same idempotency key.
-package struct OutboxDispatcher: Sendable {
+package struct OutboxDispatcher: BatchSender {
     package let database: any Database
     package let clock: any WallClock
     package let mailer: any Mailer
@@ -26,20 +26,8 @@ package struct OutboxDispatcher: Sendable {
         self.logger = logger
     }
 
-    /// Sends due messages until none is due; returns how many it tried.
-    @discardableResult
-    package func drain(limit: Int = 100_000) async -> Int {
-        var count = 0
-        while count < limit {
-            let tried = await dispatchBatch()
-            if tried == 0 { break }
-            count += tried
-        }
-        return count
-    }
-
     /// Leases one batch and sends it; returns how many rows it took.
-    func dispatchBatch() async -> Int {
+    package func sendBatch() async -> Int {
         let now = clock.now()
         let engine = database.engine
         let batch: [OutboxMessage]

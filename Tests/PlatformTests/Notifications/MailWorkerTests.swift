@@ -14,7 +14,7 @@ import Testing
         let mail = MailSetup(mailer: mailer, composer: try await OutboxFixture.composer())
         try await CheckoutHarness.run(engine, mail: mail) { h in
             let services = h.platform
-            let worker = try #require(services.workers.first { $0 is MailWorker })
+            let worker = try #require(services.workers.first { ($0 as? QueueWorker)?.name == "mail" })
             let app = Application(router: buildRouter(services), configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                                   services: [worker], logger: quietLogger)
             try await app.test(.live) { raw in
