@@ -10,7 +10,7 @@ struct PlatformBench: AsyncParsableCommand {
         commandName: "platform-bench",
         abstract: "Benchmarks that print figures (SQLite by default; DATABASE_URL selects PostgreSQL).",
         subcommands: [CheckoutBench.self, WebhookBench.self, QRBench.self, ScanBench.self, VerifyBench.self, OutboxBench.self,
-                      PayoutBench.self])
+                      PayoutBench.self, PayPalVerifyBench.self])
 }
 
 struct CheckoutBench: AsyncParsableCommand {
