@@ -23,7 +23,7 @@ ensure_packages() {
 
 # The packages every build needs: time zone data for event time zones, CA certificates for
 # provider APIs, pkg-config and the C libraries behind QR codes.
-BUILD_PACKAGES=(tzdata ca-certificates pkg-config libqrencode-dev libpng-dev)
+BUILD_PACKAGES=(tzdata ca-certificates pkg-config libqrencode-dev libpng-dev zlib1g-dev)
 
 ensure_swift() {
     if ! command -v swift >/dev/null 2>&1 && [ -x /opt/swift/usr/bin/swift ]; then
