@@ -1,0 +1,64 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOFoundationCompat
+import NIOHTTP1
+import PluginKit
+
+/// Calls PayPal's REST API with a bearer token, a `PayPal-Request-Id` (PayPal's idempotency key)
+/// and JSON; a 401 drops the token and the call is made once more with a new one.
+struct PayPalClient: Sendable {
+    let configuration: PayPalConfiguration
+    let http: HTTPClient
+    let tokens: PayPalTokens
+
+    /// PayPal's error body: `{name, message, debug_id, details: [{field, issue, description}]}`.
+    struct ErrorBody: Decodable, Sendable {
+        struct Detail: Decodable, Sendable { let issue: String? }
+        let name: String?
+        let details: [Detail]?
+    }
+
+    /// The status and body of `method path`.
+    /// - Throws: `ProviderError.unavailable` when PayPal cannot be reached or keeps refusing tokens.
+    func send(_ method: HTTPMethod, _ path: String, json: Data? = nil, requestID: String? = nil) async throws -> (status: Int, body: Data) {
+        for attempt in 1...2 {
+            let token = try await tokens.token()
+            var request = HTTPClientRequest(url: configuration.apiBase + path)
+            request.method = method
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            request.headers.add(name: "Content-Type", value: "application/json")
+            if let requestID { request.headers.add(name: "PayPal-Request-Id", value: requestID) }
+            if let json { request.body = .bytes(ByteBuffer(data: json)) }
+            let status: Int, body: ByteBuffer
+            do {
+                let response = try await http.execute(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))
+                status = Int(response.status.code)
+                body = try await response.body.collect(upTo: 4 << 20)
+            } catch {
+                throw ProviderError.unavailable("PayPal could not be reached (\(type(of: error)))")
+            }
+            if status == 401, attempt == 1 {
+                await tokens.invalidate(token)
+                continue
+            }
+            return (status, Data(buffer: body))
+        }
+        throw ProviderError.unavailable("PayPal refused a fresh token")
+    }
+
+    /// The shared error vocabulary for a PayPal error answer, from its status, `name` and first
+    /// `details[].issue` (never its message, which may quote the request).
+    static func classify(status: Int, body: Data) -> ProviderError {
+        let error = try? JSONDecoder().decode(ErrorBody.self, from: body)
+        let issue = error?.details?.first?.issue ?? error?.name ?? "HTTP \(status)"
+        switch status {
+        case 429: return .rateLimited("PayPal: \(issue)")
+        case 500...: return .unavailable("PayPal: \(issue)")
+        case 409: return .conflict("PayPal: \(issue)")
+        case 422 where ["INSTRUMENT_DECLINED", "PAYER_ACTION_REQUIRED", "TRANSACTION_REFUSED"].contains(issue): return .declined("PayPal: \(issue)")
+        case 401, 403: return .providerError("PayPal: \(issue)")
+        default: return .invalidRequest("PayPal: \(issue)")
+        }
+    }
+}
