@@ -116,3 +116,21 @@ final class FakePayPalOAuth: Sendable {
         }
     }
 }
+
+@Suite struct PayPalHTTPSFetcherTests {
+    /// A redirect could lead off the allowlist that the URL was checked against: it is not followed.
+    @Test func aRedirectIsNotFollowed() async throws {
+        let router = Router()
+        router.get("certs/moved") { _, _ -> Response in
+            Response(status: .found, headers: [.location: "/certs/elsewhere"])
+        }
+        router.get("certs/elsewhere") { _, _ -> String in "-----BEGIN CERTIFICATE-----" }
+        router.get("certs/here") { _, _ -> String in "PEM" }
+        try await servingLocally(router, name: "certificates") { (base: String) async throws in
+            let here = try await PayPalHTTPSFetcher().pem(at: URL(string: base + "/certs/here")!)
+            #expect(here == "PEM")
+            let error = await #expect(throws: WebhookRejected.self) { try await PayPalHTTPSFetcher().pem(at: URL(string: base + "/certs/moved")!) }
+            #expect(error?.description == "the certificate URL answered 302")
+        }
+    }
+}

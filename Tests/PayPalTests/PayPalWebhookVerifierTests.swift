@@ -150,3 +150,18 @@ final class ServedCertificates: PayPalCertificateFetcher {
         try await simulator.verifier.verify(body: Self.body, headers: try Self.headers(simulator.key, webhookID: "WEBHOOK_ID"), now: Self.now)
     }
 }
+
+@Suite struct PayPalTrustAnchorTests {
+    @Test func aBundleYieldsItsCertificatesAndNothingElse() throws {
+        let ca = try TestPayPalCA(), other = try TestPayPalCA(name: "Second Root")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("anchors-\(UUID()).pem")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let bundle = try ca.certificate.serializeAsPEM().pemString + "\n# a comment\n" + other.certificate.serializeAsPEM().pemString
+            + "\n-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n"
+        try bundle.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try PayPalCertificates.anchors(fromPEMFile: file.path) == [ca.certificate, other.certificate])
+        #expect(throws: ConfigError.self) { try PayPalCertificates.anchors(fromPEMFile: "/nonexistent/roots.pem") }
+        try "no certificates here".write(to: file, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigError.self) { try PayPalCertificates.anchors(fromPEMFile: file.path) }
+    }
+}
