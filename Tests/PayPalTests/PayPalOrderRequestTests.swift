@@ -1,0 +1,41 @@
+import Foundation
+import PluginKit
+import Testing
+@testable import PayPal
+
+@Suite struct PayPalOrderRequestTests {
+    static func checkout(_ total: Money, title: String = "Swift Summer Concert") -> CheckoutRequest {
+        CheckoutRequest(orderID: OrderID.generate(at: Timestamp(milliseconds: 1_780_000_000_000)), eventTitle: title,
+                        lines: [.init(name: "GA", unitPrice: total.minorUnits, quantity: 1)], total: total, email: "buyer@example.com",
+                        successURL: "https://shop.example/ok", cancelURL: "https://shop.example/cancel",
+                        expiresAt: Timestamp(milliseconds: 1_780_000_900_000), idempotencyKey: "checkout-ord_x")
+    }
+
+    static func json(_ request: PayPalOrderRequest) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: JSONCoding.encoder.encode(request)) as? [String: Any])
+    }
+
+    /// The fields as PayPal's Orders v2 API names them, and the amount in the currency's exponent.
+    @Test func theBodyIsPayPalsOrdersV2Shape() throws {
+        let checkout = Self.checkout(Money(minorUnits: 1_250, currency: .eur))
+        let body = try Self.json(PayPalOrderRequest(checkout, returnURL: "https://tickets.example/paypal/return", cancelURL: "https://shop.example/cancel"))
+        #expect(body["intent"] as? String == "CAPTURE")
+        let unit = try #require((body["purchase_units"] as? [[String: Any]])?.first)
+        let id = checkout.orderID.rawValue
+        #expect(unit["reference_id"] as? String == id && unit["custom_id"] as? String == id && unit["invoice_id"] as? String == id)
+        #expect(unit["description"] as? String == "Swift Summer Concert")
+        #expect(unit["amount"] as? [String: String] == ["currency_code": "EUR", "value": "12.50"])
+        let context = (((body["payment_source"] as? [String: Any])?["paypal"] as? [String: Any])?["experience_context"] as? [String: String])
+        #expect(context == ["return_url": "https://tickets.example/paypal/return", "cancel_url": "https://shop.example/cancel",
+                            "user_action": "PAY_NOW", "shipping_preference": "NO_SHIPPING"])
+        #expect(PayPalOrderRequest.requestID(checkout) == "paypal-checkout-ord_x")
+    }
+
+    @Test func amountsFollowTheCurrencysExponentAndTitlesFitPayPalsLimit() throws {
+        let yen = try Self.json(PayPalOrderRequest(Self.checkout(Money(minorUnits: 1_200, currency: .jpy), title: String(repeating: "x", count: 300)),
+                                                   returnURL: "https://r", cancelURL: "https://c"))
+        let unit = try #require((yen["purchase_units"] as? [[String: Any]])?.first)
+        #expect(unit["amount"] as? [String: String] == ["currency_code": "JPY", "value": "1200"])
+        #expect((unit["description"] as? String)?.count == 127)
+    }
+}
