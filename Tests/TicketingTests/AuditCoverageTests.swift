@@ -208,3 +208,24 @@ import Testing
         }
     }
 }
+
+/// Entering again after an exit is audited as a re-entry; integrators hear of the first entry only.
+@Suite struct ReentryAuditTests {
+    @Test(arguments: TestEngines.all)
+    func aReentryIsAuditedButPublishesNoSecondAdmission(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let endpoint = try await h.client.post("/api/v1/webhook-endpoints", key: h.organizerKey,
+                                                   json: #"{"url":"http://127.0.0.1:9/door","events":["ticket.admitted"]}"#)
+            #expect(endpoint.status == .created)
+            let order = try await h.paidOrder()
+            let token = try #require(order.tokens.first)
+            #expect(try await h.scan(token).string("result") == "admitted")
+            #expect(try await h.scan(token, direction: "exit").string("result") == "exited")
+            #expect(try await h.scan(token).string("result") == "admitted")
+            #expect(try await h.count("audit_log", where: "action = 'ticket.admitted'") == 1)
+            #expect(try await h.count("audit_log", where: "action = 'ticket.exited'") == 1)
+            #expect(try await h.count("audit_log", where: "action = 'ticket.reentered'") == 1)
+            #expect(try await h.count("webhook_deliveries", where: "type = 'ticket.admitted'") == 1)
+        }
+    }
+}

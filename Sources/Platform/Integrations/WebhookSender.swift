@@ -37,9 +37,9 @@ package struct WebhookSender: BatchSender {
     /// asking for, and checking the certificate of, the URL's host: the address the policy
     /// checked is the one connected to, so a name cannot resolve elsewhere in between. It never
     /// follows a redirect.
-    static func client(pinning host: String, to address: String?) -> HTTPClient {
+    func client(pinning host: String, to address: String?) -> HTTPClient {
         var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow)
-        configuration.timeout = .init(connect: .seconds(5), read: .seconds(10))
+        configuration.timeout = .init(connect: .seconds(5), read: .seconds(timeoutSeconds))
         if let address {
             configuration.dnsOverride[host] = address
             configuration.dnsOverride[host.lowercased()] = address
@@ -117,7 +117,7 @@ package struct WebhookSender: BatchSender {
         request.headers.add(name: "Platform-Event-Type", value: delivery.type.rawValue)
         request.headers.add(name: "Platform-Delivery-Id", value: delivery.id.rawValue)
         request.body = .bytes(ByteBuffer(bytes: body))
-        let http = Self.client(pinning: URLComponents(string: endpoint.url)?.host ?? "", to: pinned)
+        let http = client(pinning: URLComponents(string: endpoint.url)?.host ?? "", to: pinned)
         let attempt: WebhookAttempt
         do {
             let response = try await http.execute(request, timeout: .seconds(timeoutSeconds))

@@ -181,6 +181,34 @@ import Testing
         }
     }
 
+    /// Delivered and given-up deliveries go after WEBHOOK_RETENTION_DAYS, with their attempts;
+    /// waiting ones stay.
+    @Test(arguments: TestEngines.all)
+    func housekeepingDeletesFinishedDeliveriesAfterTheRetention(engine: DatabaseEngine) async throws {
+        let receiver = FakeWebhookReceiver()
+        try await receiver.serve { base in
+            try await WebhookFixture.run(engine) { h in
+                let endpoint = try await WebhookFixture.register(h, url: "\(base)/kept", events: #"["order.placed"]"#)
+                _ = try await h.placeOrder()
+                await h.platform.webhookSender.drain()
+                #expect(try await h.client.patch("/api/v1/webhook-endpoints/\(endpoint.id)", key: h.organizerKey,
+                                                 json: #"{"events":["order.paid"]}"#).status == .ok)
+                let waiting = try #require(try await h.placeOrder().orderID)
+                _ = try await h.deliver(id: "evt-kept", type: "paid", order: waiting, amount: 2_500)
+                await h.drain()
+                let tables = ["webhook_deliveries", "webhook_attempts"]
+                #expect(try await rowCounts(h.database, tables: tables) == ["webhook_deliveries": 2, "webhook_attempts": 1])
+                h.clock.advance(minutes: 29 * 24 * 60)
+                try await h.platform.housekeeping.run()
+                #expect(try await rowCounts(h.database, tables: tables) == ["webhook_deliveries": 2, "webhook_attempts": 1])
+                h.clock.advance(minutes: 2 * 24 * 60)
+                try await h.platform.housekeeping.run()
+                #expect(try await rowCounts(h.database, tables: tables) == ["webhook_deliveries": 1, "webhook_attempts": 0])
+                #expect(try await WebhookFixture.deliveries(h).map { $0["type"] as? String } == ["order.paid"])
+            }
+        }
+    }
+
     /// The sender connects to the address the policy checked: the system resolver knows no
     /// `receiver.test`, so only the pinned address can reach the receiver.
     @Test(arguments: TestEngines.all)
