@@ -42,6 +42,23 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
         return "\(sign)\(magnitude / divisor).\(padded)"
     }
 
+    /// Reads a decimal string in major units as provider APIs write it ("12.50", "1200"): digits,
+    /// and at most the currency's exponent of them after a point. Nil for anything else
+    /// (a sign, an exponent, more decimals than the currency has, an amount beyond Int64).
+    public init?(decimal text: String, currency: Currency) {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let whole = parts[0], fraction = parts.count == 2 ? parts[1] : ""
+        guard !whole.isEmpty, whole.count <= 18, whole.allSatisfy({ $0.isASCII && $0.isNumber }),
+              fraction.count <= currency.exponent, fraction.allSatisfy({ $0.isASCII && $0.isNumber }),
+              parts.count == 1 || !fraction.isEmpty,
+              let major = Int64(whole), let minor = Int64(fraction + String(repeating: "0", count: currency.exponent - fraction.count)) else {
+            return nil
+        }
+        let (scaled, overflow) = major.multipliedReportingOverflow(by: currency.minorUnitsPerMajor)
+        guard !overflow, case let (sum, false) = scaled.addingReportingOverflow(minor) else { return nil }
+        self.init(minorUnits: sum, currency: currency)
+    }
+
     public var description: String { "\(decimalString) \(currency.code)" }
 }
 

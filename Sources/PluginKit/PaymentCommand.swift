@@ -25,8 +25,16 @@ public enum PaymentCommand: Sendable, Hashable {
     case payoutFailed(payout: String, reason: String)
     /// A settled payout came back (Stripe's `transfer.reversed`, PayPal's RETURNED): as failed, after settling.
     case payoutReturned(payout: String, reason: String)
+    /// The provider refused a whole batch (PayPal's `PAYMENT.PAYOUTSBATCH.DENIED`; `batch` is the
+    /// platform's batch id, `PayoutInstruction.batchID`): its payouts that were not settled fail.
+    case payoutBatchFailed(batch: String, reason: String)
     /// A known event that needs no change (e.g. a session completed without payment yet).
     case acknowledge
+    /// The buyer approved the payment at the provider (PayPal's `CHECKOUT.ORDER.APPROVED`), naming
+    /// the provider's checkout `session`; nothing is taken yet. The kernel asks the provider to
+    /// `capture` while the order still holds its seats, and applies what the capture answers; an
+    /// approval that arrives after the reservation ended lapses and the buyer is not charged.
+    case approved(order: OrderID, session: String)
 }
 
 /// A chargeback as the provider reports it (Stripe's `dispute` object: `id`, `amount`, `currency`, `reason`).

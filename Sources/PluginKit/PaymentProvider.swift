@@ -79,6 +79,21 @@ public struct RefundResult: Sendable, Hashable {
     public init(reference: String) { self.reference = reference }
 }
 
+/// What the kernel asks a provider that takes payments in two steps (approve, then capture) to take.
+public struct CaptureRequest: Sendable, Hashable {
+    public let orderID: OrderID
+    /// The provider's checkout session the buyer approved (PayPal's order id), as `createCheckout` answered it.
+    public let sessionReference: String
+    /// The order's total: what the capture must take.
+    public let amount: Money
+
+    public init(orderID: OrderID, sessionReference: String, amount: Money) {
+        self.orderID = orderID
+        self.sessionReference = sessionReference
+        self.amount = amount
+    }
+}
+
 /// A verified webhook: the provider's event id and type, and the raw payload its handler reads.
 public struct WebhookEnvelope: Sendable, Hashable {
     public let eventID: String
@@ -136,12 +151,20 @@ public protocol PaymentProvider: Sendable {
     var webhookHandlers: [String: WebhookHandler] { get }
     /// Lets a provider serve pages of its own (the Sandbox checkout page) and deliver webhooks.
     func install(routes: any PluginRoutes, host: any PaymentHost)
+    /// Takes an approved payment (see `PaymentCommand.approved`) and says what it came to: `.paid`,
+    /// `.failed` (declined; the order's seats go back), or `.acknowledge` while the provider still
+    /// decides (a pending capture, settled later by its own event). Capturing twice takes the money once.
+    /// - Throws: `ProviderError`; the kernel tries again later.
+    func capture(_ request: CaptureRequest) async throws -> PaymentCommand
 }
 
 extension PaymentProvider {
     public var minimumCheckoutMinutes: Int { 0 }
     public var refundCapabilities: RefundCapabilities { .partial }
     public func install(routes: any PluginRoutes, host: any PaymentHost) {}
+    public func capture(_ request: CaptureRequest) async throws -> PaymentCommand {
+        throw ProviderError.invalidRequest("\(id) takes payments at checkout: there is nothing to capture")
+    }
 }
 
 /// What the kernel offers a provider it installs.
@@ -154,6 +177,12 @@ public protocol PaymentHost: Sendable {
     /// one transaction (one commit, where one each would cost a commit each). Nothing is stored when
     /// one fails verification. Throws what `deliverWebhook` throws.
     func deliverWebhooks(provider: String, _ deliveries: [WebhookDelivery]) async throws
+    /// Captures the approved payment of `order` now (the buyer came back from the provider's page)
+    /// and applies what the capture answers, as the kernel does for `PaymentCommand.approved`.
+    /// Nothing is captured unless the order of this provider and `session` still waits for payment
+    /// with its seats held.
+    /// - Throws: `ProviderError` from the capture (the provider's approval event tries again later).
+    func capture(provider: String, order: OrderID, session: String) async throws
 }
 
 /// A webhook as it arrives: its raw body and its headers.

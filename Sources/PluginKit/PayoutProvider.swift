@@ -9,12 +9,16 @@ public struct PayoutInstruction: Sendable, Hashable {
     public let amount: Money
     /// For the organizer's statement at the provider.
     public let description: String
+    /// The platform's id of the batch this payout goes in: every payout of one `send(payouts:)`
+    /// call has the same, and a payout sent again keeps it (PayPal's `sender_batch_id`).
+    public let batchID: String
 
-    public init(payoutID: String, account: String, amount: Money, description: String) {
+    public init(payoutID: String, account: String, amount: Money, description: String, batchID: String) {
         self.payoutID = payoutID
         self.account = account
         self.amount = amount
         self.description = description
+        self.batchID = batchID
     }
 }
 
@@ -42,8 +46,9 @@ public protocol PayoutProvider: PaymentProvider {
     /// Checks an organizer's account as given (`acct_…`, an email) and returns it as it will be used.
     /// - Throws: `PayoutAccountInvalid`.
     func validate(account: String) throws -> String
-    /// Sends a batch in one currency, each payout with its id as the idempotency key, and answers
-    /// for each payout id. Sending the same ids again never pays twice.
+    /// Sends a batch in one currency and one `batchID`, each payout with its id as the idempotency
+    /// key, and answers for each payout id. Sending the same ids again never pays twice. A payout
+    /// left unanswered is sent again later (in the same batch).
     /// - Throws: `ProviderError` when the batch as a whole failed; the payouts are tried again later.
     func send(payouts: [PayoutInstruction]) async throws -> [String: PayoutDispatch]
     /// The provider's settlement event types to their handlers.

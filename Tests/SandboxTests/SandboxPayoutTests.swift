@@ -54,7 +54,7 @@ import Testing
             // Sent again (a run that died before recording the answer): the same answer, no second settlement.
             let id = try #require(payouts.first?["id"] as? String)
             let again = try await provider.send(payouts: [PayoutInstruction(payoutID: id, account: "sandbox:alice",
-                                                                             amount: Money(minorUnits: 4_750, currency: .eur), description: "again")])
+                                                                             amount: Money(minorUnits: 4_750, currency: .eur), description: "again", batchID: "batch_again")])
             #expect(again[id] == .accepted(reference: "sbx_tr_" + id.dropFirst(3), settled: false))
             #expect(await h.drain() == 0, "no second settlement event")
         }

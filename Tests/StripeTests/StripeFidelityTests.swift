@@ -48,7 +48,7 @@ import Testing
             configuration.apiBase = base
             let stripe = StripeProvider(configuration: configuration, logger: quietLogger)
             let answer = try await stripe.send(payouts: [PayoutInstruction(payoutID: "po_python", account: "acct_1Nv0FGQ9RKHgCVdK",
-                                                                           amount: Money(minorUnits: 4_750, currency: .eur), description: "Payout po_python")])
+                                                                           amount: Money(minorUnits: 4_750, currency: .eur), description: "Payout po_python", batchID: "batch_python")])
             let transfer = try #require(result["transfer"] as? String)
             #expect(answer["po_python"] == .accepted(reference: transfer, settled: true))
         }

@@ -67,8 +67,11 @@ package struct Platform: Sendable {
         orders = Orders(database: database, clock: clock)
         checkout = Checkout(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)
         refunds = RefundService(database: database, clock: clock, providers: providers, observers: payments.observers, logger: logger)
-        ingress = WebhookIngress(database: database, clock: clock, providers: providers, signal: inboxSignal, baseURL: config.baseURL)
-        inbox = InboxWorker(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds, logger: logger)
+        let capture = PaymentCapture(database: database, providers: providers, payments: payments, refunds: refunds)
+        ingress = WebhookIngress(database: database, clock: clock, providers: providers, signal: inboxSignal, baseURL: config.baseURL,
+                                 capture: capture)
+        inbox = InboxWorker(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds, capture: capture,
+                            logger: logger)
         expiry = ExpiryWorker(database: database, clock: clock, payments: payments)
         housekeeping = Housekeeping(database: database, clock: clock, webhookRetentionDays: config.webhookRetentionDays)
         holdRelease = HoldRelease(database: database, clock: clock, standard: config.payoutHold)

@@ -31,6 +31,8 @@ package struct Payout: Sendable, Hashable {
     package let createdAt: Timestamp
     package var sentAt: Timestamp?
     package var settledAt: Timestamp?
+    /// The provider batch it was first sent in; nil until then.
+    package var batchID: String? = nil
 }
 
 /// Where an organizer's payouts go.

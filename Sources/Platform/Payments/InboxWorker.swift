@@ -5,22 +5,28 @@ import SQLKit
 /// Takes stored webhooks in order, runs each through its provider's handler and applies the
 /// resulting command in the same transaction that marks the row processed. A failure rolls that
 /// back and schedules a retry with exponential backoff; after `maxAttempts` (8) the row is dead.
+/// An approval (`PaymentCommand.approved`) is captured after that transaction, with the row
+/// put off for `captureLease` meanwhile, and the row is processed once the capture is applied.
 package struct InboxWorker: Sendable {
     package static let maxAttempts = 8
+    /// Seconds an approval's row waits while its capture runs; a worker that dies meanwhile leaves it to be tried again then.
+    static let captureLease: Int64 = 120
     let database: any Database
     let clock: any WallClock
     let providers: PaymentProviders
     let payments: PaymentApplier
     let refunds: RefundService
+    let capture: PaymentCapture
     let logger: Logger
 
     package init(database: any Database, clock: any WallClock, providers: PaymentProviders, payments: PaymentApplier, refunds: RefundService,
-                 logger: Logger) {
+                 capture: PaymentCapture, logger: Logger) {
         self.database = database
         self.clock = clock
         self.providers = providers
         self.payments = payments
         self.refunds = refunds
+        self.capture = capture
         self.logger = logger
     }
 
@@ -55,7 +61,11 @@ package struct InboxWorker: Sendable {
                     let outcome = try await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
                         try await payments.apply(try handler(row.envelope), provider: row.provider, on: sql)
                     }
-                    try await inbox.finish(row.id, status: .processed, at: now)
+                    if case .captureRequired = outcome {
+                        try await inbox.postpone(row.id, until: now.adding(seconds: Self.captureLease))
+                    } else {
+                        try await inbox.finish(row.id, status: .processed, at: now)
+                    }
                     return (row, outcome)
                 } catch let error as WebhookPayloadError {
                     // Retrying cannot fix the payload: dead at once, with the reason for an admin.
@@ -66,6 +76,7 @@ package struct InboxWorker: Sendable {
                 }
             }
             guard let (row, outcome) = result else { return false }
+            if case let .captureRequired(order, session) = outcome { try await captured(row, order: order, session: session) }
             if case let .refundRequired(order, amount) = outcome {
                 await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
                     await refunds.refundAutomatically(order, amount: amount, reason: "automatic: \(row.provider) event \(row.eventID) could not be honoured")
@@ -92,6 +103,25 @@ package struct InboxWorker: Sendable {
         } catch {
             logger.error("inbox worker failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
             return false
+        }
+    }
+
+    /// Captures an approved order and marks its row processed; a failure is counted as the row's.
+    private func captured(_ row: InboxRow, order: OrderID, session: String) async throws {
+        let (engine, capture) = (database.engine, self.capture)
+        do {
+            try await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
+                try await capture.capture(provider: row.provider, order: order, session: session)
+            }
+            try await database.transaction { sql in
+                try await WebhookInboxRepository(sql, engine: engine).finish(row.id, status: .processed, at: clock.now())
+            }
+        } catch let error as WebhookPayloadError {
+            try await database.transaction { sql in
+                try await WebhookInboxRepository(sql, engine: engine).finish(row.id, status: .dead, error: error.description, at: clock.now())
+            }
+        } catch {
+            throw Failure(row: row, error: error)
         }
     }
 }

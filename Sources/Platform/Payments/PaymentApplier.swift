@@ -11,6 +11,9 @@ package enum PaymentOutcome: Sendable, Hashable {
     case refundRequired(OrderID, amount: Int64)
     /// As above, but in a currency the order does not have: an admin must resolve it.
     case reviewOnly
+    /// The buyer approved a payment the provider must now capture (`PaymentCommand.approved`);
+    /// the order still waits for it with its seats held.
+    case captureRequired(OrderID, session: String)
 }
 
 /// A command that cannot apply yet (a refund for an order whose payment event has not arrived):
@@ -73,7 +76,11 @@ package struct PaymentApplier: Sendable {
         switch command {
         case .acknowledge:
             return .unchanged
-        case .payoutSettled, .payoutFailed, .payoutReturned:
+        case let .approved(id, session):
+            // The capture is a call to the provider: the caller makes it after this transaction.
+            let order = try await load(id)
+            return order.status == .pending && order.seats == .held ? .captureRequired(order.id, session: session) : .unchanged
+        case .payoutSettled, .payoutFailed, .payoutReturned, .payoutBatchFailed:
             guard let payouts else { throw WebhookPayloadError("this platform sends no payouts") }
             return try await payouts.apply(command, provider: provider, at: now, on: sql) ? .applied : .unchanged
         case let .paid(id, amount, currency, reference):

@@ -10,6 +10,7 @@ struct WebhookIngress: PaymentHost {
     package let providers: PaymentProviders
     let signal: WakeSignal
     package let baseURL: String
+    let capture: PaymentCapture
 
     /// True when the event is new; false for a repeat delivery, which is just as welcome.
     @discardableResult
@@ -23,6 +24,15 @@ struct WebhookIngress: PaymentHost {
 
     func deliverWebhooks(provider: String, _ deliveries: [WebhookDelivery]) async throws {
         _ = try await receive(provider: provider, deliveries)
+    }
+
+    /// A buyer's return names the order in a link anyone may forge: a mismatch is not found.
+    func capture(provider: String, order: OrderID, session: String) async throws {
+        do {
+            try await capture.capture(provider: provider, order: order, session: session)
+        } catch is WebhookPayloadError {
+            throw PageProblem.notFound("order")
+        }
     }
 
     /// Verifies every delivery, then stores them in one transaction; true when any was new.

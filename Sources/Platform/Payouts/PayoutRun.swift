@@ -115,7 +115,9 @@ package struct PayoutRun: Sendable {
                 report.payouts += group.value.map { line($0, status: .sending, error: "provider \($0.provider) is not enabled") }
                 continue
             }
-            for chunk in group.value.chunks(of: max(1, provider.maximumPayoutBatch)) {
+            // A batch sent before goes again as it was, so a provider that knows it can say so.
+            let ordered = group.value.sorted { ($0.batchID ?? "~", $0.id) < ($1.batchID ?? "~", $1.id) }
+            for chunk in ordered.chunks(of: max(1, provider.maximumPayoutBatch)) {
                 report.payouts += try await send(chunk, through: provider, owner: owner)
                 done += chunk.count
                 progress(done, sending.count)
@@ -229,25 +231,34 @@ package struct PayoutRun: Sendable {
     /// Renews this run's lease on the chunk, calls the provider once for the payouts it still
     /// holds, and records the answers in one transaction.
     func send(_ chunk: [Payout], through provider: any PayoutProvider, owner: String) async throws -> [PayoutRunReport.Line] {
-        let until = clock.now().adding(seconds: lease / 1000)
-        let (held, moved) = try await database.transaction { sql in
+        let started = clock.now()
+        let (until, newBatch) = (started.adding(seconds: lease / 1000), "batch_" + PayoutID.generate(at: started).rawValue.dropFirst(3))
+        let (held, moved, batches) = try await database.transaction { sql in
             let payouts = PayoutRepository(sql)
             let held = try await payouts.renew(chunk.map(\.id), owner: owner, until: until)
             // Moved on meanwhile (an event failed or settled it, or another run holds it): not sent from here.
-            return (held, try await payouts.statuses(chunk.map(\.id).filter { !held.contains($0) }))
+            return (held, try await payouts.statuses(chunk.map(\.id).filter { !held.contains($0) }),
+                    try await payouts.assignBatch(Array(held).sorted(), batch: newBatch))
         }
         var lines = chunk.compactMap { payout in moved[payout.id].map { line(payout, status: $0, error: nil) } }
-        let chunk = chunk.filter { held.contains($0.id) }
+        var chunk = chunk.filter { held.contains($0.id) }
         guard !chunk.isEmpty else { return lines }
-        let instructions = chunk.map {
-            PayoutInstruction(payoutID: $0.id.rawValue, account: $0.account, amount: $0.amount, description: "Payout \($0.id)")
+        // One call per batch: payouts sent before keep theirs.
+        var collected: [String: PayoutDispatch] = [:]
+        for (batch, payouts) in Dictionary(grouping: chunk, by: { batches[$0.id] ?? newBatch }).sorted(by: { $0.key < $1.key }) {
+            let instructions = payouts.map {
+                PayoutInstruction(payoutID: $0.id.rawValue, account: $0.account, amount: $0.amount, description: "Payout \($0.id)", batchID: batch)
+            }
+            do {
+                collected.merge(try await provider.send(payouts: instructions)) { first, _ in first }
+            } catch {
+                lines += try await failedCall(payouts, owner: owner, error: error)
+                let failed = Set(payouts.map(\.id))
+                chunk.removeAll { failed.contains($0.id) }
+            }
         }
-        let answers: [String: PayoutDispatch]
-        do {
-            answers = try await provider.send(payouts: instructions)
-        } catch {
-            return try await failedCall(chunk, owner: owner, error: error)
-        }
+        guard !chunk.isEmpty else { return lines }
+        let answers = collected
         let settlement = PayoutSettlement(mailFrom: mailFrom)
         let (now, answered) = (clock.now(), chunk.filter { answers[$0.id.rawValue] != nil })
         // The chunk's answers in one transaction: if recording fails, the payouts stay leased

@@ -86,6 +86,12 @@ package struct PayoutSettlement: PayoutEventApplier {
         case let .payoutSettled(payout, reference): return try await settle(try id(payout), reference: reference, provider: provider, at: time, on: sql)
         case let .payoutFailed(payout, reason): return try await fail(try id(payout), reason: reason, provider: provider, at: time, on: sql)
         case let .payoutReturned(payout, reason): return try await returned(try id(payout), reason: reason, provider: provider, at: time, on: sql)
+        case let .payoutBatchFailed(batch, reason):
+            var moved = false
+            for payout in try await PayoutRepository(sql).inBatch(batch, provider: provider) where [.sending, .sent].contains(payout.status) {
+                moved = try await fail(payout.id, reason: reason, provider: provider, at: time, on: sql) || moved
+            }
+            return moved
         default: return false
         }
     }

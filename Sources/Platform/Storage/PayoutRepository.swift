@@ -9,13 +9,13 @@ package struct PayoutRepository: Sendable {
 
     static let columns: SQLQueryString = """
         id, organizer_id, currency, amount, provider, account, status, provider_reference, failure_reason, attempts, last_error, \
-        covers_until, created_at, sent_at, settled_at
+        covers_until, created_at, sent_at, settled_at, batch_id
         """
 
     struct Row: Decodable {
         let id: String, organizerId: String, currency: String, amount: Int64, provider: String, account: String, status: String
         let providerReference: String?, failureReason: String?, attempts: Int, lastError: String?
-        let coversUntil: Int64, createdAt: Int64, sentAt: Int64?, settledAt: Int64?
+        let coversUntil: Int64, createdAt: Int64, sentAt: Int64?, settledAt: Int64?, batchId: String?
 
         func payout() throws -> Payout {
             Payout(id: try StoredValue.id(id), organizerID: try StoredValue.id(organizerId),
@@ -23,7 +23,7 @@ package struct PayoutRepository: Sendable {
                    status: try StoredValue.enum(status), providerReference: providerReference, failureReason: failureReason,
                    attempts: attempts, lastError: lastError, coversUntil: Timestamp(milliseconds: coversUntil),
                    createdAt: Timestamp(milliseconds: createdAt), sentAt: sentAt.map(Timestamp.init(milliseconds:)),
-                   settledAt: settledAt.map(Timestamp.init(milliseconds:)))
+                   settledAt: settledAt.map(Timestamp.init(milliseconds:)), batchID: batchId)
         }
     }
 
@@ -90,6 +90,18 @@ package struct PayoutRepository: Sendable {
             UPDATE payouts SET lease_until = \(bind: until.milliseconds)
             WHERE id IN (\(binds: ids.map(\.rawValue))) AND status = 'sending' AND lease_owner = \(bind: owner) RETURNING id
             """).all(decoding: Row.self).map { try StoredValue.id($0.id) })
+    }
+
+    /// Puts the payouts without a batch into `batch`; answers every payout's batch.
+    func assignBatch(_ ids: [PayoutID], batch: String) async throws -> [PayoutID: String] {
+        guard !ids.isEmpty else { return [:] }
+        struct Row: Decodable { let id: String, batchId: String? }
+        try await sql.raw("""
+            UPDATE payouts SET batch_id = \(bind: batch) WHERE id IN (\(binds: ids.map(\.rawValue))) AND batch_id IS NULL
+            """).run()
+        let rows = try await sql.raw("SELECT id, batch_id FROM payouts WHERE id IN (\(binds: ids.map(\.rawValue)))")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        return Dictionary(uniqueKeysWithValues: try rows.map { (try StoredValue.id($0.id), $0.batchId ?? batch) })
     }
 
     /// Records the provider's acceptance of many payouts in one statement; answers those it moved
@@ -207,5 +219,14 @@ package struct PayoutMethodRepository: Sendable {
             UPDATE payout_methods SET approved_at = \(bind: time.milliseconds)
             WHERE organizer_id = \(bind: organizer.rawValue) AND replaced_at IS NOT NULL AND approved_at IS NULL RETURNING organizer_id
             """).first() != nil
+    }
+}
+
+extension PayoutRepository {
+    /// The payouts of one provider batch, oldest first.
+    func inBatch(_ batch: String, provider: String) async throws -> [Payout] {
+        try await all("""
+            SELECT \(Self.columns) FROM payouts WHERE batch_id = \(bind: batch) AND provider = \(bind: provider) ORDER BY id
+            """)
     }
 }

@@ -67,6 +67,11 @@ struct WebhookInboxRepository: Sendable {
             """).run()
     }
 
+    /// Leaves a claimed row pending until `time` without counting an attempt (its capture is running).
+    func postpone(_ id: WebhookID, until time: Timestamp) async throws {
+        try await sql.raw("UPDATE webhook_inbox SET next_attempt_at = \(bind: time.milliseconds) WHERE id = \(bind: id.rawValue)").run()
+    }
+
     /// Counts a failed attempt: retried at `retryAt`, or dead once `maxAttempts` is reached.
     func recordFailure(_ id: WebhookID, error: String, retryAt: Timestamp, maxAttempts: Int) async throws {
         try await sql.raw("""

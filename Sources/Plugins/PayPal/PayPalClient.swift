@@ -47,11 +47,16 @@ struct PayPalClient: Sendable {
         throw ProviderError.unavailable("PayPal refused a fresh token")
     }
 
+    /// The first `details[].issue` of an error answer, else its `name`.
+    static func issue(of body: Data) -> String? {
+        let error = try? JSONDecoder().decode(ErrorBody.self, from: body)
+        return error?.details?.first?.issue ?? error?.name
+    }
+
     /// The shared error vocabulary for a PayPal error answer, from its status, `name` and first
     /// `details[].issue` (never its message, which may quote the request).
     static func classify(status: Int, body: Data) -> ProviderError {
-        let error = try? JSONDecoder().decode(ErrorBody.self, from: body)
-        let issue = error?.details?.first?.issue ?? error?.name ?? "HTTP \(status)"
+        let issue = issue(of: body) ?? "HTTP \(status)"
         switch status {
         case 429: return .rateLimited("PayPal: \(issue)")
         case 500...: return .unavailable("PayPal: \(issue)")
@@ -60,5 +65,31 @@ struct PayPalClient: Sendable {
         case 401, 403: return .providerError("PayPal: \(issue)")
         default: return .invalidRequest("PayPal: \(issue)")
         }
+    }
+}
+
+extension PayPalClient {
+    /// Asks `POST /v1/notifications/verify-webhook-signature` whether PayPal signed `event` (the
+    /// raw body, passed on as it came) for `webhookID`; true when it answers `SUCCESS`.
+    /// - Throws: `ProviderError` when PayPal cannot answer (the delivery is refused and PayPal retries it).
+    func verifiedByPayPal(_ transmission: PayPalWebhookVerifier.Transmission, event: Data, webhookID: String) async throws -> Bool {
+        struct Head: Encodable {
+            let authAlgo: String, certUrl: String, transmissionId: String, transmissionSig: String, transmissionTime: String, webhookId: String
+        }
+        let head = try JSONCoding.encoder.encode(Head(
+            authAlgo: transmission.algorithm, certUrl: transmission.certificateURL, transmissionId: transmission.id,
+            transmissionSig: transmission.signature, transmissionTime: transmission.time, webhookId: webhookID))
+        // The event goes as received: re-encoding it would change what was signed.
+        var body = head.dropLast()
+        body.append(contentsOf: Data(#","webhook_event":"#.utf8))
+        body.append(event)
+        body.append(contentsOf: Data("}".utf8))
+        let (status, data) = try await send(.POST, "/v1/notifications/verify-webhook-signature", json: Data(body))
+        guard status == 200 else {
+            if (400..<500).contains(status), status != 429, status != 401 { return false }
+            throw Self.classify(status: status, body: data)
+        }
+        struct Answer: Decodable { let verificationStatus: String }
+        return (try? JSONCoding.decoder.decode(Answer.self, from: data))?.verificationStatus == "SUCCESS"
     }
 }

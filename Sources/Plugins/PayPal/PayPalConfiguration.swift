@@ -26,6 +26,10 @@ public struct PayPalConfiguration: Sendable {
     public var trustAnchorsFile = "/etc/ssl/certs/ca-certificates.crt"
     /// Each request's deadline.
     public var requestTimeout: Duration = .seconds(10)
+    /// Most items in one `POST /v1/payments/payouts` (PayPal takes at most 15,000).
+    public var payoutBatchLimit = 15_000
+    /// Most payout calls a minute (PayPal allows 400).
+    public var payoutCallsPerMinute = 400
 
     public init(clientID: String, clientSecret: String, webhookID: String) {
         self.clientID = clientID
@@ -35,7 +39,8 @@ public struct PayPalConfiguration: Sendable {
 
     /// From `PAYPAL_CLIENT_ID`, `PAYPAL_CLIENT_SECRET`, `PAYPAL_WEBHOOK_ID`, `PAYPAL_API_BASE`,
     /// `PAYPAL_WEBHOOK_VERIFY` (`offline` or `api`), `PAYPAL_WEBHOOK_TOLERANCE` (seconds, 60 to 86400),
-    /// `PAYPAL_ACCEPT_SIMULATOR` and `PAYPAL_TRUST_ANCHORS`; disabled, with the reason, while any of
+    /// `PAYPAL_ACCEPT_SIMULATOR`, `PAYPAL_TRUST_ANCHORS`, `PAYPAL_PAYOUT_BATCH_LIMIT` (1 to 15000) and
+    /// `PAYPAL_PAYOUT_CALLS_PER_MINUTE` (1 to 400); disabled, with the reason, while any of
     /// the first three is unset.
     /// - Throws: `ConfigError` naming a setting that is set but cannot be used.
     public static func from(_ settings: Settings) throws -> PluginSetup<PayPalConfiguration> {
@@ -52,6 +57,23 @@ public struct PayPalConfiguration: Sendable {
                                                                      "seconds from 60 to 86400"))
         configuration.acceptSimulator = try settings.flag("PAYPAL_ACCEPT_SIMULATOR") ?? false
         if let anchors = settings.string("PAYPAL_TRUST_ANCHORS") { configuration.trustAnchorsFile = anchors }
+        configuration.payoutBatchLimit = try settings.integer("PAYPAL_PAYOUT_BATCH_LIMIT", default: 15_000, in: 1...15_000, "from 1 to 15000")
+        configuration.payoutCallsPerMinute = try settings.integer("PAYPAL_PAYOUT_CALLS_PER_MINUTE", default: 400, in: 1...400, "from 1 to 400")
         return .enabled(configuration)
+    }
+}
+
+/// Sets up PayPal checkout, webhooks, refunds and payouts from the settings.
+public enum PayPalPlugin: PaymentPlugin {
+    public static let name = "paypal"
+
+    /// - Throws: `ConfigError` for an unusable setting, or trust anchors that cannot be read.
+    public static func setUp(_ context: PluginContext) throws -> PluginSetup<any PaymentProvider> {
+        try PayPalConfiguration.from(context.settings).map { configuration in
+            // Offline verification needs the roots; the API mode leaves the check to PayPal.
+            let anchors = configuration.webhookVerification == .offline ? try PayPalCertificates.anchors(fromPEMFile: configuration.trustAnchorsFile) : []
+            return PayPalProvider(configuration: configuration, baseURL: context.baseURL,
+                                  certificates: PayPalCertificates(fetcher: PayPalHTTPSFetcher(), anchors: anchors), logger: context.logger)
+        }
     }
 }

@@ -1,0 +1,38 @@
+import PluginKit
+
+/// Takes approved payments of two-step providers (PayPal: approve, then capture). Both the
+/// buyer's return from the provider's page and the provider's approval event come here, in
+/// either order or at once: the provider captures each order once, and applying its answer
+/// twice changes nothing the second time.
+package struct PaymentCapture: Sendable {
+    let database: any Database
+    let providers: PaymentProviders
+    let payments: PaymentApplier
+    let refunds: RefundService
+
+    /// Asks the provider to capture `order` when it still waits for payment with its seats held,
+    /// and applies the answer; false when the order no longer waits (paid already, or its
+    /// reservation ended: the approval lapses and the buyer is not charged).
+    /// - Throws: `WebhookPayloadError` when the order is not this provider's or was checked out
+    ///   with another session; `NotYetApplicable` before its checkout is recorded; the provider's
+    ///   `ProviderError`.
+    @discardableResult
+    package func capture(provider id: String, order orderID: OrderID, session: String) async throws -> Bool {
+        guard let provider = providers.provider(id) else { throw WebhookPayloadError("no payment provider \(id)") }
+        guard let order = try await database.read({ sql in try await OrderRepository(sql).find(orderID) }), order.provider == id else {
+            throw WebhookPayloadError("no \(id) order \(orderID)")
+        }
+        guard let reference = order.providerSession else {
+            throw NotYetApplicable(description: "order \(orderID) has no \(id) checkout recorded yet")
+        }
+        guard reference == session else { throw WebhookPayloadError("order \(orderID) was not checked out with \(id) session \(session)") }
+        guard order.status == .pending, order.seats == .held else { return false }
+        let command = try await provider.capture(CaptureRequest(orderID: order.id, sessionReference: reference, amount: order.total))
+        let payments = self.payments
+        let outcome = try await database.transaction { sql in try await payments.apply(command, provider: id, on: sql) }
+        if case let .refundRequired(order, amount) = outcome {
+            await refunds.refundAutomatically(order, amount: amount, reason: "automatic: the \(id) capture could not be honoured")
+        }
+        return true
+    }
+}
