@@ -65,6 +65,7 @@ let package = Package(
             name: "PlatformTesting",
             dependencies: [
                 "Platform",
+                "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -201,7 +202,11 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ]
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SQLKit", package: "sql-kit"),
+                "Platform",
+            ],
+            exclude: ["Python"]
         ),
         .testTarget(
             name: "StripeTests",

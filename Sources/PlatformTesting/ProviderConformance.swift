@@ -99,15 +99,17 @@ package enum ProviderConformance {
         }
     }
 
-    /// Delivered five times, two of them at once, a payment moves the order once and sells its seats once.
+    /// Delivered five times (the same event, signed for each delivery), two of them at once, a
+    /// payment moves the order once and sells its seats once.
     package static func duplicateDeliveriesAreHarmless(_ fixture: some ProviderConformanceFixture, engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine, extraProviders: [fixture.provider]) { h in
             let placed = try await h.placeOrder(body: h.cart(quantity: 2, provider: fixture.provider.id))
             let order = try #require(OrderID((placed.json["order"] as? [String: Any])?["id"] as? String ?? ""))
-            let delivery = try fixture.delivery(eventType: fixture.paidEventType, eventID: "evt_conformance_dup", order: order,
-                                                amount: 5_000, currency: "EUR", at: h.clock.now())
+            // Each delivery signed afresh, as a provider's retry is (a PayPal transmission id is used once).
             let send: @Sendable () async throws -> HTTPResponse.Status = {
-                try await h.client.client.execute(uri: "/webhooks/\(fixture.provider.id)", method: .post,
+                let delivery = try fixture.delivery(eventType: fixture.paidEventType, eventID: "evt_conformance_dup", order: order,
+                                                    amount: 5_000, currency: "EUR", at: h.clock.now())
+                return try await h.client.client.execute(uri: "/webhooks/\(fixture.provider.id)", method: .post,
                                                   headers: delivery.headers, body: delivery.body) { $0.status }
             }
             async let a = send()

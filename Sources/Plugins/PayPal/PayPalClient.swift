@@ -19,10 +19,14 @@ struct PayPalClient: Sendable {
         let details: [Detail]?
     }
 
-    /// The status and body of `method path`.
+    /// The status and body of `method path`. A 429, a 5xx or an unreachable PayPal is tried again
+    /// (`maxRetries` times, after `Retry-After` up to 5 s or a doubling delay): safe, because every
+    /// call that changes something carries its `PayPal-Request-Id` or `sender_batch_id`.
     /// - Throws: `ProviderError.unavailable` when PayPal cannot be reached or keeps refusing tokens.
     func send(_ method: HTTPMethod, _ path: String, json: Data? = nil, requestID: String? = nil) async throws -> (status: Int, body: Data) {
-        for attempt in 1...2 {
+        var (attempt, refreshed) = (0, false)
+        while true {
+            attempt += 1
             let token = try await tokens.token()
             var request = HTTPClientRequest(url: configuration.apiBase + path)
             request.method = method
@@ -30,21 +34,24 @@ struct PayPalClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             if let requestID { request.headers.add(name: "PayPal-Request-Id", value: requestID) }
             if let json { request.body = .bytes(ByteBuffer(data: json)) }
-            let status: Int, body: ByteBuffer
+            var wait = configuration.retryBaseDelay * (1 << min(attempt - 1, 8))
             do {
                 let response = try await http.execute(request, timeout: .seconds(Int64(configuration.requestTimeout.components.seconds)))
-                status = Int(response.status.code)
-                body = try await response.body.collect(upTo: 4 << 20)
+                let status = Int(response.status.code)
+                let body = try await response.body.collect(upTo: 4 << 20)
+                if status == 401, !refreshed {
+                    refreshed = true
+                    attempt -= 1
+                    await tokens.invalidate(token)
+                    continue
+                }
+                guard status == 429 || status >= 500, attempt <= configuration.maxRetries else { return (status, Data(buffer: body)) }
+                if let after = response.headers.first(name: "Retry-After").flatMap(Int.init), (0...5).contains(after) { wait = .seconds(after) }
             } catch {
-                throw ProviderError.unavailable("PayPal could not be reached (\(type(of: error)))")
+                guard attempt <= configuration.maxRetries else { throw ProviderError.unavailable("PayPal could not be reached (\(type(of: error)))") }
             }
-            if status == 401, attempt == 1 {
-                await tokens.invalidate(token)
-                continue
-            }
-            return (status, Data(buffer: body))
+            try await Task.sleep(for: wait)
         }
-        throw ProviderError.unavailable("PayPal refused a fresh token")
     }
 
     /// The first `details[].issue` of an error answer, else its `name`.

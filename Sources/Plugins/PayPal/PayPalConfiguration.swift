@@ -26,6 +26,9 @@ public struct PayPalConfiguration: Sendable {
     public var trustAnchorsFile = "/etc/ssl/certs/ca-certificates.crt"
     /// Each request's deadline.
     public var requestTimeout: Duration = .seconds(10)
+    /// Retries of a 429, 5xx or network failure, under the same `PayPal-Request-Id`.
+    public var maxRetries = 2
+    public var retryBaseDelay: Duration = .milliseconds(500)
     /// Most items in one `POST /v1/payments/payouts` (PayPal takes at most 15,000).
     public var payoutBatchLimit = 15_000
     /// Most payout calls a minute (PayPal allows 400).

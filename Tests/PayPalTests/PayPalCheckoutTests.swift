@@ -1,0 +1,182 @@
+import Foundation
+import HTTPTypes
+import Platform
+import PlatformTesting
+import Testing
+@testable import PayPal
+
+/// Orders v2 checkout end to end on both engines: the order request, capture on the buyer's
+/// return or on `CHECKOUT.ORDER.APPROVED`, pending, denied, refunds and reversals.
+@Suite struct PayPalCheckoutTests {
+    @Test(arguments: TestEngines.all)
+    func theOrderRequestNamesOurOrderAndTheBuyerComesBackToCapture(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            let create = try #require(fake.requests.last { $0.path == "/v2/checkout/orders" })
+            #expect(create.method == "POST")
+            let link = try fake.approve(paypal)
+            #expect(link.hasPrefix("\(PlatformConfig().baseURL)/paypal/return?order=\(order)&next="))
+
+            let back = try await h.returnFromPayPal(link)
+            #expect(back.status == .seeOther)
+            #expect(back.headers[.location]?.contains("/api/v1/public/orders/\(order)?token=") == true, "sent on to the order page")
+            #expect(try await h.status(of: order) == "paid")
+            #expect(try await h.variantCounts() == (2, 0))
+            let capture = try #require(fake.capture(of: paypal))
+            #expect(fake.captureStatus(capture) == "COMPLETED")
+
+            // PayPal's approval event and capture event arrive afterwards: nothing is captured again.
+            #expect(try await h.deliverPayPal(try fake.approvedEvent(paypal)) == .ok)
+            #expect(try await h.deliverPayPal(try fake.captureEvent("PAYMENT.CAPTURE.COMPLETED", capture: capture)) == .ok)
+            await h.drain()
+            #expect(fake.captureCount == 1)
+            #expect(try await h.inboxCount(status: "processed") == 2)
+            #expect(try await h.status(of: order) == "paid")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func theApprovalEventAloneCapturesAndPays(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            _ = try fake.approve(paypal)
+            #expect(try await h.deliverPayPal(try fake.approvedEvent(paypal)) == .ok)
+            #expect(try await h.status(of: order) == "pending", "captured by the worker, not the request")
+            await h.drain()
+            #expect(try await h.status(of: order) == "paid")
+            #expect(fake.captureCount == 1)
+            #expect(try await h.inboxCount(status: "processed") == 1)
+            let capture = fake.requests.filter { $0.path.hasSuffix("/capture") }
+            #expect(capture.count == 1)
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aPendingCaptureWaitsForItsCompletion(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            fake.nextCaptures("PENDING")
+            #expect(try await h.returnFromPayPal(try fake.approve(paypal)).status == .seeOther)
+            #expect(try await h.status(of: order) == "pending")
+            let capture = try #require(fake.capture(of: paypal))
+            #expect(try await h.deliverPayPal(try fake.captureEvent("PAYMENT.CAPTURE.PENDING", capture: capture)) == .ok)
+            await h.drain()
+            #expect(try await h.status(of: order) == "pending")
+            fake.settleCapture(capture, as: "COMPLETED")
+            #expect(try await h.deliverPayPal(try fake.captureEvent("PAYMENT.CAPTURE.COMPLETED", capture: capture)) == .ok)
+            await h.drain()
+            #expect(try await h.status(of: order) == "paid")
+            #expect(try await h.variantCounts() == (2, 0))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aDeclinedCaptureFailsTheOrderAndReleasesItsSeats(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            fake.nextCaptures("DECLINED")
+            #expect(try await h.returnFromPayPal(try fake.approve(paypal)).status == .seeOther)
+            #expect(try await h.status(of: order) == "failed")
+            #expect(try await h.variantCounts() == (0, 0))
+
+            // Pending first, then denied by PayPal's review.
+            let (second, other) = try await h.placePayPalOrder()
+            fake.nextCaptures("PENDING")
+            #expect(try await h.returnFromPayPal(try fake.approve(other)).status == .seeOther)
+            let capture = try #require(fake.capture(of: other))
+            fake.settleCapture(capture, as: "DECLINED")
+            #expect(try await h.deliverPayPal(try fake.captureEvent("PAYMENT.CAPTURE.DENIED", capture: capture)) == .ok)
+            await h.drain()
+            #expect(try await h.status(of: second) == "failed")
+            #expect(try await h.variantCounts() == (0, 0))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func anApprovalAfterTheReservationEndedIsNotCaptured(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            h.clock.advance(minutes: 16)
+            try await h.platform.expiry.run()
+            #expect(try await h.status(of: order) == "expired")
+            let back = try await h.returnFromPayPal(try fake.approve(paypal))
+            #expect(back.status == .seeOther)
+            #expect(try await h.deliverPayPal(try fake.approvedEvent(paypal)) == .ok)
+            await h.drain()
+            #expect(fake.captureCount == 0, "the buyer is not charged")
+            #expect(try await h.status(of: order) == "expired")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aForgedReturnLinkIsNotFoundAndCapturesNothing(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            let link = try fake.approve(paypal)
+            let forged = link.replacingOccurrences(of: "next=", with: "next=https%3A%2F%2Fevil.example%2F&x=")
+            #expect(try await h.returnFromPayPal(forged).status == .notFound)
+            let otherOrder = link.replacingOccurrences(of: "token=\(paypal)", with: "token=FAKEORD9999999999999")
+            #expect(try await h.returnFromPayPal(otherOrder).status == .notFound)
+            #expect(fake.captureCount == 0)
+            #expect(try await h.status(of: order) == "pending")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func whenPayPalIsDownTheBuyerIsToldAndTheApprovalEventCapturesLater(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine, maxRetries: 0) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            let link = try fake.approve(paypal)
+            fake.inject(503, name: "SERVICE_UNAVAILABLE", issue: "SERVICE_UNAVAILABLE", path: "/v2/checkout/orders/\(paypal)/capture", times: 2)
+            let back = try await h.returnFromPayPal(link)
+            #expect(back.status == .ok)
+            #expect(back.text.contains("Your payment is on its way"))
+            #expect(try await h.deliverPayPal(try fake.approvedEvent(paypal)) == .ok)
+            await h.drain()
+            #expect(try await h.inboxCount(status: "failed") == 1, "tried again later")
+            h.clock.advance(minutes: 5)
+            await h.drain()
+            #expect(try await h.status(of: order) == "paid")
+            #expect(fake.captureCount == 1)
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func refundsPartAndReversalsAreBookedFromPayPalsRunningTotal(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            #expect(try await h.returnFromPayPal(try fake.approve(paypal)).status == .seeOther)
+            let capture = try #require(fake.capture(of: paypal))
+            let refund = try await h.client.post("/api/v1/orders/\(order)/refunds", key: h.organizerKey, json: #"{"amount":1500,"reason":"one guest"}"#)
+            #expect(refund.status == .accepted || refund.status == .created || refund.status == .ok, "\(refund.text)")
+            let sent = try #require(fake.requests.last { $0.path == "/v2/payments/captures/\(capture)/refund" })
+            #expect(sent.method == "POST")
+            for event in fake.refundEvents(capture: capture) { #expect(try await h.deliverPayPal(event) == .ok) }
+            await h.drain()
+            var body = try await h.order(order)
+            #expect(body.string("status") == "partially_refunded")
+            #expect(body.json["refunded"] as? Int == 1_500)
+
+            // PayPal takes the rest back (a chargeback decided for the buyer).
+            #expect(try await h.deliverPayPal(try fake.reverse(capture: capture, amount: 3_500)) == .ok)
+            await h.drain()
+            body = try await h.order(order)
+            #expect(body.string("status") == "refunded")
+            #expect(body.json["refunded"] as? Int == 5_000)
+            #expect(try await h.variantCounts() == (0, 0))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func anAmountThatDiffersFromTheOrderSendsItToReview(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, paypal in
+            let (order, _) = try await h.placePayPalOrder()
+            let fixture = PayPalFixture(fake: fake, paypal: paypal)
+            let wrong = try fixture.delivery(eventType: "PAYMENT.CAPTURE.COMPLETED", eventID: "WH-WRONG-1", order: try #require(OrderID(order)),
+                                             amount: 4_000, currency: "EUR", at: h.clock.now())
+            #expect(try await h.client.client.execute(uri: "/webhooks/paypal", method: .post, headers: wrong.headers, body: wrong.body) { $0.status } == .ok)
+            await h.drain()
+            #expect(try await h.status(of: order) == "review")
+        }
+    }
+}
