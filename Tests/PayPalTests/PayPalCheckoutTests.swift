@@ -168,6 +168,19 @@ import Testing
     }
 
     @Test(arguments: TestEngines.all)
+    func paymentsOlderThan180DaysAreNotRefundedThroughPayPal(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, paypal in
+            #expect(paypal.refundCapabilities == RefundCapabilities(.partial, timeLimitDays: 180))
+            let (order, id) = try await h.placePayPalOrder()
+            #expect(try await h.returnFromPayPal(try fake.approve(id)).status == .seeOther)
+            h.clock.advance(minutes: 181 * 24 * 60)
+            let refund = try await h.client.post("/api/v1/orders/\(order)/refunds", key: h.organizerKey, json: #"{"amount":1500}"#)
+            #expect(refund.status == .conflict && refund.text.contains("180 days"), "\(refund.text)")
+            #expect(!fake.requests.contains { $0.path.hasSuffix("/refund") }, "PayPal is not asked")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
     func anAmountThatDiffersFromTheOrderSendsItToReview(engine: DatabaseEngine) async throws {
         try await withPayPal(engine) { h, fake, paypal in
             let (order, _) = try await h.placePayPalOrder()
@@ -177,6 +190,34 @@ import Testing
             #expect(try await h.client.client.execute(uri: "/webhooks/paypal", method: .post, headers: wrong.headers, body: wrong.body) { $0.status } == .ok)
             await h.drain()
             #expect(try await h.status(of: order) == "review")
+        }
+    }
+}
+
+/// What PayPal's failures do to a checkout: an expired token is renewed once, a 429 or 5xx is
+/// tried again, and an outage that lasts is the buyer's 503 with the seats given back.
+@Suite struct PayPalFailureTests {
+    @Test(arguments: TestEngines.all)
+    func anExpiredTokenIsRenewedAndBusyAnswersAreTriedAgain(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            _ = try await h.placePayPalOrder()
+            #expect(fake.tokensIssued == 1)
+            fake.revokeTokens()
+            _ = try await h.placePayPalOrder()
+            #expect(fake.tokensIssued == 2, "one new token after the 401")
+
+            fake.inject(429, name: "RATE_LIMIT_REACHED", issue: "RATE_LIMIT_REACHED", path: "/v2/checkout/orders", retryAfter: 0)
+            fake.inject(500, name: "INTERNAL_SERVER_ERROR", issue: "INTERNAL_SERVICE_ERROR", path: "/v2/checkout/orders")
+            let before = fake.orderCount
+            _ = try await h.placePayPalOrder()
+            #expect(fake.orderCount == before + 1)
+            let keys = fake.requests.suffix(3).map(\.path)
+            #expect(keys == Array(repeating: "/v2/checkout/orders", count: 3), "the same request three times")
+
+            fake.inject(503, name: "SERVICE_UNAVAILABLE", issue: "SERVICE_UNAVAILABLE", path: "/v2/checkout/orders", times: 3)
+            let down = try await h.placeOrder(body: h.cart(quantity: 2, provider: "paypal"))
+            #expect(down.status == .serviceUnavailable, "\(down.text)")
+            #expect(try await h.variantCounts() == (0, 6), "the failed checkout's seats are back")
         }
     }
 }
