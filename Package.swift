@@ -150,6 +150,7 @@ let package = Package(
                 "Ticketing",
                 "Sandbox",
                 "Stripe",
+                "PayPal",
                 "Resend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -166,6 +167,7 @@ let package = Package(
                 "PlatformTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -238,6 +240,7 @@ let package = Package(
                 "Ticketing",
                 "PlatformTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
         .testTarget(

@@ -3,6 +3,8 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Platform
+import PlatformTesting
+import X509
 
 @main
 struct PlatformBench: AsyncParsableCommand {
@@ -15,17 +17,35 @@ struct PlatformBench: AsyncParsableCommand {
 
 struct CheckoutBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "checkout", abstract: "Concurrent buyers on one hot variant through the Sandbox provider, over HTTP.")
+        commandName: "checkout", abstract: "Concurrent buyers on one hot variant through the Sandbox (or PayPal) provider, over HTTP.")
 
     @Option(help: "Concurrent clients.") var clients = 100
     @Option(help: "Orders attempted in all.") var orders = 5_000
     @Option(help: "Seats in the hot variant (default: 80% of the orders, so some buyers are refused).") var quota: Int?
+    @Option(help: "sandbox, or paypal: the PayPal plugin against a fake PayPal served in this process.") var provider = "sandbox"
 
     func run() async throws {
+        switch provider {
+        case "sandbox": try await measure(settings: [:])
+        case "paypal":
+            let fake = try FakePayPal(clock: SystemClock())
+            let anchors = FileManager.default.temporaryDirectory.appendingPathComponent("bench-paypal-\(UUID().uuidString).pem")
+            try fake.ca.certificate.serializeAsPEM().pemString.write(to: anchors, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: anchors) }
+            try await fake.serving { base in
+                try await measure(settings: ["PAYPAL_CLIENT_ID": FakePayPal.clientID, "PAYPAL_CLIENT_SECRET": FakePayPal.clientSecret,
+                                             "PAYPAL_WEBHOOK_ID": FakePayPal.webhookID, "PAYPAL_API_BASE": base,
+                                             "PAYPAL_TRUST_ANCHORS": anchors.path])
+            }
+        default: throw ValidationError("--provider must be sandbox or paypal")
+        }
+    }
+
+    func measure(settings: [String: String]) async throws {
         let seats = Int64(quota ?? orders * 4 / 5)
-        let platform = try await BenchPlatform.make(quota: seats)
+        let platform = try await BenchPlatform.make(quota: seats, extra: settings)
         let path = "/api/v1/public/events/\(platform.eventID)/orders"
-        let body = #"{"lines":[{"variant_id":"\#(platform.variantID)","quantity":1}],"email":"buyer@bench.example","provider":"sandbox"}"#
+        let body = #"{"lines":[{"variant_id":"\#(platform.variantID)","quantity":1}],"email":"buyer@bench.example","provider":"\#(provider)"}"#
         let result = try await platform.serving(workers: true) { port in
             try await load(clients: clients, total: orders) { client, index in
                 var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
@@ -42,7 +62,7 @@ struct CheckoutBench: AsyncParsableCommand {
         let other = result.samples.count - placed - refused
         let oversold = max(0, counts.sold + counts.reserved - seats) + Int64(max(0, placed - Int(seats)))
         print("""
-            checkout on \(platform.database.engine): \(clients) clients, \(orders) orders for \(seats) seats of one variant
+            checkout (\(provider)) on \(platform.database.engine): \(clients) clients, \(orders) orders for \(seats) seats of one variant
               \(rate(result.samples.count, result.elapsed)) requests/s (\(rate(placed, result.elapsed)) orders placed/s), \(percentiles(result.samples.map(\.0)))
               placed \(placed), refused as sold out \(refused), other answers \(other); held \(counts.reserved), oversold \(oversold)
             """)

@@ -3,6 +3,7 @@ import Logging
 import Platform
 import PluginKit
 import Resend
+import PayPal
 import Sandbox
 import Stripe
 import Ticketing
@@ -11,7 +12,7 @@ import Ticketing
 /// settings: `serve`, `demo`, the operator commands and the benchmarks all build it here.
 package struct Assembly: Sendable {
     /// Set up in this order; the Sandbox comes last, as it stays off beside a real provider.
-    package static let paymentPlugins: [any PaymentPlugin.Type] = [StripePlugin.self, SandboxPlugin.self]
+    package static let paymentPlugins: [any PaymentPlugin.Type] = [StripePlugin.self, PayPalPlugin.self, SandboxPlugin.self]
     /// The first one enabled sends the mail; without any, mail goes to `.eml` files.
     package static let mailerPlugins: [any MailerPlugin.Type] = [ResendPlugin.self]
 

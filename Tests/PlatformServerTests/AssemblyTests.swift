@@ -5,6 +5,7 @@ import Platform
 import PlatformServer
 import PlatformTesting
 import Testing
+import X509
 @testable import Ticketing
 
 /// The production wiring, assembled from sample environments as `platform serve` assembles it.
@@ -46,6 +47,31 @@ import Testing
         }
         try await assemble(environment.merging(["SANDBOX_ENABLED": "true"]) { $1 }, engine: engine) { platform in
             #expect(platform.providers.ids == ["sandbox", "stripe"])
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func payPalIsOnWithItsThreeSettingsAndTrustAnchorsMustBeReadable(engine: DatabaseEngine) async throws {
+        let ca = try TestPayPalCA()
+        let anchors = FileManager.default.temporaryDirectory.appendingPathComponent("anchors-\(UUID().uuidString).pem")
+        try ca.certificate.serializeAsPEM().pemString.write(to: anchors, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: anchors) }
+        let environment = ["PAYPAL_CLIENT_ID": "client", "PAYPAL_CLIENT_SECRET": "secret", "PAYPAL_WEBHOOK_ID": "WH-1",
+                           "PAYPAL_TRUST_ANCHORS": anchors.path]
+        try await assemble(environment, engine: engine) { platform in
+            #expect(platform.providers.ids == ["paypal"])
+            #expect(platform.providers.payoutProvider("paypal") != nil)
+        }
+        try await assemble(environment.merging(["STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"]) { $1 }, engine: engine) { platform in
+            #expect(platform.providers.ids == ["paypal", "stripe"])
+        }
+        #expect(throws: ConfigError.self) {
+            _ = try Assembly(environment: Self.base.merging(environment.merging(["PAYPAL_TRUST_ANCHORS": "/nonexistent.pem"]) { $1 }) { $1 },
+                             logger: quietLogger).paymentProviders()
+        }
+        #expect(throws: ConfigError.self) {
+            _ = try Assembly(environment: Self.base.merging(environment.merging(["PAYPAL_WEBHOOK_VERIFY": "maybe"]) { $1 }) { $1 },
+                             logger: quietLogger).paymentProviders()
         }
     }
 
