@@ -203,7 +203,7 @@ package final class FakePayPal: Sendable {
             let (status, text) = try handle(FakePayPalRequest(json: body, headers: headers, raw: data, query: query))
             return Self.reply(status, text)
         } catch let error as FakePayPalRefusal {
-            return Self.reply(error.status, Self.errorBody(error.name, issue: error.issue, links: error.links))
+            return Self.reply(error.status, Self.errorBody(error.name, issue: error.issue, field: error.field, detailLinks: error.detailLinks))
         }
     }
 
@@ -211,10 +211,15 @@ package final class FakePayPal: Sendable {
         Response(status: .init(code: status), headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static func errorBody(_ name: String, issue: String, links: [[String: String]] = []) -> String {
-        json([
+    /// PayPal's error body; a detail may name its `field` and carry a `link` (as the refusal of a
+    /// `sender_batch_id` used before links the original batch).
+    static func errorBody(_ name: String, issue: String, field: String? = nil, detailLinks: [[String: String]] = []) -> String {
+        var detail: [String: Any] = ["issue": issue, "description": "Injected or refused by the fake PayPal."]
+        if let field { detail["field"] = field; detail["location"] = "body" }
+        if !detailLinks.isEmpty { detail["link"] = detailLinks }
+        return json([
             "name": name, "message": "The requested action could not be performed.", "debug_id": "f00dfeed\(Int.random(in: 1000...9999))",
-            "details": [["issue": issue, "description": "Injected or refused by the fake PayPal."]], "links": links,
+            "details": [detail], "links": [] as [Any],
         ])
     }
 
@@ -240,7 +245,8 @@ struct FakePayPalRequest {
 /// A refusal the fake answers with PayPal's error body.
 struct FakePayPalRefusal: Error {
     let status: Int, name: String, issue: String
-    var links: [[String: String]] = []
+    var field: String? = nil
+    var detailLinks: [[String: String]] = []
 }
 
 package struct FakePayPalError: Error, CustomStringConvertible {

@@ -49,8 +49,9 @@ extension FakePayPal {
                 throw FakePayPalRefusal(status: 400, name: "VALIDATION_ERROR", issue: "MISSING_REQUIRED_PARAMETER")
             }
             if let original = state.batchBySender[sender] {
-                throw FakePayPalRefusal(status: 400, name: "USER_BUSINESS_ERROR", issue: "DUPLICATE_REQUEST_ID",
-                                        links: [["href": "\(state.base)/v1/payments/payouts/\(original)", "rel": "self", "method": "GET"]])
+                // As PayPal answers it: the detail names the field and links the original, without a method.
+                throw FakePayPalRefusal(status: 400, name: "USER_BUSINESS_ERROR", issue: "Batch with given sender_batch_id already exists",
+                                        field: "SENDER_BATCH_ID", detailLinks: [["href": "\(state.base)/v1/payments/payouts/\(original)", "rel": "self"]])
             }
             guard items.count <= 15_000 else { throw FakePayPalRefusal(status: 400, name: "VALIDATION_ERROR", issue: "ITEMS_LIMIT_EXCEEDED") }
             var taken: [FakePayPalBatch.Item] = []

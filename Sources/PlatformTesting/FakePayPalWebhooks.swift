@@ -88,7 +88,10 @@ extension FakePayPal {
             state.captures[id] = capture
             let refund = Refund(id: nextID("FAKEREV", &state), captureID: id, amount: Money(minorUnits: amount, currency: capture.amount.currency),
                                 totalAfter: capture.refunded, customID: nil)
-            return Self.json(refundObject(refund, state))
+            // PayPal writes a reversal's own amounts as negative numbers; only the running total is positive.
+            var object = refundObject(refund, state)
+            object["amount"] = ["currency_code": refund.amount.currency.code, "value": "-" + refund.amount.decimalString]
+            return Self.json(object)
         }
         return delivery("PAYMENT.CAPTURE.REVERSED", resource: resource, at: time)
     }

@@ -109,6 +109,30 @@ import Testing
     }
 
     @Test(arguments: TestEngines.all)
+    func aCaptureKeepsTheReservationAndAPendingOneCompletingLateIsALatePayment(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            h.clock.advance(minutes: 14)
+            fake.nextCaptures("PENDING")
+            #expect(try await h.returnFromPayPal(try fake.approve(paypal)).status == .seeOther)
+            // Held 5 minutes from the capture (minute 19), past the 15-minute reservation.
+            h.clock.advance(minutes: 2)
+            try await h.platform.expiry.run()
+            #expect(try await h.status(of: order) == "pending")
+            h.clock.advance(minutes: 4)
+            try await h.platform.expiry.run()
+            #expect(try await h.status(of: order) == "expired")
+            #expect(try await h.variantCounts() == (0, 0))
+            let capture = try #require(fake.capture(of: paypal))
+            fake.settleCapture(capture, as: "COMPLETED")
+            #expect(try await h.deliverPayPal(try fake.captureEvent("PAYMENT.CAPTURE.COMPLETED", capture: capture)) == .ok)
+            await h.drain()
+            #expect(try await h.status(of: order) == "paid", "seats still free: the late payment is kept")
+            #expect(try await h.variantCounts() == (2, 0))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
     func aForgedReturnLinkIsNotFoundAndCapturesNothing(engine: DatabaseEngine) async throws {
         try await withPayPal(engine) { h, fake, _ in
             let (order, paypal) = try await h.placePayPalOrder()

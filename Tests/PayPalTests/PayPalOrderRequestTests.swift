@@ -38,4 +38,31 @@ import Testing
         #expect(unit["amount"] as? [String: String] == ["currency_code": "JPY", "value": "1200"])
         #expect((unit["description"] as? String)?.count == 127)
     }
+
+    @Test func hufAndTWDAreWholeUnitsAtPayPal() throws {
+        let huf = try #require(Currency(code: "HUF"))
+        #expect(try Money(minorUnits: 120_000, currency: huf).payPalValue() == "1200")
+        #expect(throws: ProviderError.self) { try Money(minorUnits: 120_050, currency: huf).payPalValue() }
+        #expect(try Money(minorUnits: 1_250, currency: .eur).payPalValue() == "12.50")
+        #expect(try Money(minorUnits: 1_200, currency: .jpy).payPalValue() == "1200")
+    }
+
+    @Test func aRefundEventWithoutPayPalsRunningTotalIsLeftToAnAdmin() throws {
+        let payload = #"{"id":"WH-1","event_type":"PAYMENT.CAPTURE.REFUNDED","resource":{"id":"REF-1","status":"COMPLETED","amount":{"currency_code":"EUR","value":"10.00"},"links":[{"href":"https://api-m.paypal.com/v2/payments/captures/CAP-1","rel":"up","method":"GET"}]}}"#
+        let handler = try #require(PayPalWebhooks.handlers["PAYMENT.CAPTURE.REFUNDED"])
+        #expect(throws: WebhookPayloadError.self) { try handler(WebhookEnvelope(eventID: "WH-1", eventType: "PAYMENT.CAPTURE.REFUNDED", payload: payload)) }
+        let reversal = #"{"id":"WH-2","event_type":"PAYMENT.CAPTURE.REVERSED","resource":{"id":"REV-1","status":"COMPLETED","amount":{"currency_code":"EUR","value":"-50.00"},"seller_payable_breakdown":{"total_refunded_amount":{"currency_code":"EUR","value":"50.00"}},"links":[{"href":"https://api-m.paypal.com/v2/payments/captures/CAP-1","rel":"up","method":"GET"}]}}"#
+        let reversed = try #require(PayPalWebhooks.handlers["PAYMENT.CAPTURE.REVERSED"])
+        #expect(try reversed(WebhookEnvelope(eventID: "WH-2", eventType: "PAYMENT.CAPTURE.REVERSED", payload: reversal))
+                == .refundedPayment(paymentReference: "CAP-1", totalRefunded: 5_000, currency: "EUR", refundReference: "REV-1"))
+    }
+
+    @Test func aDuplicateBatchIsRecognisedAsPayPalAnswersIt() {
+        let real = Data(#"{"name":"USER_BUSINESS_ERROR","message":"User business error.","debug_id":"x","details":[{"field":"SENDER_BATCH_ID","location":"body","issue":"Batch with given sender_batch_id already exists","link":[{"href":"https://api-m.paypal.com/v1/payments/payouts/5UXD2E8A7EBQJ","rel":"self"}]}],"links":[]}"#.utf8)
+        #expect(PayPalProvider.duplicate(in: real) == .some("5UXD2E8A7EBQJ"))
+        let unlinked = Data(#"{"name":"USER_BUSINESS_ERROR","details":[{"field":"SENDER_BATCH_ID","issue":"Batch with given sender_batch_id already exists"}]}"#.utf8)
+        #expect(PayPalProvider.duplicate(in: unlinked) == .some(nil))
+        let other = Data(#"{"name":"VALIDATION_ERROR","details":[{"field":"items[0].receiver","issue":"Receiver is invalid"}]}"#.utf8)
+        #expect(PayPalProvider.duplicate(in: other) == nil)
+    }
 }

@@ -132,3 +132,19 @@ import Testing
         }
     }
 }
+
+@Suite struct PayPalPacerTests {
+    @Test func callsAreSpacedToTheLimitPerMinute() async {
+        let pacer = PayPalPacer(callsPerMinute: 400)
+        #expect(pacer.interval == .milliseconds(150))
+        let t0 = ContinuousClock.now
+        let starts = [await pacer.slot(at: t0), await pacer.slot(at: t0), await pacer.slot(at: t0 + .milliseconds(10)),
+                      await pacer.slot(at: t0 + .seconds(2))]
+        #expect(starts == [t0, t0 + .milliseconds(150), t0 + .milliseconds(300), t0 + .seconds(2)])
+        // Over a minute asked for at once: 401 calls start across 60 s, never more than 400 in one minute.
+        let burst = PayPalPacer(callsPerMinute: 400)
+        var last = t0
+        for _ in 0..<401 { last = await burst.slot(at: t0) }
+        #expect(last == t0 + .seconds(60))
+    }
+}

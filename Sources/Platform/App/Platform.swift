@@ -67,7 +67,7 @@ package struct Platform: Sendable {
         orders = Orders(database: database, clock: clock)
         checkout = Checkout(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)
         refunds = RefundService(database: database, clock: clock, providers: providers, observers: payments.observers, logger: logger)
-        let capture = PaymentCapture(database: database, providers: providers, payments: payments, refunds: refunds)
+        let capture = PaymentCapture(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds)
         ingress = WebhookIngress(database: database, clock: clock, providers: providers, signal: inboxSignal, baseURL: config.baseURL,
                                  capture: capture)
         inbox = InboxWorker(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds, capture: capture,

@@ -23,7 +23,9 @@ package struct ExpiryWorker: Sendable {
             let due = try await database.read { sql in try await OrderRepository(sql).expiredHolds(now: now, limit: 100) }
             for id in due {
                 let outcome = try await database.transaction { sql in
-                    guard let order = try await OrderRepository(sql).find(id) else { return PaymentOutcome.unchanged }
+                    // Locked, then read again: a capture under way may have lengthened the reservation.
+                    try await OrderRepository(sql).lock([id])
+                    guard let order = try await OrderRepository(sql).find(id), order.expiresAt <= now else { return PaymentOutcome.unchanged }
                     return try await payments.apply(.expired(order: id), provider: order.provider, on: sql)
                 }
                 if outcome == .applied { expired += 1 }

@@ -5,12 +5,17 @@ import PluginKit
 /// either order or at once: the provider captures each order once, and applying its answer
 /// twice changes nothing the second time.
 package struct PaymentCapture: Sendable {
+    /// Seconds a reservation is kept, at least, from the start of a capture: more than a provider
+    /// call with its retries takes (PayPal's: three attempts of at most 10 s).
+    static let captureHold: Int64 = 300
     let database: any Database
+    let clock: any WallClock
     let providers: PaymentProviders
     let payments: PaymentApplier
     let refunds: RefundService
 
-    /// Asks the provider to capture `order` when it still waits for payment with its seats held,
+    /// Asks the provider to capture `order` when it still waits for payment with its seats held
+    /// and its reservation has not run out, keeping the reservation for `captureHold` meanwhile,
     /// and applies the answer; false when the order no longer waits (paid already, or its
     /// reservation ended: the approval lapses and the buyer is not charged).
     /// - Throws: `WebhookPayloadError` when the order is not this provider's or was checked out
@@ -27,6 +32,12 @@ package struct PaymentCapture: Sendable {
         }
         guard reference == session else { throw WebhookPayloadError("order \(orderID) was not checked out with \(id) session \(session)") }
         guard order.status == .pending, order.seats == .held else { return false }
+        // The reservation is kept while the provider is asked, so the order cannot expire under a
+        // capture in flight; one that has run out is not captured.
+        let now = clock.now()
+        guard try await database.transaction({ sql in
+            try await OrderRepository(sql).holdForCapture(order.id, until: now.adding(seconds: Self.captureHold), now: now)
+        }) else { return false }
         let command = try await provider.capture(CaptureRequest(orderID: order.id, sessionReference: reference, amount: order.total))
         let payments = self.payments
         let outcome = try await database.transaction { sql in try await payments.apply(command, provider: id, on: sql) }

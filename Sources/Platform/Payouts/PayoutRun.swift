@@ -115,9 +115,12 @@ package struct PayoutRun: Sendable {
                 report.payouts += group.value.map { line($0, status: .sending, error: "provider \($0.provider) is not enabled") }
                 continue
             }
-            // A batch sent before goes again as it was, so a provider that knows it can say so.
-            let ordered = group.value.sorted { ($0.batchID ?? "~", $0.id) < ($1.batchID ?? "~", $1.id) }
-            for chunk in ordered.chunks(of: max(1, provider.maximumPayoutBatch)) {
+            // A batch sent before goes again on its own, never split or joined (a provider that
+            // deduplicates whole batches knows it by its id); the payouts never sent fill new ones.
+            let earlier = Dictionary(grouping: group.value.filter { $0.batchID != nil }, by: { $0.batchID ?? "" })
+            let chunks = earlier.sorted { $0.key < $1.key }.map { $0.value.sorted { $0.id < $1.id } }
+                + group.value.filter { $0.batchID == nil }.sorted { $0.id < $1.id }.chunks(of: max(1, provider.maximumPayoutBatch))
+            for chunk in chunks {
                 report.payouts += try await send(chunk, through: provider, owner: owner)
                 done += chunk.count
                 progress(done, sending.count)

@@ -143,6 +143,17 @@ package struct OrderRepository: Sendable {
         try await sql.raw("SELECT id FROM orders WHERE id IN (\(binds: ids.map(\.rawValue))) ORDER BY id FOR UPDATE").run()
     }
 
+    /// Keeps a pending order's reservation until at least `until` while its payment is captured;
+    /// false when the order no longer waits or its reservation has already run out.
+    func holdForCapture(_ id: OrderID, until: Timestamp, now: Timestamp) async throws -> Bool {
+        try await sql.raw("""
+            UPDATE orders SET expires_at = CASE WHEN expires_at < \(bind: until.milliseconds) THEN \(bind: until.milliseconds) ELSE expires_at END,
+                updated_at = \(bind: now.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND status = 'pending' AND seats = 'held' AND expires_at > \(bind: now.milliseconds)
+            RETURNING id
+            """).first() != nil
+    }
+
     func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE orders SET provider_session = \(bind: session), checkout_url = \(bind: url), updated_at = \(bind: time.milliseconds)

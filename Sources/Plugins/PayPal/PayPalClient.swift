@@ -20,8 +20,9 @@ struct PayPalClient: Sendable {
     }
 
     /// The status and body of `method path`. A 429, a 5xx or an unreachable PayPal is tried again
-    /// (`maxRetries` times, after `Retry-After` up to 5 s or a doubling delay): safe, because every
-    /// call that changes something carries its `PayPal-Request-Id` or `sender_batch_id`.
+    /// (`maxRetries` times, after a doubling delay, or `Retry-After` when it asks for at most 5 s;
+    /// a longer one is answered as it came): safe, because every call that changes something
+    /// carries its `PayPal-Request-Id` or `sender_batch_id`.
     /// - Throws: `ProviderError.unavailable` when PayPal cannot be reached or keeps refusing tokens.
     func send(_ method: HTTPMethod, _ path: String, json: Data? = nil, requestID: String? = nil) async throws -> (status: Int, body: Data) {
         var (attempt, refreshed) = (0, false)
@@ -46,7 +47,11 @@ struct PayPalClient: Sendable {
                     continue
                 }
                 guard status == 429 || status >= 500, attempt <= configuration.maxRetries else { return (status, Data(buffer: body)) }
-                if let after = response.headers.first(name: "Retry-After").flatMap(Int.init), (0...5).contains(after) { wait = .seconds(after) }
+                if let after = response.headers.first(name: "Retry-After").flatMap(Int.init) {
+                    // Longer than a buyer should wait: PayPal's answer stands, and the caller tries later.
+                    guard after <= 5 else { return (status, Data(buffer: body)) }
+                    wait = .seconds(max(0, after))
+                }
             } catch {
                 guard attempt <= configuration.maxRetries else { throw ProviderError.unavailable("PayPal could not be reached (\(type(of: error)))") }
             }

@@ -26,11 +26,12 @@ struct PayPalOrderRequest: Encodable, Sendable {
     /// - Parameters:
     ///   - returnURL: where PayPal sends the approving buyer (the plugin's route that captures).
     ///   - cancelURL: where a buyer who gives up goes.
-    init(_ checkout: CheckoutRequest, returnURL: String, cancelURL: String) {
+    /// - Throws: `ProviderError.invalidRequest` for an amount PayPal cannot take (a fraction of HUF).
+    init(_ checkout: CheckoutRequest, returnURL: String, cancelURL: String) throws {
         let id = checkout.orderID.rawValue
         purchaseUnits = [PurchaseUnit(
             referenceId: id, customId: id, invoiceId: id, description: String(checkout.eventTitle.prefix(127)),
-            amount: Amount(currencyCode: checkout.total.currency.code, value: checkout.total.decimalString))]
+            amount: Amount(currencyCode: checkout.total.currency.code, value: try checkout.total.payPalValue()))]
         paymentSource = PaymentSource(paypal: PayPalSource(experienceContext: ExperienceContext(returnUrl: returnURL, cancelUrl: cancelURL)))
     }
 

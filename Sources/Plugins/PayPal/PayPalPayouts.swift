@@ -49,6 +49,7 @@ extension PayPalProvider: PayoutProvider {
         }
         let batchHeader: Header
         let items: [Item]?
+        let totalItems: Int?
         let totalPages: Int?
     }
 
@@ -62,58 +63,105 @@ extension PayPalProvider: PayoutProvider {
         }
         let body = PayoutBody(
             senderBatchHeader: .init(senderBatchId: first.batchID, emailSubject: "You have a payout"),
-            items: payouts.map {
-                .init(amount: .init(value: $0.amount.decimalString, currency: $0.amount.currency.code), receiver: $0.account,
+            items: try payouts.map {
+                .init(amount: .init(value: try $0.amount.payPalValue(), currency: $0.amount.currency.code), receiver: $0.account,
                       senderItemId: $0.payoutID, note: String($0.description.prefix(1000)))
             })
         try await pacer.wait()
-        let (status, data) = try await client.send(.POST, "/v1/payments/payouts", json: try JSONCoding.encoder.encode(body),
-                                                   requestID: first.batchID)
+        // No PayPal-Request-Id: the sender_batch_id is what PayPal deduplicates payouts by, and a
+        // replayed answer to a batch sent with other items would claim payouts that were never paid.
+        let (status, data) = try await client.send(.POST, "/v1/payments/payouts", json: try JSONCoding.encoder.encode(body))
         if (200..<300).contains(status) {
             guard let batch = try? JSONCoding.decoder.decode(Batch.self, from: data) else {
                 throw ProviderError.providerError("PayPal answered the payout with an unreadable body")
             }
-            let answer: PayoutDispatch = batch.batchHeader.batchStatus == "DENIED"
-                ? .rejected(reason: "PayPal denied payout batch \(batch.batchHeader.payoutBatchId)")
+            let answer: PayoutDispatch = ["DENIED", "CANCELED"].contains(batch.batchHeader.batchStatus)
+                ? .rejected(reason: "PayPal \(batch.batchHeader.batchStatus.lowercased()) payout batch \(batch.batchHeader.payoutBatchId)")
                 : .accepted(reference: batch.batchHeader.payoutBatchId, settled: false)
             return Dictionary(uniqueKeysWithValues: payouts.map { ($0.payoutID, answer) })
         }
-        guard let original = Self.originalBatch(in: data) else { throw PayPalClient.classify(status: status, body: data) }
-        return try await answers(for: payouts, fromBatch: original)
+        switch Self.duplicate(in: data) {
+        case nil:
+            throw PayPalClient.classify(status: status, body: data)
+        case .some(nil):
+            // Already sent, but the refusal names no batch to read: never final, or the money would be paid again.
+            throw ProviderError.unavailable("PayPal refused batch \(first.batchID) as sent before without linking it")
+        case let .some(original?):
+            do {
+                return try await answers(for: payouts, fromBatch: original)
+            } catch let error as ProviderError {
+                // Whatever reading the original met, the batch was sent: leave its payouts to be tried again.
+                switch error {
+                case let .declined(message), let .invalidRequest(message), let .conflict(message):
+                    throw ProviderError.unavailable("PayPal batch \(original) could not be read: \(message)")
+                default: throw error
+                }
+            }
+        }
     }
 
-    /// The id of the batch a refused duplicate links to (PayPal's HATEOAS link to the original).
-    static func originalBatch(in body: Data) -> String? {
-        struct Refusal: Decodable { let links: [PayPalResources.Link]? }
-        guard let links = (try? JSONCoding.decoder.decode(Refusal.self, from: body))?.links,
-              let href = links.first(where: { ($0.method ?? "GET") == "GET" && $0.href.contains("/v1/payments/payouts/") })?.href,
-              let id = URL(string: href)?.lastPathComponent, PayPalResources.pathSafe(id) else { return nil }
-        return id
+    /// Whether an error answer refuses a `sender_batch_id` used before, and if so the id of the
+    /// original batch when it links it. PayPal answers `USER_BUSINESS_ERROR` with a detail on
+    /// `SENDER_BATCH_ID` whose `link` (or the answer's `links`) leads to the original batch.
+    static func duplicate(in body: Data) -> String?? {
+        struct Refusal: Decodable {
+            struct Detail: Decodable {
+                let field: String?
+                let issue: String?
+                let link: [PayPalResources.Link]?
+                let links: [PayPalResources.Link]?
+            }
+            let details: [Detail]?
+            let links: [PayPalResources.Link]?
+        }
+        guard let refusal = try? JSONCoding.decoder.decode(Refusal.self, from: body) else { return nil }
+        let details = refusal.details ?? []
+        let named = details.contains { detail in
+            detail.field?.uppercased().contains("SENDER_BATCH_ID") == true || detail.issue?.lowercased().contains("sender_batch_id") == true
+        }
+        let links = details.flatMap { ($0.link ?? []) + ($0.links ?? []) } + (refusal.links ?? [])
+        let original = links.lazy.filter { ($0.method ?? "GET").uppercased() == "GET" && $0.href.contains("/v1/payments/payouts/") }
+            .compactMap { URL(string: $0.href)?.lastPathComponent }.first { PayPalResources.pathSafe($0) }
+        guard named || original != nil else { return nil }
+        return .some(original)
     }
 
-    /// Each payout as the original batch has it; one the batch lacks was never sent and is refused.
+    /// Each payout as the original batch has it. A payout the whole batch (every page read,
+    /// `total_items` of them) lacks was never sent and is refused; while the batch cannot be read
+    /// whole, the payouts stay unanswered, to be sent again later.
     func answers(for payouts: [PayoutInstruction], fromBatch id: String) async throws -> [String: PayoutDispatch] {
         var items: [String: Batch.Item] = [:]
-        var page = 1
+        var (page, read, total, status) = (1, 0, Int?.none, "")
         while true {
-            let (status, data) = try await client.send(.GET, "/v1/payments/payouts/\(id)?page=\(page)&page_size=1000&total_required=true")
-            guard status == 200 else { throw PayPalClient.classify(status: status, body: data) }
+            let (code, data) = try await client.send(.GET, "/v1/payments/payouts/\(id)?page=\(page)&page_size=1000&total_required=true")
+            guard code == 200 else { throw PayPalClient.classify(status: code, body: data) }
             guard let batch = try? JSONCoding.decoder.decode(Batch.self, from: data) else {
                 throw ProviderError.providerError("PayPal answered payout batch \(id) with an unreadable body")
             }
             guard batch.batchHeader.senderBatchHeader?.senderBatchId == payouts.first?.batchID else {
                 throw ProviderError.providerError("PayPal linked payout batch \(id), which is not batch \(payouts.first?.batchID ?? "")")
             }
-            for item in batch.items ?? [] {
+            status = batch.batchHeader.batchStatus
+            total = batch.totalItems ?? total
+            let pageItems = batch.items ?? []
+            read += pageItems.count
+            for item in pageItems {
                 if let sender = item.payoutItem?.senderItemId { items[sender] = item }
             }
-            guard let pages = batch.totalPages, page < pages, !(batch.items ?? []).isEmpty else { break }
+            guard let pages = batch.totalPages, page < pages, !pageItems.isEmpty else { break }
             page += 1
         }
+        let whole = total.map { read >= $0 } ?? false
         var answers: [String: PayoutDispatch] = [:]
         for payout in payouts {
+            if ["DENIED", "CANCELED"].contains(status) {
+                answers[payout.payoutID] = .rejected(reason: "PayPal \(status.lowercased()) payout batch \(id)")
+                continue
+            }
             guard let item = items[payout.payoutID] else {
-                answers[payout.payoutID] = .rejected(reason: "not in PayPal batch \(id): it was never sent")
+                if whole {
+                    answers[payout.payoutID] = .rejected(reason: "not in PayPal batch \(id): it was never sent")
+                }
                 continue
             }
             let reference = item.payoutItemId ?? id
@@ -197,15 +245,21 @@ enum PayPalPayoutEvents {
 
 /// Spaces PayPal payout calls so no more than `callsPerMinute` start in any minute.
 actor PayPalPacer {
-    let interval: Duration
+    nonisolated let interval: Duration
     private var next: ContinuousClock.Instant?
 
     init(callsPerMinute: Int) { interval = .seconds(60) / max(1, callsPerMinute) }
 
-    func wait() async throws {
-        let now = ContinuousClock.now
+    /// When a call asked for at `now` may start: at once, or one interval after the previous call's start.
+    func slot(at now: ContinuousClock.Instant) -> ContinuousClock.Instant {
         let start = max(now, next ?? now)
         next = start + interval
+        return start
+    }
+
+    func wait() async throws {
+        let now = ContinuousClock.now
+        let start = slot(at: now)
         if start > now { try await Task.sleep(until: start, clock: .continuous) }
     }
 }

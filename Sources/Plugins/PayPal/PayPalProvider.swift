@@ -35,7 +35,7 @@ public struct PayPalProvider: PaymentProvider {
     }
 
     public func createCheckout(_ request: CheckoutRequest) async throws -> CheckoutSession {
-        let body = PayPalOrderRequest(request, returnURL: returns.url(order: request.orderID, next: request.successURL),
+        let body = try PayPalOrderRequest(request, returnURL: returns.url(order: request.orderID, next: request.successURL),
                                       cancelURL: request.cancelURL)
         let (status, data) = try await client.send(.POST, "/v2/checkout/orders", json: try JSONCoding.encoder.encode(body),
                                                    requestID: PayPalOrderRequest.requestID(request))
@@ -61,8 +61,9 @@ public struct PayPalProvider: PaymentProvider {
                 let (again, reloaded) = try await client.send(.GET, "/v2/checkout/orders/\(session)")
                 guard again == 200 else { throw PayPalClient.classify(status: again, body: reloaded) }
                 body = reloaded
-            case "ORDER_NOT_APPROVED":
-                // The buyer came back without approving: the approval event captures when it comes.
+            case "ORDER_NOT_APPROVED", "PAYER_ACTION_REQUIRED":
+                // Not approved (yet, or again after PayPal asked the buyer for more): the approval
+                // event captures when it comes; until then the order waits for its reservation.
                 return .acknowledge
             case "INSTRUMENT_DECLINED", "TRANSACTION_REFUSED", "PAYER_CANNOT_PAY":
                 return .failed(order: request.orderID, reason: "PayPal declined the payment (\(PayPalClient.issue(of: data) ?? ""))")
@@ -89,7 +90,7 @@ public struct PayPalProvider: PaymentProvider {
             let customId: String
             let noteToPayer: String?
         }
-        let body = Body(amount: .init(value: request.amount.decimalString, currencyCode: request.amount.currency.code),
+        let body = Body(amount: .init(value: try request.amount.payPalValue(), currencyCode: request.amount.currency.code),
                         customId: request.orderID.rawValue, noteToPayer: request.reason.map { String($0.prefix(255)) })
         let (status, data) = try await client.send(.POST, "/v2/payments/captures/\(capture)/refund", json: try JSONCoding.encoder.encode(body),
                                                    requestID: request.idempotencyKey)
@@ -105,15 +106,18 @@ public struct PayPalProvider: PaymentProvider {
 
     public func verifyWebhook(body: ByteBuffer, headers: HTTPFields, now: Timestamp) async throws -> WebhookEnvelope {
         let bytes = Data(buffer: body)
+        // Read first (nothing is trusted yet): the API mode passes the body on inside a JSON
+        // request, so it must be exactly one JSON object.
+        struct Envelope: Decodable { let id: String, eventType: String }
+        guard let envelope = try? JSONCoding.decoder.decode(Envelope.self, from: bytes),
+              (try? JSONSerialization.jsonObject(with: bytes)) is [String: Any] else {
+            throw WebhookRejected("body is not a PayPal event")
+        }
         switch configuration.webhookVerification {
         case .offline:
             try await verifier.verify(body: bytes, headers: headers, now: now)
         case .api:
             try await verifier.verify(headers: headers, now: now) { try await client.verifiedByPayPal($0, event: bytes, webhookID: configuration.webhookID) }
-        }
-        struct Envelope: Decodable { let id: String, eventType: String }
-        guard let envelope = try? JSONCoding.decoder.decode(Envelope.self, from: bytes) else {
-            throw WebhookRejected("body is not a PayPal event")
         }
         return WebhookEnvelope(eventID: envelope.id, eventType: envelope.eventType, payload: String(decoding: bytes, as: UTF8.self))
     }

@@ -107,10 +107,12 @@ enum PayPalResources {
             return id
         }
 
-        /// Everything refunded from the capture so far: PayPal's running total, else this refund alone.
+        /// Everything refunded (or reversed) from the capture so far: PayPal's running total. This
+        /// refund's own amount would undercount a second one, so without the total the event is
+        /// left to an admin.
         func totalRefunded() throws -> Money {
-            guard let total = sellerPayableBreakdown?.totalRefundedAmount ?? amount else {
-                throw WebhookPayloadError("PayPal refund \(id) has no amount")
+            guard let total = sellerPayableBreakdown?.totalRefundedAmount else {
+                throw WebhookPayloadError("PayPal refund \(id) carries no total_refunded_amount; an admin must book it")
             }
             return try total.money()
         }
@@ -128,5 +130,22 @@ extension PayPalResources {
     /// A resource id safe to put in a path (PayPal's ids are letters, digits and dashes).
     static func pathSafe(_ id: String) -> Bool {
         !id.isEmpty && id.count <= 64 && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
+    }
+}
+
+extension Money {
+    /// Currencies PayPal takes in whole units only, though ISO 4217 gives them two decimals
+    /// (PayPal's currency codes reference: "This currency does not support decimals").
+    static let payPalWholeUnits: Set<String> = ["HUF", "TWD"]
+
+    /// The amount as PayPal's `value`: a decimal string in the currency's exponent, whole units
+    /// for HUF and TWD.
+    /// - Throws: `ProviderError.invalidRequest` for a fraction PayPal cannot take.
+    func payPalValue() throws -> String {
+        guard Self.payPalWholeUnits.contains(currency.code) else { return decimalString }
+        guard minorUnits % currency.minorUnitsPerMajor == 0 else {
+            throw ProviderError.invalidRequest("PayPal takes \(currency.code) in whole units only, not \(decimalString)")
+        }
+        return String(minorUnits / currency.minorUnitsPerMajor)
     }
 }
