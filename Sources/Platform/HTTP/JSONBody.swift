@@ -110,6 +110,29 @@ package final class RequestFields {
         return readers
     }
 
+    /// A required array whose items are judged one by one (a batch upload): each object gets a
+    /// reader of its own, whose errors stay its own (`problems`) instead of failing the request;
+    /// an item that is not an object is nil. Only a missing or non-array value fails the request.
+    package func separateObjects(_ key: String) -> [RequestFields?] {
+        guard let present = raw(key), let value = present else {
+            fail(key, "is required")
+            return []
+        }
+        guard case let .array(items) = value else {
+            fail(key, "must be an array of objects")
+            return []
+        }
+        return items.map { item in
+            guard case let .object(fields) = item else { return nil }
+            return RequestFields(object: fields)
+        }
+    }
+
+    /// What this reader found wrong, as "field: detail; …"; nil when nothing.
+    package var problems: String? {
+        check.errors.isEmpty ? nil : check.errors.map { "\($0.field): \($0.detail)" }.joined(separator: "; ")
+    }
+
     /// A nested object, read with its own reader (errors named "payout_hold.days"): nil when
     /// absent, `.some(nil)` when null.
     package func object(_ key: String) -> RequestFields?? {

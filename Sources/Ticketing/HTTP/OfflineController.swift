@@ -21,24 +21,40 @@ struct OfflineController {
         let (scanner, event) = (context.scanner, try context.event())
         try limiter.enforce(scanner.device, counting: "uploads", per: "one device")
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
-        let items = fields.objects("scans")
+        let items = fields.separateObjects("scans")
         if items.count > Self.maxScansPerUpload { fields.fail("scans", "must hold at most \(Self.maxScansPerUpload) scans") }
+        try fields.finish()
+        // Each scan is judged on its own: a bad one is answered `invalid` with the reason, and the
+        // others are recorded (a device must never be stuck behind one item it cannot fix).
         var scans: [OfflineScan] = []
+        var refused: [SyncReport.Item] = []
         var nonces = Set<String>()
-        for item in items {
+        for (index, item) in items.enumerated() {
+            guard let item else {
+                refused.append(.init(index: index, nonce: nil, result: .invalid, ticketId: nil, reason: "must be an object"))
+                continue
+            }
             let nonce = item.required(item.string("nonce"), "nonce", placeholder: "")
             let token = item.optional(item.string("token"), "token")
             let ticket = item.optional(item.string("ticket_id"), "ticket_id")
             let at = item.required(item.timestamp("scanned_at"), "scanned_at", placeholder: Timestamp(milliseconds: 0))
             let direction = item.optional(item.choice("direction", ScanDirection.self), "direction") ?? .entry
             if !nonce.isEmpty, !(1...128).contains(nonce.count) { item.fail("nonce", "must be 1 to 128 characters") }
-            if !nonce.isEmpty, !nonces.insert(nonce).inserted { item.fail("nonce", "appears twice in this upload") }
             if token == nil && ticket == nil { item.fail("token", "a token or a ticket_id is required") }
             let ticketID = ticket.flatMap(TicketID.init)
             if ticket != nil && ticketID == nil { item.fail("ticket_id", "is not a ticket id") }
-            scans.append(OfflineScan(nonce: nonce, token: token, ticketID: ticketID, scannedAt: at, direction: direction))
+            // Among the scans that are otherwise good: a bad one does not take its nonce.
+            if item.problems == nil, !nonces.insert(nonce).inserted { item.fail("nonce", "appears twice in this upload") }
+            if let problems = item.problems {
+                let named = (1...128).contains(nonce.count) ? nonce : nil
+                refused.append(.init(index: index, nonce: named, result: .invalid, ticketId: nil, reason: problems))
+                continue
+            }
+            scans.append(OfflineScan(nonce: nonce, token: token, ticketID: ticketID, scannedAt: at, direction: direction, index: index))
         }
-        try fields.finish()
-        return try JSONCoding.response(try await offline.sync(scans, event: event, scanner: scanner))
+        var report = try await offline.sync(scans, event: event, scanner: scanner)
+        report.received = items.count
+        report.results = (report.results + refused).sorted { ($0.index ?? 0) < ($1.index ?? 0) }
+        return try JSONCoding.response(report)
     }
 }

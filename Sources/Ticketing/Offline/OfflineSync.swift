@@ -8,13 +8,16 @@ package struct OfflineScan: Sendable, Hashable {
     package let ticketID: TicketID?
     package let scannedAt: Timestamp
     package let direction: ScanDirection
+    /// Its place in the upload, which its result names.
+    package let index: Int?
 
-    package init(nonce: String, token: String?, ticketID: TicketID?, scannedAt: Timestamp, direction: ScanDirection = .entry) {
+    package init(nonce: String, token: String?, ticketID: TicketID?, scannedAt: Timestamp, direction: ScanDirection = .entry, index: Int? = nil) {
         self.nonce = nonce
         self.token = token
         self.ticketID = ticketID
         self.scannedAt = scannedAt
         self.direction = direction
+        self.index = index
     }
 }
 
@@ -27,9 +30,14 @@ package struct SyncReport: Sendable, Codable, Hashable {
     package var results: [Item] = []
 
     package struct Item: Sendable, Codable, Hashable {
-        package let nonce: String
+        /// The scan's place in the upload (from 0).
+        package let index: Int?
+        /// Nil only for an item without a usable nonce.
+        package let nonce: String?
         package let result: ScanResult
         package let ticketId: String?
+        /// Why an item was not recorded (`invalid`): its fields and what is wrong with each.
+        package var reason: String? = nil
     }
 }
 
@@ -81,7 +89,7 @@ package struct OfflineService: Sendable {
             for (scan, check) in items {
                 if let earlier = try await ScanRepository(sql).answer(device: scanner.device, nonce: scan.nonce) {
                     report.replayed += 1
-                    report.add(scan.nonce, try ScanAnswer(json: earlier))
+                    report.add(scan, try ScanAnswer(json: earlier))
                     continue
                 }
                 let (answer, change) = try await reconcile(scan, check: check, event: event, scanner: scanner, on: sql)
@@ -91,7 +99,7 @@ package struct OfflineService: Sendable {
                     ticket: answer.ticket.flatMap { TicketID($0.id) }, device: scanner.device, nonce: scan.nonce,
                     direction: scan.direction, offline: true, answer: answer, scannedAt: scan.scannedAt, recordedAt: now))
                 report.recorded += 1
-                report.add(scan.nonce, answer)
+                report.add(scan, answer)
             }
             try await AuditTrail.record(changes, at: now, on: sql)
             return report
@@ -160,8 +168,9 @@ package struct OfflineService: Sendable {
 }
 
 extension SyncReport {
-    mutating func add(_ nonce: String, _ answer: ScanAnswer) {
-        results.append(Item(nonce: nonce, result: answer.result, ticketId: answer.ticket?.id))
+    mutating func add(_ scan: OfflineScan, _ answer: ScanAnswer) {
+        results.append(Item(index: scan.index, nonce: scan.nonce, result: answer.result, ticketId: answer.ticket?.id,
+                            reason: answer.result == .invalid ? answer.reason : nil))
         if let conflict = answer.conflict { conflicts.append(conflict) }
     }
 }
