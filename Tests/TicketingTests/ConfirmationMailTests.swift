@@ -22,6 +22,7 @@ import Testing
             let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(), renderers: h.module.inlineImageRenderers)
             let mail = try composer.compose(message)
             #expect(mail.from.email == "tickets@platform.example" && mail.replyTo != nil)
+            #expect(mail.text.contains("(UTC+0") && mail.html.contains("(UTC+0"), "the event's time with its offset")
             #expect(mail.attachments.count == 2 && mail.attachments.allSatisfy { $0.contentType == "image/png" })
             for id in order.ticketIDs { #expect(mail.html.contains("cid:qr-\(id)")) }
             #expect(mail.attachments.map(\.contentID) == order.ticketIDs.map { "qr-\($0)" })
@@ -43,9 +44,30 @@ import Testing
         }
     }
 
-    @Test func theEventTimeIsShownInTheEventsTimezone() {
-        let time = Timestamp(rfc3339: "2026-06-06T17:30:00Z")!
-        #expect(OrderConfirmation.localTime(time, timezone: "Europe/Berlin") == "Saturday, 6 June 2026, 19:30 (Europe/Berlin)")
-        #expect(OrderConfirmation.localTime(time, timezone: "America/New_York") == "Saturday, 6 June 2026, 13:30 (America/New_York)")
+    /// The instance: two events in the repeated autumn hour used to read the same
+    /// "Sunday, 31 October 2027, 02:30 (Europe/Berlin)"; each now carries its offset.
+    @Test func theEventTimeIsShownInTheEventsTimezoneWithItsOffset() {
+        func at(_ text: String, _ zone: String) -> String { OrderConfirmation.localTime(Timestamp(rfc3339: text)!, timezone: zone) }
+        #expect(at("2026-06-06T17:30:00Z", "Europe/Berlin") == "Saturday, 6 June 2026, 19:30 CEST (UTC+02:00, Europe/Berlin)")
+        #expect(at("2026-06-06T17:30:00Z", "America/New_York") == "Saturday, 6 June 2026, 13:30 (UTC-04:00, America/New_York)")
+        // Autumn: the hour from 02:00 to 03:00 comes twice.
+        #expect(at("2027-10-31T00:30:00Z", "Europe/Berlin") == "Sunday, 31 October 2027, 02:30 CEST (UTC+02:00, Europe/Berlin)")
+        #expect(at("2027-10-31T01:30:00Z", "Europe/Berlin") == "Sunday, 31 October 2027, 02:30 CET (UTC+01:00, Europe/Berlin)")
+        // Spring: 02:00 to 03:00 does not happen.
+        #expect(at("2027-03-28T00:30:00Z", "Europe/Berlin") == "Sunday, 28 March 2027, 01:30 CET (UTC+01:00, Europe/Berlin)")
+        #expect(at("2027-03-28T01:30:00Z", "Europe/Berlin") == "Sunday, 28 March 2027, 03:30 CEST (UTC+02:00, Europe/Berlin)")
+        // Zones without daylight saving time, one of them half an hour off.
+        #expect(at("2027-10-31T01:30:00Z", "Asia/Tokyo") == "Sunday, 31 October 2027, 10:30 (UTC+09:00, Asia/Tokyo)")
+        #expect(at("2027-10-31T01:30:00Z", "Asia/Kolkata") == "Sunday, 31 October 2027, 07:00 (UTC+05:30, Asia/Kolkata)")
+        #expect(at("2027-10-31T01:30:00Z", "UTC") == "Sunday, 31 October 2027, 01:30 UTC")
+    }
+
+    @Test func exportsGiveTheLocalTimeWithItsOffset() {
+        func at(_ text: String, _ zone: String) -> String { LocalTime.rfc3339(Timestamp(rfc3339: text)!, timezone: zone) }
+        #expect(at("2027-10-31T00:30:00Z", "Europe/Berlin") == "2027-10-31T02:30:00+02:00")
+        #expect(at("2027-10-31T01:30:00Z", "Europe/Berlin") == "2027-10-31T02:30:00+01:00")
+        #expect(at("2027-10-31T01:30:00Z", "America/New_York") == "2027-10-30T21:30:00-04:00")
+        #expect(at("2027-10-31T01:30:00Z", "Asia/Kolkata") == "2027-10-31T07:00:00+05:30")
+        #expect(at("2027-10-31T01:30:00Z", "UTC") == "2027-10-31T01:30:00+00:00")
     }
 }

@@ -32,6 +32,8 @@ package struct StatementEntry: Sendable, Hashable {
     /// When the order's event starts, for accounting by event date.
     package let eventStartsAt: Timestamp?
     package let payoutID: PayoutID?
+    /// The event's time zone (IANA), for showing `eventStartsAt` as people there read it.
+    package var eventTimezone: String? = nil
 }
 
 /// What to list of a statement. Booking dates and event dates are each a half-open range.
@@ -121,13 +123,13 @@ package struct Statements: Sendable {
     /// Transfers with their order's event, as `Row` reads them.
     static let select: SQLQueryString = """
         SELECT t.id, t.kind, t.currency, t.amount, t.order_id, t.payout_id, t.booked_at, e.id AS event_id, e.title AS event_title,
-               e.starts_at AS event_starts_at
+               e.starts_at AS event_starts_at, e.timezone AS event_timezone
         FROM ledger_transfers t LEFT JOIN orders o ON o.id = t.order_id LEFT JOIN events e ON e.id = o.event_id
         """
 
     struct Row: Decodable {
         let id: String, kind: String, currency: String, amount: Int64, orderId: String?, payoutId: String?, bookedAt: Int64
-        let eventId: String?, eventTitle: String?, eventStartsAt: Int64?
+        let eventId: String?, eventTitle: String?, eventStartsAt: Int64?, eventTimezone: String?
     }
 
     /// Rows of one business event become one entry, in booking order.
@@ -153,7 +155,8 @@ package struct Statements: Sendable {
                 id: key, type: type, bookedAt: Timestamp(milliseconds: first.bookedAt), currency: first.currency,
                 gross: [.payment, .refund, .refundFailed, .dispute, .disputeWon].contains(type) ? fee + net : 0, fee: fee, net: net,
                 moved: moved, orderID: try first.orderId.map { try StoredValue.id($0) }, eventID: first.eventId, eventTitle: first.eventTitle,
-                eventStartsAt: first.eventStartsAt.map(Timestamp.init(milliseconds:)), payoutID: try first.payoutId.map { try StoredValue.id($0) })
+                eventStartsAt: first.eventStartsAt.map(Timestamp.init(milliseconds:)), payoutID: try first.payoutId.map { try StoredValue.id($0) },
+                eventTimezone: first.eventTimezone)
         }
     }
 }

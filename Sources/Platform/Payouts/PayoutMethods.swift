@@ -50,7 +50,7 @@ package struct PayoutMethods: Sendable {
         try await methods.recordChange(organizer.id, from: previous, to: provider, account: account, by: actor, at: now)
         let model: [String: Any] = [
             "organizer": ["name": organizer.name],
-            "method": ["provider": provider, "account": account, "changed": PayoutNotice.day(now)],
+            "method": ["provider": provider, "account": account, "changed": LocalTime.text(now, timezone: "UTC")],
             "previous": ["provider": previous.provider, "account": previous.account],
         ]
         let content = try MailContent(sender: MailAddress(email: mailFrom, name: "Payouts"), replyTo: nil, modelObject: model)

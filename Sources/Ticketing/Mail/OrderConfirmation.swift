@@ -46,12 +46,7 @@ struct OrderConfirmation: Sendable {
 
     static func contentID(_ ticket: Ticket) -> String { "qr-\(ticket.id.rawValue)" }
 
-    /// "Saturday, 6 June 2026, 19:30 (Europe/Berlin)": the time people will see on the door.
-    static func localTime(_ time: Timestamp, timezone: String) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")
-        formatter.dateFormat = "EEEE, d MMMM yyyy, HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)) + " (\(timezone))"
-    }
+    /// "Saturday, 6 June 2026, 19:30 CEST (UTC+02:00, Europe/Berlin)": the time people will see on
+    /// the door, with its offset (see `LocalTime`).
+    static func localTime(_ time: Timestamp, timezone: String) -> String { LocalTime.text(time, timezone: timezone) }
 }

@@ -65,6 +65,12 @@ import Testing
             #expect(lines.first == "entry_id,type,booked_at,currency,gross,fee,net,moved,order_id,event_id,event_title,event_starts_at,payout_id")
             #expect(lines.count == 6 && lines.last == "", "a header, four entries, each line ended by CRLF")
             #expect(lines[1].hasPrefix("payment:\(order),payment,") && lines[1].contains(",EUR,5000,250,4750,0,\(order),"))
+            // The event's start as people there read it: local time with its offset (Europe/Berlin).
+            let startsText = try #require(all[0]["event_starts_at"] as? String)
+            let starts = try #require(Timestamp(rfc3339: startsText))
+            #expect(lines[1].contains(",Harness Night,\(LocalTime.rfc3339(starts, timezone: "Europe/Berlin")),"))
+            #expect(lines[1].contains("+02:00,") || lines[1].contains("+01:00,"))
+            #expect(all[0]["event_timezone"] as? String == "Europe/Berlin")
             #expect(try await h.client.get("/api/v1/ledger/entries?format=csv", key: h.organizerKey).text == csv.text)
 
             let other = try await h.client.createOrganizer(admin: h.adminKey, slug: "other")

@@ -116,7 +116,7 @@ struct PayoutRunBody: Encodable {
 
 struct StatementEntryBody: Encodable {
     let id: String, type: String, bookedAt: Timestamp, currency: String, gross: Int64, fee: Int64, net: Int64, moved: Int64
-    let orderId: String?, eventId: String?, eventTitle: String?, eventStartsAt: Timestamp?, payoutId: String?
+    let orderId: String?, eventId: String?, eventTitle: String?, eventStartsAt: Timestamp?, eventTimezone: String?, payoutId: String?
 
     init(_ entry: StatementEntry) {
         id = entry.id
@@ -131,6 +131,7 @@ struct StatementEntryBody: Encodable {
         eventId = entry.eventID
         eventTitle = entry.eventTitle
         eventStartsAt = entry.eventStartsAt
+        eventTimezone = entry.eventTimezone
         payoutId = entry.payoutID?.rawValue
     }
 
@@ -139,6 +140,6 @@ struct StatementEntryBody: Encodable {
 
     var csvFields: [String] {
         [id, type, bookedAt.rfc3339, currency, String(gross), String(fee), String(net), String(moved), orderId ?? "", eventId ?? "",
-         eventTitle ?? "", eventStartsAt?.rfc3339 ?? "", payoutId ?? ""]
+         eventTitle ?? "", eventStartsAt.map { LocalTime.rfc3339($0, timezone: eventTimezone ?? "UTC") } ?? "", payoutId ?? ""]
     }
 }

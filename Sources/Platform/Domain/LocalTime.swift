@@ -1,0 +1,42 @@
+import Foundation
+
+/// Times as people read them (emails, pages, exports): the local time of a zone with its UTC
+/// offset, so the hour that repeats when clocks go back is never ambiguous.
+package enum LocalTime {
+    /// "Sunday, 31 October 2027, 02:30 CEST (UTC+02:00, Europe/Berlin)"; the zone's abbreviation
+    /// only where it has one in English ("10:30 (UTC+09:00, Asia/Tokyo)"), and "01:30 UTC" in UTC.
+    /// An unknown zone is shown as UTC.
+    package static func text(_ time: Timestamp, timezone: String) -> String {
+        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+        let date = Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_GB")
+        formatter.timeZone = zone
+        formatter.dateFormat = "EEEE, d MMMM yyyy, HH:mm"
+        let local = formatter.string(from: date)
+        if zone.identifier == "UTC" || zone.identifier == "GMT" { return "\(local) UTC" }
+        formatter.dateFormat = "zzz"
+        let abbreviation = formatter.string(from: date)
+        let named = abbreviation.hasPrefix("GMT") || abbreviation.hasPrefix("UTC") ? "" : " \(abbreviation)"
+        return "\(local)\(named) (UTC\(offset(zone.secondsFromGMT(for: date))), \(zone.identifier))"
+    }
+
+    /// RFC 3339 in the zone's offset at that time: "2027-10-31T02:30:00+02:00" (for exports read
+    /// by people and spreadsheets alike).
+    package static func rfc3339(_ time: Timestamp, timezone: String) -> String {
+        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+        let date = Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone
+        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
+        return formatter.string(from: date) + offset(zone.secondsFromGMT(for: date))
+    }
+
+    /// "+02:00", "-04:00", "+05:30".
+    static func offset(_ seconds: Int) -> String {
+        let minutes = abs(seconds) / 60
+        let text = String(format: "%02d:%02d", minutes / 60, minutes % 60)
+        return (seconds < 0 ? "-" : "+") + text
+    }
+}
