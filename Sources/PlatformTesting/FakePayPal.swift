@@ -62,6 +62,8 @@ package final class FakePayPal: Sendable {
         var injected: [Injected] = []
         var nextCaptureStatus: [String] = []
         var loseNextPayoutAnswer = false
+        var payerActionRequired: Set<String> = []
+        var beforeCapture: [@Sendable () async -> Void] = []
         var denyNextBatch = false
         var counter = 0
         var requests: [(method: String, path: String)] = []
@@ -118,6 +120,21 @@ package final class FakePayPal: Sendable {
         }
     }
 
+    /// PayPal wants more of the buyer of approved order `id` (a bank's check): its captures are
+    /// refused `PAYER_ACTION_REQUIRED` and the order shows its payer-action link again.
+    package func requirePayerAction(_ id: String) {
+        state.withLock { state in
+            state.orders[id]?.status = "PAYER_ACTION_REQUIRED"
+            state.payerActionRequired.insert(id)
+        }
+    }
+
+    /// Runs `action` while the next capture request is under way, before it is answered (a test
+    /// moves the clock and runs the expiry worker there).
+    package func beforeNextCapture(_ action: @escaping @Sendable () async -> Void) {
+        state.withLock { $0.beforeCapture.append(action) }
+    }
+
     /// Settles a pending capture as PayPal would later (`COMPLETED`, `DECLINED`).
     package func settleCapture(_ id: String, as status: String) {
         state.withLock { $0.captures[id]?.status = status }
@@ -134,6 +151,8 @@ package final class FakePayPal: Sendable {
         }
         router.post("v2/checkout/orders/{id}/capture") { request, context in
             let id = context.parameters.get("id") ?? ""
+            let before = self.state.withLock { $0.beforeCapture.isEmpty ? nil : $0.beforeCapture.removeFirst() }
+            await before?()
             return try await self.api(request) { try self.captureOrder(id, requestID: $0.headers["paypal-request-id"]) }
         }
         router.post("v2/payments/captures/{id}/refund") { request, context in

@@ -40,6 +40,9 @@ extension FakePayPal {
             if let requestID, let earlier = state.replies["capture|\(id)|\(requestID)"] { return (200, earlier.body) }
             guard var order = state.orders[id] else { throw FakePayPalRefusal(status: 404, name: "RESOURCE_NOT_FOUND", issue: "INVALID_RESOURCE_ID") }
             guard order.captureID == nil else { throw FakePayPalRefusal(status: 422, name: "UNPROCESSABLE_ENTITY", issue: "ORDER_ALREADY_CAPTURED") }
+            if state.payerActionRequired.contains(id) {
+                throw FakePayPalRefusal(status: 422, name: "UNPROCESSABLE_ENTITY", issue: "PAYER_ACTION_REQUIRED")
+            }
             guard order.status == "APPROVED" else { throw FakePayPalRefusal(status: 422, name: "UNPROCESSABLE_ENTITY", issue: "ORDER_NOT_APPROVED") }
             let status = state.nextCaptureStatus.isEmpty ? "COMPLETED" : state.nextCaptureStatus.removeFirst()
             let capture = Capture(id: nextID("FAKECAP", &state), orderID: id, customID: order.customID, amount: order.amount, status: status,

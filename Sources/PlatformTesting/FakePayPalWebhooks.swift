@@ -88,9 +88,11 @@ extension FakePayPal {
             state.captures[id] = capture
             let refund = Refund(id: nextID("FAKEREV", &state), captureID: id, amount: Money(minorUnits: amount, currency: capture.amount.currency),
                                 totalAfter: capture.refunded, customID: nil)
-            // PayPal writes a reversal's own amounts as negative numbers; only the running total is positive.
+            // As PayPal writes a reversal: its own amounts negative, no running total of refunds.
             var object = refundObject(refund, state)
-            object["amount"] = ["currency_code": refund.amount.currency.code, "value": "-" + refund.amount.decimalString]
+            let negative = ["currency_code": refund.amount.currency.code, "value": "-" + refund.amount.decimalString]
+            object["amount"] = negative
+            object["seller_payable_breakdown"] = ["gross_amount": negative, "net_amount": negative]
             return Self.json(object)
         }
         return delivery("PAYMENT.CAPTURE.REVERSED", resource: resource, at: time)

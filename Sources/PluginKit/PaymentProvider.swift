@@ -178,11 +178,13 @@ public protocol PaymentHost: Sendable {
     /// one fails verification. Throws what `deliverWebhook` throws.
     func deliverWebhooks(provider: String, _ deliveries: [WebhookDelivery]) async throws
     /// Captures the approved payment of `order` now (the buyer came back from the provider's page)
-    /// and applies what the capture answers, as the kernel does for `PaymentCommand.approved`.
-    /// Nothing is captured unless the order of this provider and `session` still waits for payment
-    /// with its seats held.
-    /// - Throws: `ProviderError` from the capture (the provider's approval event tries again later).
-    func capture(provider: String, order: OrderID, session: String) async throws
+    /// and applies what the capture answers, as the kernel does for `PaymentCommand.approved`, and
+    /// returns that answer; nil when nothing was captured because the order of this provider and
+    /// `session` no longer waits for payment with its seats held.
+    /// - Throws: `ProviderError` from the capture (the provider's approval event tries again later),
+    ///   `PageProblem` (404) when the order is not this provider's or was checked out with another session.
+    @discardableResult
+    func capture(provider: String, order: OrderID, session: String) async throws -> PaymentCommand?
 }
 
 /// A webhook as it arrives: its raw body and its headers.

@@ -53,4 +53,11 @@ public protocol PayoutProvider: PaymentProvider {
     func send(payouts: [PayoutInstruction]) async throws -> [String: PayoutDispatch]
     /// The provider's settlement event types to their handlers.
     var payoutWebhookHandlers: [String: WebhookHandler] { get }
+    /// The most of `amount` the provider can send in one payout, in the same currency (PayPal sends
+    /// HUF in whole forints only); what is left stays in the organizer's available balance.
+    func payable(_ amount: Money) -> Money
+}
+
+extension PayoutProvider {
+    public func payable(_ amount: Money) -> Money { amount }
 }

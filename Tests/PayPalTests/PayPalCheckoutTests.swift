@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Platform
 import PlatformTesting
+import Synchronization
 import Testing
 @testable import PayPal
 
@@ -114,12 +115,18 @@ import Testing
             let (order, paypal) = try await h.placePayPalOrder()
             h.clock.advance(minutes: 14)
             fake.nextCaptures("PENDING")
+            // While PayPal is asked, the reservation (15 minutes) is kept: the expiry worker runs
+            // at minute 16, in the middle of the call, and leaves the order alone.
+            let during = Mutex<String?>(nil)
+            fake.beforeNextCapture {
+                h.clock.advance(minutes: 2)
+                _ = try? await h.platform.expiry.run()
+                let status = try? await h.status(of: order)
+                during.withLock { $0 = status }
+            }
             #expect(try await h.returnFromPayPal(try fake.approve(paypal)).status == .seeOther)
-            // Held 5 minutes from the capture (minute 19), past the 15-minute reservation.
-            h.clock.advance(minutes: 2)
-            try await h.platform.expiry.run()
-            #expect(try await h.status(of: order) == "pending")
-            h.clock.advance(minutes: 4)
+            #expect(during.withLock { $0 } == "pending")
+            // The capture is pending: nothing taken yet, so the reservation's end is its own again.
             try await h.platform.expiry.run()
             #expect(try await h.status(of: order) == "expired")
             #expect(try await h.variantCounts() == (0, 0))
@@ -129,6 +136,26 @@ import Testing
             await h.drain()
             #expect(try await h.status(of: order) == "paid", "seats still free: the late payment is kept")
             #expect(try await h.variantCounts() == (2, 0))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aBuyerPayPalStillWaitsForGoesBackToPayPalAndHoldsNoSeatsLonger(engine: DatabaseEngine) async throws {
+        try await withPayPal(engine) { h, fake, _ in
+            let (order, paypal) = try await h.placePayPalOrder()
+            let expires = try await h.order(order).string("expires_at")
+            // Back without approving: nothing captured, the reservation as it was.
+            let link = try fake.approve(paypal)
+            fake.requirePayerAction(paypal)
+            let back = try await h.returnFromPayPal(link)
+            #expect(back.status == .seeOther)
+            #expect(back.headers[.location]?.contains("/checkoutnow?token=\(paypal)") == true, "sent back to PayPal's payer action")
+            #expect(try await h.order(order).string("expires_at") == expires, "no seats held longer")
+            #expect(fake.captureCount == 0)
+            // Asked again and again: still no longer.
+            for _ in 0..<3 { _ = try await h.returnFromPayPal(link) }
+            #expect(try await h.order(order).string("expires_at") == expires)
+            #expect(try await h.status(of: order) == "pending")
         }
     }
 
@@ -181,13 +208,18 @@ import Testing
             #expect(body.string("status") == "partially_refunded")
             #expect(body.json["refunded"] as? Int == 1_500)
 
-            // PayPal takes the rest back (a chargeback decided for the buyer).
-            #expect(try await h.deliverPayPal(try fake.reverse(capture: capture, amount: 3_500)) == .ok)
+            // PayPal takes the rest back (a chargeback decided for the buyer): a lost dispute of it.
+            let reversal = try fake.reverse(capture: capture, amount: 3_500)
+            #expect(try await h.deliverPayPal(reversal) == .ok)
+            #expect(try await h.deliverPayPal(fake.delivery("PAYMENT.CAPTURE.REVERSED", resource: String(buffer: reversal.body)
+                .components(separatedBy: #""resource":"#)[1].components(separatedBy: #","links":[]}"#)[0])) == .ok, "the same reversal again")
             await h.drain()
             body = try await h.order(order)
-            #expect(body.string("status") == "refunded")
-            #expect(body.json["refunded"] as? Int == 5_000)
-            #expect(try await h.variantCounts() == (0, 0))
+            #expect(body.string("dispute_reason") == "PayPal reversed the payment")
+            #expect(body.json["refunded"] as? Int == 1_500)
+            #expect(try await h.inboxCount(status: "processed") == 3)
+            let balance = try await h.balance()
+            #expect(balance["pending"] as? Int == 0, "the organizer's whole net is gone: 15.00 refunded, 35.00 reversed")
         }
     }
 

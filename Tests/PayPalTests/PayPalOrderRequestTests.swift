@@ -54,7 +54,8 @@ import Testing
         let reversal = #"{"id":"WH-2","event_type":"PAYMENT.CAPTURE.REVERSED","resource":{"id":"REV-1","status":"COMPLETED","amount":{"currency_code":"EUR","value":"-50.00"},"seller_payable_breakdown":{"total_refunded_amount":{"currency_code":"EUR","value":"50.00"}},"links":[{"href":"https://api-m.paypal.com/v2/payments/captures/CAP-1","rel":"up","method":"GET"}]}}"#
         let reversed = try #require(PayPalWebhooks.handlers["PAYMENT.CAPTURE.REVERSED"])
         #expect(try reversed(WebhookEnvelope(eventID: "WH-2", eventType: "PAYMENT.CAPTURE.REVERSED", payload: reversal))
-                == .refundedPayment(paymentReference: "CAP-1", totalRefunded: 5_000, currency: "EUR", refundReference: "REV-1"))
+                == .disputeClosedPayment(paymentReference: "CAP-1", dispute: ProviderDispute(id: "REV-1", amount: 5_000, currency: "EUR",
+                                                                                            reason: "PayPal reversed the payment"), outcome: .lost))
     }
 
     @Test func aDuplicateBatchIsRecognisedAsPayPalAnswersIt() {
@@ -64,5 +65,17 @@ import Testing
         #expect(PayPalProvider.duplicate(in: unlinked) == .some(nil))
         let other = Data(#"{"name":"VALIDATION_ERROR","details":[{"field":"items[0].receiver","issue":"Receiver is invalid"}]}"#.utf8)
         #expect(PayPalProvider.duplicate(in: other) == nil)
+        let tooLong = Data(#"{"name":"VALIDATION_ERROR","details":[{"field":"sender_batch_header.sender_batch_id","issue":"Value is too long"}]}"#.utf8)
+        #expect(PayPalProvider.duplicate(in: tooLong) == nil, "a bad batch id is not a duplicate")
+        let odd = Data(#"{"name":"USER_BUSINESS_ERROR","details":[{"field":"SENDER_BATCH_ID","issue":"exists","link":[{"href":"https://api-m.paypal.com/v1/payments/payouts/ABC123"}],"extra":{"x":[1]}}],"links":"none"}"#.utf8)
+        #expect(PayPalProvider.duplicate(in: odd) == .some("ABC123"), "read loosely: no rel, unexpected shapes elsewhere")
+    }
+
+    @Test func payPalPaysHUFInWholeForints() {
+        let paypal = PayPalProvider(configuration: PayPalConfiguration(clientID: "c", clientSecret: "s", webhookID: "w"), baseURL: "http://x",
+                                    certificates: PayPalCertificates(fetcher: ServedCertificates(), anchors: []))
+        let huf = Currency(code: "HUF")!
+        #expect(paypal.payable(Money(minorUnits: 123_456, currency: huf)) == Money(minorUnits: 123_400, currency: huf))
+        #expect(paypal.payable(Money(minorUnits: 123_456, currency: .eur)) == Money(minorUnits: 123_456, currency: .eur))
     }
 }

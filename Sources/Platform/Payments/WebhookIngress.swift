@@ -27,9 +27,9 @@ struct WebhookIngress: PaymentHost {
     }
 
     /// A buyer's return names the order in a link anyone may forge: a mismatch is not found.
-    func capture(provider: String, order: OrderID, session: String) async throws {
+    func capture(provider: String, order: OrderID, session: String) async throws -> PaymentCommand? {
         do {
-            try await capture.capture(provider: provider, order: order, session: session)
+            return try await capture.capture(provider: provider, order: order, session: session)
         } catch is WebhookPayloadError {
             throw PageProblem.notFound("order")
         }

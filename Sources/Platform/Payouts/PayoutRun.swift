@@ -172,7 +172,7 @@ package struct PayoutRun: Sendable {
     /// is left, when it is at least the minimum, moves into transit with the payout that will send
     /// it, booked at the time of that transaction (the payout covers the ledger up to then).
     func moveToTransit(_ planned: [Planned], owner: String) async throws -> [Payout] {
-        let (minimum, lease, clock) = (self.minimum, self.lease, self.clock)
+        let (minimum, lease, clock, providers) = (self.minimum, self.lease, self.clock, self.providers)
         return try await database.transaction { sql in
             let claimed = try await Self.claim(planned.map(\.organizer), on: sql)
             let now = clock.now()
@@ -201,7 +201,11 @@ package struct PayoutRun: Sendable {
                 guard pays, available >= minimum.amount(for: currency.code), let method = methods[organizer], !method.awaitsApproval(at: now) else {
                     continue
                 }
-                let amount = Money(minorUnits: available, currency: currency)
+                // What the provider can send of it; a remainder it cannot (a fraction of a forint at PayPal) stays available.
+                let whole = Money(minorUnits: available, currency: currency)
+                let amount = providers.payoutProvider(method.provider)?.payable(whole) ?? whole
+                guard amount.currency == currency, amount.minorUnits > 0, amount.minorUnits <= available,
+                      amount.minorUnits >= minimum.amount(for: currency.code) else { continue }
                 let payout = Payout(id: PayoutID.generate(at: now), organizerID: organizer, amount: amount, provider: method.provider,
                                     account: method.account, status: .sending, attempts: 1, coversUntil: now, createdAt: now)
                 payouts.append(payout)

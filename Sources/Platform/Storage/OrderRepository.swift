@@ -154,6 +154,15 @@ package struct OrderRepository: Sendable {
             """).first() != nil
     }
 
+    /// Gives a pending order its reservation's end back after a capture that took nothing, unless
+    /// something else moved it since (`held` is what `holdForCapture` set).
+    func releaseCaptureHold(_ id: OrderID, held: Timestamp, back previous: Timestamp, now: Timestamp) async throws {
+        try await sql.raw("""
+            UPDATE orders SET expires_at = \(bind: previous.milliseconds), updated_at = \(bind: now.milliseconds)
+            WHERE id = \(bind: id.rawValue) AND status = 'pending' AND seats = 'held' AND expires_at = \(bind: held.milliseconds)
+            """).run()
+    }
+
     func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE orders SET provider_session = \(bind: session), checkout_url = \(bind: url), updated_at = \(bind: time.milliseconds)

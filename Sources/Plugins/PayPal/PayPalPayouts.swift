@@ -8,6 +8,16 @@ import PluginKit
 /// `PAYMENT.PAYOUTS-ITEM.*` events.
 extension PayPalProvider: PayoutProvider {
     public var maximumPayoutBatch: Int { configuration.payoutBatchLimit }
+    /// PayPal's own limit of items per call, whatever `PAYPAL_PAYOUT_BATCH_LIMIT` says: a batch
+    /// sent before under a higher setting goes again whole.
+    static let itemsPerCall = 15_000
+
+    /// HUF and TWD in whole units; the fraction stays available for a later payout.
+    public func payable(_ amount: Money) -> Money {
+        guard Money.payPalWholeUnits.contains(amount.currency.code) else { return amount }
+        let unit = amount.currency.minorUnitsPerMajor
+        return Money(minorUnits: amount.minorUnits / unit * unit, currency: amount.currency)
+    }
 
     /// A PayPal account's email address (recipient type EMAIL).
     public func validate(account: String) throws -> String {
@@ -58,15 +68,23 @@ extension PayPalProvider: PayoutProvider {
     public func send(payouts: [PayoutInstruction]) async throws -> [String: PayoutDispatch] {
         guard let first = payouts.first else { return [:] }
         guard payouts.allSatisfy({ $0.batchID == first.batchID && $0.amount.currency == first.amount.currency }),
-              payouts.count <= configuration.payoutBatchLimit else {
-            throw ProviderError.invalidRequest("a PayPal payout batch is one batch id, one currency and at most \(configuration.payoutBatchLimit) items")
+              payouts.count <= Self.itemsPerCall else {
+            throw ProviderError.invalidRequest("a PayPal payout batch is one batch id, one currency and at most \(Self.itemsPerCall) items")
         }
-        let body = PayoutBody(
-            senderBatchHeader: .init(senderBatchId: first.batchID, emailSubject: "You have a payout"),
-            items: try payouts.map {
-                .init(amount: .init(value: try $0.amount.payPalValue(), currency: $0.amount.currency.code), receiver: $0.account,
-                      senderItemId: $0.payoutID, note: String($0.description.prefix(1000)))
-            })
+        // An amount PayPal cannot take is refused on its own; the others go.
+        var refused: [String: PayoutDispatch] = [:]
+        var items: [PayoutBody.Item] = []
+        for payout in payouts {
+            guard let value = try? payout.amount.payPalValue() else {
+                refused[payout.payoutID] = .rejected(reason: "PayPal takes \(payout.amount.currency.code) in whole units only, not \(payout.amount)")
+                continue
+            }
+            items.append(.init(amount: .init(value: value, currency: payout.amount.currency.code), receiver: payout.account,
+                               senderItemId: payout.payoutID, note: String(payout.description.prefix(1000))))
+        }
+        guard !items.isEmpty else { return refused }
+        let sent = payouts.filter { refused[$0.payoutID] == nil }
+        let body = PayoutBody(senderBatchHeader: .init(senderBatchId: first.batchID, emailSubject: "You have a payout"), items: items)
         try await pacer.wait()
         // No PayPal-Request-Id: the sender_batch_id is what PayPal deduplicates payouts by, and a
         // replayed answer to a batch sent with other items would claim payouts that were never paid.
@@ -78,7 +96,7 @@ extension PayPalProvider: PayoutProvider {
             let answer: PayoutDispatch = ["DENIED", "CANCELED"].contains(batch.batchHeader.batchStatus)
                 ? .rejected(reason: "PayPal \(batch.batchHeader.batchStatus.lowercased()) payout batch \(batch.batchHeader.payoutBatchId)")
                 : .accepted(reference: batch.batchHeader.payoutBatchId, settled: false)
-            return Dictionary(uniqueKeysWithValues: payouts.map { ($0.payoutID, answer) })
+            return refused.merging(sent.map { ($0.payoutID, answer) }) { first, _ in first }
         }
         switch Self.duplicate(in: data) {
         case nil:
@@ -88,7 +106,7 @@ extension PayPalProvider: PayoutProvider {
             throw ProviderError.unavailable("PayPal refused batch \(first.batchID) as sent before without linking it")
         case let .some(original?):
             do {
-                return try await answers(for: payouts, fromBatch: original)
+                return refused.merging(try await answers(for: sent, fromBatch: original)) { first, _ in first }
             } catch let error as ProviderError {
                 // Whatever reading the original met, the batch was sent: leave its payouts to be tried again.
                 switch error {
@@ -104,24 +122,23 @@ extension PayPalProvider: PayoutProvider {
     /// original batch when it links it. PayPal answers `USER_BUSINESS_ERROR` with a detail on
     /// `SENDER_BATCH_ID` whose `link` (or the answer's `links`) leads to the original batch.
     static func duplicate(in body: Data) -> String?? {
-        struct Refusal: Decodable {
-            struct Detail: Decodable {
-                let field: String?
-                let issue: String?
-                let link: [PayPalResources.Link]?
-                let links: [PayPalResources.Link]?
-            }
-            let details: [Detail]?
-            let links: [PayPalResources.Link]?
-        }
-        guard let refusal = try? JSONCoding.decoder.decode(Refusal.self, from: body) else { return nil }
-        let details = refusal.details ?? []
+        // Read loosely (JSONSerialization, every field optional): a refusal whose shape surprises
+        // must still be recognised, or the batch would be failed and paid again.
+        guard let refusal = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else { return nil }
+        let details = refusal["details"] as? [[String: Any]] ?? []
+        let name = refusal["name"] as? String ?? ""
         let named = details.contains { detail in
-            detail.field?.uppercased().contains("SENDER_BATCH_ID") == true || detail.issue?.lowercased().contains("sender_batch_id") == true
+            let field = (detail["field"] as? String ?? "").uppercased()
+            let issue = (detail["issue"] as? String ?? "").lowercased()
+            return (field.contains("SENDER_BATCH_ID") || issue.contains("sender_batch_id"))
+                && (name == "USER_BUSINESS_ERROR" || issue.contains("already") || issue.contains("duplicate"))
         }
-        let links = details.flatMap { ($0.link ?? []) + ($0.links ?? []) } + (refusal.links ?? [])
-        let original = links.lazy.filter { ($0.method ?? "GET").uppercased() == "GET" && $0.href.contains("/v1/payments/payouts/") }
-            .compactMap { URL(string: $0.href)?.lastPathComponent }.first { PayPalResources.pathSafe($0) }
+        var links: [[String: Any]] = refusal["links"] as? [[String: Any]] ?? []
+        for detail in details { links += (detail["link"] as? [[String: Any]] ?? []) + (detail["links"] as? [[String: Any]] ?? []) }
+        let original = links.lazy
+            .filter { (($0["method"] as? String) ?? "GET").uppercased() == "GET" }
+            .compactMap { $0["href"] as? String }.filter { $0.contains("/v1/payments/payouts/") }
+            .compactMap { URL(string: $0)?.lastPathComponent }.first { PayPalResources.pathSafe($0) }
         guard named || original != nil else { return nil }
         return .some(original)
     }
@@ -151,7 +168,8 @@ extension PayPalProvider: PayoutProvider {
             guard let pages = batch.totalPages, page < pages, !pageItems.isEmpty else { break }
             page += 1
         }
-        let whole = total.map { read >= $0 } ?? false
+        // We never send an empty batch: one listed empty is not read whole.
+        let whole = read > 0 && total.map { read >= $0 } ?? false
         var answers: [String: PayoutDispatch] = [:]
         for payout in payouts {
             if ["DENIED", "CANCELED"].contains(status) {

@@ -125,6 +125,16 @@ public struct PayPalProvider: PaymentProvider {
     public var webhookHandlers: [String: WebhookHandler] { PayPalWebhooks.handlers }
 
     public func install(routes: any PluginRoutes, host: any PaymentHost) {
-        PayPalReturnPage(links: returns, provider: id, host: host, logger: logger).register(on: routes)
+        PayPalReturnPage(links: returns, provider: id, host: host, logger: logger, approvalLink: approvalLink).register(on: routes)
+    }
+
+    /// Where the buyer of PayPal order `id` must go again when PayPal still waits for them
+    /// (`CREATED`, or `PAYER_ACTION_REQUIRED` after it asked for more); nil otherwise or when
+    /// PayPal cannot be asked.
+    func approvalLink(_ id: String) async -> String? {
+        guard PayPalResources.pathSafe(id), let (status, data) = try? await client.send(.GET, "/v2/checkout/orders/\(id)"), status == 200,
+              let order = try? JSONCoding.decoder.decode(PayPalResources.Order.self, from: data),
+              ["CREATED", "PAYER_ACTION_REQUIRED"].contains(order.status ?? "") else { return nil }
+        return order.approvalURL
     }
 }

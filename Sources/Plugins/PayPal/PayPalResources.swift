@@ -15,11 +15,16 @@ enum PayPalResources {
             }
             return money
         }
+
+        /// The amount without its sign (PayPal writes what a reversal takes back as negative).
+        func magnitude() throws -> Money {
+            try Amount(currencyCode: currencyCode, value: value.hasPrefix("-") ? String(value.dropFirst()) : value).money()
+        }
     }
 
     struct Link: Decodable, Sendable {
         let href: String
-        let rel: String
+        let rel: String?
         let method: String?
     }
 

@@ -40,6 +40,8 @@ struct PayPalReturnPage: Sendable {
     let provider: String
     let host: any PaymentHost
     let logger: Logger
+    /// PayPal's link for the buyer when it still waits for them (see `PayPalProvider.approvalLink`).
+    let approvalLink: @Sendable (String) async -> String?
 
     func register(on routes: any PluginRoutes) {
         routes.get("paypal/return") { request in try await answer(request) }
@@ -50,7 +52,11 @@ struct PayPalReturnPage: Sendable {
             throw PageProblem.notFound("PayPal return link")
         }
         do {
-            try await host.capture(provider: provider, order: order, session: session)
+            // Nothing taken yet and PayPal waits for the buyer (it asked for more): back to PayPal.
+            if try await host.capture(provider: provider, order: order, session: session) == .acknowledge,
+               let link = await approvalLink(session) {
+                return .redirect(to: link)
+            }
         } catch let problem as PageProblem {
             throw problem
         } catch {

@@ -27,8 +27,16 @@ enum PayPalWebhooks {
         "PAYMENT.CAPTURE.DECLINED": { try failed($0) },
         // A refund resource: PayPal's running total of the capture's refunds.
         "PAYMENT.CAPTURE.REFUNDED": { try refunded($0) },
-        // PayPal took the money back (a chargeback or a reversal): booked as refunded, as PayPal reports it.
-        "PAYMENT.CAPTURE.REVERSED": { try refunded($0) },
+        // PayPal took the money back without the organizer (a chargeback decided for the buyer, a
+        // reversal): a lost dispute of the amount reversed, as Stripe's charge.dispute.closed is.
+        "PAYMENT.CAPTURE.REVERSED": { envelope in
+            let reversal = try resource(PayPalResources.Refund.self, envelope)
+            guard let taken = try reversal.amount?.magnitude() else { throw WebhookPayloadError("PayPal reversal \(reversal.id) has no amount") }
+            return .disputeClosedPayment(paymentReference: try reversal.capture(),
+                                         dispute: ProviderDispute(id: reversal.id, amount: taken.minorUnits, currency: taken.currency.code,
+                                                                  reason: "PayPal reversed the payment"),
+                                         outcome: .lost)
+        },
     ]
 
     static func failed(_ envelope: WebhookEnvelope) throws -> PaymentCommand {
