@@ -7,11 +7,12 @@ package struct CheckoutInput: Sendable {
     package var cart: Cart
     package var email: String
     package var name: String?
-    package var provider: String
+    /// Nil for an order that turns out free (a total of 0 needs no provider).
+    package var provider: String?
     package var successURL: String?
     package var cancelURL: String?
 
-    package init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String,
+    package init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String?,
                  successURL: String? = nil, cancelURL: String? = nil) {
         self.eventID = eventID
         self.cart = Cart(lines: lines)
@@ -81,7 +82,10 @@ package struct Checkout: Sendable {
         switch try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency) {
         case let .earlier(answer):
             return .earlier(answer)
+        case let .free(placed, answer):
+            return .placed(placed, answer)
         case let .reserved(order, request):
+            guard let provider else { throw PlatformError.conflict("an order to pay needs a provider") }
             let session = try await openCheckout(request, of: order, with: provider, idempotency: idempotency)
             return try await complete(order, session: session, accessToken: accessToken, idempotency: idempotency)
         }
@@ -89,17 +93,18 @@ package struct Checkout: Sendable {
 
     // MARK: 1. Validate
 
-    /// The provider the buyer chose.
+    /// The provider the buyer chose; nil when none was named (only a free order may do without).
     /// - Throws: `ValidationFailure` listing every bad field of the cart and the buyer.
-    private func validated(_ input: CheckoutInput) throws -> any PaymentProvider {
+    private func validated(_ input: CheckoutInput) throws -> (any PaymentProvider)? {
         var check = Validator()
         input.cart.check(into: &check)
         check.check(TextRules.isEmail(input.email), "email", "must be an email address")
         if let name = input.name { check.check(TextRules.isPresent(name, max: 200), "name", "must be 1 to 200 characters") }
-        let provider = providers.provider(input.provider)
-        check.check(provider != nil, "provider", "must be one of: \(providers.ids.joined(separator: ", "))")
+        let provider = input.provider.flatMap { providers.provider($0) }
+        if input.provider != nil {
+            check.check(provider != nil, "provider", "must be one of: \(providers.ids.joined(separator: ", "))")
+        }
         try check.throwIfFailed()
-        guard let provider else { throw PlatformError.notFound("payment provider") }
         return provider
     }
 
@@ -109,12 +114,17 @@ package struct Checkout: Sendable {
         case earlier(IdempotentAnswer)
         /// The pending order holding its seats, and what the provider is asked to sell.
         case reserved(Order, CheckoutRequest)
+        /// An order of total 0, paid in the transaction that took its seats.
+        case free(PlacedOrder, IdempotentAnswer)
     }
 
-    private func reserve(_ input: CheckoutInput, provider: any PaymentProvider, accessToken: String,
+    /// Orders of total 0 are recorded as paid through this provider id, which no plugin has.
+    package static let freeProvider = "free"
+
+    private func reserve(_ input: CheckoutInput, provider: (any PaymentProvider)?, accessToken: String,
                          idempotency: IdempotentRequest?) async throws -> Reservation {
-        let (keys, now, providerID, payments) = (self.keys, clock.now(), provider.id, self.payments)
-        let minimumMinutes = provider.minimumCheckoutMinutes
+        let (keys, now, payments) = (self.keys, clock.now(), self.payments)
+        let minimumMinutes = provider?.minimumCheckoutMinutes ?? 0
         return try await database.transaction { sql in
             if let idempotency, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
             guard let event = try await EventRepository(sql).findLive(input.eventID) else { throw PlatformError.notFound("event") }
@@ -122,9 +132,14 @@ package struct Checkout: Sendable {
             try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
             let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
             let priced = try input.cart.price(variants, currency: event.currency, at: now)
+            let free = priced.total.minorUnits == 0
+            guard free || provider != nil else {
+                throw ValidationFailure(field: "provider", "is required for an order that costs something; one of: \(providers.ids.joined(separator: ", "))")
+            }
             let order = Order(
                 id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
-                buyerName: input.name, total: priced.total, refunded: 0, provider: providerID, providerSession: nil, providerPayment: nil,
+                buyerName: input.name, total: priced.total, refunded: 0, provider: free ? Self.freeProvider : provider?.id ?? Self.freeProvider,
+                providerSession: nil, providerPayment: nil,
                 checkoutURL: nil, reviewReason: nil, disputeReason: nil,
                 expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
                 createdAt: now, updatedAt: now, lines: priced.lines)
@@ -133,6 +148,16 @@ package struct Checkout: Sendable {
             try await payments.observers.handle(.placed(order), at: now, on: sql)
             try await SeatReservation(sql).take(priced.lines, of: variants)
             try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            if free {
+                // Nothing to pay: paid here, so its tickets and confirmation follow in this transaction.
+                _ = try await payments.apply(.paid(order: order.id, amount: 0, currency: order.total.currency.code, paymentReference: "free"),
+                                             provider: Self.freeProvider, on: sql)
+                guard let paid = try await OrderRepository(sql).find(order.id) else { throw PlatformError.notFound("order") }
+                let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(paid), checkoutUrl: nil, accessToken: accessToken))
+                let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
+                if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
+                return .free(PlacedOrder(order: paid, accessToken: accessToken), answer)
+            }
             let orderPage = "\(baseURL)/api/v1/public/orders/\(order.id)?token=\(accessToken)"
             return .reserved(order, CheckoutRequest(
                 orderID: order.id, eventTitle: event.title,

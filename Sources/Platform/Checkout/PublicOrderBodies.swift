@@ -24,6 +24,16 @@ package struct PublicOrderBody: Encodable {
 /// The answer to a placed order (201), stored under its Idempotency-Key and replayed byte for byte.
 struct PlacedOrderBody: Encodable {
     let order: PublicOrderBody
-    let checkoutUrl: String
+    /// Where the buyer pays; null for a free order, paid at once.
+    let checkoutUrl: String?
     let accessToken: String
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(order, forKey: .order)
+        try container.encode(checkoutUrl, forKey: .checkoutUrl)
+        try container.encode(accessToken, forKey: .accessToken)
+    }
+
+    enum CodingKeys: String, CodingKey { case order, checkoutUrl, accessToken }
 }

@@ -62,7 +62,7 @@ struct CheckoutController {
         let input = CheckoutInput(
             eventID: eventID, lines: lines, email: fields.required(fields.string("email"), "email", placeholder: ""),
             name: fields.optional(fields.string("name"), "name"),
-            provider: fields.required(fields.string("provider"), "provider", placeholder: ""),
+            provider: fields.optional(fields.string("provider"), "provider"),
             successURL: fields.optional(fields.string("success_url"), "success_url"),
             cancelURL: fields.optional(fields.string("cancel_url"), "cancel_url"))
         try fields.finish()
