@@ -22,6 +22,7 @@ package struct CheckoutHarness: Sendable {
     /// unless `checksLedger` is false, expects the ledger's invariants to hold.
     package static func run(
         _ engine: DatabaseEngine, clock: ManualClock = ManualClock(), price: Int64 = 2_500, quota: Int64 = 100, maxPerOrder: Int64? = nil,
+        currency: Currency = .eur,
         config: PlatformConfig = { var c = PlatformConfig(); c.checkoutRateLimit = 1_000_000; return c }(),
         provider: TestPaymentProvider = TestPaymentProvider(),
         extraProviders: [any PaymentProvider] = [],
@@ -40,7 +41,7 @@ package struct CheckoutHarness: Sendable {
             let (organizer, key) = try await catalog.createOrganizer(name: "Harness", slug: "harness", email: "h@harness.example", feeBasisPoints: nil)
             let event = try await catalog.createEvent(
                 NewEvent(title: "Harness Night", startsAt: clock.now().adding(minutes: 60 * 24 * 30), timezone: "Europe/Berlin",
-                         currency: .eur, status: .live, redirectOrigins: ["https://shop.example.com"]), organizer: organizer.id)
+                         currency: currency, status: .live, redirectOrigins: ["https://shop.example.com"]), organizer: organizer.id)
             let (variant, _) = try await catalog.createVariant(
                 NewVariant(name: "GA", price: price, quota: quota, maxPerOrder: maxPerOrder, status: .live), event: event.id, organizer: organizer.id)
             let admin = try await issueAdminKey(database, clock: clock)

@@ -4,14 +4,9 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Digits after the decimal point: 2 for EUR (cents), 0 for JPY, 3 for KWD.
     public let exponent: Int
 
-    public static let known: [String: Currency] = {
-        let table: [(String, Int)] = [
-            ("EUR", 2), ("USD", 2), ("GBP", 2), ("CHF", 2), ("JPY", 0), ("SEK", 2), ("PLN", 2),
-            ("NOK", 2), ("DKK", 2), ("CZK", 2), ("HUF", 2), ("CAD", 2), ("AUD", 2), ("NZD", 2),
-            ("KRW", 0), ("ISK", 0), ("KWD", 3), ("BHD", 3), ("BRL", 2), ("MXN", 2), ("INR", 2),
-        ]
-        return Dictionary(uniqueKeysWithValues: table.map { ($0.0, Currency(uncheckedCode: $0.0, exponent: $0.1)) })
-    }()
+    /// Every ISO 4217 currency with minor units (`ISO4217.swift`, generated from SIX's list).
+    public static let known: [String: Currency] = Dictionary(
+        uniqueKeysWithValues: iso4217.map { ($0.0, Currency(uncheckedCode: $0.0, exponent: $0.1)) })
 
     private init(uncheckedCode: String, exponent: Int) {
         self.code = uncheckedCode

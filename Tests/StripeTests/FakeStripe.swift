@@ -136,6 +136,10 @@ final class FakeStripe: Sendable {
             index += 1
         }
         guard index > 0, index <= 100 else { return (400, Self.errorBody(type: "invalid_request_error", message: "line_items must hold 1 to 100 items", param: "line_items")) }
+        // Stripe's special case: ISK is two-decimal in its API, and only whole krónur are charged.
+        if currency == "isk", total % 100 != 0 {
+            return (400, Self.errorBody(type: "invalid_request_error", message: "Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts must be evenly divisible by 100.", param: "amount"))
+        }
         let now = clock.now().milliseconds / 1000
         if let expires = form["expires_at"].flatMap(Int64.init), expires < now + 1800 || expires > now + 86400 {
             return (400, Self.errorBody(type: "invalid_request_error", message: "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.", param: "expires_at"))

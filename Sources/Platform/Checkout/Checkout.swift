@@ -136,6 +136,10 @@ package struct Checkout: Sendable {
             guard free || provider != nil else {
                 throw ValidationFailure(field: "provider", "is required for an order that costs something; one of: \(providers.ids.joined(separator: ", "))")
             }
+            // Before any seat is taken: an amount the provider would refuse reserves nothing.
+            if !free, let provider, let reason = provider.refusal(of: priced.total) {
+                throw ValidationFailure(field: "provider", reason)
+            }
             let order = Order(
                 id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
                 buyerName: input.name, total: priced.total, refunded: 0, provider: free ? Self.freeProvider : provider?.id ?? Self.freeProvider,

@@ -124,6 +124,16 @@ public struct PayPalProvider: PaymentProvider {
 
     public var webhookHandlers: [String: WebhookHandler] { PayPalWebhooks.handlers }
 
+    /// The currencies PayPal takes payments in (PayPal's REST API reference, "Currency codes").
+    static let currencies: Set<String> = ["AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "ILS", "JPY", "MYR", "MXN", "TWD",
+                                          "NZD", "NOK", "PHP", "PLN", "GBP", "SGD", "SEK", "CHF", "THB", "USD"]
+
+    public func refusal(of total: Money) -> String? {
+        guard Self.currencies.contains(total.currency.code) else { return "PayPal does not take payments in \(total.currency.code)" }
+        guard (try? total.payPalValue()) != nil else { return "PayPal takes \(total.currency.code) in whole units only, not \(total)" }
+        return nil
+    }
+
     public func install(routes: any PluginRoutes, host: any PaymentHost) {
         PayPalReturnPage(links: returns, provider: id, host: host, logger: logger, approvalLink: approvalLink).register(on: routes)
     }

@@ -27,7 +27,7 @@ extension StripeProvider: PayoutProvider {
         var answers: [String: PayoutDispatch] = [:]
         for payout in payouts {
             var form = FormParameters()
-            form.add("amount", payout.amount.minorUnits)
+            form.add("amount", try StripeAmounts.stripeUnits(payout.amount))
             form.add("currency", payout.amount.currency.code.lowercased())
             form.add("destination", payout.account)
             form.add("transfer_group", payout.payoutID)

@@ -36,7 +36,7 @@ public struct StripeProvider: PaymentProvider {
         for (index, line) in request.lines.enumerated() {
             let prefix = "line_items[\(index)]"
             form.add("\(prefix)[price_data][currency]", request.total.currency.code.lowercased())
-            form.add("\(prefix)[price_data][unit_amount]", line.unitPrice)
+            form.add("\(prefix)[price_data][unit_amount]", try StripeAmounts.stripeUnits(Money(minorUnits: line.unitPrice, currency: request.total.currency)))
             form.add("\(prefix)[price_data][product_data][name]", "\(request.eventTitle): \(line.name)")
             form.add("\(prefix)[quantity]", line.quantity)
         }
@@ -58,7 +58,7 @@ public struct StripeProvider: PaymentProvider {
         }
         var form = FormParameters()
         form.add("payment_intent", paymentIntent)
-        form.add("amount", request.amount.minorUnits)
+        form.add("amount", try StripeAmounts.stripeUnits(request.amount))
         form.add("reason", "requested_by_customer")
         form.add("metadata[order_id]", request.orderID.rawValue)
         form.add("metadata[refund_id]", request.refundID.rawValue)
@@ -82,4 +82,6 @@ public struct StripeProvider: PaymentProvider {
     }
 
     public var webhookHandlers: [String: WebhookHandler] { StripeWebhooks.handlers }
+
+    public func refusal(of total: Money) -> String? { StripeAmounts.refusal(of: total) }
 }

@@ -35,7 +35,8 @@ enum StripeWebhooks {
 
         func paid() throws -> PaymentCommand {
             guard let amount = amountTotal, let currency else { throw WebhookPayloadError("Checkout Session \(id) has no amount") }
-            return .paid(order: try order(), amount: amount, currency: currency, paymentReference: paymentIntent ?? id)
+            let paid = try StripeAmounts.minorUnits(amount, currency: currency)
+            return .paid(order: try order(), amount: paid.minorUnits, currency: currency, paymentReference: paymentIntent ?? id)
         }
     }
 
@@ -62,7 +63,8 @@ enum StripeWebhooks {
 
         func reported() throws -> ProviderDispute {
             guard let amount, let currency else { throw WebhookPayloadError("dispute \(id) has no amount") }
-            return ProviderDispute(id: id, amount: amount, currency: currency, reason: reason ?? "dispute")
+            return ProviderDispute(id: id, amount: try StripeAmounts.minorUnits(amount, currency: currency).minorUnits, currency: currency,
+                                   reason: reason ?? "dispute")
         }
     }
 
@@ -90,7 +92,8 @@ enum StripeWebhooks {
             guard let total = charge.amountRefunded, let currency = charge.currency else {
                 throw WebhookPayloadError("charge \(charge.id) has no amount_refunded")
             }
-            return .refundedPayment(paymentReference: charge.paymentIntent ?? charge.id, totalRefunded: total, currency: currency,
+            return .refundedPayment(paymentReference: charge.paymentIntent ?? charge.id,
+                                    totalRefunded: try StripeAmounts.minorUnits(total, currency: currency).minorUnits, currency: currency,
                                     refundReference: nil)
         },
         // An inquiry (status `warning_…`) withdraws nothing: only a chargeback is booked.
