@@ -5,11 +5,11 @@ import SQLKit
 package enum PaymentOutcome: Sendable, Hashable {
     case applied
     case unchanged
-    /// The money was taken but the order cannot keep it (wrong amount, or seats gone after expiry):
-    /// the order is in review and `amount` (minor units of the order's currency) must go back
-    /// through the provider.
-    case refundRequired(OrderID, amount: Int64)
-    /// As above, but in a currency the order does not have: an admin must resolve it.
+    /// The money was taken but the order cannot keep it (a wrong amount or currency, or seats gone
+    /// after expiry): the order is in review and `amount`, all the payment took, in the currency it
+    /// took it, must go back through the provider.
+    case refundRequired(OrderID, amount: Money)
+    /// As above, in a currency the platform does not know: an admin must resolve it.
     case reviewOnly
     /// The buyer approved a payment the provider must now capture (`PaymentCommand.approved`);
     /// the order still waits for it with its seats held.
@@ -115,10 +115,10 @@ package struct PaymentApplier: Sendable {
         guard amount == order.total.minorUnits, currency.uppercased() == order.total.currency.code else {
             let reason = "provider reported \(amount) \(currency.uppercased()), order total is \(order.total.minorUnits) \(order.total.currency.code)"
             try await review(order, reason: reason, reference: reference, on: sql, now: now)
-            if amount > 0, let taken = Currency(code: currency) {
-                try await observers.handle(.paymentHeld(order, amount: Money(minorUnits: amount, currency: taken)), at: now, on: sql)
-            }
-            return currency.uppercased() == order.total.currency.code && amount > 0 ? .refundRequired(order.id, amount: amount) : .reviewOnly
+            guard amount > 0, let taken = Currency(code: currency) else { return .reviewOnly }
+            let held = Money(minorUnits: amount, currency: taken)
+            try await observers.handle(.paymentHeld(order, amount: held), at: now, on: sql)
+            return .refundRequired(order.id, amount: held)
         }
         if order.status == .pending && order.seats == .held {
             guard try await orders.transition(order.id, from: .pending, seats: .held, to: .paid, seats: .sold, at: now,
@@ -143,7 +143,7 @@ package struct PaymentApplier: Sendable {
                     }
                     try await observers.handle(.reviewed(order, reason: "paid after its reservation ended; the seats are gone"), at: now, on: sql)
                     try await observers.handle(.paymentHeld(order, amount: order.total), at: now, on: sql)
-                    return .refundRequired(order.id, amount: order.total.minorUnits)
+                    return .refundRequired(order.id, amount: order.total)
                 }
                 taken.append(line)
             }
@@ -177,12 +177,14 @@ package struct PaymentApplier: Sendable {
         guard order.status.isPaidOrRefunded || order.status == .review else {
             throw NotYetApplicable(description: "refund for an order that is not paid yet (\(order.status.rawValue))")
         }
-        guard currency.uppercased() == order.total.currency.code else {
-            throw WebhookPayloadError("refund currency \(currency) does not match the order's \(order.total.currency.code)")
+        // An order in review refunds what its payment took (more than its total when overpaid), in that payment's currency.
+        let took = try await Self.heldPayment(of: order, on: sql) ?? order.total
+        guard currency.uppercased() == took.currency.code else {
+            throw WebhookPayloadError("refund currency \(currency) does not match the payment's \(took.currency.code)")
         }
-        let newTotal = min(max(order.refunded, total), order.total.minorUnits)
+        let newTotal = min(max(order.refunded, total), took.minorUnits)
         guard newTotal > order.refunded else { return .unchanged }
-        let full = newTotal >= order.total.minorUnits
+        let full = newTotal >= took.minorUnits
         let status: OrderStatus = order.status == .review ? .review : (full ? .refunded : .partiallyRefunded)
         let seats: SeatState = full ? .released : order.seats
         guard try await OrderRepository(sql).recordRefunded(order.id, from: order.refunded, to: newTotal, status: status, seats: seats, at: now) else {
@@ -232,6 +234,12 @@ package struct PaymentApplier: Sendable {
         return OrderDispute(provider: provider, id: dispute.id, orderID: order.id,
                             amount: Money(minorUnits: min(dispute.amount, order.total.minorUnits), currency: order.total.currency),
                             reason: dispute.reason)
+    }
+
+    /// What the payment of an order in review took, which the order could not keep; nil otherwise.
+    static func heldPayment(of order: Order, on sql: any SQLDatabase) async throws -> Money? {
+        guard order.status == .review else { return nil }
+        return try await LedgerRepository(sql).forOrder(order.id).first { $0.kind == .held }.map { Money(minorUnits: $0.amount, currency: $0.currency) }
     }
 
     private func releaseSeats(of order: Order, on sql: any SQLDatabase) async throws {

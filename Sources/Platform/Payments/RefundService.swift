@@ -50,7 +50,10 @@ package struct RefundService: Sendable {
                 throw PlatformError.conflict("only a paid order can be refunded; this one is \(order.status.rawValue)")
             }
             let outstanding = try await RefundRepository(sql).outstanding(order: id)
-            let left = order.total.minorUnits - order.refunded - outstanding
+            // What may go back is what the payment took: for an order in review that may be more than
+            // its total (an overpayment), or another currency.
+            let took = try await PaymentApplier.heldPayment(of: order, on: sql) ?? order.total
+            let left = took.minorUnits - order.refunded - outstanding
             var itemsValue: Int64?
             if !tickets.isEmpty { itemsValue = try await observers.refundValue(of: tickets, in: order, on: sql) }
             let value = amount ?? itemsValue ?? left
@@ -62,20 +65,21 @@ package struct RefundService: Sendable {
                 try Self.check(provider, allows: value, of: left, paidAt: order.paidAt, now: now,
                                field: amount == nil && !tickets.isEmpty ? "tickets" : "amount")
             }
-            try await RefundRepository(sql).insert(id: refundID, order: order, amount: value, reason: reason, at: now)
+            try await RefundRepository(sql).insert(id: refundID, order: order, amount: Money(minorUnits: value, currency: took.currency),
+                                                   reason: reason, at: now)
             try await observers.handle(.refundRequested(order, refund: refundID, amount: value), at: now, on: sql)
             if !tickets.isEmpty { try await observers.handle(.refunded(order, items: tickets, full: false), at: now, on: sql) }
-            return (order, value, order.refunded + outstanding + value)
+            return (order, Money(minorUnits: value, currency: took.currency), order.refunded + outstanding + value)
         }
         guard let provider = providers.provider(order.provider) else {
             try await markFailed(refundID, order: order, tickets: tickets, error: "provider \(order.provider) is not configured")
             throw ProviderError.unavailable("the order's payment provider is not configured")
         }
-        let currency = order.total.currency
+        let currency = value.currency
         do {
             let result = try await provider.refund(RefundRequest(
                 refundID: refundID, orderID: order.id, paymentReference: order.providerPayment, sessionReference: order.providerSession,
-                amount: Money(minorUnits: value, currency: currency), totalRefundedAfter: Money(minorUnits: totalAfter, currency: currency),
+                amount: value, totalRefundedAfter: Money(minorUnits: totalAfter, currency: currency),
                 reason: reason, idempotencyKey: refundID.rawValue))
             let acceptedAt = clock.now()
             try await database.transaction { sql in
@@ -83,7 +87,7 @@ package struct RefundService: Sendable {
                 try await AuditTrail.record("order.refund_accepted", organizer: order.organizerID, subject: refundID.rawValue, order: order.id,
                                             changes: .fields(["provider_reference": (nil, result.reference)]), at: acceptedAt, on: sql)
             }
-            return Requested(id: refundID, order: order, amount: Money(minorUnits: value, currency: currency), reference: result.reference)
+            return Requested(id: refundID, order: order, amount: value, reference: result.reference)
         } catch {
             try await markFailed(refundID, order: order, tickets: tickets, error: String(describing: error))
             throw error
@@ -113,9 +117,9 @@ package struct RefundService: Sendable {
     }
 
     /// The automatic refund of a payment the platform could not keep; failures are logged for an admin.
-    func refundAutomatically(_ id: OrderID, amount: Int64, reason: String) async {
+    func refundAutomatically(_ id: OrderID, amount: Money, reason: String) async {
         do {
-            _ = try await refund(id, organizer: nil, amount: amount, reason: reason, tickets: [], automatic: true)
+            _ = try await refund(id, organizer: nil, amount: amount.minorUnits, reason: reason, tickets: [], automatic: true)
         } catch {
             logger.error("automatic refund failed", metadata: ["order": "\(id)", "error": "\(String(describing: error).prefix(300))"])
         }

@@ -19,11 +19,12 @@ struct RefundRepository: Sendable {
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    package func insert(id: RefundID, order: Order, amount: Int64, reason: String?, at time: Timestamp) async throws {
+    /// `amount` is in the currency of the payment it refunds (another than the order's only for money held in review).
+    package func insert(id: RefundID, order: Order, amount: Money, reason: String?, at time: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO refunds (id, organizer_id, order_id, amount, currency, status, reason, created_at, updated_at)
-            VALUES (\(bind: id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.id.rawValue), \(bind: amount),
-                    \(bind: order.total.currency.code), 'requested', \(bind: reason), \(bind: time.milliseconds), \(bind: time.milliseconds))
+            VALUES (\(bind: id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.id.rawValue), \(bind: amount.minorUnits),
+                    \(bind: amount.currency.code), 'requested', \(bind: reason), \(bind: time.milliseconds), \(bind: time.milliseconds))
             """).run()
     }
 

@@ -1,0 +1,66 @@
+import Foundation
+import Platform
+import PlatformTesting
+import SQLKit
+import Testing
+
+/// Money the platform took but an order cannot keep goes back in full through the provider that
+/// took it, measured against what that payment took; a refund that fails is a failed refund row
+/// an admin sees, its money waiting in the review account.
+@Suite struct UnkeepableMoneyTests {
+    func reviewBalance(_ h: CheckoutHarness) async throws -> [String: Int64] {
+        let totals = try await h.database.read { sql in try await LedgerRepository(sql).accountTotals() }
+        return Dictionary(uniqueKeysWithValues: totals.filter { $0.account.hasPrefix("review:") || $0.account.hasPrefix("refunds:") }.map {
+            ($0.account + " " + $0.currency, LedgerAccount.balance(code: $0.account, debits: $0.debits, credits: $0.credits))
+        })
+    }
+
+    /// The instance: 3000 paid for an order of 2500 was put in review, and its automatic refund was
+    /// refused by our own "at most what is left (2500)" check, leaving only a log line.
+    @Test(arguments: TestEngines.all)
+    func anOverpaymentGoesBackInFull(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            _ = try await h.deliver(id: "over", type: "paid", order: id, amount: 3_000)
+            await h.drain()
+            #expect(try await h.order(id).string("status") == "review")
+            #expect(h.provider.refunds.map(\.amount) == [Money(minorUnits: 3_000, currency: .eur)], "all of what the payment took")
+            _ = try await h.deliver(id: "over-back", type: "refunded", order: id, amount: 3_000)
+            await h.drain()
+            let order = try await h.order(id)
+            #expect(order.string("status") == "review" && order.json["refunded"] as? Int == 3_000)
+            #expect(try await reviewBalance(h).values.allSatisfy { $0 == 0 }, "nothing left in review or refunds")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aPaymentInAnotherCurrencyGoesBackInThatCurrency(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            _ = try await h.deliver(id: "usd", type: "paid", order: id, amount: 2_500, currency: "USD")
+            await h.drain()
+            #expect(try await h.order(id).string("status") == "review")
+            #expect(h.provider.refunds.map(\.amount) == [Money(minorUnits: 2_500, currency: .usd)])
+            _ = try await h.deliver(id: "usd-back", type: "refunded", order: id, amount: 2_500, currency: "USD")
+            await h.drain()
+            #expect(try await h.inboxCount(status: "dead") == 0, "the refund in USD is booked, not dead")
+            #expect(try await reviewBalance(h).values.allSatisfy { $0 == 0 })
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aCompensationThatFailsIsAFailedRefundAnAdminSees(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            h.provider.fail(with: .declined("the card is closed"))
+            _ = try await h.deliver(id: "over", type: "paid", order: id, amount: 3_000)
+            await h.drain()
+            h.provider.fail(with: nil)
+            let failed = try await h.client.get("/api/v1/admin/refunds?status=failed", key: h.adminKey)
+            let rows = try #require(failed.json["data"] as? [[String: Any]], "\(failed.text)")
+            #expect(rows.count == 1 && rows.first?["order_id"] as? String == id && rows.first?["amount"] as? Int == 3_000)
+            #expect((rows.first?["error"] as? String)?.contains("the card is closed") == true)
+            #expect(try await reviewBalance(h)["review:test EUR"] == 3_000, "the money waits in review for an admin")
+        }
+    }
+}
