@@ -107,6 +107,12 @@ package final class TestPaymentProvider: PaymentProvider {
                 let (order, event) = try Self.event(envelope)
                 return .refunded(order: order, totalRefunded: event.amount ?? 0, currency: event.currency ?? "", refundReference: event.reference)
             },
+            // A refund naming the payment (`reference`) rather than the order, as Stripe's charge.refunded does.
+            "payment_refunded": { envelope in
+                let (_, event) = try Self.event(envelope)
+                return .refundedPayment(paymentReference: event.reference ?? "pay", totalRefunded: event.amount ?? 0, currency: event.currency ?? "",
+                                        refundReference: nil)
+            },
             "disputed": { envelope in
                 let (order, event) = try Self.event(envelope)
                 return .disputed(order: order, dispute: Self.dispute(event))

@@ -93,6 +93,10 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case held
     /// A refund of money held in review, from review into `refunds`.
     case refundHeld = "refund_held"
+    /// A second payment an order cannot take, from the provider's clearing into review.
+    case stray
+    /// A stray payment the provider refunded, from review back to its clearing.
+    case strayRefunded = "stray_refunded"
     /// A disputed amount the provider withdrew, from its clearing into `disputed`.
     case disputeWithdrawn = "dispute_withdrawn"
     /// The net part of a dispute, from the organizer into `disputes_held`.

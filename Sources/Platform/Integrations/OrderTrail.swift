@@ -33,6 +33,14 @@ package struct OrderTrail: OrderLifecycleObserver {
         case let .paymentHeld(order, amount):
             try await record("order.payment_held", order, changes: .fields(["held": (nil, amount.minorUnits), "currency": (nil, amount.currency.code)]),
                              at: time, on: sql)
+        case let .strayPayment(order, amount, reference):
+            try await record("order.payment_stray", order, changes: .fields([
+                "stray_payment": (nil, reference), "amount": (nil, amount.minorUnits), "currency": (nil, amount.currency.code),
+            ]), at: time, on: sql)
+        case let .strayRefunded(order, amount, reference, after):
+            try await record("order.stray_refunded", order, changes: .fields([
+                "stray_payment": (nil, reference), "refunded": (after - amount.minorUnits, after), "currency": (nil, amount.currency.code),
+            ]), at: time, on: sql)
         case let .refundRequested(order, refund, amount):
             try await record("order.refund_requested", order, subject: refund.rawValue,
                              changes: .fields(["amount": (nil, amount), "currency": (nil, order.total.currency.code)]), at: time, on: sql)

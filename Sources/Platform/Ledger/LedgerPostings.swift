@@ -33,6 +33,17 @@ package struct LedgerPostings: OrderLifecycleObserver {
             try await LedgerRepository(sql).post(try await disputeOpened(order, dispute, at: time, on: sql))
         case let .disputeClosed(order, dispute, outcome):
             try await LedgerRepository(sql).post(try await disputeClosed(order, dispute, outcome: outcome, at: time, on: sql))
+        case let .strayPayment(order, amount, reference):
+            try await LedgerRepository(sql).post([
+                Transfer(id: "stray:\(order.provider):\(reference)", kind: .stray, amount: amount, debit: .clearing(provider: order.provider),
+                         credit: .review(provider: order.provider), organizerID: order.organizerID, orderID: order.id, bookedAt: time),
+            ])
+        case let .strayRefunded(order, amount, reference, after):
+            try await LedgerRepository(sql).post([
+                Transfer(id: "stray-refunded:\(order.provider):\(reference):\(after)", kind: .strayRefunded, amount: amount,
+                         debit: .review(provider: order.provider), credit: .clearing(provider: order.provider), organizerID: order.organizerID,
+                         orderID: order.id, bookedAt: time),
+            ])
         case .refunded, .placed, .ended, .reviewed:
             return
         }

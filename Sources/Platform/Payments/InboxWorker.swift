@@ -77,6 +77,12 @@ package struct InboxWorker: Sendable {
             }
             guard let (row, outcome) = result else { return false }
             if case let .captureRequired(order, session) = outcome { try await captured(row, order: order, session: session) }
+            if case let .strayRefundRequired(order, amount, reference) = outcome {
+                await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
+                    await refunds.refundStray(order, amount: amount, reference: reference,
+                                              reason: "automatic: \(row.provider) took a second payment \(reference) for the order")
+                }
+            }
             if case let .refundRequired(order, amount) = outcome {
                 await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
                     await refunds.refundAutomatically(order, amount: amount, reason: "automatic: \(row.provider) event \(row.eventID) could not be honoured")

@@ -26,6 +26,11 @@ package enum OrderLifecycleEvent: Sendable {
     /// The provider took `amount` for an order that cannot keep it (a wrong amount, or a payment
     /// after its seats were gone): the order is in review and the money waits to go back.
     case paymentHeld(Order, amount: Money)
+    /// A second, distinct payment (`reference`) arrived for an order that has its own: it cannot be
+    /// kept, and waits in review to go back in full.
+    case strayPayment(Order, amount: Money, reference: String)
+    /// The provider confirmed refunding a stray payment up to `refundedAfter` (its minor units), `amount` of it now.
+    case strayRefunded(Order, amount: Money, reference: String, refundedAfter: Int64)
     /// A chargeback was opened: the provider withdrew `dispute.amount` until it is decided.
     case disputeOpened(Order, OrderDispute)
     /// The chargeback was decided: won, the provider gave the money back; lost, the buyer keeps it.

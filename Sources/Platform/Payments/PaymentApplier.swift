@@ -11,6 +11,9 @@ package enum PaymentOutcome: Sendable, Hashable {
     case refundRequired(OrderID, amount: Money)
     /// As above, in a currency the platform does not know: an admin must resolve it.
     case reviewOnly
+    /// A second, distinct payment (`reference`) for an order paid with another: all of `amount`
+    /// must go back through the provider, against that payment.
+    case strayRefundRequired(OrderID, amount: Money, reference: String)
     /// The buyer approved a payment the provider must now capture (`PaymentCommand.approved`);
     /// the order still waits for it with its seats held.
     case captureRequired(OrderID, session: String)
@@ -67,6 +70,10 @@ package struct PaymentApplier: Sendable {
         }
         func load(payment reference: String) async throws -> Order {
             guard let order = try await orders.find(provider: provider, paymentReference: reference) else {
+                if try await StrayPaymentRepository(sql).find(provider: provider, reference: reference) != nil {
+                    // Only its refund applies to a stray payment; anything else (a dispute of it) is an admin's.
+                    throw WebhookPayloadError("\(reference) is a stray payment of its order: an admin must handle this event")
+                }
                 // The payment event that records the reference may not have been applied yet.
                 throw NotYetApplicable(description: "no \(provider) order paid with \(reference) yet")
             }
@@ -98,6 +105,10 @@ package struct PaymentApplier: Sendable {
         case let .disputeClosed(id, dispute, outcome):
             return try await disputeClosed(try await load(id), dispute, outcome: outcome, provider: provider, on: sql, now: now)
         case let .refundedPayment(reference, total, currency, _):
+            if let stray = try await StrayPaymentRepository(sql).find(provider: provider, reference: reference),
+               try await orders.find(provider: provider, paymentReference: reference) == nil {
+                return try await strayRefunded(stray, total: total, currency: currency, on: sql, now: now)
+            }
             return try await refunded(try await load(payment: reference), total: total, currency: currency, on: sql, now: now)
         case let .disputedPayment(reference, dispute):
             return try await disputed(try await load(payment: reference), dispute, provider: provider, on: sql, now: now)
@@ -110,7 +121,11 @@ package struct PaymentApplier: Sendable {
                       now: Timestamp) async throws -> PaymentOutcome {
         let orders = OrderRepository(sql)
         let inventory = InventoryRepository(sql)
-        guard !order.status.isPaidOrRefunded, order.status != .review else { return .unchanged }
+        guard !order.status.isPaidOrRefunded, order.status != .review else {
+            // Paid already: the same payment again changes nothing; another one is a second charge.
+            guard let own = order.providerPayment, own != reference else { return .unchanged }
+            return try await stray(order, amount: amount, currency: currency, reference: reference, on: sql, now: now)
+        }
 
         guard amount == order.total.minorUnits, currency.uppercased() == order.total.currency.code else {
             let reason = "provider reported \(amount) \(currency.uppercased()), order total is \(order.total.minorUnits) \(order.total.currency.code)"
@@ -234,6 +249,34 @@ package struct PaymentApplier: Sendable {
         return OrderDispute(provider: provider, id: dispute.id, orderID: order.id,
                             amount: Money(minorUnits: min(dispute.amount, order.total.minorUnits), currency: order.total.currency),
                             reason: dispute.reason)
+    }
+
+    /// Records a payment the order cannot take as its own, once, and holds its money in review.
+    private func stray(_ order: Order, amount: Int64, currency: String, reference: String, on sql: any SQLDatabase,
+                       now: Timestamp) async throws -> PaymentOutcome {
+        guard amount > 0, let taken = Currency(code: currency) else { return .reviewOnly }
+        let money = Money(minorUnits: amount, currency: taken)
+        guard try await StrayPaymentRepository(sql).insert(provider: order.provider, reference: reference, order: order, amount: money,
+                                                           at: now) else { return .unchanged }
+        try await observers.handle(.strayPayment(order, amount: money, reference: reference), at: now, on: sql)
+        return .strayRefundRequired(order.id, amount: money, reference: reference)
+    }
+
+    /// The provider refunded a stray payment up to `total`: its money leaves review.
+    private func strayRefunded(_ payment: StrayPayment, total: Int64, currency: String, on sql: any SQLDatabase,
+                               now: Timestamp) async throws -> PaymentOutcome {
+        guard currency.uppercased() == payment.amount.currency.code else {
+            throw WebhookPayloadError("refund currency \(currency) does not match stray payment \(payment.reference)'s \(payment.amount.currency.code)")
+        }
+        let newTotal = min(max(payment.refunded, total), payment.amount.minorUnits)
+        guard newTotal > payment.refunded else { return .unchanged }
+        guard try await StrayPaymentRepository(sql).recordRefunded(provider: payment.provider, reference: payment.reference,
+                                                                   from: payment.refunded, to: newTotal) else { throw ConcurrentChange() }
+        guard let order = try await OrderRepository(sql).find(payment.orderID) else { throw WebhookPayloadError("no order \(payment.orderID)") }
+        try await RefundRepository(sql).settle(payment: payment.reference, order: order.id, at: now)
+        try await observers.handle(.strayRefunded(order, amount: Money(minorUnits: newTotal - payment.refunded, currency: payment.amount.currency),
+                                                  reference: payment.reference, refundedAfter: newTotal), at: now, on: sql)
+        return .applied
     }
 
     /// What the payment of an order in review took, which the order could not keep; nil otherwise.

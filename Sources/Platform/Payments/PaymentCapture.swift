@@ -56,6 +56,9 @@ package struct PaymentCapture: Sendable {
         if command == .acknowledge { await release() }
         let payments = self.payments
         let outcome = try await database.transaction { sql in try await payments.apply(command, provider: id, on: sql) }
+        if case let .strayRefundRequired(order, amount, reference) = outcome {
+            await refunds.refundStray(order, amount: amount, reference: reference, reason: "automatic: \(id) took a second payment \(reference)")
+        }
         if case let .refundRequired(order, amount) = outcome {
             await refunds.refundAutomatically(order, amount: amount, reason: "automatic: the \(id) capture could not be honoured")
         }

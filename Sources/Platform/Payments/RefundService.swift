@@ -116,6 +116,40 @@ package struct RefundService: Sendable {
         }
     }
 
+    /// Gives a stray payment (a second charge of an order) back in full through its provider,
+    /// against that payment. Recorded as a refund row of the order naming the payment, which an
+    /// admin sees failed if the provider refuses; its money waits in review until confirmed.
+    func refundStray(_ id: OrderID, amount: Money, reference: String, reason: String) async {
+        let now = clock.now()
+        let refundID = RefundID.generate(at: now)
+        do {
+            let order = try await database.transaction { sql in
+                guard let order = try await OrderRepository(sql).find(id) else { throw PlatformError.notFound("order") }
+                try await RefundRepository(sql).insert(id: refundID, order: order, amount: amount, reason: reason, paymentReference: reference,
+                                                       at: now)
+                try await AuditTrail.record("order.refund_requested", organizer: order.organizerID, subject: refundID.rawValue, order: order.id,
+                                            changes: .fields(["amount": (nil, amount.minorUnits), "currency": (nil, amount.currency.code),
+                                                              "stray_payment": (nil, reference)]), at: now, on: sql)
+                return order
+            }
+            guard let provider = providers.provider(order.provider) else {
+                try await markFailed(refundID, order: order, tickets: [], error: "provider \(order.provider) is not configured", stray: true)
+                return
+            }
+            do {
+                let result = try await provider.refund(RefundRequest(
+                    refundID: refundID, orderID: order.id, paymentReference: reference, sessionReference: nil, amount: amount,
+                    totalRefundedAfter: amount, reason: reason, idempotencyKey: refundID.rawValue))
+                let acceptedAt = clock.now()
+                try await database.transaction { sql in try await RefundRepository(sql).accepted(refundID, reference: result.reference, at: acceptedAt) }
+            } catch {
+                try await markFailed(refundID, order: order, tickets: [], error: String(describing: error), stray: true)
+            }
+        } catch {
+            logger.error("stray payment refund failed", metadata: ["order": "\(id)", "error": "\(String(describing: error).prefix(300))"])
+        }
+    }
+
     /// The automatic refund of a payment the platform could not keep; failures are logged for an admin.
     func refundAutomatically(_ id: OrderID, amount: Money, reason: String) async {
         do {
@@ -125,11 +159,17 @@ package struct RefundService: Sendable {
         }
     }
 
-    private func markFailed(_ id: RefundID, order: Order, tickets: [String], error: String) async throws {
+    /// A stray payment's refund set nothing aside: failing it moves no money (it stays in review).
+    private func markFailed(_ id: RefundID, order: Order, tickets: [String], error: String, stray: Bool = false) async throws {
         let observers = self.observers
         try await database.transaction { sql in
             guard try await RefundRepository(sql).failed(id, error: String(error.prefix(1000)), at: clock.now()) else { return }
-            try await observers.handle(.refundFailed(order, refund: id, items: tickets), at: clock.now(), on: sql)
+            if stray {
+                try await AuditTrail.record("order.refund_failed", organizer: order.organizerID, subject: id.rawValue, order: order.id,
+                                            changes: .fields(["status": ("requested", "failed")]), at: clock.now(), on: sql)
+            } else {
+                try await observers.handle(.refundFailed(order, refund: id, items: tickets), at: clock.now(), on: sql)
+            }
         }
     }
 }

@@ -20,11 +20,14 @@ struct RefundRepository: Sendable {
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     /// `amount` is in the currency of the payment it refunds (another than the order's only for money held in review).
-    package func insert(id: RefundID, order: Order, amount: Money, reason: String?, at time: Timestamp) async throws {
+    /// `paymentReference` names the stray payment a refund gives back (nil: the order's own payment).
+    package func insert(id: RefundID, order: Order, amount: Money, reason: String?, paymentReference: String? = nil,
+                        at time: Timestamp) async throws {
         try await sql.raw("""
-            INSERT INTO refunds (id, organizer_id, order_id, amount, currency, status, reason, created_at, updated_at)
+            INSERT INTO refunds (id, organizer_id, order_id, amount, currency, status, reason, created_at, updated_at, payment_reference)
             VALUES (\(bind: id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.id.rawValue), \(bind: amount.minorUnits),
-                    \(bind: amount.currency.code), 'requested', \(bind: reason), \(bind: time.milliseconds), \(bind: time.milliseconds))
+                    \(bind: amount.currency.code), 'requested', \(bind: reason), \(bind: time.milliseconds), \(bind: time.milliseconds),
+                    \(bind: paymentReference))
             """).run()
     }
 
@@ -33,7 +36,7 @@ struct RefundRepository: Sendable {
         struct Total: Decodable { let total: Int64 }
         return try await sql.raw("""
             SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM refunds
-            WHERE order_id = \(bind: order.rawValue) AND status = 'requested'
+            WHERE order_id = \(bind: order.rawValue) AND status = 'requested' AND payment_reference IS NULL
             """).first(decoding: Total.self)?.total ?? 0
     }
 
@@ -73,7 +76,15 @@ struct RefundRepository: Sendable {
     func settle(order: OrderID, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE refunds SET status = 'succeeded', updated_at = \(bind: time.milliseconds)
-            WHERE order_id = \(bind: order.rawValue) AND status = 'requested'
+            WHERE order_id = \(bind: order.rawValue) AND status = 'requested' AND payment_reference IS NULL
+            """).run()
+    }
+
+    /// The provider confirmed refunding a stray payment of the order: its requested refunds are settled.
+    func settle(payment reference: String, order: OrderID, at time: Timestamp) async throws {
+        try await sql.raw("""
+            UPDATE refunds SET status = 'succeeded', updated_at = \(bind: time.milliseconds)
+            WHERE order_id = \(bind: order.rawValue) AND status = 'requested' AND payment_reference = \(bind: reference)
             """).run()
     }
 }

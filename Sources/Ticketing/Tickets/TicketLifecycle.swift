@@ -28,7 +28,8 @@ package struct TicketLifecycle: OrderLifecycleObserver {
         case let .refundFailed(order, _, items):
             guard !items.isEmpty else { return }
             try await tickets.setStatus(order: order.id, ids: try ids(items), from: .refunded, to: .valid, at: time)
-        case .placed, .ended, .reviewed, .refundRequested, .refundSettled, .paymentHeld, .disputeOpened, .disputeClosed:
+        case .placed, .ended, .reviewed, .refundRequested, .refundSettled, .paymentHeld, .disputeOpened, .disputeClosed, .strayPayment,
+             .strayRefunded:
             break
         }
     }

@@ -64,3 +64,56 @@ import Testing
         }
     }
 }
+
+/// A second, distinct payment for an order paid already (a buyer charged twice) used to be
+/// recorded as processed and nothing else. It is refunded in full, against that payment.
+@Suite struct StrayPaymentTests {
+    @Test(arguments: TestEngines.all)
+    func aSecondChargeIsRefundedInFullAgainstItsOwnPayment(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            _ = try await h.deliver(id: "paid", type: "paid", order: id, amount: 2_500, reference: "pay-1")
+            _ = try await h.deliver(id: "paid-again", type: "paid", order: id, amount: 2_500, reference: "pay-1")
+            _ = try await h.deliver(id: "second-charge", type: "paid", order: id, amount: 2_500, reference: "pay-2")
+            _ = try await h.deliver(id: "second-charge-again", type: "paid", order: id, amount: 2_500, reference: "pay-2")
+            await h.drain()
+            #expect(try await h.order(id).string("status") == "paid")
+            #expect(h.provider.refunds.count == 1, "one refund, for the second charge only")
+            let refund = try #require(h.provider.refunds.first)
+            #expect(refund.paymentReference == "pay-2" && refund.amount == Money(minorUnits: 2_500, currency: .eur))
+            #expect(try await UnkeepableMoneyTests().reviewBalance(h)["review:test EUR"] == 2_500, "the second charge waits in review")
+
+            _ = try await h.deliver(id: "second-back", type: "payment_refunded", order: id, amount: 2_500, reference: "pay-2")
+            await h.drain()
+            #expect(try await h.inboxCount(status: "dead") == 0)
+            #expect(try await UnkeepableMoneyTests().reviewBalance(h)["review:test EUR"] == 0)
+            let order = try await h.order(id)
+            #expect(order.string("status") == "paid" && order.json["refunded"] as? Int == 0, "the order's own payment is untouched")
+            let succeeded = try await h.client.get("/api/v1/admin/refunds?status=succeeded", key: h.adminKey)
+            #expect((succeeded.json["data"] as? [[String: Any]])?.count == 1)
+
+            // The order's own refunds are unaffected: all of its 2500 may still go back.
+            let own = try await h.client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: #"{"amount":2500}"#)
+            #expect(own.status == .accepted, "\(own.text)")
+            #expect(h.provider.refunds.last?.paymentReference == "pay-1")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aSecondChargeWhoseRefundFailsIsAFailedRefundAnAdminSees(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let id = try #require(try await h.placeOrder().orderID)
+            _ = try await h.deliver(id: "paid", type: "paid", order: id, amount: 2_500, reference: "pay-1")
+            await h.drain()
+            h.provider.fail(with: .declined("the charge is too old"))
+            _ = try await h.deliver(id: "second-charge", type: "paid", order: id, amount: 2_500, reference: "pay-2")
+            await h.drain()
+            h.provider.fail(with: nil)
+            let failed = try await h.client.get("/api/v1/admin/refunds?status=failed", key: h.adminKey)
+            let rows = try #require(failed.json["data"] as? [[String: Any]], "\(failed.text)")
+            #expect(rows.count == 1 && rows.first?["amount"] as? Int == 2_500 && rows.first?["order_id"] as? String == id)
+            #expect(try await UnkeepableMoneyTests().reviewBalance(h)["review:test EUR"] == 2_500, "an admin must clear it")
+            #expect(try await h.order(id).string("status") == "paid")
+        }
+    }
+}
