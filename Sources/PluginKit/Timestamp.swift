@@ -15,8 +15,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public func adding(seconds: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + seconds * 1000) }
 
-    /// Accepts RFC 3339 with or without fractional seconds and with any offset.
+    /// Accepts RFC 3339 with or without fractional seconds and with any offset
+    /// (`2026-05-01T19:30:00Z`, `2026-05-01T21:30:00.250+02:00`); nothing before or after it.
     public init?(rfc3339 text: String) {
+        // Foundation's parser stops at the end of a date-time and ignores what follows.
+        guard text.wholeMatch(of: /[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?(Z|[+\-][0-9]{2}:[0-9]{2})/) != nil else {
+            return nil
+        }
         let date = (try? Date(text, strategy: .iso8601))
             ?? (try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)))
         guard let date else { return nil }

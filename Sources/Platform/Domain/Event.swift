@@ -67,8 +67,10 @@ package struct Event: Hashable, Sendable {
         try check.throwIfFailed()
     }
 
-    /// scheme://host[:port] with no path, query or credentials.
-    static func isOrigin(_ text: String) -> Bool {
+    /// scheme://host[:port] with no path, query or credentials: http or https, a host of letters,
+    /// digits, dots and hyphens, a port of 1 to 4 digits (the API document's pattern).
+    package static func isOrigin(_ text: String) -> Bool {
+        guard text.wholeMatch(of: /https?:\/\/[A-Za-z0-9.\-]+(:[1-9][0-9]{0,3})?/) != nil else { return false }
         guard let components = URLComponents(string: text), let scheme = components.scheme,
               scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty else { return false }
         return components.user == nil && components.password == nil && (components.path.isEmpty)

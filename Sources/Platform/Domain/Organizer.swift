@@ -59,7 +59,8 @@ package struct Organizer: Hashable, Sendable {
 package enum TextRules {
     package static func isPresent(_ text: String, max: Int) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        return !trimmed.isEmpty && text.count <= max && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
+        // Counted in code points, as JSON Schema's maxLength is (a grapheme may hold several).
+        return !trimmed.isEmpty && text.unicodeScalars.count <= max && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
     static func isSlug(_ text: String) -> Bool {
@@ -67,12 +68,13 @@ package enum TextRules {
         return (3...63).contains(text.count) && text.allSatisfy(allowed.contains) && text.first != "-" && text.last != "-"
     }
 
-    static func isEmail(_ text: String) -> Bool {
+    package static func isEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, text.count <= 254, !parts[0].isEmpty else { return false }
         let domain = parts[1]
         return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".")
             && !text.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," })
+            && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 }
 

@@ -6,7 +6,8 @@ extension Request {
     func statusFilter(allowed: [String], default fallback: [String]) throws -> [String] {
         guard let text = uri.queryParameters["status"] else { return fallback }
         if text == "all" { return allowed }
-        let wanted = text.split(separator: ",").map(String.init)
+        // Empty items are refused, as the API document's pattern says.
+        let wanted = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         guard !wanted.isEmpty, wanted.allSatisfy(allowed.contains) else {
             throw ValidationFailure(field: "status", "must be all or a comma-separated list of " + allowed.joined(separator: ", "))
         }

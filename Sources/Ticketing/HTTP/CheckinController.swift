@@ -22,7 +22,7 @@ struct CheckinController {
         let token = fields.required(fields.string("token"), "token", placeholder: "")
         let nonce = fields.optional(fields.string("nonce"), "nonce")
         let direction = fields.optional(fields.choice("direction", ScanDirection.self), "direction") ?? .entry
-        if let nonce, !(1...128).contains(nonce.count) { fields.fail("nonce", "must be 1 to 128 characters") }
+        if let nonce, !(1...128).contains(nonce.unicodeScalars.count) { fields.fail("nonce", "must be 1 to 128 characters") }
         if token.isEmpty { fields.fail("token", "must not be empty") }
         try fields.finish()
         return JSONCoding.response(json: try await checkin.scan(token, by: scanner, nonce: nonce, direction: direction))

@@ -39,14 +39,14 @@ struct OfflineController {
             let ticket = item.optional(item.string("ticket_id"), "ticket_id")
             let at = item.required(item.timestamp("scanned_at"), "scanned_at", placeholder: Timestamp(milliseconds: 0))
             let direction = item.optional(item.choice("direction", ScanDirection.self), "direction") ?? .entry
-            if !nonce.isEmpty, !(1...128).contains(nonce.count) { item.fail("nonce", "must be 1 to 128 characters") }
+            if !nonce.isEmpty, !(1...128).contains(nonce.unicodeScalars.count) { item.fail("nonce", "must be 1 to 128 characters") }
             if token == nil && ticket == nil { item.fail("token", "a token or a ticket_id is required") }
             let ticketID = ticket.flatMap(TicketID.init)
             if ticket != nil && ticketID == nil { item.fail("ticket_id", "is not a ticket id") }
             // Among the scans that are otherwise good: a bad one does not take its nonce.
             if item.problems == nil, !nonces.insert(nonce).inserted { item.fail("nonce", "appears twice in this upload") }
             if let problems = item.problems {
-                let named = (1...128).contains(nonce.count) ? nonce : nil
+                let named = (1...128).contains(nonce.unicodeScalars.count) ? nonce : nil
                 refused.append(.init(index: index, nonce: named, result: .invalid, ticketId: nil, reason: problems))
                 continue
             }

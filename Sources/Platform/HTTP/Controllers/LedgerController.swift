@@ -32,7 +32,7 @@ struct LedgerController {
         filter.bookedTo = time("to")
         filter.eventFrom = time("event_from")
         filter.eventTo = time("event_to")
-        for text in (query["type"].map(String.init) ?? "").split(separator: ",") {
+        for text in query["type"].map({ $0.split(separator: ",", omittingEmptySubsequences: false) }) ?? [] {
             guard let type = StatementEntry.EntryType(rawValue: String(text)) else {
                 check.check(false, "type", "must be among \(StatementEntry.EntryType.allCases.map(\.rawValue).joined(separator: ", "))")
                 continue

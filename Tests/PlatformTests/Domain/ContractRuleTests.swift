@@ -1,0 +1,39 @@
+import Foundation
+import Platform
+import Testing
+
+/// Server rules made exact to what the API document states (found by schemathesis): nothing after
+/// a date-time, lengths in code points, no control characters in an email, origins as the
+/// pattern says.
+@Suite struct ContractRuleTests {
+    @Test func dateTimesAreWholeRFC3339() {
+        #expect(Timestamp(rfc3339: "2026-05-01T19:30:00Z") != nil)
+        #expect(Timestamp(rfc3339: "2026-05-01T21:30:00.250+02:00")?.milliseconds == Timestamp(rfc3339: "2026-05-01T19:30:00.250Z")?.milliseconds)
+        for text in ["0299-01-05T03:31:25-00:13*", "2026-05-01T19:30:00Z ", "2026-05-01 19:30:00Z", "2026-05-01", "x2026-05-01T19:30:00Z"] {
+            #expect(Timestamp(rfc3339: text) == nil, "\(text)")
+        }
+    }
+
+    @Test func textLengthsAreCountedInCodePoints() {
+        // One grapheme of two code points: 150 of them are 300 code points, over a limit of 200.
+        let flags = String(repeating: "\u{1F44D}\u{1F3FB}", count: 150)
+        #expect(flags.count == 150 && flags.unicodeScalars.count == 300)
+        #expect(!TextRules.isPresent(flags, max: 200))
+        #expect(TextRules.isPresent(String(repeating: "a", count: 200), max: 200))
+        #expect(!TextRules.isPresent("tab\there", max: 200), "control characters")
+    }
+
+    @Test func emailsHaveNoControlCharacters() {
+        #expect(TextRules.isEmail("buyer@example.com"))
+        #expect(!TextRules.isEmail("bu\u{10}yer@example.com"))
+        #expect(!TextRules.isEmail("buyer@exa\u{85}mple.com"))
+    }
+
+    @Test func originsAreSchemeHostAndPort() {
+        #expect(Event.isOrigin("https://shop.example.com") && Event.isOrigin("http://127.0.0.1:8080"))
+        for text in ["https://a_b.example", "https://shop.example.com/", "ftp://shop.example.com", "https://user@shop.example.com",
+                     "https://shop.example.com:99999", "HTTPS://shop.example.com"] {
+            #expect(!Event.isOrigin(text), "\(text)")
+        }
+    }
+}
