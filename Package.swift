@@ -241,7 +241,8 @@ let package = Package(
                 "PlatformTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
-            ]
+            ],
+            exclude: ["Python"]
         ),
         .testTarget(
             name: "PlatformTests",

@@ -98,8 +98,8 @@ FIELDS = {
     "currency": {"enum": sorted(CURRENCIES)}, "timezone": {"enum": ZONES},
     "max_per_order": {"minimum": 1, "maximum": 1000}, "reservation_minutes": {"minimum": 1, "maximum": 1440},
     "quota": {"minimum": 0, "maximum": 10_000_000}, "price": {"minimum": 0, "maximum": 100_000_000_000}, "nonce": {"minLength": 1},
-    "starts_at": {"pattern": DATETIME}, "ends_at": {"pattern": DATETIME}, "sales_start": {"pattern": DATETIME},
-    "sales_end": {"pattern": DATETIME}, "redirect_origins": {"maxItems": 20, "items": {"type": "string", "pattern": ORIGIN}},
+    "starts_at": {"format": "date-time"}, "ends_at": {"format": "date-time"}, "sales_start": {"format": "date-time"},
+    "sales_end": {"format": "date-time"}, "redirect_origins": {"maxItems": 20, "items": {"type": "string", "pattern": ORIGIN}},
 }
 # Where a field of the same name has another rule.
 BY_PATH = {("/api/v1/events/{id}/checkin-devices", "name"): text(100), ("/api/v1/checkin/scan", "token"): {"minLength": 1}}
@@ -119,6 +119,23 @@ STATUSES = {
     "/api/v1/webhook-deliveries": statuses("pending", "sending", "delivered", "failed"),
 }
 
+KINDS = {"string": {"minLength", "maxLength", "pattern", "format", "enum"}, "integer": {"minimum", "maximum"},
+         "array": {"maxItems", "items"}}
+
+
+def apply(field, rule):
+    """The rule on the field, or on its branch of the right type when it may also be null."""
+    branches = field.get("oneOf") or field.get("anyOf")
+    if not branches:
+        field.update(rule)
+        return
+    for key in set().union(*KINDS.values()):
+        field.pop(key, None)
+    for branch in branches:
+        keys = KINDS.get(branch.get("type"), set())
+        branch.update({key: value for key, value in rule.items() if key in keys})
+
+
 for path, operations in doc["paths"].items():
     for method, op in operations.items():
         if not isinstance(op, dict):
@@ -127,7 +144,10 @@ for path, operations in doc["paths"].items():
             rule = QUERY.get(param.get("name")) if param.get("in") == "query" else None
             if param.get("in") == "query" and param.get("name") == "status" and path in STATUSES:
                 rule = STATUSES[path]
-            if rule:
+            if rule == DATE_OR_TIME:
+                # Empty is no bound.
+                param["schema"] = {"type": "string", "anyOf": [{"format": "date"}, {"format": "date-time"}, {"maxLength": 0}]}
+            elif rule:
                 default = param.get("schema", {}).get("default")
                 param["schema"] = {"type": "string", "pattern": rule, **({"default": default} if default else {})}
         body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
@@ -137,7 +157,7 @@ for path, operations in doc["paths"].items():
             rule = BY_PATH.get((path, name), FIELDS.get(name))
             if rule is None or "$ref" in field:
                 continue
-            field.update(rule)
+            apply(field, rule)
 
 # A cart's lines: variants by id, 1 to 1000 seats each.
 line = schemas["NewOrder"]["properties"]["lines"]["items"]["properties"]

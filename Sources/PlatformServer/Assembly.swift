@@ -90,7 +90,9 @@ package struct Assembly: Sendable {
     }
 
     /// The whole platform on an open, migrated database: plugins, the Ticketing module, mail and pages.
-    package func platform(database: any Database, clock: any WallClock = SystemClock()) async throws -> Platform {
+    /// `hosts` resolves webhook endpoints' names (tests give a fixed table).
+    package func platform(database: any Database, clock: any WallClock = SystemClock(),
+                          hosts: any HostResolver = SystemHostResolver()) async throws -> Platform {
         let providers = PaymentProviders(try paymentProviders())
         var ticketing = try ticketing()
         ticketing.baseURL = config.baseURL
@@ -102,6 +104,6 @@ package struct Assembly: Sendable {
                                                    renderers: modules.flatMap(\.inlineImageRenderers))
         return Platform(database: database, clock: clock, config: config, logger: logger, providers: providers, modules: modules,
                         mail: MailSetup(mailer: try mailer(), composer: composer),
-                        pages: try PageRenderer.load(directory: PageRenderer.defaultDirectory(environment: environment)))
+                        pages: try PageRenderer.load(directory: PageRenderer.defaultDirectory(environment: environment)), hosts: hosts)
     }
 }

@@ -59,3 +59,10 @@ package final class StubHostResolver: HostResolver {
         return found
     }
 }
+
+/// Resolves every name to one public address without asking DNS (a test that must not reach the
+/// network but whose webhook URLs are arbitrary public names).
+package struct EveryNamePublic: HostResolver {
+    package init() {}
+    package func addresses(of host: String) async throws -> [String] { ["93.184.216.34"] }
+}

@@ -10,6 +10,7 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
     router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ProblemMiddleware(maxBodyBytes: limit))
+    router.add(middleware: MethodNotAllowedMiddleware(catalog: catalog))
     let routes = APIRoutes(router: router, auth: AuthMiddleware(keys: platform.apiKeys), catalog: catalog)
     let signInLimiter = RateLimiter(limitPerMinute: config.signInRateLimit, clock: platform.clock)
 

@@ -9,9 +9,18 @@ import Testing
     @Test func dateTimesAreWholeRFC3339() {
         #expect(Timestamp(rfc3339: "2026-05-01T19:30:00Z") != nil)
         #expect(Timestamp(rfc3339: "2026-05-01T21:30:00.250+02:00")?.milliseconds == Timestamp(rfc3339: "2026-05-01T19:30:00.250Z")?.milliseconds)
-        for text in ["0299-01-05T03:31:25-00:13*", "2026-05-01T19:30:00Z ", "2026-05-01 19:30:00Z", "2026-05-01", "x2026-05-01T19:30:00Z"] {
+        for text in ["0299-01-05T03:31:25-00:13*", "2026-05-01T19:30:00Z ", "2026-05-01 19:30:00Z", "2026-05-01", "x2026-05-01T19:30:00Z",
+                     "2024-01-01T12:99:00Z", "2026-02-29T10:00:00Z", "2026-04-31T10:00:00Z", "2026-05-01T24:00:00Z", "2026-05-01T10:00:60Z",
+                     "2026-05-01T10:00:00+24:00"] {
             #expect(Timestamp(rfc3339: text) == nil, "\(text)")
         }
+        // What JSON Schema's date-time format takes, the server takes.
+        #expect(Timestamp(rfc3339: "2024-02-29t10:00:00z")?.rfc3339 == "2024-02-29T10:00:00Z")
+        #expect(Timestamp(rfc3339: "2026-05-01T21:30:00.123456+02:00")?.rfc3339 == "2026-05-01T19:30:00.123Z")
+        #expect(Timestamp(rfc3339: "0315-04-12T23:15:39.396893+19:27") != nil)
+        #expect(Timestamp(rfc3339: "1969-12-31T23:59:59.500Z")?.milliseconds == -500)
+        #expect(Timestamp(rfc3339: "1970-01-01T00:00:00Z")?.milliseconds == 0)
+        #expect(Timestamp(rfc3339: "2000-03-01T00:00:00Z")?.milliseconds == 951_868_800_000)
     }
 
     @Test func textLengthsAreCountedInCodePoints() {
