@@ -8,7 +8,9 @@ package enum TestPython {
     /// Python is configured, which only a developer's machine may allow (on CI it is a failure).
     /// The wait happens off Swift's cooperative threads: on two cores, two tests blocked in a wait
     /// for a script that calls back into a fake server here would leave that server no thread.
-    package static func run(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> (status: Int32, output: Data)? {
+    /// `directory` is where it runs (a tool that writes a cache there, such as schemathesis, gets a scratch one).
+    package static func run(_ arguments: [String], in directory: URL? = nil,
+                            sourceLocation: SourceLocation = #_sourceLocation) async throws -> (status: Int32, output: Data)? {
         guard let python = ProcessInfo.processInfo.environment["PLATFORM_TEST_PYTHON"], !python.isEmpty else {
             #expect(!TestEngines.isCI, "CI must set PLATFORM_TEST_PYTHON (scripts/test does)", sourceLocation: sourceLocation)
             return nil
@@ -19,6 +21,7 @@ package enum TestPython {
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: python)
                     process.arguments = arguments
+                    if let directory { process.currentDirectoryURL = directory }
                     let output = Pipe()
                     process.standardOutput = output
                     try process.run()

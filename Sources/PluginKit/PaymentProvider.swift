@@ -151,10 +151,10 @@ public protocol PaymentProvider: Sendable {
     var webhookHandlers: [String: WebhookHandler] { get }
     /// Lets a provider serve pages of its own (the Sandbox checkout page) and deliver webhooks.
     func install(routes: any PluginRoutes, host: any PaymentHost)
-    /// Why the provider cannot take `total` as one payment (below its minimum charge, a fraction it
-    /// cannot express, a currency it does not take), or nil. Asked before any seat is taken; the
-    /// buyer gets 422 with the reason.
-    func refusal(of total: Money) -> String?
+    /// Why the provider cannot take `total` (of lines at `unitPrices`) as one payment (below its
+    /// minimum charge, a fraction it cannot express, a currency it does not take), or nil. Asked
+    /// before any seat is taken; the buyer gets 422 with the reason.
+    func refusal(of total: Money, unitPrices: [Money]) -> String?
     /// Takes an approved payment (see `PaymentCommand.approved`) and says what it came to: `.paid`,
     /// `.failed` (declined; the order's seats go back), or `.acknowledge` while the provider still
     /// decides (a pending capture, settled later by its own event). Capturing twice takes the money once.
@@ -166,7 +166,7 @@ extension PaymentProvider {
     public var minimumCheckoutMinutes: Int { 0 }
     public var refundCapabilities: RefundCapabilities { .partial }
     public func install(routes: any PluginRoutes, host: any PaymentHost) {}
-    public func refusal(of total: Money) -> String? { nil }
+    public func refusal(of total: Money, unitPrices: [Money]) -> String? { nil }
     public func capture(_ request: CaptureRequest) async throws -> PaymentCommand {
         throw ProviderError.invalidRequest("\(id) takes payments at checkout: there is nothing to capture")
     }

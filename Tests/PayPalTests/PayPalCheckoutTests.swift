@@ -285,9 +285,9 @@ import Testing
         let paypal = PayPalProvider(configuration: PayPalConfiguration(clientID: "c", clientSecret: "s", webhookID: "w"), baseURL: "http://x",
                                     certificates: PayPalCertificates(fetcher: ServedCertificates(), anchors: []))
         let isk = try #require(Currency(code: "ISK")), huf = try #require(Currency(code: "HUF"))
-        #expect(paypal.refusal(of: Money(minorUnits: 5_000, currency: isk)) == "PayPal does not take payments in ISK")
-        #expect(paypal.refusal(of: Money(minorUnits: 120_050, currency: huf))?.contains("whole units") == true)
-        #expect(paypal.refusal(of: Money(minorUnits: 120_000, currency: huf)) == nil)
-        #expect(paypal.refusal(of: Money(minorUnits: 1, currency: .eur)) == nil)
+        #expect(paypal.refusal(of: Money(minorUnits: 5_000, currency: isk), unitPrices: []) == "PayPal does not take payments in ISK")
+        #expect(paypal.refusal(of: Money(minorUnits: 120_050, currency: huf), unitPrices: [])?.contains("whole units") == true)
+        #expect(paypal.refusal(of: Money(minorUnits: 120_000, currency: huf), unitPrices: []) == nil)
+        #expect(paypal.refusal(of: Money(minorUnits: 1, currency: .eur), unitPrices: []) == nil)
     }
 }

@@ -15,6 +15,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func theServedDocumentIsWhatTheServerDoes(engine: DatabaseEngine) async throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("contract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let environment = AssemblyTests.base.merging([
             "HOST": "127.0.0.1", "PORT": "0", "MAIL_OUTBOX_DIR": scratch.appendingPathComponent("outbox").path,
@@ -35,7 +36,7 @@ import Testing
                 "-c", run, "--config-file", Self.config, "run", "http://127.0.0.1:\(bound)/api/v1/openapi.json",
                 "-H", "Authorization: Bearer \(demo.organizerKey.secret)", "--checks", "all", "--max-examples", "10",
                 "--phases", "examples,fuzzing", "--seed", "1", "--no-color",
-            ]) else { return }
+            ], in: scratch) else { return }
             let text = String(decoding: output, as: UTF8.self)
             #expect(status == 0, "schemathesis found mismatches:\n\(text.suffix(8_000))")
         }

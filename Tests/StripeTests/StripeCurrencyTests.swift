@@ -63,6 +63,12 @@ import Testing
             let reply = try await h.placeOrder(body: h.cart(quantity: 1, provider: "stripe"))
             #expect(reply.status == .unprocessableContent && reply.text.contains("whole units"), "\(reply.text)")
         }
+        // Per line too: two seats at 1500.50 MGA are 3001 whole ariary, but no seat is.
+        try await withStripe(engine, currency: mga, price: 150_050) { h, _, _ in
+            let reply = try await h.placeOrder(body: h.cart(quantity: 2, provider: "stripe"))
+            #expect(reply.status == .unprocessableContent && reply.text.contains("whole units"), "\(reply.text)")
+            #expect(try await h.variantCounts() == (0, 0))
+        }
         try await withStripe(engine, currency: mga, price: 150_000) { h, fake, _ in
             _ = try await h.placeStripeOrder(quantity: 1)
             let sent = Dictionary(try #require(fake.requests.last).form, uniquingKeysWith: { $1 })
@@ -81,5 +87,13 @@ import Testing
         #expect(try StripeAmounts.stripeUnits(Money(minorUnits: 2_500, currency: .eur)) == 2_500)
         #expect(try StripeAmounts.stripeUnits(Money(minorUnits: 500, currency: .jpy)) == 500)
         #expect(Currency.known.count == 165 && Currency.iso4217Published == "2026-01-01")
+        // UGX: no minor unit in ISO 4217, hundredths at Stripe (its special cases), as ISK.
+        let ugx = try #require(Currency(code: "UGX"))
+        #expect(try StripeAmounts.stripeUnits(Money(minorUnits: 5_000, currency: ugx)) == 500_000)
+        #expect(try StripeAmounts.minorUnits(500_000, currency: "ugx") == Money(minorUnits: 5_000, currency: ugx))
+        // What a payout can send: whole ariary, three-decimal amounts ending in 0.
+        #expect(StripeAmounts.payable(Money(minorUnits: 146_250, currency: mga)) == Money(minorUnits: 146_200, currency: mga))
+        #expect(StripeAmounts.payable(Money(minorUnits: 1_255, currency: kwd)) == Money(minorUnits: 1_250, currency: kwd))
+        #expect(StripeAmounts.payable(Money(minorUnits: 1_255, currency: .eur)) == Money(minorUnits: 1_255, currency: .eur))
     }
 }

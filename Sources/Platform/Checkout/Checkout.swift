@@ -137,7 +137,8 @@ package struct Checkout: Sendable {
                 throw ValidationFailure(field: "provider", "is required for an order that costs something; one of: \(providers.ids.joined(separator: ", "))")
             }
             // Before any seat is taken: an amount the provider would refuse reserves nothing.
-            if !free, let provider, let reason = provider.refusal(of: priced.total) {
+            let unitPrices = priced.lines.map { Money(minorUnits: $0.unitPrice, currency: priced.total.currency) }
+            if !free, let provider, let reason = provider.refusal(of: priced.total, unitPrices: unitPrices) {
                 throw ValidationFailure(field: "provider", reason)
             }
             let order = Order(

@@ -68,9 +68,11 @@ package struct Event: Hashable, Sendable {
     }
 
     /// scheme://host[:port] with no path, query or credentials: http or https, a host of letters,
-    /// digits, dots and hyphens, a port of 1 to 4 digits (the API document's pattern).
+    /// digits, dots and hyphens, a port from 1 to 65535 (the API document's pattern).
     package static func isOrigin(_ text: String) -> Bool {
-        guard text.wholeMatch(of: /https?:\/\/[A-Za-z0-9.\-]+(:[1-9][0-9]{0,3})?/) != nil else { return false }
+        guard text.wholeMatch(of: /https?:\/\/[A-Za-z0-9.\-]+(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/) != nil else {
+            return false
+        }
         guard let components = URLComponents(string: text), let scheme = components.scheme,
               scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty else { return false }
         return components.user == nil && components.password == nil && (components.path.isEmpty)

@@ -5,13 +5,15 @@ struct RefundBody: Encodable {
     var reason: String?
     var error: String?
     var createdAt: Timestamp?
+    /// The stray payment (a second charge) this refund gives back; absent for the order's own payment.
+    var paymentReference: String?
 }
 
 extension RefundBody {
     init(_ record: RefundRecord) {
         self.init(id: record.id.rawValue, orderId: record.orderID.rawValue, amount: record.amount, currency: record.currency,
                   status: record.status, providerReference: record.providerRefund, reason: record.reason, error: record.error,
-                  createdAt: record.createdAt)
+                  createdAt: record.createdAt, paymentReference: record.paymentReference)
     }
 
     init(_ refund: RefundService.Requested) {

@@ -11,6 +11,8 @@ package struct RefundRecord: Sendable, Hashable {
     package let reason: String?
     package let error: String?
     package let createdAt: Timestamp
+    /// The stray payment it gives back; nil for the order's own payment.
+    package var paymentReference: String? = nil
 }
 
 struct RefundRepository: Sendable {
@@ -42,7 +44,7 @@ struct RefundRepository: Sendable {
 
     struct Row: Decodable {
         let id: String, orderId: String, amount: Int64, currency: String, status: String, providerRefund: String?, reason: String?
-        let error: String?, createdAt: Int64
+        let error: String?, createdAt: Int64, paymentReference: String?
     }
 
     package func list(statuses: [String], after: RefundID?, limit: Int) async throws -> [RefundRecord] {
@@ -52,7 +54,7 @@ struct RefundRepository: Sendable {
             .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { row in
                 RefundRecord(id: try StoredValue.id(row.id), orderID: try StoredValue.id(row.orderId), amount: row.amount,
                              currency: row.currency, status: row.status, providerRefund: row.providerRefund, reason: row.reason,
-                             error: row.error, createdAt: Timestamp(milliseconds: row.createdAt))
+                             error: row.error, createdAt: Timestamp(milliseconds: row.createdAt), paymentReference: row.paymentReference)
             }
     }
 
@@ -80,11 +82,12 @@ struct RefundRepository: Sendable {
             """).run()
     }
 
-    /// The provider confirmed refunding a stray payment of the order: its requested refunds are settled.
+    /// The provider confirmed refunding a stray payment of the order: its refunds are settled, a
+    /// failed one too (a timeout the provider went through with; it moved no money here).
     func settle(payment reference: String, order: OrderID, at time: Timestamp) async throws {
         try await sql.raw("""
             UPDATE refunds SET status = 'succeeded', updated_at = \(bind: time.milliseconds)
-            WHERE order_id = \(bind: order.rawValue) AND status = 'requested' AND payment_reference = \(bind: reference)
+            WHERE order_id = \(bind: order.rawValue) AND status IN ('requested', 'failed') AND payment_reference = \(bind: reference)
             """).run()
     }
 }

@@ -128,7 +128,7 @@ public struct PayPalProvider: PaymentProvider {
     static let currencies: Set<String> = ["AUD", "BRL", "CAD", "CNY", "CZK", "DKK", "EUR", "HKD", "HUF", "ILS", "JPY", "MYR", "MXN", "TWD",
                                           "NZD", "NOK", "PHP", "PLN", "GBP", "SGD", "SEK", "CHF", "THB", "USD"]
 
-    public func refusal(of total: Money) -> String? {
+    public func refusal(of total: Money, unitPrices: [Money]) -> String? {
         guard Self.currencies.contains(total.currency.code) else { return "PayPal does not take payments in \(total.currency.code)" }
         guard (try? total.payPalValue()) != nil else { return "PayPal takes \(total.currency.code) in whole units only, not \(total)" }
         return nil

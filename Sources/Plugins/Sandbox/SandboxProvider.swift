@@ -41,7 +41,7 @@ public struct SandboxProvider: PaymentProvider {
         let reference = "sbx_re_" + String(request.refundID.rawValue.dropFirst(4))
         try await deliver(SandboxEvent(
             id: "sbx_evt_" + reference, type: "refund.succeeded",
-            data: .init(orderID: request.orderID.rawValue, amount: nil, currency: request.amount.currency.code, paymentID: nil,
+            data: .init(orderID: request.orderID.rawValue, amount: nil, currency: request.amount.currency.code, paymentID: request.paymentReference,
                         amountRefunded: request.totalRefundedAfter.minorUnits, refundID: reference)))
         return RefundResult(reference: reference)
     }
@@ -71,6 +71,10 @@ public struct SandboxProvider: PaymentProvider {
                 let data = try SandboxEvent.data(of: envelope)
                 guard let total = data.amountRefunded, let currency = data.currency else {
                     throw WebhookPayloadError("refund.succeeded without amount_refunded or currency")
+                }
+                // Naming the payment refunded, so a refund of a second charge is not taken for the order's own.
+                if let payment = data.paymentID {
+                    return .refundedPayment(paymentReference: payment, totalRefunded: total, currency: currency, refundReference: data.refundID)
                 }
                 return .refunded(order: try data.order(), totalRefunded: total, currency: currency, refundReference: data.refundID)
             },

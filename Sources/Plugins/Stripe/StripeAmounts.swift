@@ -7,10 +7,11 @@ import PluginKit
 /// "Deprecation of fractional ISK charges and refunds", 2023), and the minimum charge amounts.
 enum StripeAmounts {
     /// Stripe's zero-decimal currencies: an amount is whole units, whatever ISO 4217 says (MGA has 2 there).
-    static let zeroDecimal: Set<String> = ["BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "UGX", "VND", "VUV",
+    static let zeroDecimal: Set<String> = ["BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA", "PYG", "RWF", "VND", "VUV",
                                            "XAF", "XOF", "XPF"]
-    /// Two-decimal in Stripe's API although ISO 4217 gives them no minor unit; amounts in whole units only.
-    static let twoDecimalWholeUnits: Set<String> = ["ISK"]
+    /// Two-decimal in Stripe's API although ISO 4217 gives them no minor unit (Stripe's special
+    /// cases: "to charge 5 UGX, provide an amount value of 500"); amounts in whole units only.
+    static let twoDecimalWholeUnits: Set<String> = ["ISK", "UGX"]
     /// Three-decimal currencies whose amounts must end in 0 at Stripe.
     static let threeDecimal: Set<String> = ["BHD", "JOD", "KWD", "OMR", "TND"]
     /// The smallest charge Stripe takes, in ISO minor units (Stripe's table of minimum charge amounts).
@@ -27,14 +28,30 @@ enum StripeAmounts {
         return (1, 1)
     }
 
-    /// Why Stripe cannot take `amount` as one charge, or nil.
-    static func refusal(of amount: Money) -> String? {
+    /// Why Stripe cannot express `amount` in its units, or nil.
+    static func unrepresentable(_ amount: Money) -> String? {
         let (_, divide) = scale(amount.currency)
         if amount.minorUnits % divide != 0 {
             return "Stripe takes \(amount.currency.code) in whole units only, not \(amount)"
         }
         if threeDecimal.contains(amount.currency.code), amount.minorUnits % 10 != 0 {
             return "Stripe takes \(amount.currency.code) amounts whose last digit is 0, not \(amount)"
+        }
+        return nil
+    }
+
+    /// The most of `amount` Stripe can send: whole units where it has no others, a last digit of 0
+    /// for three-decimal currencies.
+    static func payable(_ amount: Money) -> Money {
+        var step = scale(amount.currency).divide
+        if threeDecimal.contains(amount.currency.code) { step = max(step, 10) }
+        return Money(minorUnits: amount.minorUnits / step * step, currency: amount.currency)
+    }
+
+    /// Why Stripe cannot take a checkout of these unit prices and total as one charge, or nil.
+    static func refusal(of amount: Money, unitPrices: [Money] = []) -> String? {
+        for price in unitPrices + [amount] {
+            if let reason = unrepresentable(price) { return reason }
         }
         if let minimum = minimumCharge[amount.currency.code], amount.minorUnits < minimum {
             return "Stripe's smallest charge in \(amount.currency.code) is \(Money(minorUnits: minimum, currency: amount.currency)), not \(amount)"

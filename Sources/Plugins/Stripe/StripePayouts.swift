@@ -12,6 +12,9 @@ extension StripeProvider: PayoutProvider {
         let id: String
     }
 
+    /// Whole units where Stripe has no others (MGA), a last digit of 0 for three-decimal currencies.
+    public func payable(_ amount: Money) -> Money { StripeAmounts.payable(amount) }
+
     public func validate(account: String) throws -> String {
         let id = account.dropFirst("acct_".count)
         guard account.hasPrefix("acct_"), !id.isEmpty, id.count <= 250, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
@@ -26,8 +29,13 @@ extension StripeProvider: PayoutProvider {
     public func send(payouts: [PayoutInstruction]) async throws -> [String: PayoutDispatch] {
         var answers: [String: PayoutDispatch] = [:]
         for payout in payouts {
+            // An amount Stripe cannot express is refused on its own, never with the transfers made before it.
+            guard let units = try? StripeAmounts.stripeUnits(payout.amount), StripeAmounts.unrepresentable(payout.amount) == nil else {
+                answers[payout.payoutID] = .rejected(reason: "Stripe cannot send \(payout.amount) in its units")
+                continue
+            }
             var form = FormParameters()
-            form.add("amount", try StripeAmounts.stripeUnits(payout.amount))
+            form.add("amount", units)
             form.add("currency", payout.amount.currency.code.lowercased())
             form.add("destination", payout.account)
             form.add("transfer_group", payout.payoutID)

@@ -83,5 +83,5 @@ public struct StripeProvider: PaymentProvider {
 
     public var webhookHandlers: [String: WebhookHandler] { StripeWebhooks.handlers }
 
-    public func refusal(of total: Money) -> String? { StripeAmounts.refusal(of: total) }
+    public func refusal(of total: Money, unitPrices: [Money]) -> String? { StripeAmounts.refusal(of: total, unitPrices: unitPrices) }
 }

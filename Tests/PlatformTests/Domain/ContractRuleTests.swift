@@ -40,8 +40,9 @@ import Testing
 
     @Test func originsAreSchemeHostAndPort() {
         #expect(Event.isOrigin("https://shop.example.com") && Event.isOrigin("http://127.0.0.1:8080"))
+        #expect(Event.isOrigin("https://shop.example.com:65535") && Event.isOrigin("http://localhost:10000"))
         for text in ["https://a_b.example", "https://shop.example.com/", "ftp://shop.example.com", "https://user@shop.example.com",
-                     "https://shop.example.com:99999", "HTTPS://shop.example.com"] {
+                     "https://shop.example.com:65536", "https://shop.example.com:0", "HTTPS://shop.example.com"] {
             #expect(!Event.isOrigin(text), "\(text)")
         }
     }
