@@ -99,13 +99,14 @@ FIELDS = {
     "max_per_order": {"minimum": 1, "maximum": 1000}, "reservation_minutes": {"minimum": 1, "maximum": 1440},
     "quota": {"minimum": 0, "maximum": 10_000_000}, "price": {"minimum": 0, "maximum": 100_000_000_000}, "nonce": {"minLength": 1},
     "starts_at": {"format": "date-time"}, "ends_at": {"format": "date-time"}, "sales_start": {"format": "date-time"},
-    "sales_end": {"format": "date-time"}, "redirect_origins": {"maxItems": 20, "items": {"type": "string", "pattern": ORIGIN}},
+    "sales_end": {"format": "date-time"}, "organizer_id": {"pattern": f"^org_{ID_BODY}$"}, "redirect_origins": {"maxItems": 20, "items": {"type": "string", "pattern": ORIGIN}},
 }
 # Where a field of the same name has another rule.
 BY_PATH = {("/api/v1/events/{id}/checkin-devices", "name"): text(100), ("/api/v1/checkin/scan", "token"): {"minLength": 1}}
 QUERY = {
     "from": DATE_OR_TIME, "to": DATE_OR_TIME, "booked_from": DATE_OR_TIME, "booked_to": DATE_OR_TIME, "event_from": DATE_OR_TIME,
     "event_to": DATE_OR_TIME, "order_id": f"^ord_{ID_BODY}$", "payout_id": f"^po_{ID_BODY}$", "event_id": f"^evt_{ID_BODY}$",
+    "organizer_id": f"^org_{ID_BODY}$",
     "subject_id": None,
     "actor_kind": "^(admin|api_key|buyer|device|member|provider|worker)$",
     "type": "^(payment|refund|refund_failed|dispute|dispute_won|release|owed|repaid|payout|payout_settled|payout_failed|payout_returned)"
@@ -158,6 +159,10 @@ for path, operations in doc["paths"].items():
             if rule is None or "$ref" in field:
                 continue
             apply(field, rule)
+
+# An API key's label may be null (none).
+label = doc["paths"]["/api/v1/organizers/{id}/api-keys"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["label"]
+label["type"] = ["string", "null"]
 
 # A cart's lines: variants by id, 1 to 1000 seats each.
 line = schemas["NewOrder"]["properties"]["lines"]["items"]["properties"]
