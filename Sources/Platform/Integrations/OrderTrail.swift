@@ -42,8 +42,9 @@ package struct OrderTrail: OrderLifecycleObserver {
                 "stray_payment": (nil, reference), "refunded": (after - amount.minorUnits, after), "currency": (nil, amount.currency.code),
             ]), at: time, on: sql)
         case let .refundRequested(order, refund, amount):
+            let currency = try await PaymentApplier.heldPayment(of: order, on: sql)?.currency ?? order.total.currency
             try await record("order.refund_requested", order, subject: refund.rawValue,
-                             changes: .fields(["amount": (nil, amount), "currency": (nil, order.total.currency.code)]), at: time, on: sql)
+                             changes: .fields(["amount": (nil, amount), "currency": (nil, currency.code)]), at: time, on: sql)
         case let .refundFailed(order, refund, _):
             try await record("order.refund_failed", order, subject: refund.rawValue, changes: .fields(["status": ("requested", "failed")]),
                              at: time, on: sql)

@@ -15,13 +15,15 @@ package struct RefundNotice: OrderLifecycleObserver {
         guard let organizer = try await OrganizerRepository(sql).find(order.organizerID),
               let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else { return }
         let refunded = order.refunded + amount
+        // Money held in review goes back in the currency its payment took, which may not be the order's.
+        let currency = try await PaymentApplier.heldPayment(of: order, on: sql)?.currency ?? order.total.currency
         let model: [String: Any] = [
             "organizer": ["name": organizer.name],
             "buyer": ["name": order.buyerName as Any, "email": order.email],
             "event": ["title": event.title],
             "order": ["id": order.id.rawValue, "total": order.total.description],
-            "refund": ["amount": Money(minorUnits: amount, currency: order.total.currency).description,
-                       "refunded": Money(minorUnits: refunded, currency: order.total.currency).description, "full": full],
+            "refund": ["amount": Money(minorUnits: amount, currency: currency).description,
+                       "refunded": Money(minorUnits: refunded, currency: currency).description, "full": full],
         ]
         let (sender, replyTo) = organizer.mailSender(platformAddress: from)
         let content = try MailContent(sender: sender, replyTo: replyTo, modelObject: model)

@@ -45,6 +45,15 @@ import Testing
             await h.drain()
             #expect(try await h.inboxCount(status: "dead") == 0, "the refund in USD is booked, not dead")
             #expect(try await reviewBalance(h).values.allSatisfy { $0 == 0 })
+            // The buyer is told, and the audit log says, what went back in the currency it went back in.
+            struct Row: Decodable { let payload: String }
+            let notices = try await h.database.read { sql in
+                try await sql.raw("SELECT payload FROM outbox_messages WHERE kind = 'refund_notice'").all(decoding: Row.self)
+            }
+            #expect(notices.count == 1 && notices.first?.payload.contains("25.00 USD") == true, "\(notices.map(\.payload))")
+            let audit = try await h.client.get("/api/v1/audit-log?action=order.refund_requested", key: h.organizerKey)
+            let changes = try #require((audit.json["data"] as? [[String: Any]])?.first?["changes"] as? [String: Any])
+            #expect((changes["currency"] as? [String: Any])?["to"] as? String == "USD")
         }
     }
 
