@@ -23,11 +23,18 @@ import Testing
             let mail = try composer.compose(message)
             #expect(mail.from.email == "tickets@platform.example" && mail.replyTo != nil)
             #expect(mail.text.contains("(UTC+0") && mail.html.contains("(UTC+0"), "the event's time with its offset")
-            #expect(mail.attachments.count == 2 && mail.attachments.allSatisfy { $0.contentType == "image/png" })
+            let images = mail.attachments.filter { $0.contentID != nil }
+            #expect(images.count == 2 && images.allSatisfy { $0.contentType == "image/png" })
             for id in order.ticketIDs { #expect(mail.html.contains("cid:qr-\(id)")) }
-            #expect(mail.attachments.map(\.contentID) == order.ticketIDs.map { "qr-\($0)" })
+            #expect(images.map(\.contentID) == order.ticketIDs.map { "qr-\($0)" })
+            // The event for the buyer's calendar: a file, its times in UTC.
+            let calendar = try #require(mail.attachments.first { $0.filename == "event.ics" })
+            #expect(calendar.contentID == nil && calendar.contentType.hasPrefix("text/calendar"))
+            let ics = String(decoding: calendar.content, as: UTF8.self)
+            #expect(ics.hasPrefix("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n") && ics.hasSuffix("END:VEVENT\r\nEND:VCALENDAR\r\n"))
+            #expect(ics.contains("\r\nSUMMARY:Harness Night\r\n") && ics.contains("\r\nDTSTART:") && ics.contains("Z\r\nSUMMARY"))
             // Each inline image is the QR code of its own ticket's token.
-            if let decoded = try await QRDecoder.decode(mail.attachments.map(\.content)) {
+            if let decoded = try await QRDecoder.decode(images.map(\.content)) {
                 #expect(decoded == order.tokens.map { [$0] })
             }
             // The link in the email opens the order's tickets with a token of its own.
@@ -60,6 +67,22 @@ import Testing
         #expect(at("2027-10-31T01:30:00Z", "Asia/Tokyo") == "Sunday, 31 October 2027, 10:30 (UTC+09:00, Asia/Tokyo)")
         #expect(at("2027-10-31T01:30:00Z", "Asia/Kolkata") == "Sunday, 31 October 2027, 07:00 (UTC+05:30, Asia/Kolkata)")
         #expect(at("2027-10-31T01:30:00Z", "UTC") == "Sunday, 31 October 2027, 01:30 UTC")
+    }
+
+    @Test func calendarFilesEscapeFoldAndKeepUTC() {
+        let now = Timestamp(rfc3339: "2027-10-31T00:30:00Z")!
+        var event = Event(id: .generate(at: now), organizerID: .generate(at: now), title: "Rock, Paper; \\Scissors\nLive " + String(repeating: "é", count: 60),
+                          venue: "Hall 1", startsAt: now, endsAt: now.adding(minutes: 120), timezone: "Europe/Berlin", currency: .eur,
+                          status: .live, reservationMinutes: 15, redirectOrigins: [], createdAt: now, updatedAt: now)
+        event.venue = "Hall 1, Berlin"
+        let ics = EventCalendar.ics(event, organizer: "Demo \"Events\"", host: "tickets.example", stamp: now)
+        #expect(ics.contains("DTSTART:20271031T003000Z\r\nDTEND:20271031T023000Z\r\n"))
+        #expect(ics.contains("SUMMARY:Rock\\, Paper\\; \\\\Scissors\\nLive "))
+        #expect(ics.contains("LOCATION:Hall 1\\, Berlin"))
+        #expect(ics.contains("ORGANIZER;CN=\"Demo 'Events'\":mailto:noreply@tickets.example"))
+        for line in ics.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 75, "\(line)") }
+        let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "")
+        #expect(unfolded.contains("Live " + String(repeating: "é", count: 60) + "\r\n"), "folded whole characters only")
     }
 
     @Test func exportsGiveTheLocalTimeWithItsOffset() {

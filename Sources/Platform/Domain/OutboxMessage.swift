@@ -27,6 +27,7 @@ package enum OutboxStatus: String, Sendable, Codable, CaseIterable {
 /// An image the composer renders when the message is sent, not when it is queued: a ticket's QR
 /// code is drawn from its token by the module that registered the `renderer`.
 package struct InlineImage: Sendable, Hashable, Codable {
+    /// What the HTML refers to (`cid:`); empty for a file attached rather than shown (a calendar file).
     package let contentID: String
     package let filename: String
     package let renderer: String

@@ -30,7 +30,7 @@ package struct MailComposer: Sendable {
             }
         }
         self.library = library
-        self.renderers = Dictionary(renderers.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.renderers = Dictionary(([CalendarAttachment()] + renderers).map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
     }
 
     /// Loads `<directory>/*.mustache`.
@@ -60,8 +60,9 @@ package struct MailComposer: Sendable {
         }
         let attachments = try content.images.map { image in
             guard let renderer = renderers[image.renderer] else { throw MailTemplateError("no inline image renderer '\(image.renderer)'") }
+            // An empty content id: a file attached, not an image shown in the text.
             return MailAttachment(filename: image.filename, contentType: renderer.contentType, content: try renderer.render(image.value),
-                                  contentID: image.contentID)
+                                  contentID: image.contentID.isEmpty ? nil : image.contentID)
         }
         let subject = try render("subject").split(whereSeparator: \.isNewline).joined(separator: " ").trimmingCharacters(in: .whitespaces)
         return MailMessage(from: content.sender, to: [recipient], replyTo: content.replyTo, subject: subject,

@@ -39,7 +39,11 @@ struct OrderConfirmation: Sendable {
         let (sender, replyTo) = organizer.mailSender(platformAddress: settings.from)
         let content = try MailContent(
             sender: sender, replyTo: replyTo, modelObject: model,
-            images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) })
+            images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) }
+                // The event for the buyer's calendar, as a file beside the QR codes.
+                + [InlineImage(contentID: "", filename: "event.ics", renderer: "calendar",
+                               value: EventCalendar.ics(event, organizer: organizer.name, host: URLComponents(string: settings.baseURL)?.host ?? "localhost",
+                                                        stamp: time))])
         try await Outbox.enqueue(Notice(kind: .orderConfirmation, organizer: order.organizerID, recipient: order.email, content: content,
                                         idempotencyKey: "order-confirmation-\(order.id)"), at: time, on: sql)
     }
