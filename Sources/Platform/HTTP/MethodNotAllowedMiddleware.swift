@@ -2,7 +2,8 @@ import Hummingbird
 import Synchronization
 
 /// A path the API has, asked with a method it does not have, is 405 with `Allow` listing the ones
-/// it has (RFC 9110 §15.5.6), not 404. The paths come from the route catalog, once it is complete.
+/// it has (RFC 9110 §15.5.6), not 404. Only a request the router found no route for is looked at
+/// (no work on the requests that have one); the paths come from the route catalog.
 struct MethodNotAllowedMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let catalog: RouteCatalog
@@ -10,13 +11,27 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
 
     init(catalog: RouteCatalog) { self.catalog = catalog }
 
-    /// The catalog split into segments, made at the first request (the router is complete by then).
+    /// The catalog split into segments, made at the first miss (the router is complete by then).
     final class CompiledRoutes: Sendable {
         let routes = Mutex<[(segments: [String], method: String)]?>(nil)
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let segments = request.uri.path.split(separator: "/").map(String.init)
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = allowedMethods(for: request.uri.path)
+            guard !allowed.isEmpty else { throw error }
+            var problem = Problem(.methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed",
+                                  detail: "\(request.uri.path) answers \(allowed.joined(separator: ", ")) only")
+            problem.headers[.allow] = allowed.joined(separator: ", ")
+            throw problem
+        }
+    }
+
+    /// The methods the catalog has for `path`, sorted; empty for a path it does not know.
+    func allowedMethods(for path: String) -> [String] {
+        let segments = path.split(separator: "/").map(String.init)
         let routes = compiled.routes.withLock { cached in
             if let cached { return cached }
             let built = catalog.routes.compactMap { route -> (segments: [String], method: String)? in
@@ -27,15 +42,7 @@ struct MethodNotAllowedMiddleware: RouterMiddleware {
             cached = built
             return built
         }
-        let allowed = Set(routes.filter { Self.matches($0.segments, segments) }.map(\.method))
-        let method = request.method.rawValue
-        guard !allowed.isEmpty, !allowed.contains(method), !(method == "HEAD" && allowed.contains("GET")) else {
-            return try await next(request, context)
-        }
-        var problem = Problem(.methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed",
-                              detail: "\(request.uri.path) answers \(allowed.sorted().joined(separator: ", ")) only")
-        problem.headers[.allow] = allowed.sorted().joined(separator: ", ")
-        throw problem
+        return Set(routes.filter { Self.matches($0.segments, segments) }.map(\.method)).sorted()
     }
 
     static func matches(_ pattern: [String], _ path: [String]) -> Bool {
