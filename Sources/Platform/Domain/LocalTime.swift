@@ -7,7 +7,7 @@ package enum LocalTime {
     /// only where it has one in English ("10:30 (UTC+09:00, Asia/Tokyo)"), and "01:30 UTC" in UTC.
     /// An unknown zone is shown as UTC.
     package static func text(_ time: Timestamp, timezone: String) -> String {
-        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
+        let zone = self.zone(timezone)
         let date = Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
@@ -21,17 +21,16 @@ package enum LocalTime {
         return "\(local)\(named) (UTC\(offset(zone.secondsFromGMT(for: date))), \(zone.identifier))"
     }
 
-    /// RFC 3339 in the zone's offset at that time: "2027-10-31T02:30:00+02:00" (for exports read
-    /// by people and spreadsheets alike).
+    /// RFC 3339 in the zone's offset at that time, to the second: "2027-10-31T02:30:00+02:00" (for
+    /// exports read by people and spreadsheets alike). No formatter: the local clock is the UTC
+    /// one moved by the offset, written as `Timestamp` writes it.
     package static func rfc3339(_ time: Timestamp, timezone: String) -> String {
-        let zone = TimeZone(identifier: timezone) ?? TimeZone(identifier: "UTC")!
-        let date = Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = zone
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ss"
-        return formatter.string(from: date) + offset(zone.secondsFromGMT(for: date))
+        let seconds = zone(timezone).secondsFromGMT(for: Date(timeIntervalSince1970: Double(time.milliseconds) / 1000))
+        let local = Timestamp(milliseconds: time.milliseconds + Int64(seconds) * 1000).rfc3339
+        return local.prefix(19) + offset(seconds)
     }
+
+    static func zone(_ identifier: String) -> TimeZone { TimeZone(identifier: identifier) ?? TimeZone(identifier: "UTC")! }
 
     /// "+02:00", "-04:00", "+05:30".
     static func offset(_ seconds: Int) -> String {
