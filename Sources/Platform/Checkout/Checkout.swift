@@ -133,17 +133,20 @@ package struct Checkout: Sendable {
             let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
             let priced = try input.cart.price(variants, currency: event.currency, at: now)
             let free = priced.total.minorUnits == 0
-            guard free || provider != nil else {
+            let providerID: String
+            if free {
+                providerID = Self.freeProvider
+            } else if let provider {
+                // Before any seat is taken: an amount the provider would refuse reserves nothing.
+                let unitPrices = priced.lines.map { Money(minorUnits: $0.unitPrice, currency: priced.total.currency) }
+                if let reason = provider.refusal(of: priced.total, unitPrices: unitPrices) { throw ValidationFailure(field: "provider", reason) }
+                providerID = provider.id
+            } else {
                 throw ValidationFailure(field: "provider", "is required for an order that costs something; one of: \(providers.ids.joined(separator: ", "))")
-            }
-            // Before any seat is taken: an amount the provider would refuse reserves nothing.
-            let unitPrices = priced.lines.map { Money(minorUnits: $0.unitPrice, currency: priced.total.currency) }
-            if !free, let provider, let reason = provider.refusal(of: priced.total, unitPrices: unitPrices) {
-                throw ValidationFailure(field: "provider", reason)
             }
             let order = Order(
                 id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
-                buyerName: input.name, total: priced.total, refunded: 0, provider: free ? Self.freeProvider : provider?.id ?? Self.freeProvider,
+                buyerName: input.name, total: priced.total, refunded: 0, provider: providerID,
                 providerSession: nil, providerPayment: nil,
                 checkoutURL: nil, reviewReason: nil, disputeReason: nil,
                 expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,

@@ -91,14 +91,7 @@ package final class RequestFields {
     /// A required array of objects, each read with its own reader; empty (with an error) when it is
     /// missing or not one.
     package func objects(_ key: String) -> [RequestFields] {
-        guard let present = raw(key), let value = present else {
-            fail(key, "is required")
-            return []
-        }
-        guard case let .array(items) = value else {
-            fail(key, "must be an array of objects")
-            return []
-        }
+        let items = requiredArray(key)
         var readers: [RequestFields] = []
         for (index, item) in items.enumerated() {
             guard case let .object(fields) = item else {
@@ -114,15 +107,7 @@ package final class RequestFields {
     /// reader of its own, whose errors stay its own (`problems`) instead of failing the request;
     /// an item that is not an object is nil. Only a missing or non-array value fails the request.
     package func separateObjects(_ key: String) -> [RequestFields?] {
-        guard let present = raw(key), let value = present else {
-            fail(key, "is required")
-            return []
-        }
-        guard case let .array(items) = value else {
-            fail(key, "must be an array of objects")
-            return []
-        }
-        return items.map { item in
+        requiredArray(key).map { item in
             guard case let .object(fields) = item else { return nil }
             return RequestFields(object: fields)
         }
@@ -131,6 +116,19 @@ package final class RequestFields {
     /// What this reader found wrong, as "field: detail; …"; nil when nothing.
     package var problems: String? {
         check.errors.isEmpty ? nil : check.errors.map { "\($0.field): \($0.detail)" }.joined(separator: "; ")
+    }
+
+    /// The items of a required array (of objects); empty, with the error, when it is missing or not one.
+    private func requiredArray(_ key: String) -> [JSONValue] {
+        guard let present = raw(key), let value = present else {
+            fail(key, "is required")
+            return []
+        }
+        guard case let .array(items) = value else {
+            fail(key, "must be an array of objects")
+            return []
+        }
+        return items
     }
 
     /// A nested object, read with its own reader (errors named "payout_hold.days"): nil when
@@ -225,5 +223,12 @@ package final class RequestFields {
         if let value, let value { return value }
         if !hasError(for: key) { fail(key, "is required") }
         return placeholder
+    }
+
+    /// As `required`, and a value given (an empty string too) must pass `rule`, else `detail`:
+    /// one error for the field either way.
+    package func required<T>(_ value: T??, _ key: String, placeholder: T, where rule: (T) -> Bool, _ detail: String) -> T {
+        if let value, let value, !rule(value) { fail(key, detail) }
+        return required(value, key, placeholder: placeholder)
     }
 }

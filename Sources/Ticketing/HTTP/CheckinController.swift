@@ -40,9 +40,8 @@ struct CheckinController {
         let scanner = context.scanner
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let text = fields.required(fields.string("ticket_id"), "ticket_id", placeholder: "")
-        let given = fields.string("reason")
-        let reason = fields.required(given, "reason", placeholder: "")
-        if case .some(.some) = given, !TextRules.isPresent(reason, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
+        let reason = fields.required(fields.string("reason"), "reason", placeholder: "", where: { TextRules.isPresent($0, max: 500) },
+                                     "must be 1 to 500 characters")
         try fields.finish()
         guard let id = TicketID(text) else { throw PlatformError.notFound("ticket") }
         let ticket = try await checkin.setBlocked(id, blocked: blocked, reason: reason, organizer: scanner.organizer, actor: scanner.device,

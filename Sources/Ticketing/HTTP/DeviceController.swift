@@ -15,10 +15,8 @@ struct DeviceController {
     @Sendable func create(_ request: Request, context: OrganizerContext) async throws -> Response {
         let event = try context.pathID(EventID.self)
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
-        let given = fields.string("name")
-        let name = fields.required(given, "name", placeholder: "")
-        // An empty name was taken before: a device must be named (a missing one is reported as such).
-        if case .some(.some) = given, !TextRules.isPresent(name, max: 100) { fields.fail("name", "must be 1 to 100 characters") }
+        let name = fields.required(fields.string("name"), "name", placeholder: "", where: { TextRules.isPresent($0, max: 100) },
+                                   "must be 1 to 100 characters")
         try fields.finish()
         let key = try await devices.create(event: event, organizer: context.organizer, name: name)
         return try JSONCoding.response(DeviceBody(id: key.id.rawValue, eventId: event.rawValue, name: name, prefix: key.prefix, key: key.secret),

@@ -34,13 +34,12 @@ struct OfflineController {
                 refused.append(.init(index: index, nonce: nil, result: .invalid, ticketId: nil, reason: "must be an object"))
                 continue
             }
-            let givenNonce = item.string("nonce")
-            let nonce = item.required(givenNonce, "nonce", placeholder: "")
+            let nonce = item.required(item.string("nonce"), "nonce", placeholder: "", where: { (1...128).contains($0.unicodeScalars.count) },
+                                      "must be 1 to 128 characters")
             let token = item.optional(item.string("token"), "token")
             let ticket = item.optional(item.string("ticket_id"), "ticket_id")
             let at = item.required(item.timestamp("scanned_at"), "scanned_at", placeholder: Timestamp(milliseconds: 0))
             let direction = item.optional(item.choice("direction", ScanDirection.self), "direction") ?? .entry
-            if case .some(.some) = givenNonce, !(1...128).contains(nonce.unicodeScalars.count) { item.fail("nonce", "must be 1 to 128 characters") }
             if token == nil && ticket == nil { item.fail("token", "a token or a ticket_id is required") }
             let ticketID = ticket.flatMap(TicketID.init)
             if ticket != nil && ticketID == nil { item.fail("ticket_id", "is not a ticket id") }

@@ -18,9 +18,7 @@ struct BuyerSignInController {
     @Sendable func requestLink(_ request: Request, context: AppRequestContext) async throws -> Response {
         try limiter.enforce(request.clientAddress(context, trustForwardedFor: trustForwardedFor), counting: "sign-in requests", per: "one client")
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
-        let given = fields.string("email")
-        let email = fields.required(given, "email", placeholder: "")
-        if case .some(.some) = given, !TextRules.isEmail(email) { fields.fail("email", "must be an email address") }
+        let email = fields.required(fields.string("email"), "email", placeholder: "", where: TextRules.isEmail, "must be an email address")
         try fields.finish()
         let outcome = try await signIn.requestLink(email: email)
         context.logger.info("sign-in link requested", metadata: ["outcome": "\(outcome)"])

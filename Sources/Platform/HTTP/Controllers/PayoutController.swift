@@ -24,8 +24,8 @@ struct PayoutController {
         let id = try context.pathID(PayoutID.self)
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
         let outcome = fields.required(fields.choice("outcome", PayoutResolution.Outcome.self), "outcome", placeholder: .failed)
-        let reason = fields.required(fields.string("reason"), "reason", placeholder: "")
-        if !TextRules.isPresent(reason, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
+        let reason = fields.required(fields.string("reason"), "reason", placeholder: "", where: { TextRules.isPresent($0, max: 500) },
+                                     "must be 1 to 500 characters")
         try fields.finish()
         return try JSONCoding.response(PayoutBody(try await resolution.resolve(id, as: outcome, reason: reason)))
     }
