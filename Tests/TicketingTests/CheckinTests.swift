@@ -82,6 +82,17 @@ import Testing
             #expect(try await h.count("checkin_scans") == before, "nothing is recorded for a request that is not a scan")
             let admin = try await h.scan(order.tokens[0], key: h.base.adminKey)
             #expect(admin.status == .forbidden)
+
+            // Given but empty is not a name or a reason: one error each, and nothing made.
+            let unnamed = try await h.client.post("/api/v1/events/\(h.base.eventID)/checkin-devices", key: h.organizerKey, json: #"{"name":""}"#)
+            #expect(unnamed.status == .unprocessableContent && unnamed.errorFields == ["name"])
+            let nameless = try await h.client.post("/api/v1/events/\(h.base.eventID)/checkin-devices", key: h.organizerKey, json: "{}")
+            #expect(nameless.errorFields == ["name"], "missing: is required, once")
+            let unexplained = try await h.client.post("/api/v1/checkin/block", key: h.organizerKey,
+                                                      json: #"{"ticket_id":"\#(order.ticketIDs[0])","reason":""}"#)
+            #expect(unexplained.status == .unprocessableContent && unexplained.errorFields == ["reason"])
+            let devices = try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin-devices", key: h.organizerKey)
+            #expect((devices.json["data"] as? [[String: Any]])?.isEmpty == true, "nothing made (Door, the only device, was revoked)")
         }
     }
 

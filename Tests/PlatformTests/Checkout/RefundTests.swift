@@ -90,6 +90,10 @@ import Testing
             #expect(rows.first?["error"] as? String == "unavailable: down")
             #expect(try await h.client.get("/api/v1/admin/refunds", key: h.organizerKey).status == .forbidden)
             #expect(try await h.client.get("/api/v1/admin/refunds?status=lost", key: h.adminKey).status == .unprocessableContent)
+            // An empty item is refused, as the API document's pattern says.
+            for filter in ["failed,", ",failed", "failed,,requested"] {
+                #expect(try await h.client.get("/api/v1/admin/refunds?status=\(filter)", key: h.adminKey).status == .unprocessableContent, "\(filter)")
+            }
 
             h.provider.fail(with: nil)
             let retried = try await h.client.post("/api/v1/admin/orders/\(id)/refunds", key: h.adminKey, json: #"{"amount":100}"#)

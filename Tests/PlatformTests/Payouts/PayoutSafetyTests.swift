@@ -96,10 +96,14 @@ import Testing
             h.provider.fail(with: .unavailable("down"))
             let failed = try #require(try await run(h).run(PayoutRunRequest()).payouts.first)
             #expect(failed.status == "sending" && failed.error == "unavailable: down")
+            let batch = try #require(try await h.payouts().first?.batchID, "put in a batch before the provider was asked")
             h.provider.fail(with: nil)
             h.clock.advance(minutes: 120)
             let retried = try #require(try await run(h).run(PayoutRunRequest()).payouts.first)
             #expect(retried.payoutID == failed.payoutID && retried.status == "sent")
+            // Sent again in the batch it was first put in, under the same id.
+            #expect(h.provider.payoutCalls.map(\.batchID) == [batch] && batch.hasPrefix("batch_"))
+            #expect(try await h.payouts().first?.batchID == batch)
         }
     }
 
