@@ -120,3 +120,14 @@ extension CheckoutHarness {
         try #require((try await client.get("/api/v1/balances", key: organizerKey).json["data"] as? [[String: Any]])?.first)
     }
 }
+
+extension CheckoutHarness {
+    /// Every ledger account's balance by "account currency" ("review:test EUR"), as the ledger's
+    /// normal side counts it.
+    package func accountBalances() async throws -> [String: Int64] {
+        let totals = try await database.read { sql in try await LedgerRepository(sql).accountTotals() }
+        return Dictionary(uniqueKeysWithValues: totals.map {
+            ("\($0.account) \($0.currency)", LedgerAccount.balance(code: $0.account, debits: $0.debits, credits: $0.credits))
+        })
+    }
+}

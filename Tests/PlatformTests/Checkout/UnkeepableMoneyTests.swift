@@ -8,11 +8,9 @@ import Testing
 /// took it, measured against what that payment took; a refund that fails is a failed refund row
 /// an admin sees, its money waiting in the review account.
 @Suite struct UnkeepableMoneyTests {
+    /// The provider's review and refunds accounts, where money that cannot be kept waits.
     func reviewBalance(_ h: CheckoutHarness) async throws -> [String: Int64] {
-        let totals = try await h.database.read { sql in try await LedgerRepository(sql).accountTotals() }
-        return Dictionary(uniqueKeysWithValues: totals.filter { $0.account.hasPrefix("review:") || $0.account.hasPrefix("refunds:") }.map {
-            ($0.account + " " + $0.currency, LedgerAccount.balance(code: $0.account, debits: $0.debits, credits: $0.credits))
-        })
+        try await h.accountBalances().filter { $0.key.hasPrefix("review:") || $0.key.hasPrefix("refunds:") }
     }
 
     /// The instance: 3000 paid for an order of 2500 was put in review, and its automatic refund was
