@@ -11,7 +11,7 @@ problem = {"content": {"application/problem+json": {"schema": {"$ref": "#/compon
 
 doc = json.load(open(PATH))
 # The currencies and time zones the server takes: ISO 4217 List One (Sources/PluginKit/ISO4217.swift)
-# and the IANA zones Foundation knows (a name with a slash, or UTC).
+# and the IANA zones Foundation knows (a name with a slash, or UTC: scripts/timezones.swift writes them).
 import re
 CURRENCIES = re.findall(r'\("([A-Z]{3})", [0-9]\)', open("Sources/PluginKit/ISO4217.swift").read())
 ZONES = json.load(open("scripts/timezones.json"))
