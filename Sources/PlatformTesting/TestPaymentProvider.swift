@@ -23,6 +23,8 @@ package final class TestPaymentProvider: PaymentProvider {
         var payoutAnswers: [String: PayoutDispatch] = [:]
         var payoutAnswer: @Sendable (PayoutInstruction) -> PayoutDispatch = { .accepted(reference: "test_tr_\($0.payoutID)", settled: false) }
         var beforePayoutAnswer: @Sendable ([PayoutInstruction]) async throws -> Void = { _ in }
+        /// Payouts go in multiples of this (minor units), as PayPal sends forints whole.
+        var payoutStep: Int64 = 1
     }
     private let state = Mutex(State())
     private let installed = Mutex<(any PaymentHost)?>(nil)
@@ -40,6 +42,8 @@ package final class TestPaymentProvider: PaymentProvider {
     package var payoutCalls: [PayoutInstruction] { state.withLock { $0.payoutCalls } }
     /// How the provider answers each new payout id from now on.
     package func answerPayouts(_ answer: @escaping @Sendable (PayoutInstruction) -> PayoutDispatch) { state.withLock { $0.payoutAnswer = answer } }
+    /// Payouts from now on in multiples of `step` minor units (the rest stays available).
+    package func payOutInSteps(of step: Int64) { state.withLock { $0.payoutStep = step } }
     /// Runs after the provider took a batch and before it answers (its events may come first).
     package func beforePayoutAnswer(_ hook: @escaping @Sendable ([PayoutInstruction]) async throws -> Void) {
         state.withLock { $0.beforePayoutAnswer = hook }
@@ -147,6 +151,11 @@ package final class TestPaymentProvider: PaymentProvider {
 /// `payout_paid`, `payout_failed`, `payout_returned`.
 extension TestPaymentProvider: PayoutProvider {
     package var maximumPayoutBatch: Int { 50 }
+
+    package func payable(_ amount: Money) -> Money {
+        let step = state.withLock { $0.payoutStep }
+        return Money(minorUnits: amount.minorUnits / step * step, currency: amount.currency)
+    }
 
     package func validate(account: String) throws -> String {
         guard account.hasPrefix("test_acct_") else { throw PayoutAccountInvalid("must start with test_acct_") }

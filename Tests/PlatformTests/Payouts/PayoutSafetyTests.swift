@@ -107,6 +107,23 @@ import Testing
         }
     }
 
+    /// A provider that sends only part of a balance (PayPal: whole forints) is paid that part; the
+    /// rest stays available for a later payout.
+    @Test(arguments: TestEngines.all)
+    func aPayoutIsWhatTheProviderCanSendAndTheRestStaysAvailable(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            try await h.paidOrder()
+            try await h.releaseAll()
+            _ = try await h.setPayoutMethod("test_acct_1")
+            h.provider.payOutInSteps(of: 1_000)
+            let sent = try #require(try await run(h).run(PayoutRunRequest()).payouts.first)
+            #expect(sent.amount.minorUnits == 4_000 && sent.status == "sent")
+            #expect(h.provider.payoutCalls.map(\.amount.minorUnits) == [4_000])
+            let balance = try await h.balance()
+            #expect(balance["available"] as? Int == 750 && balance["in_transit"] as? Int == 4_000)
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func aReplacedPayoutMethodIsToldToTheOrganizerAndWaitsForApproval(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
