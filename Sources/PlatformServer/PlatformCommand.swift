@@ -117,11 +117,13 @@ struct Demo: AsyncParsableCommand {
             Organizer key:  \(result.organizerKey.secret)
             (each run of `platform demo` replaces both keys)
 
+            Event page:     \(base)/e/\(result.event.id) (also \(base)/e/\(result.organizer.slug)/\(result.event.id)):
+                            choose tickets, pay in the Sandbox, and the order's page shows them once paid
             Public event:   \(base)/api/v1/public/events/\(result.event.id)
-            Buy a ticket:   curl -H 'Content-Type: application/json' -H "Idempotency-Key: $(date +%s%N)" \\
+            Buy by API:     curl -H 'Content-Type: application/json' -H "Idempotency-Key: $(date +%s%N)" \\
                               -d '{"lines":[{"variant_id":"\(result.variants.first?.id.rawValue ?? "")","quantity":2}],"email":"you@example.com","provider":"sandbox"}' \\
                               \(base)/api/v1/public/events/\(result.event.id)/orders
-                            then open the checkout_url it answers with, and press Pay
+                            then open the checkout_url it answers with, and press Pay: it brings you to the order's page
             Your tickets:   once paid, GET \(base)/api/v1/public/orders/{order id}/tickets?token={access_token}
                             lists them, each with its QR code's URL; the confirmation email in
                             data/outbox/ links to the order's page

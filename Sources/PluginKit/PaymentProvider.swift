@@ -138,6 +138,8 @@ public struct RefundCapabilities: Sendable, Hashable {
 public protocol PaymentProvider: Sendable {
     /// The name in `/webhooks/{id}` and in an order's `provider` field: "sandbox", "stripe".
     var id: String { get }
+    /// How the checkout page names the payment method: "Card (Stripe)", "PayPal".
+    var displayName: String { get }
     /// The shortest checkout the provider allows; reservations are lengthened to match.
     var minimumCheckoutMinutes: Int { get }
     /// What refunds the provider makes; the kernel refuses others with a clear error.
@@ -163,6 +165,7 @@ public protocol PaymentProvider: Sendable {
 }
 
 extension PaymentProvider {
+    public var displayName: String { id.prefix(1).uppercased() + id.dropFirst() }
     public var minimumCheckoutMinutes: Int { 0 }
     public var refundCapabilities: RefundCapabilities { .partial }
     public func install(routes: any PluginRoutes, host: any PaymentHost) {}

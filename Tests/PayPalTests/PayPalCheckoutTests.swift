@@ -20,7 +20,7 @@ import Testing
 
             let back = try await h.returnFromPayPal(link)
             #expect(back.status == .seeOther)
-            #expect(back.headers[.location]?.contains("/api/v1/public/orders/\(order)?token=") == true, "sent on to the order page")
+            #expect(back.headers[.location]?.contains("/my-tickets/orders/\(order)?token=") == true, "sent on to the order page")
             #expect(try await h.status(of: order) == "paid")
             #expect(try await h.variantCounts() == (2, 0))
             let capture = try #require(fake.capture(of: paypal))

@@ -38,7 +38,7 @@ import Testing
 
             let (status, location) = try await press(h, path, "pay")
             #expect(status == .seeOther)
-            #expect(location == "\(Self.base)/api/v1/public/orders/\(id)?token=\(token)")
+            #expect(location == "\(Self.base)/my-tickets/orders/\(id)?token=\(token)", "back to the order's page")
             _ = try await press(h, path, "pay")
             #expect(try await h.inboxCount() == 1, "pressing Pay twice delivers one event")
             await h.drain()

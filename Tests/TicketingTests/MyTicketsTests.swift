@@ -16,7 +16,7 @@ import Testing
             let stranger = try await h.paidOrder(quantity: 1, email: "bob@example.com")
             let renamed = try await h.client.patch("/api/v1/events/\(h.base.eventID)", key: h.organizerKey, json: #"{"title":"<b>Gala</b> & co"}"#)
             #expect(renamed.status == .ok, "\(renamed.text)")
-            var browser = Browser(client: h.client)
+            var browser = PageBrowser(client: h.client)
 
             #expect(try await browser.get("/my-tickets").headers[.location] == "/my-tickets/sign-in", "signed out, the page asks to sign in")
             let signInPage = try await browser.get("/my-tickets/sign-in")
@@ -32,14 +32,14 @@ import Testing
 
             // A mail scanner fetching the link, twice, spends nothing.
             for _ in 0..<2 {
-                var scanner = Browser(client: h.client)
+                var scanner = PageBrowser(client: h.client)
                 let landing = try await scanner.get(path)
                 #expect(landing.status == .ok && landing.text.contains("Show my tickets"))
             }
             let token = try #require(URLComponents(string: link)?.queryItems?.first { $0.name == "token" }?.value)
             #expect(try await MyTicketsFixture.unusedLinks(h) == 1)
 
-            var forger = Browser(client: h.client)
+            var forger = PageBrowser(client: h.client)
             let forged = try await forger.post("/my-tickets/sign-in", form: ["csrf": "x", "token": token])
             #expect(forged.status == .forbidden, "a post without the CSRF cookie is refused")
             #expect(try await MyTicketsFixture.unusedLinks(h) == 1)
@@ -118,40 +118,6 @@ import Testing
     }
 }
 
-/// Follows no redirects and keeps cookies, as a browser would for these pages.
-struct Browser {
-    let client: APITestClient
-    var cookies: [String: String] = [:]
-
-    init(client: APITestClient) { self.client = client }
-
-    mutating func get(_ path: String) async throws -> APITestClient.Reply {
-        try remember(try await client.send(.get, path, headers: cookieHeader))
-    }
-
-    mutating func post(_ path: String, form: [String: String]) async throws -> APITestClient.Reply {
-        var headers = cookieHeader
-        headers[.contentType] = "application/x-www-form-urlencoded"
-        let body = form.map { name, value in
-            "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")"
-        }.joined(separator: "&")
-        return try remember(try await client.send(.post, path, json: body, headers: headers))
-    }
-
-    private var cookieHeader: HTTPFields {
-        cookies.isEmpty ? [:] : [.cookie: cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")]
-    }
-
-    private mutating func remember(_ reply: APITestClient.Reply) throws -> APITestClient.Reply {
-        for header in reply.headers[values: .setCookie] {
-            let pair = header.split(separator: ";")[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(pair[0]), value = pair.count > 1 ? String(pair[1]) : ""
-            if value.isEmpty || header.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
-        }
-        return reply
-    }
-}
-
 enum MyTicketsFixture {
     static func latestLink(_ h: TicketingHarness) async throws -> String? {
         let engine = h.database.engine
@@ -169,5 +135,41 @@ enum MyTicketsFixture {
 
     static func count(_ h: TicketingHarness, _ table: String, where condition: String = "1 = 1") async throws -> Int {
         try await h.count(table, where: condition)
+    }
+}
+
+/// The order's page while it waits for payment, once paid, and its calendar file.
+@Suite struct OrderPageTests {
+    @Test(arguments: TestEngines.all)
+    func theOrderPageWaitsForThePaymentThenShowsTheTicketsAndTheCalendar(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let placed = try await h.base.placeOrder(body: h.base.cart(quantity: 2))
+            let id = try #require(placed.orderID)
+            let token = try #require(placed.string("access_token"))
+            let waiting = try await h.client.get("/my-tickets/orders/\(id)?token=\(token)")
+            #expect(waiting.status == .ok && waiting.text.contains("Waiting for payment confirmation."))
+            #expect(!waiting.text.contains("Paid.") && !waiting.text.contains("qr.png"), "nothing says paid before the order is")
+            #expect(waiting.text.contains(#"data-poll="/api/v1/public/orders/\#(id)?token=\#(token)""#) && waiting.text.contains("/static/order.js"))
+            #expect(waiting.text.contains("Continue to payment"), "the way back to the provider's checkout")
+
+            _ = try await h.base.deliver(id: "evt-\(id)", type: "paid", order: id, amount: 5_000, reference: "pay-\(id)")
+            await h.base.drain()
+            let paid = try await h.client.get("/my-tickets/orders/\(id)?token=\(token)")
+            #expect(paid.text.contains("Paid.") && !paid.text.contains("Waiting for payment") && !paid.text.contains("order.js"))
+            #expect(paid.text.components(separatedBy: "download=\"ticket-").count == 3, "a PNG download per ticket")
+            #expect(paid.text.contains("/my-tickets/orders/\(id)/event.ics?token=\(token)"))
+
+            let ics = try await h.client.get("/my-tickets/orders/\(id)/event.ics?token=\(token)")
+            #expect(ics.status == .ok && ics.headers[.contentType] == "text/calendar; charset=utf-8")
+            #expect(ics.text.hasPrefix("BEGIN:VCALENDAR\r\n") && ics.text.contains("SUMMARY:Harness Night\r\n"))
+            #expect(try await h.client.get("/my-tickets/orders/\(id)/event.ics?token=ord_tok_wrong").status == .notFound)
+
+            let other = try await h.base.placeOrder(body: h.base.cart(quantity: 1))
+            let otherID = try #require(other.orderID), otherToken = try #require(other.string("access_token"))
+            _ = try await h.base.deliver(id: "evt-fail-\(otherID)", type: "failed", order: otherID)
+            await h.base.drain()
+            let failed = try await h.client.get("/my-tickets/orders/\(otherID)?token=\(otherToken)")
+            #expect(failed.text.contains("The payment did not go through.") && failed.text.contains("href=\"/e/\(h.base.eventID)\""))
+        }
     }
 }

@@ -65,7 +65,8 @@ package struct Platform: Sendable {
             payouts: PayoutSettlement(mailFrom: config.mailFrom))
         catalog = Catalog(database: database, clock: clock)
         orders = Orders(database: database, clock: clock)
-        checkout = Checkout(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL)
+        checkout = Checkout(database: database, clock: clock, providers: providers, payments: payments, baseURL: config.baseURL,
+                            buyerPages: pages != nil)
         refunds = RefundService(database: database, clock: clock, providers: providers, observers: payments.observers, logger: logger)
         let capture = PaymentCapture(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds)
         ingress = WebhookIngress(database: database, clock: clock, providers: providers, signal: inboxSignal, baseURL: config.baseURL,

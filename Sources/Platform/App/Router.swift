@@ -13,11 +13,12 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
     router.add(middleware: MethodNotAllowedMiddleware(catalog: catalog))
     let routes = APIRoutes(router: router, auth: AuthMiddleware(keys: platform.apiKeys), catalog: catalog)
     let signInLimiter = RateLimiter(limitPerMinute: config.signInRateLimit, clock: platform.clock)
+    let checkoutLimiter = RateLimiter(limitPerMinute: config.checkoutRateLimit, clock: platform.clock)
 
     OpsController(database: platform.database).register(root: routes.root, api: routes.open)
     PublicEventController(catalog: platform.catalog).register(routes.open)
     CheckoutController(checkout: platform.checkout, orders: platform.orders,
-                       limiter: RateLimiter(limitPerMinute: config.checkoutRateLimit, clock: platform.clock),
+                       limiter: checkoutLimiter,
                        trustForwardedFor: config.trustForwardedFor, maxBodyBytes: limit).register(routes.open)
     WebhookController(ingress: platform.ingress, maxBodyBytes: limit).register(routes.root)
     BuyerSignInController(signIn: platform.signIn, limiter: signInLimiter, trustForwardedFor: config.trustForwardedFor,
@@ -41,7 +42,12 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
     for module in platform.modules { module.register(routes, platform: platform) }
     if let pages = platform.pages {
         let web = WebRoutes(group: router.group(), site: WebSite(pages: pages, signIn: platform.signIn, maxBodyBytes: limit))
+        // Browsers ask for it on pages that name no icon (a provider's page); nothing, rather than a 404.
+        web.on(.get, "favicon.ico") { _, _ in Response(status: .noContent, headers: [.cacheControl: "public, max-age=86400"]) }
+        web.on(.get, "static/{name}") { request, context in try pages.assets.response(context.parameters.get("name") ?? "", request: request) }
         SignInPages(site: web.site, limiter: signInLimiter, trustForwardedFor: config.trustForwardedFor).register(web)
+        ShopPages(site: web.site, catalog: platform.catalog, checkout: platform.checkout, orders: platform.orders,
+                  providers: platform.providers, limiter: checkoutLimiter, trustForwardedFor: config.trustForwardedFor).register(web)
         for module in platform.modules { module.register(web: web, platform: platform) }
     }
     for provider in platform.providers.all {

@@ -197,6 +197,18 @@ package struct Catalog: Sendable {
     // MARK: Buyers
 
     /// A live event with the variants buyers may see; anything else is not found.
+    /// A live event as its shop page shows it: its organizer, and its public variants in the order
+    /// they were made. With `organizerSlug` (the readable address), the event must be that organizer's.
+    /// - Throws: `PlatformError.notFound` when no such live event is found.
+    package func shopEvent(_ id: EventID, organizerSlug: String? = nil) async throws -> (Organizer, Event, [TicketVariant]) {
+        try await database.read { sql in
+            guard let event = try await EventRepository(sql).findLive(id),
+                  let organizer = try await OrganizerRepository(sql).find(event.organizerID),
+                  organizerSlug.map({ $0 == organizer.slug }) ?? true else { throw PlatformError.notFound("event") }
+            return (organizer, event, try await VariantRepository(sql).list(event: id).filter { $0.status.isPublic })
+        }
+    }
+
     package func publicEvent(_ id: EventID) async throws -> (Event, [TicketVariant]) {
         try await database.read { sql in
             guard let event = try await EventRepository(sql).findLive(id) else { throw PlatformError.notFound("event") }

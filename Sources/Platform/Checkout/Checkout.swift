@@ -46,14 +46,24 @@ package struct Checkout: Sendable {
     let payments: PaymentApplier
     package let keys: IdempotencyKeys
     let baseURL: String
+    /// Whether buyers come back from the provider to the order's page (`/my-tickets/orders/{id}`)
+    /// or, on a server without pages, to the order's JSON.
+    let buyerPages: Bool
 
-    package init(database: any Database, clock: any WallClock, providers: PaymentProviders, payments: PaymentApplier, baseURL: String) {
+    package init(database: any Database, clock: any WallClock, providers: PaymentProviders, payments: PaymentApplier, baseURL: String,
+                 buyerPages: Bool = false) {
         self.database = database
         self.clock = clock
         self.providers = providers
         self.payments = payments
         self.keys = IdempotencyKeys(database: database, clock: clock)
         self.baseURL = baseURL
+        self.buyerPages = buyerPages
+    }
+
+    /// Where a buyer reads the order: its page, or its JSON on a server without pages.
+    package static func orderPagePath(_ order: OrderID, accessToken: String, pages: Bool) -> String {
+        (pages ? "/my-tickets/orders/\(order)" : "/api/v1/public/orders/\(order)") + "?token=" + URLForm.escape(accessToken)
     }
 
     /// Places an order under an Idempotency-Key: the 201 answer, or the key's earlier answer again.
@@ -166,7 +176,7 @@ package struct Checkout: Sendable {
                 if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
                 return .free(PlacedOrder(order: paid, accessToken: accessToken), answer)
             }
-            let orderPage = "\(baseURL)/api/v1/public/orders/\(order.id)?token=\(accessToken)"
+            let orderPage = baseURL + Self.orderPagePath(order.id, accessToken: accessToken, pages: buyerPages)
             return .reserved(order, CheckoutRequest(
                 orderID: order.id, eventTitle: event.title,
                 lines: order.lines.map { .init(name: variants[$0.variantID]?.name ?? "Ticket", unitPrice: $0.unitPrice, quantity: $0.quantity) },

@@ -59,7 +59,7 @@ package struct Order: Hashable, Sendable {
     package var feeBasisPoints: Int? = nil
 
     /// Where the buyer pays, while the order waits for it.
-    var payableCheckoutURL: String? { status == .pending ? checkoutURL : nil }
+    package var payableCheckoutURL: String? { status == .pending ? checkoutURL : nil }
 
     package init(
         id: OrderID, organizerID: OrganizerID, eventID: EventID, status: OrderStatus, seats: SeatState, email: String,

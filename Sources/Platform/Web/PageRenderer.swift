@@ -4,15 +4,20 @@ import Hummingbird
 import Mustache
 import PluginKit
 
-/// Server-rendered pages from `templates/web/*.mustache`. Every `{{value}}` is HTML-escaped, and
-/// every page is sent with headers that keep it out of caches, frames and referrers (sign-in URLs
-/// carry tokens).
+/// Server-rendered pages from `templates/web/*.mustache` and the files their pages load from
+/// `templates/web/static/` (CSS, scripts), served at `/static/{name}`. Every `{{value}}` is
+/// HTML-escaped, and every page is sent with headers that keep it out of caches, frames and
+/// referrers (sign-in and order URLs carry tokens) and allow only this server's scripts and styles.
 package struct PageRenderer: Sendable {
     let library: MustacheLibrary
+    let assets: StaticAssets
 
-    package init(library: MustacheLibrary) { self.library = library }
+    package init(library: MustacheLibrary, assets: StaticAssets) {
+        self.library = library
+        self.assets = assets
+    }
 
-    /// Reads every `<name>.mustache` of `directory`.
+    /// Reads every `<name>.mustache` of `directory` and every file of its `static/` folder.
     package static func load(directory: String) throws -> PageRenderer {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else {
             throw MailTemplateError("no page templates at \(directory); set TEMPLATES_DIR")
@@ -22,7 +27,7 @@ package struct PageRenderer: Sendable {
             let text = try String(contentsOfFile: directory + "/" + name, encoding: .utf8)
             try library.register(text, named: String(name.dropLast(".mustache".count)))
         }
-        return PageRenderer(library: library)
+        return PageRenderer(library: library, assets: try StaticAssets.load(directory: directory + "/static"))
     }
 
     /// `TEMPLATES_DIR`/web, else `./templates/web`, else the one in the source tree this was built from.
@@ -50,7 +55,9 @@ package struct PageRenderer: Sendable {
 
     static let headers: HTTPFields = [
         .cacheControl: "no-store",
-        .contentSecurityPolicy: "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        // form-action also governs where a form's answer redirects: a checkout goes on to the provider's https page.
+        .contentSecurityPolicy: "default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; "
+            + "form-action 'self' https:; frame-ancestors 'none'; base-uri 'none'",
         HTTPField.Name("Referrer-Policy")!: "no-referrer",
         HTTPField.Name("X-Content-Type-Options")!: "nosniff",
     ]

@@ -32,6 +32,11 @@ package struct WebSite: Sendable {
         return response
     }
 
+    /// The page for an address that leads nowhere (404), saying `message`.
+    package func notFound(_ message: String) throws -> Response {
+        try pages.response("not_found", ["title": "Not found", "message": message], status: .notFound)
+    }
+
     /// The open buyer session of the request's cookie, if any.
     package func buyerSession(_ request: Request) async throws -> BuyerSignIn.Session? {
         guard let token = request.cookies[Request.buyerSessionCookie]?.value, !token.isEmpty else { return nil }

@@ -9,6 +9,7 @@ import PluginKit
 /// PayPal Orders v2 checkout (approve, then capture), verified webhooks, refunds and payouts.
 public struct PayPalProvider: PaymentProvider {
     public let id = "paypal"
+    public let displayName = "PayPal"
     /// PayPal refunds a capture for 180 days (its refund API answers `TRANSACTION_REFUSED` after that).
     public var refundCapabilities: RefundCapabilities { RefundCapabilities(.partial, timeLimitDays: 180) }
 

@@ -38,7 +38,8 @@ struct SandboxCheckoutPage {
             "<form method=\"post\" action=\"/sandbox/checkout/\(token)/\(action.rawValue)\"><button name=\"go\" value=\"1\">\(action.rawValue.capitalized)</button></form>"
         }.joined()
         return .html("""
-            <!doctype html><html><head><meta charset="utf-8"><title>Sandbox checkout</title>
+            <!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <link rel="icon" href="data:,"><title>Sandbox checkout</title>
             <style>body{font-family:sans-serif;max-width:32rem;margin:3rem auto}form{display:inline;margin-right:1rem}
             button{font-size:1.1rem;padding:.5rem 1.5rem}</style></head><body>
             <h1>Sandbox checkout</h1><p>No real money moves here.</p>

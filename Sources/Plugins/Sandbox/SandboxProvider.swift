@@ -15,6 +15,7 @@ public struct SandboxProvider: PaymentProvider {
     public static let signatureHeader = HTTPField.Name("Sandbox-Signature")!
 
     public let id = "sandbox"
+    public let displayName = "Sandbox (test payment, no money moves)"
     let secret: String
     let baseURL: String
     let host = HostBox()

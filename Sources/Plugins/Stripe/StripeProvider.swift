@@ -9,6 +9,7 @@ import PluginKit
 /// Stripe Checkout, webhooks and refunds.
 public struct StripeProvider: PaymentProvider {
     public let id = "stripe"
+    public let displayName = "Card (Stripe)"
     /// Stripe does not let a Checkout Session expire sooner than 30 minutes after it is created.
     public let minimumCheckoutMinutes = 30
 

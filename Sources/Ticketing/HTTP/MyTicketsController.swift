@@ -8,6 +8,7 @@ import Platform
 struct MyTicketsController {
     let signIn: BuyerSignIn
     let tickets: Tickets
+    let clock: any WallClock
     var baseURL: String { signIn.baseURL }
 
     func register(api: RouteRegistrar<AppRequestContext>) {
@@ -18,6 +19,7 @@ struct MyTicketsController {
         let site = web.site
         web.on(.get, "my-tickets") { request, context in try await page(request, site: site) }
         web.on(.get, "my-tickets/orders/{id}") { request, context in try await orderPage(request, context: context, site: site) }
+        web.on(.get, "my-tickets/orders/{id}/event.ics") { request, context in try await calendar(request, context: context, site: site) }
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -43,14 +45,34 @@ struct MyTicketsController {
         ], request: request)
     }
 
-    /// One order by its access token: the page a confirmation email links to.
+    /// One order by its access token: the page a buyer comes back to from the provider and the
+    /// confirmation email links to. While the order waits for payment the page asks for its status.
     private func orderPage(_ request: Request, context: AppRequestContext, site: WebSite) async throws -> Response {
-        let token = try request.orderAccessToken(orNotFound: "order")
-        let loaded = try await tickets.buyerOrder(try context.pathID(OrderID.self), accessToken: token)
-        let query = URLForm.escape(token)
-        return try site.pages.response("my_tickets", [
-            "title": "Your tickets", "signed_in": false, "empty": loaded.isEmpty,
-            "orders": loaded.map { $0.pageModel { ticket in "/api/v1/public/tickets/\(ticket.id)/qr.png?token=\(query)" } },
-        ])
+        guard let (loaded, token) = try await order(request, context: context) else { return try site.notFound(Self.noOrder) }
+        return try site.pages.response("order", loaded.orderPageModel(accessToken: token))
+    }
+
+    /// The order's event as an iCalendar file, the same one the confirmation email carries.
+    private func calendar(_ request: Request, context: AppRequestContext, site: WebSite) async throws -> Response {
+        guard let (loaded, _) = try await order(request, context: context) else { return try site.notFound(Self.noOrder) }
+        let ics = EventCalendar.ics(loaded.event, organizer: loaded.organizerName, host: URLComponents(string: baseURL)?.host ?? "localhost",
+                                    stamp: clock.now())
+        return Response(status: .ok, headers: [
+            .contentType: "text/calendar; charset=utf-8", .contentDisposition: "attachment; filename=\"event.ics\"", .cacheControl: "no-store",
+        ], body: .init(byteBuffer: ByteBuffer(string: ics)))
+    }
+
+    static let noOrder = "No order at this address. Open the link in your confirmation email again, or sign in to My tickets."
+
+    private func order(_ request: Request, context: AppRequestContext) async throws -> (BuyerOrder, String)? {
+        guard let id = context.parameters.get("id").flatMap(OrderID.init), let token = try? request.orderAccessToken(orNotFound: "order")
+        else { return nil }
+        do {
+            return try await tickets.buyerOrder(id, accessToken: token).first.map { ($0, token) }
+        } catch let problem as Problem where problem.status == .notFound {
+            return nil
+        } catch PlatformError.notFound {
+            return nil
+        }
     }
 }

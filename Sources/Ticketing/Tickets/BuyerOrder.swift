@@ -1,10 +1,11 @@
 import Platform
 import SQLKit
 
-/// A buyer's order with what its page shows: the event, the variant names and the tickets.
+/// A buyer's order with what its page shows: the event and its organizer's name, the variant names and the tickets.
 struct BuyerOrder {
     let order: Order
     let event: Event
+    let organizerName: String
     let variantNames: [VariantID: String]
     let tickets: [Ticket]
 
@@ -12,6 +13,7 @@ struct BuyerOrder {
         var events: [EventID: Event] = [:]
         var names: [EventID: [VariantID: String]] = [:]
         let tickets = Dictionary(grouping: try await TicketRepository(sql).forOrders(orders.map(\.id)), by: \.orderID)
+        let organizers = try await OrganizerRepository(sql).find(Array(Set(orders.map(\.organizerID))))
         var loaded: [BuyerOrder] = []
         for order in orders {
             if events[order.eventID] == nil {
@@ -20,7 +22,7 @@ struct BuyerOrder {
                 names[order.eventID] = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
             }
             guard let event = events[order.eventID] else { continue }
-            loaded.append(BuyerOrder(order: order, event: event, variantNames: names[order.eventID] ?? [:],
+            loaded.append(BuyerOrder(order: order, event: event, organizerName: organizers[order.organizerID]?.name ?? "", variantNames: names[order.eventID] ?? [:],
                                      tickets: tickets[order.id] ?? []))
         }
         return loaded

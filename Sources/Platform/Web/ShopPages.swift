@@ -1,0 +1,179 @@
+import Crypto
+import Foundation
+import Hummingbird
+import PluginKit
+
+/// The buyer's shop: an event's page (`/e/{event id}`, also at `/e/{organizer slug}/{event id}`)
+/// and the order its form places through the same `Checkout` as `POST /api/v1/public/events/{id}/orders`.
+/// A form that fails shows the API's messages beside the fields and keeps what was typed.
+struct ShopPages {
+    let site: WebSite
+    let catalog: Catalog
+    let checkout: Checkout
+    let orders: Orders
+    let providers: PaymentProviders
+    let limiter: RateLimiter
+    let trustForwardedFor: Bool
+
+    func register(_ web: WebRoutes) {
+        // One name for the first segment: the router needs it, and it is an event id or an organizer's slug.
+        web.on(.get, "e/{ref}") { request, context in
+            try await show(request, id: context.parameters.get("ref"), organizerSlug: nil)
+        }
+        web.on(.get, "e/{ref}/{event}") { request, context in
+            try await show(request, id: context.parameters.get("event"), organizerSlug: context.parameters.get("ref"))
+        }
+        web.on(.post, "e/{ref}/orders", use: place)
+    }
+
+    private func show(_ request: Request, id: String?, organizerSlug: String?) async throws -> Response {
+        guard let id = id.flatMap(EventID.init), let shown = try await load(id, organizerSlug: organizerSlug) else {
+            return try site.notFound("This event is not on sale. Check the address, or ask its organizer for the link.")
+        }
+        return try form(shown, request: request, typed: OrderForm(key: Self.newKey()))
+    }
+
+    @Sendable func place(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let submitted = try await WebForm.read(request, limit: site.maxBodyBytes)
+        guard let id = context.parameters.get("ref").flatMap(EventID.init), let shown = try await load(id, organizerSlug: nil) else {
+            return try site.notFound("This event is not on sale any more.")
+        }
+        var typed = OrderForm(submitted)
+        guard submitted.hasValidCSRF(request), let pageKey = typed.key else {
+            typed.key = Self.newKey()
+            return try form(shown, request: request, typed: typed, status: .forbidden,
+                            problem: ("This form expired.", "Please check it and send it again."))
+        }
+        do {
+            try limiter.enforce(request.clientAddress(context, trustForwardedFor: trustForwardedFor), counting: "orders", per: "one client")
+            let input = typed.input(eventID: id)
+            let hash = typed.requestHash
+            // One order per form and content: a reload or a second click replays it, a changed form is another order.
+            let idempotency = IdempotentRequest(scope: "checkout-page:\(id)", key: pageKey + "." + hash.prefix(16), requestHash: hash)
+            let answer = try await placeOnce(input, idempotency: idempotency)
+            return try await next(after: answer)
+        } catch {
+            let problem = Problem.from(error, maxBodyBytes: site.maxBodyBytes, logger: context.logger)
+            // The form the buyer corrects is a new request: it gets a new key.
+            typed.key = Self.newKey()
+            return try form(try await load(id, organizerSlug: nil) ?? shown, request: request, typed: typed,
+                            status: problem.status, problem: Self.explain(problem), errors: problem.errors)
+        }
+    }
+
+    /// Places the order, or waits for the same form's first request (a double click) to finish
+    /// and answers as it did.
+    private func placeOnce(_ input: CheckoutInput, idempotency: IdempotentRequest) async throws -> IdempotentAnswer {
+        for _ in 0..<100 {
+            do {
+                return try await checkout.place(input, idempotency: idempotency)
+            } catch IdempotencyConflict.inFlight {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        throw IdempotencyConflict.inFlight
+    }
+
+    /// Where the buyer goes once the order is placed: the provider's checkout, or the order's page
+    /// (free orders; an order placed earlier that no longer waits for payment).
+    private func next(after answer: IdempotentAnswer) async throws -> Response {
+        let placed = try JSONDecoder().decode(PlacedAnswer.self, from: Data(answer.response.body.utf8))
+        guard let orderID = OrderID(placed.order.id) else { throw PlatformError.notFound("order") }
+        let page = Checkout.orderPagePath(orderID, accessToken: placed.accessToken, pages: true)
+        if answer.replayed {
+            let order = try await orders.find(orderID, accessToken: placed.accessToken)
+            return PageRenderer.redirect(to: order.status == .pending ? order.payableCheckoutURL ?? page : page)
+        }
+        return PageRenderer.redirect(to: placed.checkoutURL ?? page)
+    }
+
+    private struct PlacedAnswer: Decodable {
+        struct Placed: Decodable { let id: String }
+        let order: Placed
+        let checkoutURL: String?
+        let accessToken: String
+        enum CodingKeys: String, CodingKey {
+            case order, checkoutURL = "checkout_url", accessToken = "access_token"
+        }
+    }
+
+    private typealias Shown = (organizer: Organizer, event: Event, variants: [TicketVariant])
+
+    private func load(_ id: EventID, organizerSlug: String?) async throws -> Shown? {
+        do {
+            return try await catalog.shopEvent(id, organizerSlug: organizerSlug)
+        } catch PlatformError.notFound {
+            return nil
+        }
+    }
+
+    private func form(_ shown: Shown, request: Request, typed: OrderForm, status: HTTPResponse.Status = .ok,
+                      problem: (title: String, detail: String)? = nil, errors: [FieldError] = []) throws -> Response {
+        let model = EventPageModel(organizer: shown.organizer, event: shown.event, variants: shown.variants, providers: providers.all,
+                                   now: catalog.clock.now())
+        return try site.formPage("event", model.render(typed: typed, problem: problem, errors: errors), request: request, status: status)
+    }
+
+    static func newKey() -> String { SecretToken.make(marker: "") }
+
+    /// What the page says above the form for each kind of problem; field errors go beside their fields.
+    static func explain(_ problem: Problem) -> (title: String, detail: String) {
+        switch (problem.kind, Int(problem.status.code)) {
+        case ("validation", _): ("Please check the form.", "")
+        case ("not-found", _): ("This event is not on sale any more.", "")
+        case ("conflict", _): ("Sold out.", problem.detail.capitalizedFirst + ". Choose fewer tickets or another kind.")
+        case ("rate-limited", _): ("Too many orders from your connection.", "Please wait a minute and try again.")
+        case (let kind, _) where kind.hasPrefix("provider-") || kind == "payment-declined":
+            ("The payment provider is not available right now.",
+             "Nothing was reserved and nothing was charged. Please try again in a minute, or choose another way to pay.")
+        case ("idempotency-in-flight", _): ("Your order is still being placed.", "Please wait a moment and reload this page.")
+        case (_, 500...): ("Something went wrong on our side.", "Nothing was charged. Please try again.")
+        default: (problem.title + ".", problem.detail.capitalizedFirst + ".")
+        }
+    }
+}
+
+/// What a buyer typed into an event's order form (`quantity.{variant id}`, `email`, `name`, `provider`,
+/// and the page's own `idempotency_key`), kept to show it again.
+struct OrderForm {
+    var key: String?
+    var quantities: [String: String] = [:]
+    var email = ""
+    var name = ""
+    var provider = ""
+
+    init(key: String) { self.key = key }
+
+    init(_ form: WebForm) {
+        let key = form["idempotency_key"] ?? ""
+        self.key = (16...64).contains(key.count) && key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? key : nil
+        for (name, value) in form.fields where name.hasPrefix("quantity.") {
+            quantities[String(name.dropFirst("quantity.".count))] = value.trimmingCharacters(in: .whitespaces)
+        }
+        email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
+        name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
+        provider = form["provider"] ?? ""
+    }
+
+    /// The lines with a quantity other than 0, in variant order. A quantity that is not a number
+    /// goes to the cart as 0, which it refuses with the API's message.
+    var lines: [CartLine] {
+        quantities.sorted { $0.key < $1.key }.compactMap { variant, text in
+            guard text != "0", !text.isEmpty else { return nil }
+            let id = VariantID(variant) ?? VariantID.generate(at: Timestamp(milliseconds: 0))
+            return CartLine(variantID: id, quantity: Int64(text) ?? 0)
+        }
+    }
+
+    func input(eventID: EventID) -> CheckoutInput {
+        CheckoutInput(eventID: eventID, lines: lines, email: email, name: name.isEmpty ? nil : name,
+                      provider: provider.isEmpty ? nil : provider)
+    }
+
+    /// The order the form asks for, whatever order its fields came in.
+    var requestHash: String {
+        let parts = lines.map { "\($0.variantID)=\($0.quantity)" } + [email, name, provider]
+        let json = (try? JSONEncoder().encode(parts)) ?? Data()
+        return SHA256.hash(data: json).hexString
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import Platform
+import PlatformServer
+import PlatformTesting
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// The platform as `platform serve` assembles it, on the demo data, at a loopback address it knows
+/// before it starts (its links carry it), for a browser driven by a script in `Python/`.
+struct ServedPlatform: Sendable {
+    let base: String
+    let platform: Platform
+    let demo: DemoSeed.Result
+    let scratch: URL
+
+    /// Where the screenshots of `test` go: `.build/browser-screenshots/`, never committed.
+    static func screenshots(_ test: String, engine: DatabaseEngine) -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/browser-screenshots/\(test)-\(engine)").path
+    }
+
+    /// Serves the platform until `body` returns. The workers (webhooks, expiry, mail) start only
+    /// when `workersStart` returns, so a page can be seen before a payment is applied.
+    static func serve(_ engine: DatabaseEngine, workersStart: @escaping @Sendable () async throws -> Void = {},
+                      _ body: @escaping @Sendable (ServedPlatform) async throws -> Void) async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("browser-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let port = try freeLoopbackPort()
+        let environment = AssemblyTests.base.merging([
+            "HOST": "127.0.0.1", "PORT": "\(port)", "BASE_URL": "http://127.0.0.1:\(port)",
+            "MAIL_OUTBOX_DIR": scratch.appendingPathComponent("outbox").path,
+        ]) { $1 }
+        let assembly = try Assembly(environment: environment, logger: quietLogger)
+        try await withTestDatabase(engine) { database in
+            let platform = try await assembly.platform(database: database, hosts: EveryNamePublic())
+            let demo = try await DemoSeed(catalog: platform.catalog).run()
+            let listening = Mutex<Bool>(false)
+            let app = buildApplication(platform, runWorkers: false) { _ in listening.withLock { $0 = true } }
+            let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+            let workers = Task {
+                try await workersStart()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for worker in platform.workers { group.addTask { try await worker.run() } }
+                    try await group.waitForAll()
+                }
+            }
+            defer {
+                server.cancel()
+                workers.cancel()
+            }
+            for _ in 0..<300 where !listening.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+            try await body(ServedPlatform(base: "http://127.0.0.1:\(port)", platform: platform, demo: demo, scratch: scratch))
+        }
+    }
+
+    /// Runs `Python/<script>` with one JSON argument; fails the test with its output unless it exits 0.
+    /// - Returns: its output, or nil where no Python is configured (a developer's machine).
+    @discardableResult
+    func run(_ script: String, _ arguments: [String: String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> String? {
+        let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Python")
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments, options: [.sortedKeys]), as: UTF8.self)
+        guard let (status, output) = try await TestPython.run([directory.appendingPathComponent(script).path, json], in: scratch,
+                                                              sourceLocation: sourceLocation) else { return nil }
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(status == 0, "\(script) failed:\n\(text.suffix(6_000))", sourceLocation: sourceLocation)
+        return text
+    }
+}
+
+/// Returns once `path` exists (a browser script's signal), or after `seconds`.
+func fileAppears(_ path: String, within seconds: Int = 120) async throws {
+    for _ in 0..<(seconds * 20) where !FileManager.default.fileExists(atPath: path) { try await Task.sleep(for: .milliseconds(50)) }
+}

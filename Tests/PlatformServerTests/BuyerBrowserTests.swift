@@ -1,0 +1,38 @@
+import Foundation
+import Platform
+import PlatformTesting
+import Testing
+
+/// The buyer's pages in headless Chromium (Debian's `chromium` and `chromium-driver`, Selenium from
+/// the test virtualenv): `Python/browser_buyer.py` buys two tickets on the demo event through the
+/// Sandbox and checks the order page, the QR codes and the .ics; here, what the database holds after.
+@Suite struct BuyerBrowserTests {
+    @Test(arguments: TestEngines.all)
+    func aBuyerBuysTwoTicketsAndTheOrderPageTurnsPaidByItself(engine: DatabaseEngine) async throws {
+        let signal = FileManager.default.temporaryDirectory.appendingPathComponent("pay-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: signal) }
+        try await ServedPlatform.serve(engine, workersStart: { try await fileAppears(signal) }) { served in
+            let catalog = served.platform.catalog
+            let hostileTitle = "<script>window.__pwned = 1</script><b>Bold</b> & \"Co\""
+            let hostile = try await catalog.createEvent(NewEvent(
+                title: hostileTitle, startsAt: served.demo.event.startsAt, timezone: "Europe/Berlin", currency: .eur, status: .live),
+                organizer: served.demo.organizer.id)
+            _ = try await catalog.createVariant(NewVariant(name: "<i>Standing</i>", price: 1_000, quota: 10, status: .live),
+                                                event: hostile.id, organizer: served.demo.organizer.id)
+            guard let output = try await served.run("browser_buyer.py", [
+                "base": served.base, "event": served.demo.event.id.rawValue, "event_title": served.demo.event.title,
+                "event_starts": String(served.demo.event.startsAt.rfc3339.prefix(19)) + "Z",
+                "hostile_event": hostile.id.rawValue, "hostile_title": hostileTitle,
+                "organizer_key": served.demo.organizerKey.secret, "pay_signal": signal,
+                "shots": ServedPlatform.screenshots("buyer", engine: engine),
+            ]) else { return }
+            print(output.split(separator: "\n").filter { $0.hasPrefix("FIGURES") || $0.hasPrefix("event page") }.joined(separator: "\n"))
+            let orders = try await served.platform.database.read { sql in
+                try await OrderRepository(sql).list(email: "ada@example.com", statuses: OrderStatus.allCases, limit: 10)
+            }
+            #expect(orders.count == 1, "two clicks placed one order")
+            #expect(orders.first?.status == .paid)
+            #expect(orders.first?.lines.map(\.quantity) == [2])
+        }
+    }
+}

@@ -1,0 +1,107 @@
+"""What every browser test shares: headless Chromium from Debian through its own driver (no
+download), and a visit that saves the page at phone and desktop size, runs axe-core and reads the
+console. Any serious or critical accessibility violation or console error fails the test."""
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not look for a browser online.
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as expect
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+PHONE = (412, 915)
+DESKTOP = (1280, 900)
+
+
+class Browser:
+    def __init__(self, base, shots):
+        self.base = base.rstrip("/")
+        self.shots = shots
+        os.makedirs(shots, exist_ok=True)
+        options = webdriver.ChromeOptions()
+        options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                         "--no-first-run", "--disable-extensions", f"--window-size={PHONE[0]},{PHONE[1]}"]:
+            options.add_argument(argument)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        driver = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+        self.driver = webdriver.Chrome(service=Service(driver), options=options)
+        self.driver.set_page_load_timeout(30)
+        self.failures = []
+        self.figures = {}
+
+    def close(self):
+        self.driver.quit()
+
+    def url(self, path):
+        return path if path.startswith("http") else self.base + path
+
+    def open(self, path):
+        self.driver.get(self.url(path))
+
+    def check_page(self, name):
+        """Screenshots at phone and desktop size, axe-core, and the console since the last check."""
+        driver = self.driver
+        for label, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
+            driver.set_window_size(width, height)
+            driver.save_screenshot(os.path.join(self.shots, f"{name}-{label}.png"))
+        driver.set_window_size(*PHONE)
+        axe = Axe(driver)
+        axe.inject()
+        results = axe.run()
+        for violation in results["violations"]:
+            if violation.get("impact") in ("serious", "critical"):
+                targets = [node.get("target") for node in violation.get("nodes", [])][:3]
+                self.fail(f"{name}: accessibility ({violation['impact']}) {violation['id']}: {violation['help']} at {targets}")
+        # The status of the page itself is the server's answer (a form with mistakes is a 422), not an error of the page.
+        document = driver.current_url.split("?")[0] + " - Failed to load resource"
+        for entry in driver.get_log("browser"):
+            if entry.get("level") == "SEVERE" and not entry.get("message", "").startswith(document):
+                self.fail(f"{name}: console error: {entry.get('message')}")
+
+    def navigation_figures(self, name):
+        """Time to first byte and what the page weighs before images (document, styles, scripts)."""
+        timing = self.driver.execute_script("""
+            const nav = performance.getEntriesByType('navigation')[0];
+            const resources = performance.getEntriesByType('resource')
+                .filter(r => r.initiatorType !== 'img' && r.initiatorType !== 'image');
+            return {ttfb: nav.responseStart - nav.requestStart, document: nav.transferSize, decoded: nav.decodedBodySize,
+                    resources: resources.reduce((sum, r) => sum + (r.decodedBodySize || 0), 0)};
+        """)
+        weight = timing["decoded"] + timing["resources"]
+        self.figures[name] = {"ttfb_ms": round(timing["ttfb"], 1), "bytes_before_images": weight}
+        if weight > 100_000:
+            self.fail(f"{name}: {weight} bytes before images, over 100 KB")
+        return self.figures[name]
+
+    def wait(self, seconds=20):
+        return WebDriverWait(self.driver, seconds, poll_frequency=0.1)
+
+    def text(self, css):
+        return self.driver.find_element(By.CSS_SELECTOR, css).text
+
+    def fail(self, message):
+        self.failures.append(message)
+        print("FAIL", message, flush=True)
+
+    def check(self, condition, message):
+        if not condition:
+            self.fail(message)
+        return condition
+
+    def finish(self):
+        print("FIGURES " + json.dumps(self.figures), flush=True)
+        self.close()
+        if self.failures:
+            print(f"{len(self.failures)} failure(s)", flush=True)
+            sys.exit(1)
+        print("browser test passed", flush=True)
+
+
+__all__ = ["Browser", "By", "Select", "expect", "time"]
