@@ -1,3 +1,4 @@
+import Backoffice
 import Foundation
 import Logging
 import Platform
@@ -99,7 +100,7 @@ package struct Assembly: Sendable {
         let tickets = TicketingModule(
             database: database, clock: clock, keys: try await ticketKeys(database: database, clock: clock), config: ticketing,
             confirmations: orderConfirmations ? TicketMailSettings(from: config.mailFrom, baseURL: config.baseURL) : nil)
-        let modules: [any PlatformModule] = [tickets]
+        let modules: [any PlatformModule] = [tickets, BackofficeModule()]
         let composer = try await MailComposer.load(directory: MailComposer.defaultDirectory(environment: environment),
                                                    renderers: modules.flatMap(\.inlineImageRenderers))
         return Platform(database: database, clock: clock, config: config, logger: logger, providers: providers, modules: modules,

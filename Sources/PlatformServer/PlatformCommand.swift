@@ -94,11 +94,12 @@ struct Demo: AsyncParsableCommand {
     var payout = false
 
     func run() async throws {
-        let (result, base, story) = try await Runtime.run { runtime in
+        let (result, base, story, passwords) = try await Runtime.run { runtime in
             let platform = try await runtime.platform()
             return try await AuditScope.acting(as: .commandLine) {
                 let result = try await DemoSeed(catalog: platform.catalog).run()
-                return (result, runtime.config.baseURL, payout ? try await DemoPayout(platform: platform, seed: result).run() : nil)
+                let passwords = try await DemoMembers(members: platform.members, organizer: result.organizer.id).run()
+                return (result, runtime.config.baseURL, payout ? try await DemoPayout(platform: platform, seed: result).run() : nil, passwords)
             }
         }
         if let story {
@@ -116,6 +117,10 @@ struct Demo: AsyncParsableCommand {
             Admin key:      \(result.adminKey.secret)
             Organizer key:  \(result.organizerKey.secret)
             (each run of `platform demo` replaces both keys)
+            Back office:    \(base)/backoffice/sign-in
+                            owner \(DemoMembers.owner) with password \(passwords.owner)
+                            door staff \(DemoMembers.door) with password \(passwords.door)
+                            (each run of `platform demo` replaces both passwords)
 
             Event page:     \(base)/e/\(result.event.id) (also \(base)/e/\(result.organizer.slug)/\(result.event.id)):
                             choose tickets, pay in the Sandbox, and the order's page shows them once paid
@@ -142,7 +147,26 @@ struct Demo: AsyncParsableCommand {
 }
 
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Operator tasks.", subcommands: [CreateKey.self])
+    static let configuration = CommandConfiguration(abstract: "Operator tasks.", subcommands: [CreateKey.self, CreateUser.self])
+
+    struct CreateUser: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "create-user", abstract: "Make a platform admin who signs in to /admin; print a new password once, or read one.")
+
+        @Option(help: "The admin's email address.") var email: String
+        @Flag(help: "Read the password from the first line of standard input instead of making one.") var passwordStdin = false
+
+        func run() async throws {
+            let given = passwordStdin ? readLine(strippingNewline: true) : nil
+            let password = given ?? SecretToken.make(marker: "")
+            _ = try await Runtime.run { runtime in
+                try await AuditScope.acting(as: .commandLine) {
+                    try await runtime.platform().members.create(email: email, password: password, role: .admin, organizer: nil)
+                }
+            }
+            print(given == nil ? "admin \(email) made; password: \(password)" : "admin \(email) made")
+        }
+    }
 
     struct CreateKey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "create-key", abstract: "Issue an admin API key and print it once.")

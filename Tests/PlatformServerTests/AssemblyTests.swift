@@ -1,3 +1,4 @@
+import Backoffice
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -27,7 +28,8 @@ import X509
             #expect(platform.pages != nil && platform.outbox != nil)
             #expect(platform.config.baseURL == "https://tickets.example")
             let module = try #require(platform.modules.first as? TicketingModule)
-            #expect(platform.modules.count == 1 && module.config.keySecret == Self.base["TICKET_KEY_SECRET"])
+            #expect(platform.modules.count == 2 && platform.modules.last is BackofficeModule)
+            #expect(module.config.keySecret == Self.base["TICKET_KEY_SECRET"])
             // The ledger, the module's tickets (with the confirmation that lists them), the audit trail, then the kernel's refund notice.
             #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["LedgerPostings", "TicketLifecycle", "OrderTrail", "RefundNotice"])
             let lifecycle = try #require(platform.payments.observers.list.compactMap { $0 as? TicketLifecycle }.first)

@@ -31,7 +31,7 @@ struct ServedPlatform: Sendable {
         let port = try freeLoopbackPort()
         let environment = AssemblyTests.base.merging([
             "HOST": "127.0.0.1", "PORT": "\(port)", "BASE_URL": "http://127.0.0.1:\(port)",
-            "MAIL_OUTBOX_DIR": scratch.appendingPathComponent("outbox").path,
+            "MAIL_OUTBOX_DIR": scratch.appendingPathComponent("outbox").path, "PASSWORD_HASH_COST": "4",
         ]) { $1 }
         let assembly = try Assembly(environment: environment, logger: quietLogger)
         try await withTestDatabase(engine) { database in

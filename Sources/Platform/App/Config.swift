@@ -15,6 +15,8 @@ package struct PlatformConfig: Sendable {
     package var checkoutRateLimit = 20
     /// Sign-in requests (links asked for, links used) one client may make a minute.
     package var signInRateLimit = 10
+    /// bcrypt's cost for member passwords (2^cost rounds); 12 takes about a quarter of a second.
+    package var passwordHashCost = 12
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     package var trustForwardedFor = false
     /// Days a processed or ignored webhook is kept (and recognised as a repeat) before it is deleted.
@@ -50,6 +52,7 @@ package struct PlatformConfig: Sendable {
         }
         checkoutRateLimit = try settings.integer("CHECKOUT_RATE_LIMIT", default: checkoutRateLimit, in: 1...Int.max, "a positive number")
         signInRateLimit = try settings.integer("SIGN_IN_RATE_LIMIT", default: signInRateLimit, in: 1...Int.max, "a positive number")
+        passwordHashCost = try settings.integer("PASSWORD_HASH_COST", default: passwordHashCost, in: 4...16, "a number from 4 to 16")
         webhookRetentionDays = Int64(try settings.integer(
             "WEBHOOK_RETENTION_DAYS", default: Int(webhookRetentionDays), in: 7...Int(Int32.max),
             "at least 7 (providers redeliver for up to 3 days)"))

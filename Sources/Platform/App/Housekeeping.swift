@@ -24,6 +24,7 @@ package struct Housekeeping: Sendable {
         return try await database.transaction { sql in
             try await IdempotencyRepository(sql).purge(now: now, retention: IdempotencyRepository.retention)
             try await BuyerSessionRepository(sql).purge(before: now)
+            try await MemberRepository(sql).purge(before: now)
             try await WebhookDeliveryRepository(sql).purge(finishedBefore: cutoff)
             return try await WebhookInboxRepository(sql, engine: engine).purge(receivedBefore: cutoff)
         }

@@ -39,6 +39,7 @@ package struct Platform: Sendable {
     package let payoutMethods: PayoutMethods
     package let outbox: OutboxDispatcher?
     package let signIn: BuyerSignIn
+    package let members: Members
     let inboxTriage: Triage<InboxQueue>
     let outboxTriage: Triage<OutboxQueue>
     /// Wakes the webhook sender when a delivery is re-sent.
@@ -82,6 +83,7 @@ package struct Platform: Sendable {
         payoutMethods = PayoutMethods(database: database, clock: clock, providers: providers, mailFrom: config.mailFrom)
         outbox = mail.map { OutboxDispatcher(database: database, clock: clock, mailer: $0.mailer, composer: $0.composer, logger: logger) }
         signIn = BuyerSignIn(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom)
+        members = Members(database: database, clock: clock, baseURL: config.baseURL, mailFrom: config.mailFrom, hashCost: config.passwordHashCost)
         inboxTriage = Triage(database: database, clock: clock, signal: inboxSignal, queue: InboxQueue())
         outboxTriage = Triage(database: database, clock: clock, signal: outboxSignal, queue: OutboxQueue())
         let policy = WebhookAddressPolicy(resolver: hosts, allowLoopbackHTTP: config.allowHTTPWebhooks)

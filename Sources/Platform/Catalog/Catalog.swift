@@ -64,7 +64,24 @@ package struct Catalog: Sendable {
         try await database.read { sql in try await OrganizerRepository(sql).list(after: after, limit: limit) }
     }
 
-    func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
+    /// The organizer's keys that work, oldest first (never device keys).
+    package func organizerKeys(_ id: OrganizerID) async throws -> [StoredAPIKey] {
+        try await database.read { sql in try await APIKeyRepository(sql).list(scope: .organizer(id)) }
+    }
+
+    /// Revokes one of the organizer's keys; false when it has no such working key. The caller tells
+    /// its process's key cache (`APIKeyCache.forget`).
+    package func revokeKey(_ key: APIKeyID, organizer: OrganizerID) async throws -> Bool {
+        let now = clock.now()
+        return try await database.transaction { sql in
+            guard try await APIKeyRepository(sql).revoke(key, scope: .organizer(organizer), at: now) else { return false }
+            try await AuditTrail.record("api_key.revoked", organizer: organizer, subject: key.rawValue,
+                                        changes: .fields(["revoked_at": (nil, now.rfc3339)]), at: now, on: sql)
+            return true
+        }
+    }
+
+    package func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
         let now = clock.now()
         return try await database.transaction { sql in
             guard try await OrganizerRepository(sql).find(id) != nil else { throw PlatformError.notFound("organizer") }

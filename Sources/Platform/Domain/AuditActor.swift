@@ -23,6 +23,8 @@ package struct AuditActor: Sendable, Hashable {
     package static func provider(_ id: String) -> AuditActor { AuditActor(kind: "provider", id: id) }
     package static func worker(_ name: String) -> AuditActor { AuditActor(kind: "worker", id: name) }
     package static let buyer = AuditActor(kind: "buyer", id: nil)
+    /// A member signed in to the pages.
+    package static func member(_ id: MemberID) -> AuditActor { AuditActor(kind: "member", id: id.rawValue) }
     /// An operator at the terminal (`platform payouts run`, `platform demo`).
     package static let commandLine = AuditActor(kind: "admin", id: "command-line")
 

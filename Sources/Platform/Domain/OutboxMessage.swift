@@ -9,9 +9,11 @@ package enum MailKind: String, Sendable, Codable, CaseIterable {
     case payoutNotice = "payout_notice"
     case payoutMethodChanged = "payout_method_changed"
     case webhookEndpointDisabled = "webhook_endpoint_disabled"
+    case memberInvitation = "member_invitation"
+    case passwordReset = "password_reset"
 
-    /// The model holds a secret (a sign-in link) that should not outlive the delivery.
-    var carriesCredential: Bool { self == .magicLink }
+    /// The model holds a secret (a sign-in, invitation or reset link) that should not outlive the delivery.
+    var carriesCredential: Bool { self == .magicLink || self == .memberInvitation || self == .passwordReset }
 }
 
 package enum OutboxStatus: String, Sendable, Codable, CaseIterable {

@@ -31,7 +31,7 @@ extension Request {
     }
 
     /// The client's address for rate limits: X-Forwarded-For only behind a proxy that sets it.
-    func clientAddress(_ context: AppRequestContext, trustForwardedFor: Bool) -> String {
+    package func clientAddress(_ context: AppRequestContext, trustForwardedFor: Bool) -> String {
         if trustForwardedFor, let forwarded = headers[.xForwardedFor]?.split(separator: ",").first {
             return forwarded.trimmingCharacters(in: .whitespaces)
         }

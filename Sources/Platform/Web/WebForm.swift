@@ -16,7 +16,7 @@ package struct WebForm: Sendable {
     package subscript(_ name: String) -> String? { fields[name] }
 
     /// True when the form repeats the request's CSRF cookie.
-    func hasValidCSRF(_ request: Request) -> Bool {
+    package func hasValidCSRF(_ request: Request) -> Bool {
         guard let cookie = request.cookies[Self.csrfCookie]?.value, cookie.count >= 32, let field = fields["csrf"] else { return false }
         return cookie.constantTimeEquals(field)
     }

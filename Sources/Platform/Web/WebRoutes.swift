@@ -19,7 +19,7 @@ package struct WebSite: Sendable {
     package let maxBodyBytes: Int
 
     /// Cookies carry Secure when people reach the server over HTTPS.
-    var secureCookies: Bool { signIn.baseURL.hasPrefix("https://") }
+    package var secureCookies: Bool { signIn.baseURL.hasPrefix("https://") }
 
     /// A page with forms: the model gets `csrf`, the request's CSRF value or a new one that the
     /// response sets as a cookie.

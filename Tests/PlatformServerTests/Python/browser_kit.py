@@ -3,8 +3,10 @@ download), and a visit that saves the page at phone and desktop size, runs axe-c
 console. Any serious or critical accessibility violation or console error fails the test."""
 import json
 import os
+import re
 import sys
 import time
+import urllib.parse
 
 os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not look for a browser online.
 
@@ -59,11 +61,21 @@ class Browser:
             if violation.get("impact") in ("serious", "critical"):
                 targets = [node.get("target") for node in violation.get("nodes", [])][:3]
                 self.fail(f"{name}: accessibility ({violation['impact']}) {violation['id']}: {violation['help']} at {targets}")
-        # The status of the page itself is the server's answer (a form with mistakes is a 422), not an error of the page.
-        document = driver.current_url.split("?")[0] + " - Failed to load resource"
         for entry in driver.get_log("browser"):
-            if entry.get("level") == "SEVERE" and not entry.get("message", "").startswith(document):
+            if entry.get("level") == "SEVERE" and not self.is_page_status(entry.get("message", "")):
                 self.fail(f"{name}: console error: {entry.get('message')}")
+
+    @staticmethod
+    def is_page_status(message):
+        """Chrome logs a page's own 4xx as a failed resource. A page's status is the server's answer
+        (a form with mistakes is a 422, a refused sign-in a 401), not an error of the page; a
+        failing style sheet, script, image or API call (paths under /static/ or /api/, or with an
+        extension) still counts."""
+        found = re.match(r"(https?://[^ ]+) - Failed to load resource: the server responded with a status of 4\d\d", message)
+        if not found:
+            return False
+        path = urllib.parse.urlsplit(found.group(1)).path
+        return not path.startswith(("/static/", "/api/")) and "." not in path.rsplit("/", 1)[-1]
 
     def navigation_figures(self, name):
         """Time to first byte and what the page weighs before images (document, styles, scripts)."""

@@ -52,6 +52,8 @@ import Testing
             .payoutNotice: #"{"organizer":{"name":"Hall"},"payout":{"amount":"950.00 EUR","id":"po_1","provider":"paypal","until":"2026-06-01"}}"#,
             .payoutMethodChanged: #"{"organizer":{"name":"Hall"},"method":{"provider":"stripe","account":"acct_2","changed":"1 June 2026 (UTC)"},"previous":{"provider":"stripe","account":"acct_1"}}"#,
             .webhookEndpointDisabled: #"{"organizer":{"name":"Hall"},"endpoint":{"id":"we_1","url":"https://hooks.example/in","reason":"it answered 410 Gone"}}"#,
+            .memberInvitation: #"{"link":"https://tickets.example/backoffice/invitation?token=t","organizer":"Hall","role":"door","invited_by":"o@hall.example","valid_days":7}"#,
+            .passwordReset: #"{"link":"https://tickets.example/backoffice/password-reset/confirm?token=t","valid_minutes":60}"#,
         ]
         #expect(Set(models.keys) == Set(MailKind.allCases))
         for (kind, model) in models {
@@ -68,5 +70,8 @@ import Testing
             sender: MailAddress(email: "t@platform.example"), replyTo: nil, model: models[.payoutMethodChanged]!), idempotencyKey: "c")
         #expect(changed.subject == "Your payout method was changed")
         #expect(changed.text.contains("now go to acct_2 through stripe instead of acct_1 through stripe"))
+        let invitation = try composer.compose(.memberInvitation, to: "d@hall.example", content: MailContent(
+            sender: MailAddress(email: "t@platform.example"), replyTo: nil, model: models[.memberInvitation]!), idempotencyKey: "i")
+        #expect(invitation.subject == "You are invited to Hall's back office" && invitation.text.contains("as door"))
     }
 }

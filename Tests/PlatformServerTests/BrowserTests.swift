@@ -3,12 +3,14 @@ import Platform
 import PlatformTesting
 import Testing
 
-/// The buyer's pages in headless Chromium (Debian's `chromium` and `chromium-driver`, Selenium from
-/// the test virtualenv): `Python/browser_buyer.py` buys two tickets on the demo event through the
-/// Sandbox and checks the order page, the QR codes and the .ics; here, what the database holds after.
-@Suite struct BuyerBrowserTests {
+/// The pages in headless Chromium (Debian's `chromium` and `chromium-driver`, Selenium from the
+/// test virtualenv): `Python/browser_buyer.py` buys two tickets on the demo event through the
+/// Sandbox and checks the order page, the QR codes and the .ics; `Python/browser_backoffice.py`
+/// signs the organizer's owner in, finds the order on the dashboard and invites door staff; here,
+/// what the database holds after each.
+@Suite struct BrowserTests {
     @Test(arguments: TestEngines.all)
-    func aBuyerBuysTwoTicketsAndTheOrderPageTurnsPaidByItself(engine: DatabaseEngine) async throws {
+    func aBuyerBuysTwoTicketsAndTheOwnerSeesThem(engine: DatabaseEngine) async throws {
         let signal = FileManager.default.temporaryDirectory.appendingPathComponent("pay-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: signal) }
         try await ServedPlatform.serve(engine, workersStart: { try await fileAppears(signal) }) { served in
@@ -33,6 +35,18 @@ import Testing
             #expect(orders.count == 1, "two clicks placed one order")
             #expect(orders.first?.status == .paid)
             #expect(orders.first?.lines.map(\.quantity) == [2])
+
+            // The organizer's owner, on the same data.
+            let password = "owner password for the browser"
+            _ = try await served.platform.members.create(email: "owner@demo.example", password: password, role: .owner,
+                                                         organizer: served.demo.organizer.id)
+            guard let backoffice = try await served.run("browser_backoffice.py", [
+                "base": served.base, "event": served.demo.event.id.rawValue, "owner_email": "owner@demo.example", "owner_password": password,
+                "outbox": served.scratch.appendingPathComponent("outbox").path, "shots": ServedPlatform.screenshots("backoffice", engine: engine),
+            ]) else { return }
+            print(backoffice.split(separator: "\n").filter { $0.hasPrefix("FIGURES") }.joined(separator: "\n"))
+            let door = try await served.platform.members.list(organizer: served.demo.organizer.id).filter { $0.role == .door }
+            #expect(door.map(\.email) == ["door.staff@example.com"], "the invited door member joined")
         }
     }
 }

@@ -1,0 +1,83 @@
+import Foundation
+import Hummingbird
+import Platform
+import PluginKit
+
+/// What every back-office page shares: the member's session cookie, the check of who may open a
+/// page, and the page frame (navigation, CSRF value).
+struct BackofficeSite: Sendable {
+    static let cookie = "backoffice_session"
+    static let home = "/backoffice"
+    static let signIn = "/backoffice/sign-in"
+
+    let web: WebSite
+    let members: Members
+    let trustForwardedFor: Bool
+
+    /// A page's answer when the request may not open it: to the sign-in page, or a 403 page.
+    struct Refused: Error { let response: Response }
+
+    /// The signed-in member, if `allowed` lets its role open the page.
+    /// - Throws: `Refused` with a redirect to the sign-in page (no session) or a 403 page (another role).
+    func member(_ request: Request, may allowed: (MemberRole) -> Bool = { MemberRole.organizerRoles.contains($0) }) async throws -> Members.Session {
+        guard let token = request.cookies[Self.cookie]?.value, !token.isEmpty, let session = try await members.session(token: token) else {
+            throw Refused(response: PageRenderer.redirect(to: Self.signIn + "?next=" + URLForm.escape(request.uri.path)))
+        }
+        guard allowed(session.member.role) else {
+            throw Refused(response: try page("backoffice_message", [
+                "title": "Not for your role", "heading": "Not for your role",
+                "message": "Your role (\(session.member.role.rawValue)) does not open this page.",
+            ], request: request, session: session, status: .forbidden))
+        }
+        return session
+    }
+
+    /// Runs `body` with the member as the audit log's actor.
+    func acting<T: Sendable>(_ session: Members.Session, _ body: () async throws -> T) async throws -> T {
+        try await AuditScope.acting(as: .member(session.member.id), body)
+    }
+
+    /// Runs a page handler, answering `Refused` with its response.
+    func guarded(_ body: () async throws -> Response) async throws -> Response {
+        do { return try await body() } catch let refused as Refused { return refused.response }
+    }
+
+    /// A page in the back-office frame: navigation for the member's role, and the form's CSRF value.
+    func page(_ name: String, _ model: [String: Any], request: Request, session: Members.Session?,
+              status: HTTPResponse.Status = .ok) throws -> Response {
+        var full = model
+        if let member = session?.member {
+            full["signed_in"] = true
+            full["member_email"] = member.email
+            full["member_role"] = member.role.rawValue
+            full["nav_owner"] = member.role.managesMembers
+            full["nav_manager"] = member.role.managesEvents
+        }
+        return try web.formPage(name, full, request: request, status: status)
+    }
+
+    /// The session cookie: HttpOnly, SameSite=Lax (a link from an email keeps it), Secure over https,
+    /// for every path (the door and admin pages sign in the same members).
+    func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+        Cookie(name: Self.cookie, value: value, maxAge: maxAge, path: "/", secure: web.secureCookies, httpOnly: true, sameSite: .lax)
+    }
+
+    /// Where to go after signing in: `next` when it is a back-office path, else the dashboard.
+    static func destination(_ next: String?) -> String {
+        guard let next, next.hasPrefix(home), !next.contains("//"), !next.contains("\\") else { return home }
+        return next
+    }
+
+    /// Reads a posted form and checks its CSRF value.
+    /// - Throws: `Refused` with a 403 page when the CSRF value is missing or wrong.
+    func form(_ request: Request, session: Members.Session?) async throws -> WebForm {
+        let form = try await WebForm.read(request, limit: web.maxBodyBytes)
+        guard form.hasValidCSRF(request) else {
+            throw Refused(response: try page("backoffice_message", [
+                "title": "Form expired", "heading": "This form expired",
+                "message": "Nothing was changed. Go back, reload the page and send it again.",
+            ], request: request, session: session, status: .forbidden))
+        }
+        return form
+    }
+}

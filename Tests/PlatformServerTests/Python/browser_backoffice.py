@@ -1,0 +1,103 @@
+"""An organizer's owner in a real browser: signs in, sees the buyer's order on the dashboard,
+makes and revokes nothing without a CSRF value, invites door staff by email, and the door member
+who joins through the emailed link cannot open the dashboard. The session cookie's flags are checked.
+
+argv[1] is JSON: base, event (the one the buyer bought), owner_email, owner_password, outbox (the folder of .eml files), shots."""
+import email
+import email.policy
+import glob
+import json
+import os
+import re
+import sys
+import time
+
+from browser_kit import Browser, By, Select, expect
+
+
+def sign_in(b, address, password):
+    b.open("/backoffice/sign-in")
+    b.driver.find_element(By.ID, "email").send_keys(address)
+    b.driver.find_element(By.ID, "password").send_keys(password)
+    b.driver.find_element(By.ID, "sign-in").click()
+
+
+def invitation_link(outbox, address, seconds=20):
+    """The link of the invitation emailed to `address`, once the mail worker has written it."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        for path in sorted(glob.glob(os.path.join(outbox, "*.eml"))):
+            with open(path, "rb") as handle:
+                message = email.message_from_binary_file(handle, policy=email.policy.default)
+            if address not in str(message["To"]) or "invited" not in str(message["Subject"]):
+                continue
+            text = message.get_body(preferencelist=("plain",)).get_content()
+            found = re.search(r"https?://\S+/backoffice/invitation\?token=\S+", text)
+            if found:
+                return found.group(0)
+        time.sleep(0.2)
+    return None
+
+
+def main():
+    args = json.loads(sys.argv[1])
+    b = Browser(args["base"], args["shots"])
+    driver = b.driver
+
+    b.open("/backoffice")
+    b.wait().until(expect.url_contains("/backoffice/sign-in"))
+    b.check_page("backoffice-sign-in")
+    sign_in(b, args["owner_email"], "not the password")
+    b.wait().until(expect.presence_of_element_located((By.ID, "sign-in-error")))
+    b.check("Wrong email address or password." in b.text("#sign-in-error"), "a wrong password is refused")
+    b.check(driver.find_element(By.ID, "email").get_attribute("value") == args["owner_email"], "the address typed is kept")
+
+    sign_in(b, args["owner_email"], args["owner_password"])
+    b.wait().until(expect.presence_of_element_located((By.CSS_SELECTOR, "h1")))
+    b.check(b.text("h1") == "Dashboard", f"the owner lands on the dashboard, saw {b.text('h1')!r}")
+    card = f"#event-{args['event']}"
+    sold = driver.find_element(By.CSS_SELECTOR, f"{card} .sold").text
+    b.check(sold.startswith("2 / "), f"the dashboard counts the buyer's two seats, saw {sold!r}")
+    b.check(len(driver.find_elements(By.CSS_SELECTOR, f"{card} svg.chart rect")) == 30, "a bar per day in the sales chart")
+    print("dashboard", b.navigation_figures("dashboard"), flush=True)
+    b.check_page("backoffice-dashboard")
+
+    cookie = next((c for c in driver.get_cookies() if c["name"] == "backoffice_session"), None)
+    b.check(cookie is not None and cookie.get("httpOnly") is True and cookie.get("sameSite") == "Lax",
+            f"the session cookie is HttpOnly and SameSite=Lax: {cookie and {k: cookie.get(k) for k in ('httpOnly', 'sameSite', 'secure')}}")
+    b.check(driver.execute_script("return document.cookie.indexOf('backoffice_session') === -1"), "scripts cannot read the session")
+
+    # A form without its CSRF value is refused and changes nothing.
+    b.open("/backoffice/api-keys")
+    b.check_page("backoffice-api-keys")
+    before = len(driver.find_elements(By.CSS_SELECTOR, "tbody tr"))
+    driver.find_element(By.ID, "label").send_keys("forged")
+    driver.execute_script("document.querySelectorAll('form[action=\"/backoffice/api-keys\"] input[name=csrf]').forEach(e => e.remove())")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/backoffice/api-keys'] button").click()
+    b.wait().until(expect.text_to_be_present_in_element((By.CSS_SELECTOR, "h1"), "This form expired"))
+    b.open("/backoffice/api-keys")
+    b.check(len(driver.find_elements(By.CSS_SELECTOR, "tbody tr")) == before, "no key was made without the CSRF value")
+
+    # The owner invites door staff; they join through the emailed link.
+    b.open("/backoffice/members")
+    b.check_page("backoffice-members")
+    driver.find_element(By.ID, "invite-email").send_keys("door.staff@example.com")
+    Select(driver.find_element(By.ID, "invite-role")).select_by_value("door")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/backoffice/members/invitations'] button").click()
+    b.wait().until(expect.text_to_be_present_in_element((By.CSS_SELECTOR, "[role=status]"), "Invitation sent"))
+    link = invitation_link(args["outbox"], "door.staff@example.com")
+    if not b.check(link is not None, "the invitation arrives by email"):
+        b.finish()
+    driver.delete_all_cookies()
+    b.open(link)
+    b.check_page("backoffice-invitation")
+    driver.find_element(By.ID, "password").send_keys("door staff password")
+    driver.find_element(By.CSS_SELECTOR, "form[action='/backoffice/invitation'] button").click()
+    b.wait().until(expect.text_to_be_present_in_element((By.CSS_SELECTOR, "h1"), "Not for your role"))
+    b.check("Your role (door)" in driver.page_source, "door staff cannot open the dashboard")
+    b.check_page("backoffice-door-refused")
+    b.finish()
+
+
+if __name__ == "__main__":
+    main()
