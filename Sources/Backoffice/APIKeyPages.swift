@@ -5,7 +5,7 @@ import PluginKit
 
 /// The organizer's API keys for integrations: made on the page (the secret shown once) and revoked.
 struct APIKeyPages {
-    let site: BackofficeSite
+    let site: MemberSite
     let catalog: Catalog
     let keys: APIKeyCache
 

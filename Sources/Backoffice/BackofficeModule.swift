@@ -9,7 +9,7 @@ package struct BackofficeModule: PlatformModule {
 
     package func register(web: WebRoutes, platform: Platform) {
         let config = platform.config
-        let site = BackofficeSite(web: web.site, members: platform.members, trustForwardedFor: config.trustForwardedFor)
+        let site = MemberSite(web: web.site, members: platform.members, trustForwardedFor: config.trustForwardedFor)
         MemberSignInPages(site: site, perClient: RateLimiter(limitPerMinute: config.signInRateLimit, clock: platform.clock),
                           perAddress: RateLimiter(limitPerMinute: config.signInRateLimit, clock: platform.clock)).register(web)
         DashboardPage(site: site, catalog: platform.catalog).register(web)

@@ -5,7 +5,7 @@ import PluginKit
 
 /// The organizer's first page: what needs attention, then each event's seats, money and sales chart.
 struct DashboardPage {
-    let site: BackofficeSite
+    let site: MemberSite
     let catalog: Catalog
 
     func register(_ web: WebRoutes) {

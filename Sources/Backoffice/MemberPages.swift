@@ -5,7 +5,7 @@ import PluginKit
 
 /// The organizer's members: the owner invites people by email with a role, and removes them.
 struct MemberPages {
-    let site: BackofficeSite
+    let site: MemberSite
     let members: Members
 
     func register(_ web: WebRoutes) {
@@ -50,7 +50,7 @@ struct MemberPages {
         guard let organizer = session.member.organizerID, let memberID = MemberID(id) else { throw PlatformError.notFound("member") }
         do {
             try await site.acting(session) { try await members.remove(memberID, organizer: organizer, by: session.member) }
-            if memberID == session.member.id { return PageRenderer.redirect(to: BackofficeSite.signIn) }
+            if memberID == session.member.id { return PageRenderer.redirect(to: MemberSite.signIn) }
             return try await list(request, session: session, notice: "Member removed; their sessions ended.")
         } catch PlatformError.conflict(let detail) {
             return try await list(request, session: session, error: detail.capitalizedFirst + ".", status: .conflict)

@@ -6,7 +6,7 @@ import PluginKit
 /// Signing in and out, password resets and accepting an invitation. Sign-in is limited per client
 /// and per address; a wrong address and a wrong password get the same answer.
 struct MemberSignInPages {
-    let site: BackofficeSite
+    let site: MemberSite
     let perClient: RateLimiter
     let perAddress: RateLimiter
 
@@ -25,8 +25,8 @@ struct MemberSignInPages {
 
     private func showSignIn(_ request: Request) async throws -> Response {
         let next = request.uri.queryParameters["next"].map(String.init)
-        if let token = request.cookies[BackofficeSite.cookie]?.value, try await site.members.session(token: token) != nil {
-            return PageRenderer.redirect(to: BackofficeSite.destination(next))
+        if let token = request.cookies[MemberSite.cookie]?.value, try await site.members.session(token: token) != nil {
+            return PageRenderer.redirect(to: MemberSite.destination(next))
         }
         return try site.page("backoffice_sign_in", ["title": "Sign in", "next": next ?? ""], request: request, session: nil)
     }
@@ -46,7 +46,7 @@ struct MemberSignInPages {
             context.logger.info("member sign-in refused")
             return try refuse("Wrong email address or password.", .unauthorized)
         }
-        return signedIn(token, to: BackofficeSite.destination(next))
+        return signedIn(token, to: MemberSite.destination(next))
     }
 
     private func signedIn(_ token: String, to location: String) -> Response {
@@ -57,14 +57,14 @@ struct MemberSignInPages {
 
     private func signOut(_ request: Request, everywhere: Bool) async throws -> Response {
         _ = try await site.form(request, session: nil)
-        if let token = request.cookies[BackofficeSite.cookie]?.value, !token.isEmpty {
+        if let token = request.cookies[MemberSite.cookie]?.value, !token.isEmpty {
             if everywhere, let session = try await site.members.session(token: token) {
                 try await site.members.signOutEverywhere(session.member)
             } else {
                 try await site.members.signOut(token: token)
             }
         }
-        var response = PageRenderer.redirect(to: BackofficeSite.signIn)
+        var response = PageRenderer.redirect(to: MemberSite.signIn)
         response.setCookie(site.sessionCookie("", maxAge: 0))
         return response
     }
@@ -98,7 +98,7 @@ struct MemberSignInPages {
         do {
             guard let session = try await site.members.resetPassword(token: token, password: form["password"] ?? ""),
                   let secret = session.token else { return try expired(request, what: "password reset") }
-            return signedIn(secret, to: BackofficeSite.home)
+            return signedIn(secret, to: MemberSite.home)
         } catch let failure as ValidationFailure {
             return try site.page("backoffice_reset_confirm", ["title": "Choose a new password", "token": token,
                                                               "error": Self.message(failure)],
@@ -122,7 +122,7 @@ struct MemberSignInPages {
         do {
             guard let session = try await site.members.acceptInvitation(token: token, password: form["password"] ?? ""),
                   let secret = session.token else { return try expired(request, what: "invitation") }
-            return signedIn(secret, to: BackofficeSite.home)
+            return signedIn(secret, to: MemberSite.home)
         } catch let failure as ValidationFailure {
             return try site.page("backoffice_invitation", [
                 "title": "Join \(invitation.organizer)", "organizer": invitation.organizer, "email": invitation.email,

@@ -47,5 +47,9 @@ package struct TicketingModule: PlatformModule {
     package func register(web: WebRoutes, platform: Platform) {
         MyTicketsController(signIn: platform.signIn, tickets: Tickets(database: database, orders: platform.orders), clock: clock)
             .register(web: web)
+        let site = MemberSite(web: web.site, members: platform.members, trustForwardedFor: platform.config.trustForwardedFor)
+        let devices = Devices(database: database, clock: clock, apiKeys: platform.apiKeys)
+        DoorPages(site: site, devices: devices, catalog: platform.catalog).register(web)
+        DevicePages(site: site, devices: devices, catalog: platform.catalog, baseURL: platform.config.baseURL).register(web)
     }
 }

@@ -14,6 +14,7 @@ struct ServedPlatform: Sendable {
     let platform: Platform
     let demo: DemoSeed.Result
     let scratch: URL
+    let server: ServerSwitch
 
     /// Where the screenshots of `test` go: `.build/browser-screenshots/`, never committed.
     static func screenshots(_ test: String, engine: DatabaseEngine) -> String {
@@ -37,9 +38,8 @@ struct ServedPlatform: Sendable {
         try await withTestDatabase(engine) { database in
             let platform = try await assembly.platform(database: database, hosts: EveryNamePublic())
             let demo = try await DemoSeed(catalog: platform.catalog).run()
-            let listening = Mutex<Bool>(false)
-            let app = buildApplication(platform, runWorkers: false) { _ in listening.withLock { $0 = true } }
-            let server = Task { try await app.runService(gracefulShutdownSignals: []) }
+            let server = ServerSwitch(platform: platform)
+            try await server.start()
             let workers = Task {
                 try await workersStart()
                 try await withThrowingTaskGroup(of: Void.self) { group in
@@ -47,12 +47,14 @@ struct ServedPlatform: Sendable {
                     try await group.waitForAll()
                 }
             }
-            defer {
-                server.cancel()
-                workers.cancel()
+            defer { workers.cancel() }
+            do {
+                try await body(ServedPlatform(base: "http://127.0.0.1:\(port)", platform: platform, demo: demo, scratch: scratch, server: server))
+            } catch {
+                await server.stop()
+                throw error
             }
-            for _ in 0..<300 where !listening.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-            try await body(ServedPlatform(base: "http://127.0.0.1:\(port)", platform: platform, demo: demo, scratch: scratch))
+            await server.stop()
         }
     }
 
@@ -67,6 +69,42 @@ struct ServedPlatform: Sendable {
         let text = String(decoding: output, as: UTF8.self)
         #expect(status == 0, "\(script) failed:\n\(text.suffix(6_000))", sourceLocation: sourceLocation)
         return text
+    }
+}
+
+/// The HTTP server of a served platform, which a test stops (the network is gone, for the door's
+/// offline mode) and starts again on the same port; the workers keep running meanwhile.
+actor ServerSwitch {
+    let platform: Platform
+    private var running: Task<Void, any Error>?
+
+    init(platform: Platform) { self.platform = platform }
+
+    func start() async throws {
+        guard running == nil else { return }
+        let listening = Mutex<Bool>(false)
+        let app = buildApplication(platform, runWorkers: false) { _ in listening.withLock { $0 = true } }
+        running = Task { try await app.runService(gracefulShutdownSignals: []) }
+        for _ in 0..<500 where !listening.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        guard listening.withLock({ $0 }) else { throw TestDatabaseError(description: "the server did not start") }
+    }
+
+    func stop() async {
+        guard let running else { return }
+        running.cancel()
+        _ = await running.result
+        self.running = nil
+    }
+
+    /// Stops the server when `cut` appears and starts it again when `restore` appears, answering
+    /// each with a `.done` file beside it (the browser script waits for those).
+    func follow(cut: String, restore: String) async throws {
+        try await fileAppears(cut)
+        await stop()
+        FileManager.default.createFile(atPath: cut + ".done", contents: nil)
+        try await fileAppears(restore)
+        try await start()
+        FileManager.default.createFile(atPath: restore + ".done", contents: nil)
     }
 }
 

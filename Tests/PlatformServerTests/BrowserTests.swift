@@ -50,3 +50,25 @@ import Testing
         }
     }
 }
+
+/// The door scanner page in headless Chromium: `Python/browser_door.py` pairs the browser as a
+/// door member, scans online, then offline while this test has stopped the server, and uploads.
+@Suite struct DoorBrowserTests {
+    @Test(arguments: TestEngines.all)
+    func doorStaffScanOnlineThenOfflineAndTheScanIsUploadedOnce(engine: DatabaseEngine) async throws {
+        try await ServedPlatform.serve(engine) { served in
+            let password = "door staff password"
+            _ = try await served.platform.members.create(email: "door@demo.example", password: password, role: .door,
+                                                         organizer: served.demo.organizer.id)
+            let cut = served.scratch.appendingPathComponent("cut").path, restore = served.scratch.appendingPathComponent("restore").path
+            let follower = Task { try await served.server.follow(cut: cut, restore: restore) }
+            defer { follower.cancel() }
+            guard let output = try await served.run("browser_door.py", [
+                "base": served.base, "event": served.demo.event.id.rawValue, "organizer_key": served.demo.organizerKey.secret,
+                "door_email": "door@demo.example", "door_password": password, "cut": cut, "restore": restore,
+                "shots": ServedPlatform.screenshots("door", engine: engine),
+            ]) else { return }
+            print(output.split(separator: "\n").filter { $0.hasPrefix("FIGURES") || $0.contains("a minute") }.joined(separator: "\n"))
+        }
+    }
+}

@@ -29,6 +29,7 @@ struct TicketingHarness: Sendable {
         platform.checkoutRateLimit = 1_000_000
         platform.mailFrom = "tickets@platform.example"
         platform.allowHTTPWebhooks = true
+        platform.passwordHashCost = 4
         try await CheckoutHarness.run(engine, price: price, quota: quota, config: platform, modules: { database, clock, platform in
             let keys = try await TicketKeyRing.open(database: database, clock: clock, config: config)
             return [TicketingModule(database: database, clock: clock, keys: keys, config: config,

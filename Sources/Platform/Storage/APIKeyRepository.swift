@@ -33,6 +33,12 @@ package struct APIKeyRepository: Sendable {
     }
 
     /// Active keys with exactly this scope, oldest first.
+    /// The label a key was given, revoked or not.
+    package func label(_ id: APIKeyID) async throws -> String? {
+        struct Row: Decodable { let label: String }
+        return try await sql.raw("SELECT label FROM api_keys WHERE id = \(bind: id.rawValue)").first(decoding: Row.self)?.label
+    }
+
     package func list(scope: APIKeyScope) async throws -> [StoredAPIKey] {
         try await sql.raw("""
             SELECT id, scope, label, prefix FROM api_keys WHERE scope = \(bind: scope.rawValue) AND revoked_at IS NULL ORDER BY id

@@ -118,7 +118,11 @@ package struct CheckinService: Sendable {
             return answer(.notInside)
         }
         if let reason = ticket.blockedReason { return answer(.blocked, reason) }
-        return answer(.alreadyAdmitted)
+        var already = answer(.alreadyAdmitted)
+        if let device = ticket.admittedBy.flatMap(APIKeyID.init) {
+            already.0.firstAdmittedByName = try await APIKeyRepository(sql).label(device)
+        }
+        return already
     }
 
     /// Blocks (with a reason) or unblocks a ticket of this organizer; both are logged with the actor.

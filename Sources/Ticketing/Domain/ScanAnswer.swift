@@ -45,6 +45,8 @@ package struct ScanAnswer: Sendable, Codable, Hashable {
     package var ticket: ScannedTicket?
     package var firstAdmittedAt: String?
     package var firstAdmittedBy: String?
+    /// The name of that device ("Door 2"), for the door to say; nil for a device gone or a ticket not admitted.
+    package var firstAdmittedByName: String?
     /// Why a ticket is blocked, or why a token is invalid.
     package var reason: String?
     package var scanId: String

@@ -47,8 +47,9 @@ class Browser:
     def open(self, path):
         self.driver.get(self.url(path))
 
-    def check_page(self, name):
-        """Screenshots at phone and desktop size, axe-core, and the console since the last check."""
+    def check_page(self, name, offline=False):
+        """Screenshots at phone and desktop size, axe-core, and the console since the last check
+        (with `offline`, requests refused while the test had stopped the server are expected)."""
         driver = self.driver
         for label, (width, height) in (("phone", PHONE), ("desktop", DESKTOP)):
             driver.set_window_size(width, height)
@@ -61,9 +62,17 @@ class Browser:
             if violation.get("impact") in ("serious", "critical"):
                 targets = [node.get("target") for node in violation.get("nodes", [])][:3]
                 self.fail(f"{name}: accessibility ({violation['impact']}) {violation['id']}: {violation['help']} at {targets}")
-        for entry in driver.get_log("browser"):
-            if entry.get("level") == "SEVERE" and not self.is_page_status(entry.get("message", "")):
-                self.fail(f"{name}: console error: {entry.get('message')}")
+        self.check_console(name, offline)
+
+    def check_console(self, name, offline=False):
+        """Fails on every console error since the last check."""
+        for entry in self.driver.get_log("browser"):
+            message = entry.get("message", "")
+            if entry.get("level") != "SEVERE" or self.is_page_status(message):
+                continue
+            if offline and "net::ERR_CONNECTION_REFUSED" in message:
+                continue
+            self.fail(f"{name}: console error: {message}")
 
     @staticmethod
     def is_page_status(message):

@@ -1,25 +1,30 @@
 import Foundation
 import Hummingbird
-import Platform
 import PluginKit
 
-/// What every back-office page shares: the member's session cookie, the check of who may open a
-/// page, and the page frame (navigation, CSRF value).
-struct BackofficeSite: Sendable {
-    static let cookie = "backoffice_session"
-    static let home = "/backoffice"
-    static let signIn = "/backoffice/sign-in"
+/// What every page for members shares (the back office, the door, the admin pages): the member's
+/// session cookie, the check of who may open a page, and the page frame (navigation, CSRF value).
+package struct MemberSite: Sendable {
+    package static let cookie = "backoffice_session"
+    package static let home = "/backoffice"
+    package static let signIn = "/backoffice/sign-in"
 
-    let web: WebSite
-    let members: Members
-    let trustForwardedFor: Bool
+    package let web: WebSite
+    package let members: Members
+    package let trustForwardedFor: Bool
+
+    package init(web: WebSite, members: Members, trustForwardedFor: Bool) {
+        self.web = web
+        self.members = members
+        self.trustForwardedFor = trustForwardedFor
+    }
 
     /// A page's answer when the request may not open it: to the sign-in page, or a 403 page.
-    struct Refused: Error { let response: Response }
+    package struct Refused: Error { package let response: Response }
 
     /// The signed-in member, if `allowed` lets its role open the page.
     /// - Throws: `Refused` with a redirect to the sign-in page (no session) or a 403 page (another role).
-    func member(_ request: Request, may allowed: (MemberRole) -> Bool = { MemberRole.organizerRoles.contains($0) }) async throws -> Members.Session {
+    package func member(_ request: Request, may allowed: (MemberRole) -> Bool = { MemberRole.organizerRoles.contains($0) }) async throws -> Members.Session {
         guard let token = request.cookies[Self.cookie]?.value, !token.isEmpty, let session = try await members.session(token: token) else {
             throw Refused(response: PageRenderer.redirect(to: Self.signIn + "?next=" + URLForm.escape(request.uri.path)))
         }
@@ -33,17 +38,17 @@ struct BackofficeSite: Sendable {
     }
 
     /// Runs `body` with the member as the audit log's actor.
-    func acting<T: Sendable>(_ session: Members.Session, _ body: () async throws -> T) async throws -> T {
+    package func acting<T: Sendable>(_ session: Members.Session, _ body: () async throws -> T) async throws -> T {
         try await AuditScope.acting(as: .member(session.member.id), body)
     }
 
     /// Runs a page handler, answering `Refused` with its response.
-    func guarded(_ body: () async throws -> Response) async throws -> Response {
+    package func guarded(_ body: () async throws -> Response) async throws -> Response {
         do { return try await body() } catch let refused as Refused { return refused.response }
     }
 
     /// A page in the back-office frame: navigation for the member's role, and the form's CSRF value.
-    func page(_ name: String, _ model: [String: Any], request: Request, session: Members.Session?,
+    package func page(_ name: String, _ model: [String: Any], request: Request, session: Members.Session?,
               status: HTTPResponse.Status = .ok) throws -> Response {
         var full = model
         if let member = session?.member {
@@ -58,19 +63,21 @@ struct BackofficeSite: Sendable {
 
     /// The session cookie: HttpOnly, SameSite=Lax (a link from an email keeps it), Secure over https,
     /// for every path (the door and admin pages sign in the same members).
-    func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
+    package func sessionCookie(_ value: String, maxAge: Int) -> Cookie {
         Cookie(name: Self.cookie, value: value, maxAge: maxAge, path: "/", secure: web.secureCookies, httpOnly: true, sameSite: .lax)
     }
 
-    /// Where to go after signing in: `next` when it is a back-office path, else the dashboard.
-    static func destination(_ next: String?) -> String {
-        guard let next, next.hasPrefix(home), !next.contains("//"), !next.contains("\\") else { return home }
+    /// Where to go after signing in: `next` when it is a page for members (the back office, the
+    /// door, the admin pages) of this site, else the dashboard.
+    package static func destination(_ next: String?) -> String {
+        guard let next, ["/backoffice", "/door", "/admin"].contains(where: { next == $0 || next.hasPrefix($0 + "/") || next.hasPrefix($0 + "?") }),
+              !next.contains("//"), !next.contains("\\") else { return home }
         return next
     }
 
     /// Reads a posted form and checks its CSRF value.
     /// - Throws: `Refused` with a 403 page when the CSRF value is missing or wrong.
-    func form(_ request: Request, session: Members.Session?) async throws -> WebForm {
+    package func form(_ request: Request, session: Members.Session?) async throws -> WebForm {
         let form = try await WebForm.read(request, limit: web.maxBodyBytes)
         guard form.hasValidCSRF(request) else {
             throw Refused(response: try page("backoffice_message", [
