@@ -96,11 +96,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Organizer and admin pages: a module like Ticketing, on the kernel's use cases.
+        // Organizer and admin pages: a module like Ticketing, on the kernel's use cases and Ticketing's tickets.
         .target(
             name: "Backoffice",
             dependencies: [
                 "Platform",
+                "Ticketing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -189,6 +190,7 @@ let package = Package(
             dependencies: [
                 "Backoffice",
                 "Platform",
+                "Ticketing",
                 "PlatformTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),

@@ -1,4 +1,5 @@
 import Platform
+import Ticketing
 
 /// The organizer's back office at `/backoffice`: members who sign in with a password, the
 /// dashboard, members and API keys. `PlatformServer` adds it to the platform like Ticketing.
@@ -15,5 +16,8 @@ package struct BackofficeModule: PlatformModule {
         DashboardPage(site: site, catalog: platform.catalog).register(web)
         MemberPages(site: site, members: platform.members).register(web)
         APIKeyPages(site: site, catalog: platform.catalog, keys: platform.apiKeys).register(web)
+        OrderPages(site: site, orders: platform.orders, refunds: platform.refunds, catalog: platform.catalog,
+                   tickets: Tickets(database: platform.database, orders: platform.orders),
+                   statements: Statements(database: platform.database)).register(web)
     }
 }

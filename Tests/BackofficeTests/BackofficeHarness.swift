@@ -4,6 +4,7 @@ import Platform
 import PlatformTesting
 import SQLKit
 import Testing
+import Ticketing
 
 /// The checkout harness with the back office installed, a fast password hash, and an owner.
 struct BackofficeHarness: Sendable {
@@ -21,7 +22,17 @@ struct BackofficeHarness: Sendable {
         config.checkoutRateLimit = 1_000_000
         config.signInRateLimit = signInRateLimit
         config.passwordHashCost = 4
-        try await CheckoutHarness.run(engine, config: config, modules: { _, _, _ in [BackofficeModule()] }) { base in
+        config.mailFrom = "tickets@platform.example"
+        var ticketing = TicketingConfig()
+        ticketing.keySecret = "test-sealing-secret-0123456789"
+        ticketing.checkinRateLimit = 1_000_000
+        let settings = ticketing
+        try await CheckoutHarness.run(engine, config: config, modules: { database, clock, platform in
+            let keys = try await TicketKeyRing.open(database: database, clock: clock, config: settings)
+            return [TicketingModule(database: database, clock: clock, keys: keys, config: settings,
+                                    confirmations: TicketMailSettings(from: platform.mailFrom, baseURL: platform.baseURL)),
+                    BackofficeModule()]
+        }) { base in
             let (organizer, _, _) = try await base.platform.catalog.shopEvent(try #require(EventID(base.eventID)))
             _ = try await base.platform.members.create(email: ownerEmail, password: ownerPassword, role: .owner, organizer: organizer.id)
             try await body(BackofficeHarness(base: base, organizer: organizer.id))
@@ -29,13 +40,13 @@ struct BackofficeHarness: Sendable {
     }
 
     /// A browser signed in as `email`.
-    func signedIn(_ email: String = ownerEmail, password: String = ownerPassword) async throws -> PageBrowser {
+    func signedIn(_ email: String = ownerEmail, password: String = ownerPassword, lands: String = "/backoffice") async throws -> PageBrowser {
         var browser = PageBrowser(client: client)
         let page = try await browser.get("/backoffice/sign-in")
         let reply = try await browser.post("/backoffice/sign-in", form: [
             "csrf": try #require(page.formValue("csrf")), "email": email, "password": password, "next": "",
         ])
-        #expect(reply.status == .seeOther && reply.headers[.location] == "/backoffice", "\(reply.text)")
+        #expect(reply.status == .seeOther && reply.headers[.location] == lands, "\(reply.text)")
         return browser
     }
 
@@ -56,8 +67,9 @@ struct BackofficeHarness: Sendable {
     }
 
     /// Pays an order of `quantity` seats through the test provider.
-    func paidOrder(quantity: Int) async throws -> String {
-        let placed = try await base.placeOrder(body: base.cart(quantity: quantity))
+    func paidOrder(quantity: Int, email: String = "buyer@example.com", name: String? = nil) async throws -> String {
+        let extra = name.map { #","name":"\#($0)""# } ?? ""
+        let placed = try await base.placeOrder(body: base.cart(quantity: quantity, email: email, extra: extra))
         let id = try #require(placed.orderID)
         _ = try await base.deliver(id: "evt-\(id)", type: "paid", order: id, amount: 2_500 * Int64(quantity), reference: "pay-\(id)")
         _ = await base.drain()

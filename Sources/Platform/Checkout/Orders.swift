@@ -19,6 +19,20 @@ package struct Orders: Sendable {
         return order
     }
 
+    /// The organizer's orders for the back office's list; see `OrderRepository.search`.
+    package func search(organizer: OrganizerID, text: String, statuses: [OrderStatus], from: Timestamp?, to: Timestamp?,
+                        before: OrderID?, limit: Int) async throws -> [Order] {
+        try await database.read { sql in
+            try await OrderRepository(sql).search(organizer: organizer, text: text, statuses: statuses, from: from, to: to, before: before,
+                                                  limit: limit)
+        }
+    }
+
+    /// The order's refunds, oldest first (none for another organizer's order).
+    package func refunds(_ id: OrderID, organizer: OrganizerID) async throws -> [RefundRecord] {
+        try await database.read { sql in try await RefundRepository(sql).list(order: id, organizer: organizer) }
+    }
+
     /// An event's orders in id order, after the cursor.
     /// - Throws: `PlatformError.notFound` when the event is not this organizer's.
     package func list(event: EventID, organizer: OrganizerID, after: OrderID?, limit: Int) async throws -> [Order] {

@@ -48,10 +48,10 @@ package struct Order: Hashable, Sendable {
     var providerSession: String?
     var providerPayment: String?
     var checkoutURL: String?
-    var reviewReason: String?
-    var disputeReason: String?
+    package var reviewReason: String?
+    package var disputeReason: String?
     package let expiresAt: Timestamp
-    var paidAt: Timestamp?
+    package var paidAt: Timestamp?
     package let createdAt: Timestamp
     package var updatedAt: Timestamp
     package var lines: [OrderLine]

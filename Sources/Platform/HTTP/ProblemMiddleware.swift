@@ -22,7 +22,7 @@ struct ProblemMiddleware: RouterMiddleware {
 extension Problem {
     /// The one mapping from any error to the problem a client sees; unexpected errors are logged
     /// and answered as a bare 500.
-    static func from(_ error: any Error, maxBodyBytes: Int, logger: Logger) -> Problem {
+    package static func from(_ error: any Error, maxBodyBytes: Int, logger: Logger) -> Problem {
         switch error {
         case let problem as Problem:
             return problem

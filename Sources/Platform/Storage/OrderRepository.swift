@@ -99,6 +99,26 @@ package struct OrderRepository: Sendable {
             """)
     }
 
+    /// The organizer's orders, newest first, before the cursor: `text` matches an order id exactly, or
+    /// a part of the buyer's email or name (any case); `statuses` (none: all) and the placing time
+    /// in [`from`, `to`) narrow it down.
+    package func search(organizer: OrganizerID, text: String, statuses: [OrderStatus], from: Timestamp?, to: Timestamp?,
+                        before: OrderID?, limit: Int) async throws -> [Order] {
+        var clause: SQLQueryString = "WHERE organizer_id = \(bind: organizer.rawValue)"
+        if !statuses.isEmpty { clause += " AND status IN (\(binds: statuses.map(\.rawValue)))" }
+        if let from { clause += " AND created_at >= \(bind: from.milliseconds)" }
+        if let to { clause += " AND created_at < \(bind: to.milliseconds)" }
+        if let before { clause += " AND id < \(bind: before.rawValue)" }
+        let needle = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if !needle.isEmpty {
+            // LIKE's own characters in the text are matched as themselves.
+            let pattern = "%" + needle.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%")
+                .replacingOccurrences(of: "_", with: "\\_") + "%"
+            clause += " AND (id = \(bind: needle) OR lower(email) LIKE \(bind: pattern) ESCAPE '\\' OR lower(buyer_name) LIKE \(bind: pattern) ESCAPE '\\')"
+        }
+        return try await load(clause + " ORDER BY id DESC LIMIT \(bind: limit)")
+    }
+
     /// Pending orders whose reservation has run out, oldest first.
     func expiredHolds(now: Timestamp, limit: Int) async throws -> [OrderID] {
         struct IDRow: Decodable { let id: String }

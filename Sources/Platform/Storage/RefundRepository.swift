@@ -51,11 +51,21 @@ struct RefundRepository: Sendable {
         try await sql.select().column(SQLLiteral.all).from("refunds")
             .where("status", .in, statuses).where("id", .greaterThan, after?.rawValue ?? "")
             .orderBy("id").limit(limit)
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { row in
-                RefundRecord(id: try StoredValue.id(row.id), orderID: try StoredValue.id(row.orderId), amount: row.amount,
-                             currency: row.currency, status: row.status, providerRefund: row.providerRefund, reason: row.reason,
-                             error: row.error, createdAt: Timestamp(milliseconds: row.createdAt), paymentReference: row.paymentReference)
-            }
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(Self.record)
+    }
+
+    /// An order's refunds, oldest first.
+    package func list(order: OrderID, organizer: OrganizerID) async throws -> [RefundRecord] {
+        try await sql.select().column(SQLLiteral.all).from("refunds")
+            .where("order_id", .equal, order.rawValue).where("organizer_id", .equal, organizer.rawValue)
+            .orderBy("id")
+            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(Self.record)
+    }
+
+    private static func record(_ row: Row) throws -> RefundRecord {
+        RefundRecord(id: try StoredValue.id(row.id), orderID: try StoredValue.id(row.orderId), amount: row.amount,
+                     currency: row.currency, status: row.status, providerRefund: row.providerRefund, reason: row.reason,
+                     error: row.error, createdAt: Timestamp(milliseconds: row.createdAt), paymentReference: row.paymentReference)
     }
 
     package func accepted(_ id: RefundID, reference: String, at time: Timestamp) async throws {

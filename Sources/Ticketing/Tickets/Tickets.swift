@@ -3,11 +3,11 @@ import Platform
 
 /// Reading tickets: an order's and one ticket's, for the buyer (through the order's credential)
 /// and for the organizer; and the orders a buyer's pages show, with their events and tickets.
-struct Tickets: Sendable {
+package struct Tickets: Sendable {
     let database: any Database
     let orders: Orders
 
-    init(database: any Database, orders: Orders) {
+    package init(database: any Database, orders: Orders) {
         self.database = database
         self.orders = orders
     }
@@ -21,7 +21,7 @@ struct Tickets: Sendable {
     }
 
     /// - Throws: `PlatformError.notFound("order")` when the order is not this organizer's.
-    func forOrder(_ id: OrderID, organizer: OrganizerID) async throws -> [Ticket] {
+    package func forOrder(_ id: OrderID, organizer: OrganizerID) async throws -> [Ticket] {
         try await database.read { sql in
             guard try await OrderRepository(sql).find(id, organizer: organizer) != nil else { throw PlatformError.notFound("order") }
             return try await TicketRepository(sql).forOrder(id)
