@@ -16,6 +16,7 @@ package struct BackofficeModule: PlatformModule {
         DashboardPage(site: site, catalog: platform.catalog).register(web)
         MemberPages(site: site, members: platform.members).register(web)
         APIKeyPages(site: site, catalog: platform.catalog, keys: platform.apiKeys).register(web)
+        EventPages(site: site, catalog: platform.catalog).register(web)
         OrderPages(site: site, orders: platform.orders, refunds: platform.refunds, catalog: platform.catalog,
                    tickets: Tickets(database: platform.database, orders: platform.orders),
                    statements: Statements(database: platform.database)).register(web)

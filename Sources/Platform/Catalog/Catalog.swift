@@ -129,7 +129,7 @@ package struct Catalog: Sendable {
     }
 
     /// The edited event with its variants, read in the same transaction.
-    func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> (Event, [TicketVariant]) {
+    package func updateEvent(_ id: EventID, organizer: OrganizerID, changes: EventChanges) async throws -> (Event, [TicketVariant]) {
         let now = clock.now()
         return try await database.transaction { sql in
             let events = EventRepository(sql)
@@ -183,7 +183,7 @@ package struct Catalog: Sendable {
     }
 
     /// The edited variant and the currency its price is in.
-    func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> (TicketVariant, Currency) {
+    package func updateVariant(_ id: VariantID, organizer: OrganizerID, changes: VariantChanges) async throws -> (TicketVariant, Currency) {
         let now = clock.now()
         return try await database.transaction { sql in
             let variants = VariantRepository(sql)

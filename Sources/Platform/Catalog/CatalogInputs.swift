@@ -27,7 +27,7 @@ package struct NewEvent: Sendable {
 }
 
 /// A partial edit: nil leaves a field alone; for clearable fields `.some(nil)` clears it.
-struct EventChanges: Sendable {
+package struct EventChanges: Sendable {
     package var title: String?
     package var venue: String??
     package var startsAt: Timestamp?
@@ -61,7 +61,7 @@ package struct NewVariant: Sendable {
     }
 }
 
-struct VariantChanges: Sendable {
+package struct VariantChanges: Sendable {
     package var name: String?
     package var price: Int64?
     package var quota: Int64?

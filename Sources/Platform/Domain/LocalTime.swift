@@ -38,4 +38,22 @@ package enum LocalTime {
         let text = String(format: "%02d:%02d", minutes / 60, minutes % 60)
         return (seconds < 0 ? "-" : "+") + text
     }
+
+    /// What an HTML `datetime-local` field shows for `time` in the zone: "2027-10-31T02:30".
+    package static func inputValue(_ time: Timestamp, timezone: String) -> String {
+        String(rfc3339(time, timezone: timezone).prefix(16))
+    }
+
+    /// The moment a `datetime-local` value ("2027-10-31T02:30", seconds optional) names in the zone;
+    /// nil for anything else. A wall time that a clock change skips is read as the formatter
+    /// resolves it (moved forward).
+    package static func parseInput(_ text: String, timezone: String) -> Timestamp? {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = zone(timezone)
+        formatter.dateFormat = text.count == 19 ? "yyyy-MM-dd'T'HH:mm:ss" : "yyyy-MM-dd'T'HH:mm"
+        formatter.isLenient = false
+        guard text.count == 16 || text.count == 19, let date = formatter.date(from: text) else { return nil }
+        return Timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded()))
+    }
 }

@@ -33,7 +33,7 @@ package struct Validator: Sendable {
 
     func hasError(for field: String) -> Bool { errors.contains { $0.field == field } }
 
-    func throwIfFailed() throws(ValidationFailure) {
+    package func throwIfFailed() throws(ValidationFailure) {
         if !errors.isEmpty { throw ValidationFailure(errors) }
     }
 }
