@@ -98,6 +98,27 @@ package struct Statements: Sendable {
         return (entries, more ? entries.last?.bookedAt : nil)
     }
 
+    /// The organizer's payouts, newest first.
+    package func payouts(of organizer: OrganizerID, limit: Int) async throws -> [Payout] {
+        try await database.read { sql in try await PayoutRepository(sql).list(organizer: organizer, before: nil, limit: limit) }
+    }
+
+    /// One of the organizer's payouts, or nil.
+    package func payout(_ id: PayoutID, of organizer: OrganizerID) async throws -> Payout? {
+        try await database.read { sql in try await PayoutRepository(sql).find(id) }.flatMap { $0.organizerID == organizer ? $0 : nil }
+    }
+
+    /// Every entry of the organizer's statement (at most `cap`), page by page.
+    package func allEntries(of organizer: OrganizerID, cap: Int = 100_000) async throws -> [StatementEntry] {
+        var entries: [StatementEntry] = [], after: Timestamp? = nil
+        repeat {
+            let page = try await self.entries(of: organizer, filter: StatementFilter(), after: after, limit: 1_000)
+            entries += page.entries
+            after = page.next
+        } while after != nil && entries.count < cap
+        return entries
+    }
+
     /// A payout's remittance advice: what changed the organizer's available balance in the
     /// payout's currency after the payout before it (one that did not fail) up to this one.
     package func covered(by payout: Payout) async throws -> [StatementEntry] {

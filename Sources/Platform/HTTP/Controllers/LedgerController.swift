@@ -3,7 +3,7 @@ import Hummingbird
 import PluginKit
 
 /// Balances from the ledger: an organizer's own, and every account's for admins.
-struct LedgerController {
+package struct LedgerController {
     let balances: Balances
     let statements: Statements
 
@@ -55,9 +55,15 @@ struct LedgerController {
         let (found, next) = try await statements.entries(of: context.organizer, filter: filter, after: after ?? nil, limit: page.limit)
         let bodies = found.map(StatementEntryBody.init)
         guard csv else { return try JSONCoding.response(ListBody(data: bodies, nextCursor: next.map { String($0.milliseconds) })) }
-        var headers: HTTPFields = [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"ledger-entries.csv\""]
-        if let next { headers[HTTPField.Name("Next-Cursor")!] = String(next.milliseconds) }
-        let text = CSV.document(header: StatementEntryBody.csvHeader, rows: bodies.map(\.csvFields))
+        var response = Self.csv(found)
+        if let next { response.headers[HTTPField.Name("Next-Cursor")!] = String(next.milliseconds) }
+        return response
+    }
+
+    /// Statement entries as the CSV file (RFC 4180) the API and the back office's money page give.
+    package static func csv(_ entries: [StatementEntry]) -> Response {
+        let headers: HTTPFields = [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"ledger-entries.csv\""]
+        let text = CSV.document(header: StatementEntryBody.csvHeader, rows: entries.map(StatementEntryBody.init).map(\.csvFields))
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
