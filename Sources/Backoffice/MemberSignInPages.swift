@@ -46,7 +46,8 @@ struct MemberSignInPages {
             context.logger.info("member sign-in refused")
             return try refuse("Wrong email address or password.", .unauthorized)
         }
-        return signedIn(token, to: MemberSite.destination(next))
+        let fallback = session.member.role == .admin && next.isEmpty ? "/admin" : MemberSite.destination(next)
+        return signedIn(token, to: fallback)
     }
 
     private func signedIn(_ token: String, to location: String) -> Response {

@@ -40,8 +40,8 @@ package struct Platform: Sendable {
     package let outbox: OutboxDispatcher?
     package let signIn: BuyerSignIn
     package let members: Members
-    let inboxTriage: Triage<InboxQueue>
-    let outboxTriage: Triage<OutboxQueue>
+    package let inboxTriage: Triage<InboxQueue>
+    package let outboxTriage: Triage<OutboxQueue>
     /// Wakes the webhook sender when a delivery is re-sent.
     let webhookSignal = WakeSignal()
     package let webhookEndpoints: WebhookEndpoints

@@ -38,6 +38,7 @@ package struct Catalog: Sendable {
     /// - Throws: `PlatformError.notFound`, `ValidationFailure` naming the field.
     /// `also` runs last in the same transaction (the payout method, set by its own use case).
     package func updateOrganizer(_ id: OrganizerID, senderName: String??, replyTo: String??, payoutHold: PayoutHold??,
+                         feeBasisPoints: Int?? = nil,
                          also: @escaping @Sendable (Organizer, any SQLDatabase) async throws -> Void = { _, _ in }) async throws -> Organizer {
         let now = clock.now()
         return try await database.transaction { sql in
@@ -48,6 +49,11 @@ package struct Catalog: Sendable {
             if let replyTo { organizer.mailReplyTo = replyTo }
             try Organizer.validate(mailSenderName: organizer.mailSenderName, mailReplyTo: organizer.mailReplyTo)
             try await organizers.updateMail(organizer)
+            if let feeBasisPoints {
+                try Organizer.validate(name: organizer.name, slug: organizer.slug, email: organizer.email, feeBasisPoints: feeBasisPoints)
+                organizer.feeBasisPoints = feeBasisPoints
+                try await organizers.updateFee(id, to: feeBasisPoints)
+            }
             if let payoutHold {
                 try payoutHold?.validate()
                 organizer.payoutHold = payoutHold

@@ -2,8 +2,8 @@ import PluginKit
 import SQLKit
 
 /// The mail outbox as admins triage it: dead messages may be replayed, under the same idempotency key.
-struct OutboxQueue: TriageQueue {
-    static let replayable = "dead"
+package struct OutboxQueue: TriageQueue {
+    package static let replayable = "dead"
 
     package init() {}
 
@@ -15,7 +15,7 @@ struct OutboxQueue: TriageQueue {
         try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).find(id)
     }
 
-    func requeue(_ id: MessageID, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
+    package func requeue(_ id: MessageID, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
         try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).requeue(id, at: time)
     }
 

@@ -2,8 +2,8 @@ import PluginKit
 import SQLKit
 
 /// The webhook inbox as admins triage it: failed and dead rows, and ignored ones, may be replayed.
-struct InboxQueue: TriageQueue {
-    static let replayable = "dead, failed or ignored"
+package struct InboxQueue: TriageQueue {
+    package static let replayable = "dead, failed or ignored"
 
     package init() {}
 
@@ -15,7 +15,7 @@ struct InboxQueue: TriageQueue {
         try await WebhookInboxRepository(sql, engine: DatabaseEngine(of: sql)).find(id)
     }
 
-    func requeue(_ id: WebhookID, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
+    package func requeue(_ id: WebhookID, at time: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
         try await WebhookInboxRepository(sql, engine: DatabaseEngine(of: sql)).requeue(id, at: time)
     }
 

@@ -37,6 +37,11 @@ package struct OrganizerRepository: Sendable {
             """).run()
     }
 
+    /// Sets (or, with nil, clears) the organizer's own fee; orders placed from now on are booked at it.
+    func updateFee(_ organizer: OrganizerID, to basisPoints: Int?) async throws {
+        try await sql.raw("UPDATE organizers SET fee_bps = \(bind: basisPoints) WHERE id = \(bind: organizer.rawValue)").run()
+    }
+
     func updateMail(_ organizer: Organizer) async throws {
         try await sql.raw("""
             UPDATE organizers SET mail_sender_name = \(bind: organizer.mailSenderName), mail_reply_to = \(bind: organizer.mailReplyTo)

@@ -15,7 +15,7 @@ package struct RefundRecord: Sendable, Hashable {
     package var paymentReference: String? = nil
 }
 
-struct RefundRepository: Sendable {
+package struct RefundRepository: Sendable {
     package static let statuses = ["requested", "succeeded", "failed"]
 
     let sql: any SQLDatabase

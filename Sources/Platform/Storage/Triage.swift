@@ -2,7 +2,7 @@ import PluginKit
 import SQLKit
 
 /// A stored queue that admins triage: the webhook inbox, the mail outbox.
-protocol TriageQueue: Sendable {
+package protocol TriageQueue: Sendable {
     associatedtype Status: RawRepresentable<String> & CaseIterable & Sendable
     associatedtype Kind: IDKind
     associatedtype Row: Sendable
@@ -17,7 +17,7 @@ protocol TriageQueue: Sendable {
 }
 
 /// The admin's list and replay of one queue, the same for each.
-struct Triage<Queue: TriageQueue>: Sendable {
+package struct Triage<Queue: TriageQueue>: Sendable {
     let database: any Database
     let clock: any WallClock
     /// Wakes the queue's worker, so a replayed row goes out without waiting for a poll.
