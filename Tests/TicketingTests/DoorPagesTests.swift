@@ -63,4 +63,31 @@ import Testing
             #expect(elsewhere.status == .notFound)
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func doorStaffFindATicketByItsBuyerAndAdmitIt(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder(quantity: 2, email: "grace@example.com")
+            _ = try await h.paidOrder(quantity: 1, email: "linus@example.com")
+            let device = try await h.device("Box 1")
+            let found = try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=GRACE", key: device.key)
+            let tickets = try #require(found.json["data"] as? [[String: Any]])
+            #expect(found.status == .ok && tickets.count == 2 && tickets.allSatisfy { $0["email"] as? String == "grace@example.com" })
+            #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=\(order.id)", key: device.key).json["data"]
+                .map { ($0 as? [Any])?.count } == 2, "by order id")
+            #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=", key: device.key).status == .unprocessableContent)
+            let ticket = try #require(tickets.first?["ticket_id"] as? String)
+            func admit(_ body: String) async throws -> APITestClient.Reply {
+                try await h.client.post("/api/v1/checkin/scan", key: device.key, json: body)
+            }
+            #expect(try await admit(#"{"ticket_id":"\#(ticket)"}"#).string("result") == "admitted")
+            let again = try await admit(#"{"ticket_id":"\#(ticket)"}"#)
+            #expect(again.string("result") == "already_admitted" && again.string("first_admitted_by_name") == "Box 1")
+            #expect(try await admit(#"{"ticket_id":"\#(ticket)","token":"x"}"#).status == .unprocessableContent, "one or the other")
+            #expect(try await admit(#"{"ticket_id":"tkt_nope"}"#).status == .unprocessableContent)
+            #expect(try await admit(#"{"ticket_id":"tkt_01m8zzzzzzzzzzzzzzzzzzzzzz"}"#).string("result") == "invalid")
+            let stats = try await h.client.get("/api/v1/events/\(h.base.eventID)/stats", key: device.key)
+            #expect(stats.json["admitted"] as? Int == 1)
+        }
+    }
 }

@@ -102,9 +102,10 @@ package struct OrderRepository: Sendable {
     /// The organizer's orders, newest first, before the cursor: `text` matches an order id exactly, or
     /// a part of the buyer's email or name (any case); `statuses` (none: all) and the placing time
     /// in [`from`, `to`) narrow it down.
-    package func search(organizer: OrganizerID, text: String, statuses: [OrderStatus], from: Timestamp?, to: Timestamp?,
+    package func search(organizer: OrganizerID, event: EventID? = nil, text: String, statuses: [OrderStatus], from: Timestamp?, to: Timestamp?,
                         before: OrderID?, limit: Int) async throws -> [Order] {
         var clause: SQLQueryString = "WHERE organizer_id = \(bind: organizer.rawValue)"
+        if let event { clause += " AND event_id = \(bind: event.rawValue)" }
         if !statuses.isEmpty { clause += " AND status IN (\(binds: statuses.map(\.rawValue)))" }
         if let from { clause += " AND created_at >= \(bind: from.milliseconds)" }
         if let to { clause += " AND created_at < \(bind: to.milliseconds)" }

@@ -19,12 +19,41 @@ package struct CheckinService: Sendable {
     /// The answer as JSON, exactly as it is stored with the scan: the same bytes answer a retry.
     package func scan(_ token: String, by scanner: Scanner, nonce: String?, direction: ScanDirection = .entry) async throws -> String {
         let now = clock.now()
+        if direction == .entry, let answer = try await retried(nonce, by: scanner, { try await admitAsIssued(token, by: scanner, nonce: nonce, now: now) }) {
+            return answer
+        }
+        let check = await keys.check(token, now: now)
+        return try await record(check, by: scanner, nonce: nonce, direction: direction, now: now)
+    }
+
+    /// A manual check-in: the ticket door staff found by its buyer (no code to show), judged as a
+    /// scan of its current token would be, and recorded as an online scan.
+    package func scan(ticket id: TicketID, by scanner: Scanner, nonce: String?, direction: ScanDirection = .entry) async throws -> String {
+        let now = clock.now()
+        guard let ticket = try await database.read({ sql in try await TicketRepository(sql).find(id) }), ticket.organizerID == scanner.organizer else {
+            return try await record(.invalid("unknown ticket"), by: scanner, nonce: nonce, direction: direction, now: now)
+        }
+        let seconds = now.milliseconds / 1000
+        let claims = TicketClaims(sub: ticket.id.rawValue, evt: ticket.eventID.rawValue, var: ticket.variantID.rawValue, ver: ticket.version,
+                                  iat: seconds, exp: seconds + 60)
+        return try await record(.valid(claims), by: scanner, nonce: nonce, direction: direction, now: now)
+    }
+
+    /// The work of `body`, or, for a nonce used before, its first answer.
+    private func retried(_ nonce: String?, by scanner: Scanner, _ body: () async throws -> String?) async throws -> String? {
         do {
-            if direction == .entry, let answer = try await admitAsIssued(token, by: scanner, nonce: nonce, now: now) {
-                return answer
+            return try await body()
+        } catch {
+            if let nonce, let earlier = try? await database.read({ sql in try await ScanRepository(sql).answer(device: scanner.device, nonce: nonce) }) {
+                return earlier
             }
-            let check = await keys.check(token, now: now)
-            return try await database.transaction { sql in
+            throw error
+        }
+    }
+
+    private func record(_ check: TokenCheck, by scanner: Scanner, nonce: String?, direction: ScanDirection, now: Timestamp) async throws -> String {
+        try await retried(nonce, by: scanner) {
+            try await database.transaction { sql in
                 let (answer, ticket, change) = try await decide(check, scanner: scanner, direction: direction, now: now, on: sql)
                 if let change { try await AuditTrail.record([change], at: now, on: sql) }
                 let record = try ScanRecord(
@@ -35,14 +64,7 @@ package struct CheckinService: Sendable {
                 guard try await ScanRepository(sql).insert(record) else { throw ScanRepository.NonceTaken() }
                 return record.answer
             }
-        } catch {
-            // A retried nonce, or two requests with one nonce at once where the loser hit the unique
-            // index: the first answer is there to give back.
-            if let nonce, let earlier = try? await database.read({ sql in try await ScanRepository(sql).answer(device: scanner.device, nonce: nonce) }) {
-                return earlier
-            }
-            throw error
-        }
+        } ?? ""  // never empty: the transaction always answers
     }
 
     /// The common entry, in one read and one write: a ticket that can be admitted, presented with
@@ -168,6 +190,30 @@ package struct CheckinService: Sendable {
         package let admitted: Int64
         package let inside: Int64
         package let variants: [VariantStats]
+    }
+
+    /// A ticket found for manual check-in, with its order's buyer.
+    package struct FoundTicket: Sendable, Codable, Hashable {
+        package let ticketId: String, orderId: String, seat: Int64, variantId: String, status: TicketStatus
+        package let admittedAt: String?, inside: Bool, email: String, name: String?
+    }
+
+    /// The tickets of the event's paid orders whose id is `text`, or whose buyer's email or name
+    /// holds it: what door staff look up when a buyer has no code (at most 50 orders).
+    /// - Throws: `PlatformError.notFound` when the event is not this organizer's.
+    package func search(event: EventID, organizer: OrganizerID, text: String) async throws -> [FoundTicket] {
+        try await database.read { sql in
+            guard try await EventRepository(sql).find(event, organizer: organizer) != nil else { throw PlatformError.notFound("event") }
+            let orders = try await OrderRepository(sql).search(organizer: organizer, event: event, text: text,
+                                                               statuses: [.paid, .partiallyRefunded, .refunded], from: nil, to: nil, before: nil, limit: 50)
+            let buyers = Dictionary(orders.map { ($0.id, $0) }) { first, _ in first }
+            return try await TicketRepository(sql).forOrders(orders.map(\.id)).compactMap { ticket in
+                guard let order = buyers[ticket.orderID] else { return nil }
+                return FoundTicket(ticketId: ticket.id.rawValue, orderId: order.id.rawValue, seat: ticket.seat, variantId: ticket.variantID.rawValue,
+                                   status: ticket.status, admittedAt: ticket.admittedAt?.rfc3339, inside: ticket.inside, email: order.email,
+                                   name: order.buyerName)
+            }
+        }
     }
 
     /// Sold (valid tickets) and admitted per variant of an event of this organizer.

@@ -12,6 +12,7 @@ struct CheckinController {
         scanners.on(.post, "checkin/block", use: block)
         scanners.on(.post, "checkin/unblock", use: unblock)
         scanners.on(.get, "events/{id}/stats", use: stats)
+        scanners.on(.get, "events/{id}/checkin/search", use: search)
         organizer.on(.get, "events/{id}/checkin/scans", use: scans)
     }
 
@@ -19,13 +20,22 @@ struct CheckinController {
         let scanner = context.scanner
         try limiter.enforce(scanner.device, counting: "scans", per: "one device")
         let fields = try await RequestFields.read(request, limit: maxBodyBytes)
-        let token = fields.required(fields.string("token"), "token", placeholder: "")
+        // A code's token, or (manual check-in) the id of a ticket found by its buyer.
+        let token = fields.optional(fields.string("token"), "token")
+        let ticket = fields.optional(fields.string("ticket_id"), "ticket_id")
         let nonce = fields.optional(fields.string("nonce"), "nonce")
         let direction = fields.optional(fields.choice("direction", ScanDirection.self), "direction") ?? .entry
         if let nonce, !(1...128).contains(nonce.unicodeScalars.count) { fields.fail("nonce", "must be 1 to 128 characters") }
-        if token.isEmpty { fields.fail("token", "must not be empty") }
+        if token == nil && ticket == nil { fields.fail("token", "a token or a ticket_id is required") }
+        if token != nil && ticket != nil { fields.fail("ticket_id", "give a token or a ticket_id, not both") }
+        if token?.isEmpty == true { fields.fail("token", "must not be empty") }
+        let ticketID = ticket.flatMap(TicketID.init)
+        if ticket != nil && ticketID == nil { fields.fail("ticket_id", "is not a ticket id") }
         try fields.finish()
-        return JSONCoding.response(json: try await checkin.scan(token, by: scanner, nonce: nonce, direction: direction))
+        if let ticketID {
+            return JSONCoding.response(json: try await checkin.scan(ticket: ticketID, by: scanner, nonce: nonce, direction: direction))
+        }
+        return JSONCoding.response(json: try await checkin.scan(token ?? "", by: scanner, nonce: nonce, direction: direction))
     }
 
     @Sendable func block(_ request: Request, context: ScannerContext) async throws -> Response {
@@ -51,6 +61,16 @@ struct CheckinController {
 
     @Sendable func stats(_ request: Request, context: ScannerContext) async throws -> Response {
         try JSONCoding.response(try await checkin.stats(event: try context.event(), organizer: context.scanner.organizer))
+    }
+
+    /// `?q=`: 1 to 200 characters, an order id or a part of the buyer's email or name.
+    @Sendable func search(_ request: Request, context: ScannerContext) async throws -> Response {
+        let text = request.uri.queryParameters["q"].map(String.init) ?? ""
+        guard (1...200).contains(text.trimmingCharacters(in: .whitespaces).count) else {
+            throw ValidationFailure(field: "q", "must be 1 to 200 characters")
+        }
+        let found = try await checkin.search(event: try context.event(), organizer: context.scanner.organizer, text: text)
+        return try JSONCoding.response(ListBody(data: found, nextCursor: nil))
     }
 
     struct ScanBody: Encodable {

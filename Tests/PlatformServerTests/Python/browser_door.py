@@ -86,8 +86,8 @@ def main():
     args = json.loads(sys.argv[1])
     b = Browser(args["base"], args["shots"])
     driver = b.driver
-    order, tickets = paid_tickets(b, args, 3)
-    first, refunded, offline = tickets
+    order, tickets = paid_tickets(b, args, 4)
+    first, refunded, offline, manual = tickets
 
     b.open("/backoffice/sign-in?next=%2Fdoor")
     driver.find_element(By.ID, "email").send_keys(args["door_email"])
@@ -120,6 +120,20 @@ def main():
     result, title, detail, css = scan(b, refunded["token"])
     b.check(result == "refunded" and "red" in css, f"a refunded ticket is red: {result} {title}")
     b.check_page("door-refunded")
+
+    # No code: door staff find the ticket by its buyer and admit it (a tap puts the last answer away).
+    if driver.find_element(By.ID, "answer").is_displayed():
+        driver.find_element(By.ID, "answer").click()
+    driver.find_element(By.CSS_SELECTOR, "#manual summary").click()
+    driver.find_element(By.ID, "search").send_keys("door-test@" + Keys.ENTER)
+    button = f"#found button[data-ticket='{manual['id']}']"
+    b.wait().until(expect.element_to_be_clickable((By.CSS_SELECTOR, button)))
+    b.check(not driver.find_elements(By.CSS_SELECTOR, f"#found button[data-ticket='{refunded['id']}']"), "a refunded ticket has no Admit button")
+    b.check_page("door-manual-search")
+    before = int(driver.find_element(By.ID, "recent").get_attribute("data-count") or 0)
+    driver.find_element(By.CSS_SELECTOR, button).click()
+    b.wait().until(lambda d: int(d.find_element(By.ID, "recent").get_attribute("data-count") or 0) > before)
+    b.check(driver.find_element(By.ID, "answer").get_attribute("data-result") == "admitted", "the ticket found is admitted")
 
     # The page has the bundle by now (it loads it at start); the server goes away.
     b.wait().until(lambda d: d.execute_script("return !!window.indexedDB"))

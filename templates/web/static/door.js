@@ -199,6 +199,48 @@
     return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
   }
 
+  // A manual check-in: the ticket found by its buyer, admitted online by its id.
+  function admitFound(ticketId) {
+    if (!state.device) return;
+    var direction = document.querySelector("input[name=direction]:checked").value;
+    api("POST", "/api/v1/checkin/scan", { ticket_id: ticketId, nonce: nonce(), direction: direction }).then(function (reply) {
+      var json = reply.json || {};
+      show({ result: json.result || "invalid", ticketId: ticketId, variantId: json.ticket && json.ticket.variant_id,
+             firstAdmittedAt: json.first_admitted_at, firstAdmittedBy: json.first_admitted_by_name, reason: json.reason || json.detail });
+      refreshStats();
+      search($("search").value);
+    }, function () { $("search-state").textContent = "Manual check-in needs the network."; });
+  }
+
+  function search(text) {
+    text = text.trim();
+    var list = $("found");
+    if (!text || !state.device) return;
+    api("GET", "/api/v1/events/" + state.device.event + "/checkin/search?q=" + encodeURIComponent(text)).then(function (reply) {
+      while (list.firstChild) list.removeChild(list.firstChild);
+      var found = (reply.json && reply.json.data) || [];
+      $("search-state").textContent = found.length ? "" : "No ticket found.";
+      found.forEach(function (ticket) {
+        var item = document.createElement("li");
+        var label = document.createElement("span");
+        label.textContent = (ticket.name ? ticket.name + " · " : "") + ticket.email + " · " + (state.variants[ticket.variant_id] || "ticket") +
+          " · seat " + ticket.seat + " · " + (ticket.status !== "valid" ? ticket.status : ticket.inside ? "inside" : ticket.admitted_at ? "left" : "not admitted");
+        item.appendChild(label);
+        if (ticket.status === "valid" && !ticket.inside) {
+          var button = document.createElement("button");
+          button.type = "button";
+          button.className = "secondary";
+          button.textContent = "Admit";
+          button.dataset.ticket = ticket.ticket_id;
+          button.addEventListener("click", function () { admitFound(ticket.ticket_id); });
+          item.appendChild(document.createTextNode(" "));
+          item.appendChild(button);
+        }
+        list.appendChild(item);
+      });
+    }, function () { $("search-state").textContent = "Manual check-in needs the network."; });
+  }
+
   function scan(token) {
     token = token.trim();
     if (!token || !state.device) return;
@@ -422,6 +464,7 @@
       scan(token);
     });
     $("answer").addEventListener("click", function () { $("answer").hidden = true; $("token").focus(); });
+    $("search-form").addEventListener("submit", function (event) { event.preventDefault(); search($("search").value); });
     $("unpair").addEventListener("click", function () { unpaired(null); });
     if ("BarcodeDetector" in window && navigator.mediaDevices) {
       $("camera").hidden = false;
