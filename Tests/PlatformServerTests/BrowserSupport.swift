@@ -33,6 +33,8 @@ struct ServedPlatform: Sendable {
         let environment = AssemblyTests.base.merging([
             "HOST": "127.0.0.1", "PORT": "\(port)", "BASE_URL": "http://127.0.0.1:\(port)",
             "MAIL_OUTBOX_DIR": scratch.appendingPathComponent("outbox").path, "PASSWORD_HASH_COST": "4",
+            // Rolling payouts without a hold, so that the admin's payout run has something to pay.
+            "PAYOUT_HOLD_FROM": "payment", "PAYOUT_HOLD_DAYS": "0",
         ]) { $1 }
         let assembly = try Assembly(environment: environment, logger: quietLogger)
         try await withTestDatabase(engine) { database in

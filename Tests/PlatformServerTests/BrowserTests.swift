@@ -36,17 +36,40 @@ import Testing
             #expect(orders.first?.status == .paid)
             #expect(orders.first?.lines.map(\.quantity) == [2])
 
-            // The organizer's owner, on the same data.
+            // The organizer's owner, on the same data; another organizer's order it must not see.
             let password = "owner password for the browser"
             _ = try await served.platform.members.create(email: "owner@demo.example", password: password, role: .owner,
                                                          organizer: served.demo.organizer.id)
+            let (other, _) = try await catalog.createOrganizer(name: "Other Hall", slug: "other-hall", email: "o@other.example", feeBasisPoints: nil)
+            let otherEvent = try await catalog.createEvent(NewEvent(title: "Elsewhere", startsAt: served.demo.event.startsAt, timezone: "UTC",
+                                                                    currency: .eur, status: .live), organizer: other.id)
+            let (otherVariant, _) = try await catalog.createVariant(NewVariant(name: "GA", price: 1_000, quota: 5, status: .live),
+                                                                    event: otherEvent.id, organizer: other.id)
+            let otherOrder = try await served.platform.checkout.place(CheckoutInput(
+                eventID: otherEvent.id, lines: [CartLine(variantID: otherVariant.id, quantity: 1)], email: "x@example.com", provider: "sandbox"))
             guard let backoffice = try await served.run("browser_backoffice.py", [
-                "base": served.base, "event": served.demo.event.id.rawValue, "owner_email": "owner@demo.example", "owner_password": password,
+                "base": served.base, "event": served.demo.event.id.rawValue, "buyer_email": "ada@example.com",
+                "other_order": otherOrder.order.id.rawValue, "owner_email": "owner@demo.example", "owner_password": password,
                 "outbox": served.scratch.appendingPathComponent("outbox").path, "shots": ServedPlatform.screenshots("backoffice", engine: engine),
             ]) else { return }
             print(backoffice.split(separator: "\n").filter { $0.hasPrefix("FIGURES") }.joined(separator: "\n"))
             let door = try await served.platform.members.list(organizer: served.demo.organizer.id).filter { $0.role == .door }
             #expect(door.map(\.email) == ["door.staff@example.com"], "the invited door member joined")
+
+            // The admin pays the organizer what is left: one ticket's net.
+            try await served.platform.holdRelease.run()
+            _ = try await served.platform.members.create(email: "admin@platform.example", password: "admin password 123", role: .admin, organizer: nil)
+            guard try await served.run("browser_admin.py", [
+                "base": served.base, "admin_email": "admin@platform.example", "admin_password": "admin password 123",
+                "owner_email": "owner@demo.example", "owner_password": password, "organizer": served.demo.organizer.id.rawValue,
+                "shots": ServedPlatform.screenshots("admin", engine: engine),
+            ]) != nil else { return }
+            let payouts = try await served.platform.database.read { sql in
+                try await PayoutRepository(sql).list(organizer: served.demo.organizer.id, before: nil, limit: 10)
+            }
+            #expect(payouts.map(\.amount.minorUnits) == [2_375] && payouts.first?.status == .settled, "25.00 less 5%, once, settled by the Sandbox")
+            let discrepancies = try await served.platform.database.read { sql in try await LedgerInvariants.check(on: sql) }
+            #expect(discrepancies == [], "the ledger's invariants after the browser's day")
         }
     }
 }

@@ -1,8 +1,10 @@
-"""An organizer's owner in a real browser: signs in, sees the buyer's order on the dashboard,
+"""An organizer's owner in a real browser: signs in, sees the buyer's order on the dashboard and in
+the list, refunds its second ticket and sees the Sandbox confirm it, opens the editor, the devices
+(with a pairing QR code) and the money,
 makes and revokes nothing without a CSRF value, invites door staff by email, and the door member
 who joins through the emailed link cannot open the dashboard. The session cookie's flags are checked.
 
-argv[1] is JSON: base, event (the one the buyer bought), owner_email, owner_password, outbox (the folder of .eml files), shots."""
+argv[1] is JSON: base, event (the one the buyer bought), buyer_email, other_order (another organizer's), owner_email, owner_password, outbox (the folder of .eml files), shots."""
 import email
 import email.policy
 import glob
@@ -67,6 +69,43 @@ def main():
             f"the session cookie is HttpOnly and SameSite=Lax: {cookie and {k: cookie.get(k) for k in ('httpOnly', 'sameSite', 'secure')}}")
     b.check(driver.execute_script("return document.cookie.indexOf('backoffice_session') === -1"), "scripts cannot read the session")
 
+    # The buyer's order in the list, and the second ticket refunded from its page.
+    b.open("/backoffice/orders?q=" + args["buyer_email"])
+    b.check_page("backoffice-orders")
+    driver.find_element(By.CSS_SELECTOR, "table.orders tbody a").click()
+    b.wait().until(expect.presence_of_element_located((By.ID, "refund-form")))
+    order_url = driver.current_url
+    b.check_page("backoffice-order")
+    driver.find_element(By.CSS_SELECTOR, "input[name=mode][value=tickets]").click()
+    boxes = driver.find_elements(By.CSS_SELECTOR, "#refund-form input[type=checkbox]")
+    b.check(len(boxes) == 2, f"both tickets may be refunded, saw {len(boxes)}")
+    boxes[-1].click()
+    driver.find_element(By.ID, "reason").send_keys("cannot come")
+    driver.find_element(By.ID, "refund").click()
+    b.wait(30).until(lambda d: "succeeded" in d.find_element(By.ID, "refunds").text)
+    b.check("partially refunded" in b.text("#order-status"), "the order is partly refunded once the Sandbox confirms")
+    statuses = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "td.ticket-status")]
+    b.check(statuses == ["valid", "refunded"], f"the second ticket is refunded: {statuses}")
+    b.check_page("backoffice-order-refunded")
+
+    # The event editor, the devices and the money.
+    b.open(f"/backoffice/events/{args['event']}")
+    b.check_page("backoffice-event")
+    b.open("/backoffice/events/new")
+    b.check_page("backoffice-event-new")
+    b.open(f"/backoffice/events/{args['event']}/devices")
+    driver.find_element(By.ID, "name").send_keys("Door 2")
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/devices'] button").click()
+    b.wait().until(expect.presence_of_element_located((By.ID, "new-device")))
+    b.check(driver.find_element(By.CSS_SELECTOR, "img.pairing").get_attribute("naturalWidth") not in (None, "0"), "the pairing QR code shows")
+    b.check_page("backoffice-devices")
+    b.open("/backoffice/money")
+    b.check_page("backoffice-money-owner")
+
+    # Another organizer's order is not found.
+    b.open("/backoffice/orders/" + args["other_order"])
+    b.check(b.text("h1") == "No such order", "another organizer's order answers 404")
+
     # A form without its CSRF value is refused and changes nothing.
     b.open("/backoffice/api-keys")
     b.check_page("backoffice-api-keys")
@@ -96,6 +135,8 @@ def main():
     b.wait().until(expect.text_to_be_present_in_element((By.CSS_SELECTOR, "h1"), "Not for your role"))
     b.check("Your role (door)" in driver.page_source, "door staff cannot open the dashboard")
     b.check_page("backoffice-door-refused")
+    b.open(order_url)
+    b.check(b.text("h1") == "Not for your role" and not driver.find_elements(By.ID, "refund-form"), "door staff cannot open the refund page")
     b.finish()
 
 

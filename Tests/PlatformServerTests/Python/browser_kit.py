@@ -13,6 +13,7 @@ os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not look fo
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as expect
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -102,7 +103,9 @@ class Browser:
         return self.figures[name]
 
     def wait(self, seconds=20):
-        return WebDriverWait(self.driver, seconds, poll_frequency=0.1)
+        # Pages that show themselves again (a refund waiting for its provider) replace their elements.
+        return WebDriverWait(self.driver, seconds, poll_frequency=0.1,
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
     def text(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css).text
