@@ -50,6 +50,8 @@ package struct TicketingModule: PlatformModule {
         let site = MemberSite(web: web.site, members: platform.members, trustForwardedFor: platform.config.trustForwardedFor)
         let devices = Devices(database: database, clock: clock, apiKeys: platform.apiKeys)
         DoorPages(site: site, devices: devices, catalog: platform.catalog).register(web)
+        BoxOfficePages(site: site, catalog: platform.catalog, checkout: platform.checkout,
+                       tickets: Tickets(database: database, orders: platform.orders), checkin: checkin).register(web)
         DevicePages(site: site, devices: devices, catalog: platform.catalog, baseURL: platform.config.baseURL).register(web)
     }
 }

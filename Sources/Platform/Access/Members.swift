@@ -47,6 +47,15 @@ package struct Members: Sendable {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
+    /// The hash of a password that keeps the rules.
+    /// - Throws: `ValidationFailure` on `password` otherwise.
+    func checkedHash(_ password: String) async throws -> String {
+        var check = Validator()
+        Member.checkPassword(password, into: &check)
+        try check.throwIfFailed()
+        return try await hash(password)
+    }
+
     /// Compared against when no member has the address, so that a wrong address takes as long as a wrong password.
     private static let decoyHash = Bcrypt.hash("decoy password for unknown addresses", cost: 4)
 
@@ -76,10 +85,7 @@ package struct Members: Sendable {
     /// Gives the member with the address a new password and ends its sessions; false when no member has it.
     /// - Throws: `ValidationFailure` for a password that breaks the rules.
     package func setPassword(email: String, password: String) async throws -> Bool {
-        var check = Validator()
-        Member.checkPassword(password, into: &check)
-        try check.throwIfFailed()
-        let hash = try await hash(password), now = clock.now()
+        let hash = try await checkedHash(password), now = clock.now()
         return try await database.transaction { sql in
             let members = MemberRepository(sql)
             guard let (member, _) = try await members.find(email: BuyerEmail.normalized(email)) else { return false }
@@ -201,10 +207,7 @@ package struct Members: Sendable {
     /// Joins the organizer with `password` and opens a session; nil when the link is unknown, used or expired.
     /// - Throws: `ValidationFailure` for a password that breaks the rules, or an address that became a member's meanwhile.
     package func acceptInvitation(token: String, password: String) async throws -> Session? {
-        var check = Validator()
-        Member.checkPassword(password, into: &check)
-        try check.throwIfFailed()
-        let hash = try await hash(password), now = clock.now()
+        let hash = try await checkedHash(password), now = clock.now()
         let member: Member? = try await database.transaction { sql in
             let members = MemberRepository(sql)
             guard let link = try await members.consumeLink(tokenHash: SecretToken.hash(token), purpose: "invitation", at: now),
@@ -255,10 +258,7 @@ package struct Members: Sendable {
     /// Sets the password, ends every session of the member and opens a new one; nil when the link is unknown, used or expired.
     /// - Throws: `ValidationFailure` for a password that breaks the rules.
     package func resetPassword(token: String, password: String) async throws -> Session? {
-        var check = Validator()
-        Member.checkPassword(password, into: &check)
-        try check.throwIfFailed()
-        let hash = try await hash(password), now = clock.now()
+        let hash = try await checkedHash(password), now = clock.now()
         let member: Member? = try await database.transaction { sql in
             let members = MemberRepository(sql)
             guard let link = try await members.consumeLink(tokenHash: SecretToken.hash(token), purpose: "password_reset", at: now),

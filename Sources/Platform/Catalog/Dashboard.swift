@@ -26,6 +26,7 @@ package struct Dashboard: Sendable {
     package let failedRefunds: Int
     package let openDisputes: Int
     package let events: [EventFigures]
+    static let boxOfficeGross = "box_office_gross"
     /// The first day of the chart (midnight UTC).
     package let chartStart: Timestamp
 
@@ -36,20 +37,26 @@ package struct Dashboard: Sendable {
         return try await catalog.database.read { sql in
             let repository = DashboardRepository(sql: sql)
             let events = try await EventRepository(sql).list(organizer: organizer, after: nil, limit: 500)
-            let totals = try await repository.transferTotals(organizer: organizer)
+            // The money taken at the box office joins the ledger's sums as a net of its own kind.
+            let totals = try await repository.transferTotals(organizer: organizer) + repository.boxOfficeSales(organizer: organizer).map {
+                DashboardRepository.KindTotal(eventId: $0.eventId, currency: $0.currency, kind: Self.boxOfficeGross, amount: $0.amount)
+            }
             let seats = Dictionary(uniqueKeysWithValues: try await repository.seats(organizer: organizer).map { ($0.eventId, $0) })
             let days = try await repository.seatsByDay(organizer: organizer, from: Timestamp(milliseconds: firstDay * 86_400_000))
             let attention = try await repository.attention(organizer: organizer)
             let figures = events.reversed().map { event in
                 let mine = totals.filter { $0.eventId == event.id.rawValue }
-                func sum(_ signs: [TransferKind: Int64]) -> [Money] {
+                func sum(_ signs: [TransferKind: Int64], boxOffice: Int64) -> [Money] {
                     Dictionary(grouping: mine, by: \.currency).sorted { $0.key < $1.key }.compactMap { code, rows in
                         guard let currency = Currency(code: code) else { return nil }
-                        let total = rows.reduce(Int64(0)) { $0 + (TransferKind(rawValue: $1.kind).flatMap { signs[$0] } ?? 0) * $1.amount }
+                        let total = rows.reduce(Int64(0)) { sum, row in
+                            let sign = row.kind == Self.boxOfficeGross ? boxOffice : TransferKind(rawValue: row.kind).flatMap { signs[$0] } ?? 0
+                            return sum + sign * row.amount
+                        }
                         return Money(minorUnits: total, currency: currency)
                     }
                 }
-                let fee = sum(DashboardRepository.feeSigns), net = sum(DashboardRepository.netSigns)
+                let fee = sum(DashboardRepository.feeSigns, boxOffice: 0), net = sum(DashboardRepository.netSigns, boxOffice: 1)
                 let gross = zip(fee, net).map { Money(minorUnits: $0.minorUnits + $1.minorUnits, currency: $0.currency) }
                 var perDay = [Int64](repeating: 0, count: chartDays)
                 for day in days where day.eventId == event.id.rawValue && day.day >= firstDay && day.day <= today {

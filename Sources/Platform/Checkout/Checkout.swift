@@ -11,9 +11,14 @@ package struct CheckoutInput: Sendable {
     package var provider: String?
     package var successURL: String?
     package var cancelURL: String?
+    /// A sale at the box office, paid to the organizer in cash or at its card terminal (`cash`,
+    /// `card`): the order is paid in the transaction that takes its seats. Only the pages of door
+    /// staff and owners set it; the API cannot.
+    package var boxOffice: String?
 
     package init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String?,
-                 successURL: String? = nil, cancelURL: String? = nil) {
+                 successURL: String? = nil, cancelURL: String? = nil, boxOffice: String? = nil) {
+        self.boxOffice = boxOffice
         self.eventID = eventID
         self.cart = Cart(lines: lines)
         self.email = email
@@ -130,6 +135,7 @@ package struct Checkout: Sendable {
 
     /// Orders of total 0 are recorded as paid through this provider id, which no plugin has.
     package static let freeProvider = "free"
+    package static let boxOfficeProvider = Order.boxOfficeProvider
 
     private func reserve(_ input: CheckoutInput, provider: (any PaymentProvider)?, accessToken: String,
                          idempotency: IdempotentRequest?) async throws -> Reservation {
@@ -143,9 +149,12 @@ package struct Checkout: Sendable {
             let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
             let priced = try input.cart.price(variants, currency: event.currency, at: now)
             let free = priced.total.minorUnits == 0
+            let paidNow = free || input.boxOffice != nil
             let providerID: String
             if free {
                 providerID = Self.freeProvider
+            } else if input.boxOffice != nil {
+                providerID = Self.boxOfficeProvider
             } else if let provider {
                 // Before any seat is taken: an amount the provider would refuse reserves nothing.
                 let unitPrices = priced.lines.map { Money(minorUnits: $0.unitPrice, currency: priced.total.currency) }
@@ -166,10 +175,11 @@ package struct Checkout: Sendable {
             try await payments.observers.handle(.placed(order), at: now, on: sql)
             try await SeatReservation(sql).take(priced.lines, of: variants)
             try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
-            if free {
-                // Nothing to pay: paid here, so its tickets and confirmation follow in this transaction.
-                _ = try await payments.apply(.paid(order: order.id, amount: 0, currency: order.total.currency.code, paymentReference: "free"),
-                                             provider: Self.freeProvider, on: sql)
+            if paidNow {
+                // Nothing to pay, or paid at the door: paid here, so its tickets and confirmation follow in this transaction.
+                let reference = input.boxOffice.map { "box_office:\($0):\(order.id)" } ?? "free"
+                _ = try await payments.apply(.paid(order: order.id, amount: order.total.minorUnits, currency: order.total.currency.code,
+                                                   paymentReference: reference), provider: providerID, on: sql)
                 guard let paid = try await OrderRepository(sql).find(order.id) else { throw PlatformError.notFound("order") }
                 let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(paid), checkoutUrl: nil, accessToken: accessToken))
                 let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)

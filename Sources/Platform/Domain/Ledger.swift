@@ -133,6 +133,10 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case payoutFailed = "payout_failed"
     /// A settled payout that came back: from paid out back to available.
     case payoutReturned = "payout_returned"
+    /// The platform's fee of a box office sale, whose money the organizer took at the door: what
+    /// the organizer owes (`organizer_receivable`) to the platform's revenue; the next payout run
+    /// pays it back out of the available balance.
+    case boxOfficeFee = "box_office_fee"
 }
 
 /// A positive amount (minor units of `currency`) moved from one account to another. Its id is

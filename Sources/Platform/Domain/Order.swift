@@ -59,6 +59,10 @@ package struct Order: Hashable, Sendable {
     package var feeBasisPoints: Int? = nil
 
     /// Where the buyer pays, while the order waits for it.
+    /// Box office sales are recorded as paid through this provider id, which no plugin has: the
+    /// buyer paid the organizer at the door.
+    package static let boxOfficeProvider = "box_office"
+
     package var payableCheckoutURL: String? { status == .pending ? checkoutURL : nil }
 
     package init(

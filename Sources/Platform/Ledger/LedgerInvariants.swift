@@ -111,7 +111,8 @@ package enum LedgerInvariants {
         for row in kinds {
             let sign: Int64 = switch row.kind {
             case .orderNet, .disputeNetReturned, .refundNetReversed: 1
-            case .refundNet, .disputeNet: -1
+            // A box office sale's money stayed with the organizer: only its fee is owed.
+            case .refundNet, .disputeNet, .boxOfficeFee: -1
             default: 0
             }
             expected["\(row.organizerID) \(row.currency)", default: 0] += sign * row.amount
@@ -144,6 +145,13 @@ package enum LedgerInvariants {
             }
             if booked[.refundPaid] != order.refunded {
                 found.append("order \(order.id): refunds paid \(booked[.refundPaid]) differ from its refunded \(order.refunded)")
+            }
+            if booked[.boxOfficeFee] > 0 {
+                // Paid at the door: no fee or net went through a provider, and the fee owed is at most the total.
+                if booked[.orderFee] + booked[.orderNet] > 0 || booked[.boxOfficeFee] > order.total {
+                    found.append("order \(order.id): box office fee \(booked[.boxOfficeFee]) of its total \(order.total), with provider money booked")
+                }
+                continue
             }
             if booked[.held] > 0 {
                 // Money the order could not keep: it goes back, and only it.

@@ -60,6 +60,11 @@ package struct LedgerPostings: OrderLifecycleObserver {
             policy = organizer.feePolicy
         }
         let split = try policy.split(order.total)
+        if order.provider == Order.boxOfficeProvider {
+            // The buyer paid the organizer at the door: only the platform's fee is on the books, as owed.
+            return [Transfer(id: "box-office-fee:\(order.id)", kind: .boxOfficeFee, amount: split.fee, debit: .organizerReceivable(order.organizerID),
+                             credit: .feeRevenue, organizerID: order.organizerID, orderID: order.id, bookedAt: time)].filter { $0.amount > 0 }
+        }
         let clearing = LedgerAccount.clearing(provider: order.provider)
         return [
             Transfer(id: "order-net:\(order.id)", kind: .orderNet, amount: split.net, debit: clearing,

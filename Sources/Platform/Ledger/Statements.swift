@@ -7,6 +7,8 @@ package struct StatementEntry: Sendable, Hashable {
     package enum EntryType: String, Sendable, CaseIterable {
         case payment, refund, refundFailed = "refund_failed", dispute, disputeWon = "dispute_won", release, owed, repaid, payout
         case payoutSettled = "payout_settled", payoutFailed = "payout_failed", payoutReturned = "payout_returned"
+        /// A sale at the box office: its fee is owed, its money stayed with the organizer.
+        case boxOffice = "box_office"
     }
 
     /// `payment:ord_…`, `refund:rfd_…` (or `refund:ord_…:1500` for one made at the provider),
@@ -66,6 +68,7 @@ package struct Statements: Sendable {
         .receivableRepaid: (.repaid, "receivable-repaid", 0, 0, 1), .payoutSent: (.payout, "payout", 0, 0, 1),
         .payoutSettled: (.payoutSettled, "payout-settled", 0, -1, 1), .payoutFailed: (.payoutFailed, "payout-failed", 0, 0, 1),
         .payoutReturned: (.payoutReturned, "payout-returned", 0, 1, 1),
+        .boxOfficeFee: (.boxOffice, "box-office-fee", 1, -1, 0),
     ]
 
     /// Entries in booking order after `after` (a booking time, the previous page's cursor); a page

@@ -46,6 +46,9 @@ package struct RefundService: Sendable {
             let orders = OrderRepository(sql)
             let found = if let organizer { try await orders.find(id, organizer: organizer) } else { try await orders.find(id) }
             guard let order = found else { throw PlatformError.notFound("order") }
+            guard order.provider != Order.boxOfficeProvider else {
+                throw PlatformError.conflict("a box office sale is refunded at the box office, in cash, not through a payment provider")
+            }
             guard order.status.isPaidOrRefunded || order.status == .review, order.providerPayment != nil || order.providerSession != nil else {
                 throw PlatformError.conflict("only a paid order can be refunded; this one is \(order.status.rawValue)")
             }

@@ -8,8 +8,23 @@ struct DashboardRepository: Sendable {
 
     /// How each kind of ledger transfer moves an event's fee and net: paid orders add, refunds and
     /// disputes take away, refused refunds and won disputes give back.
-    static let feeSigns: [TransferKind: Int64] = [.orderFee: 1, .refundFee: -1, .refundFeeReversed: 1, .disputeFee: -1, .disputeFeeReturned: 1]
-    static let netSigns: [TransferKind: Int64] = [.orderNet: 1, .refundNet: -1, .refundNetReversed: 1, .disputeNet: -1, .disputeNetReturned: 1]
+    /// A box office sale's fee counts as fee and comes off its net; its gross (the money the
+    /// organizer took at the door) is read from the orders (`boxOfficeSales`).
+    static let feeSigns: [TransferKind: Int64] = [.orderFee: 1, .refundFee: -1, .refundFeeReversed: 1, .disputeFee: -1, .disputeFeeReturned: 1,
+                                                  .boxOfficeFee: 1]
+    static let netSigns: [TransferKind: Int64] = [.orderNet: 1, .refundNet: -1, .refundNetReversed: 1, .disputeNet: -1, .disputeNetReturned: 1,
+                                                  .boxOfficeFee: -1]
+
+    struct Sales: Decodable { let eventId: String, currency: String, amount: Int64 }
+
+    /// Per event and currency, what box office sales took at the door.
+    func boxOfficeSales(organizer: OrganizerID) async throws -> [Sales] {
+        try await sql.raw("""
+            SELECT event_id, currency, CAST(SUM(total - refunded) AS BIGINT) AS amount FROM orders
+            WHERE organizer_id = \(bind: organizer.rawValue) AND provider = \(bind: Order.boxOfficeProvider) AND paid_at IS NOT NULL
+            GROUP BY event_id, currency
+            """).all(decoding: Sales.self, keyDecodingStrategy: .convertFromSnakeCase)
+    }
 
     struct KindTotal: Decodable { let eventId: String, currency: String, kind: String, amount: Int64 }
 

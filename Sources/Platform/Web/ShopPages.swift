@@ -6,7 +6,7 @@ import PluginKit
 /// The buyer's shop: an event's page (`/e/{event id}`, also at `/e/{organizer slug}/{event id}`)
 /// and the order its form places through the same `Checkout` as `POST /api/v1/public/events/{id}/orders`.
 /// A form that fails shows the API's messages beside the fields and keeps what was typed.
-struct ShopPages {
+package struct ShopPages {
     let site: WebSite
     let catalog: Catalog
     let checkout: Checkout
@@ -114,7 +114,7 @@ struct ShopPages {
         return try site.formPage("event", model.render(typed: typed, problem: problem, errors: errors), request: request, status: status)
     }
 
-    static func newKey() -> String { SecretToken.make(marker: "") }
+    package static func newKey() -> String { SecretToken.make(marker: "") }
 
     /// What the page says above the form for each kind of problem; field errors go beside their fields.
     static func explain(_ problem: Problem) -> (title: String, detail: String) {
@@ -135,16 +135,16 @@ struct ShopPages {
 
 /// What a buyer typed into an event's order form (`quantity.{variant id}`, `email`, `name`, `provider`,
 /// and the page's own `idempotency_key`), kept to show it again.
-struct OrderForm {
-    var key: String?
-    var quantities: [String: String] = [:]
-    var email = ""
-    var name = ""
-    var provider = ""
+package struct OrderForm {
+    package var key: String?
+    package var quantities: [String: String] = [:]
+    package var email = ""
+    package var name = ""
+    package var provider = ""
 
-    init(key: String) { self.key = key }
+    package init(key: String) { self.key = key }
 
-    init(_ form: WebForm) {
+    package init(_ form: WebForm) {
         let key = form["idempotency_key"] ?? ""
         self.key = (16...64).contains(key.count) && key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) ? key : nil
         for (name, value) in form.fields where name.hasPrefix("quantity.") {
@@ -157,7 +157,7 @@ struct OrderForm {
 
     /// The lines with a quantity other than 0, in variant order. A quantity that is not a number
     /// goes to the cart as 0, which it refuses with the API's message.
-    var lines: [CartLine] {
+    package var lines: [CartLine] {
         quantities.sorted { $0.key < $1.key }.compactMap { variant, text in
             guard text != "0", !text.isEmpty else { return nil }
             let id = VariantID(variant) ?? VariantID.generate(at: Timestamp(milliseconds: 0))
@@ -165,13 +165,13 @@ struct OrderForm {
         }
     }
 
-    func input(eventID: EventID) -> CheckoutInput {
+    package func input(eventID: EventID) -> CheckoutInput {
         CheckoutInput(eventID: eventID, lines: lines, email: email, name: name.isEmpty ? nil : name,
                       provider: provider.isEmpty ? nil : provider)
     }
 
     /// The order the form asks for, whatever order its fields came in.
-    var requestHash: String {
+    package var requestHash: String {
         let parts = lines.map { "\($0.variantID)=\($0.quantity)" } + [email, name, provider]
         let json = (try? JSONEncoder().encode(parts)) ?? Data()
         return SHA256.hash(data: json).hexString

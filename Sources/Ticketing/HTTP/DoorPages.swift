@@ -31,6 +31,7 @@ struct DoorPages {
             model["events"] = events.reversed().map { ["event_id": $0.id.rawValue, "event_title": $0.title,
                                                        "starts_at": LocalTime.text($0.startsAt, timezone: $0.timezone)] }
             model["member"] = true
+            model["box_office"] = BoxOfficePages.mayUse(session.member.role)
         }
         return try site.page("door", model, request: request, session: session)
     }

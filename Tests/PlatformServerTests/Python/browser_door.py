@@ -171,6 +171,20 @@ def main():
     b.figures["answer ms p50/max"] = [answers[len(answers) // 2], answers[-1]]
     b.figures["token characters"] = len(first["token"])
     print(f"{count} scans in {elapsed:.2f} s: {count / elapsed * 60:.0f} a minute; Enter to answer p50 {answers[len(answers) // 2]} ms", flush=True)
+
+    # The box office: one ticket sold for cash and admitted at once; its fee is what the organizer owes.
+    b.open(f"/door/box-office/{args['event']}")
+    b.check_page("box-office")
+    from selenium.webdriver.support.ui import Select
+    Select(driver.find_elements(By.CSS_SELECTOR, "select.quantity")[0]).select_by_value("1")
+    driver.find_element(By.ID, "sell").click()
+    b.wait().until(expect.presence_of_element_located((By.ID, "sold")))
+    b.check("Admitted: 1." in b.text("#sold") and "paid by cash" in b.text("#sold"), f"sold and admitted: {b.text('#sold')!r}")
+    b.check_page("box-office-sold")
+    _, raw = call(f"{b.base}/api/v1/ledger/entries?type=box_office", key=args["organizer_key"])
+    entries = json.loads(raw)["data"]
+    b.check(len(entries) == 1 and entries[0]["fee"] == 125 and entries[0]["net"] == -125,
+            f"the fee of the sale is the organizer's to pay: {entries}")
     b.finish()
 
 

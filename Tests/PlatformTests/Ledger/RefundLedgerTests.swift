@@ -76,11 +76,19 @@ import Testing
         try await CheckoutHarness.run(engine) { h in
             let id = try await h.paidOrder()
             // The provider made the refund, but its answer never arrives; its event does, first.
-            h.provider.stall(for: .milliseconds(600))
+            h.provider.stall(for: .seconds(3))
             h.provider.fail(with: .unavailable("timed out"))
             let client = h.client
             let asked = Task { try await client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: #"{"amount":1000}"#) }
-            try await Task.sleep(for: .milliseconds(200))
+            // The event comes while the provider is being asked: once the refund is recorded, not after a guessed while.
+            struct Count: Decodable { let n: Int }
+            for _ in 0..<200 {
+                let recorded = try await h.database.read { sql in
+                    try await sql.raw("SELECT COUNT(*) AS n FROM refunds WHERE order_id = \(bind: id)").first(decoding: Count.self)?.n ?? 0
+                }
+                if recorded > 0 { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
             _ = try await h.deliver(id: "r-1", type: "refunded", order: id, amount: 1_000)
             await h.drain()
             #expect(try await asked.value.status != .accepted)
