@@ -17,6 +17,9 @@ struct AdminPages {
         web.on(.post, "admin/organizers/{id}") { request, context in
             try await site.guarded { try await updateOrganizer(request, id: context.parameters.get("id") ?? "") }
         }
+        web.on(.post, "admin/organizers/{id}/suspension") { request, context in
+            try await site.guarded { try await suspend(request, id: context.parameters.get("id") ?? "") }
+        }
         web.on(.get, "admin/payouts") { request, _ in try await site.guarded { try await payouts(request) } }
         web.on(.post, "admin/payouts") { request, _ in try await site.guarded { try await runPayouts(request) } }
         web.on(.get, "admin/triage") { request, _ in try await site.guarded { try await triage(request) } }
@@ -72,7 +75,7 @@ struct AdminPages {
             "title": "Organizers", "default_fee": FeePolicy.standard.basisPoints,
             "organizers": all.map { organizer in
                 ["organizer_id": organizer.id.rawValue, "name": organizer.name, "slug": organizer.slug, "email": organizer.email,
-                 "fee": organizer.feeBasisPoints.map(String.init) ?? "",
+                 "fee": organizer.feeBasisPoints.map(String.init) ?? "", "suspended": organizer.suspendedAt.map(OrderPages.utc) ?? false,
                  "payout_provider": methods[organizer.id]?.provider ?? "", "payout_account": methods[organizer.id]?.account ?? ""] as [String: Any]
             },
             "providers": platform.providers.payoutProviders.map { ["provider": $0.id] },
@@ -100,6 +103,23 @@ struct AdminPages {
             return try await organizers(request, session: session, notice: "\(changed.name) saved.")
         } catch let failure as ValidationFailure {
             return try await organizers(request, session: session, error: MemberSignInPages.message(failure), status: .unprocessableContent)
+        } catch PlatformError.notFound {
+            return try await organizers(request, session: session, error: "No such organizer; nothing was changed.", status: .notFound)
+        }
+    }
+
+    /// `suspend=1` suspends, anything else reinstates.
+    private func suspend(_ request: Request, id: String) async throws -> Response {
+        let session = try await admin(request)
+        let form = try await site.form(request, session: session)
+        guard let organizer = OrganizerID(id) else { throw PlatformError.notFound("organizer") }
+        do {
+            let suspend = form["suspend"] == "1"
+            let changed = try await site.acting(session) { try await platform.catalog.setSuspended(organizer, suspend) }
+            if suspend { platform.apiKeys.forget(organizer: organizer) }
+            return try await organizers(request, session: session, notice: suspend
+                ? "\(changed.name) is suspended: its events left the shop, its keys and members stopped working, and payouts wait."
+                : "\(changed.name) is reinstated.")
         } catch PlatformError.notFound {
             return try await organizers(request, session: session, error: "No such organizer; nothing was changed.", status: .notFound)
         }

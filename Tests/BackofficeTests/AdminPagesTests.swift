@@ -64,3 +64,41 @@ import Testing
         }
     }
 }
+
+/// An admin suspends an organizer: its events leave the shop, its keys and members stop, payouts
+/// wait; reinstated, all of it comes back.
+@Suite struct SuspensionTests {
+    @Test(arguments: TestEngines.all)
+    func aSuspendedOrganizerSellsNothingSignsNobodyInAndIsNotPaid(engine: DatabaseEngine) async throws {
+        try await BackofficeHarness.run(engine) { h in
+            _ = try await h.members.create(email: AdminPagesTests.admin.0, password: AdminPagesTests.admin.1, role: .admin, organizer: nil)
+            _ = try await h.paidOrder(quantity: 1)
+            #expect(try await h.base.setPayoutMethod("test_acct_harness").status == .ok)
+            var admin = try await h.signedIn(AdminPagesTests.admin.0, password: AdminPagesTests.admin.1, lands: "/admin")
+            var owner = try await h.signedIn()
+            let csrf = try #require(try await admin.get("/admin/organizers").formValue("csrf"))
+            let suspended = try await admin.post("/admin/organizers/\(h.organizer)/suspension", form: ["csrf": csrf, "suspend": "1"])
+            #expect(suspended.status == .ok && suspended.text.contains("Harness is suspended"))
+
+            #expect(try await h.client.get("/e/\(h.base.eventID)").status == .notFound, "the event left the shop")
+            #expect(try await h.client.get("/api/v1/public/events/\(h.base.eventID)").status == .notFound)
+            #expect(try await h.base.placeOrder().status == .notFound, "nothing is sold")
+            #expect(try await h.client.get("/api/v1/events", key: h.base.organizerKey).status == .unauthorized, "its API key stopped")
+            #expect(try await owner.get("/backoffice").status == .seeOther, "its members' sessions stopped")
+            #expect(try await h.members.signIn(email: BackofficeHarness.ownerEmail, password: BackofficeHarness.ownerPassword) == nil)
+
+            try await h.base.releaseAll()
+            admin = try await h.signedIn(AdminPagesTests.admin.0, password: AdminPagesTests.admin.1, lands: "/admin")
+            let csrf2 = try #require(admin.cookies["csrf"])
+            let preview = try await admin.post("/admin/payouts", form: ["csrf": csrf2])
+            #expect(preview.text.contains("the organizer is suspended") && preview.text.contains("Nothing to pay"))
+
+            let reinstated = try await admin.post("/admin/organizers/\(h.organizer)/suspension", form: ["csrf": csrf2])
+            #expect(reinstated.text.contains("Harness is reinstated."))
+            #expect(try await h.client.get("/e/\(h.base.eventID)").status == .ok)
+            #expect(try await h.client.get("/api/v1/events", key: h.base.organizerKey).status == .ok, "the key works again")
+            owner = try await h.signedIn()
+            #expect(try await owner.get("/backoffice").status == .ok)
+        }
+    }
+}

@@ -4,7 +4,7 @@ import Synchronization
 /// Resolves API keys, remembering recently resolved ones so that a busy door device is not a
 /// database read per scan. An entry lives `ttlMilliseconds`: a key revoked by another server
 /// process stops working within that time; one revoked through this process's routes stops at
-/// once (`forget`).
+/// once (`forget`), and so do the keys of an organizer suspended through them.
 package final class APIKeyCache: Sendable {
     package static let ttlMilliseconds: Int64 = 5_000
     /// Beyond this many keys the cache starts over, so random bearer strings cannot grow it.
@@ -37,5 +37,10 @@ package final class APIKeyCache: Sendable {
     /// Drops a revoked key.
     package func forget(_ id: APIKeyID) {
         entries.withLock { entries in entries = entries.filter { $0.value.key.id != id } }
+    }
+
+    /// Drops every key of a suspended organizer, its devices' too.
+    package func forget(organizer: OrganizerID) {
+        entries.withLock { entries in entries = entries.filter { $0.value.key.scope.tenant != organizer } }
     }
 }

@@ -70,6 +70,25 @@ package struct Catalog: Sendable {
         try await database.read { sql in try await OrganizerRepository(sql).list(after: after, limit: limit) }
     }
 
+    /// Suspends an organizer (`suspended` true) or reinstates it: while suspended its events leave
+    /// the shop, its API keys, devices and members stop working (within the key cache's minute in
+    /// other processes) and payouts wait; paid orders keep their tickets.
+    /// - Throws: `PlatformError.notFound`.
+    package func setSuspended(_ id: OrganizerID, _ suspended: Bool) async throws -> Organizer {
+        let now = clock.now()
+        return try await database.transaction { sql in
+            let organizers = OrganizerRepository(sql)
+            guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
+            guard (organizer.suspendedAt != nil) != suspended else { return organizer }
+            organizer.suspendedAt = suspended ? now : nil
+            try await organizers.setSuspended(id, at: organizer.suspendedAt)
+            try await AuditTrail.record(suspended ? "organizer.suspended" : "organizer.reinstated", organizer: id, subject: id.rawValue,
+                                        changes: .fields(["suspended_at": (suspended ? nil : now.rfc3339, suspended ? now.rfc3339 : nil)]),
+                                        at: now, on: sql)
+            return organizer
+        }
+    }
+
     /// The organizer's keys that work, oldest first (never device keys).
     package func organizerKeys(_ id: OrganizerID) async throws -> [StoredAPIKey] {
         try await database.read { sql in try await APIKeyRepository(sql).list(scope: .organizer(id)) }

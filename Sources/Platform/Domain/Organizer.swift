@@ -16,9 +16,12 @@ package struct Organizer: Hashable, Sendable {
     /// The organizer's own payout hold, set by an admin; nil for the platform's.
     var payoutHold: PayoutHold?
     package let createdAt: Timestamp
+    /// When an admin suspended it; nil while it trades.
+    package var suspendedAt: Timestamp? = nil
 
     package init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
-                mailReplyTo: String? = nil, payoutHold: PayoutHold? = nil, createdAt: Timestamp) {
+                mailReplyTo: String? = nil, payoutHold: PayoutHold? = nil, createdAt: Timestamp, suspendedAt: Timestamp? = nil) {
+        self.suspendedAt = suspendedAt
         self.id = id
         self.name = name
         self.slug = slug

@@ -137,19 +137,25 @@ package struct PayoutRun: Sendable {
     /// skipped and why.
     func plan(_ request: PayoutRunRequest, at now: Timestamp, into report: inout PayoutRunReport) async throws -> [Planned] {
         let minimum = self.minimum
-        let (funds, methods) = try await database.read { sql in
+        let (funds, methods, suspended) = try await database.read { sql in
             let funds = try await LedgerRepository(sql).organizerFunds(currency: request.currency, organizers: request.organizer.map { [$0] })
             let organizers = Array(Set(funds.filter { $0.payable >= minimum.amount(for: $0.currency.code) }.map(\.organizer))).sorted()
             var methods: [OrganizerID: PayoutMethod] = [:]
-            for chunk in organizers.chunks(of: 1_000) { methods.merge(try await PayoutMethodRepository(sql).find(chunk)) { $1 } }
-            return (funds, methods)
+            var suspended: Set<OrganizerID> = []
+            for chunk in organizers.chunks(of: 1_000) {
+                methods.merge(try await PayoutMethodRepository(sql).find(chunk)) { $1 }
+                suspended.formUnion(try await OrganizerRepository(sql).suspended(among: chunk))
+            }
+            return (funds, methods, suspended)
         }
         var planned: [Planned] = []
         for funds in funds.sorted(by: { ($0.currency.code, -$0.payable, $0.organizer) < ($1.currency.code, -$1.payable, $1.organizer) }) {
             let (organizer, amount) = (funds.organizer, Money(minorUnits: funds.payable, currency: funds.currency))
             var method: PayoutMethod?
             if funds.payable >= minimum.amount(for: funds.currency.code) {
-                if let chosen = methods[organizer] {
+                if suspended.contains(organizer) {
+                    report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "the organizer is suspended"))
+                } else if let chosen = methods[organizer] {
                     if providers.payoutProvider(chosen.provider) == nil {
                         report.skipped.append(.init(organizerID: organizer, amount: amount, reason: "payout provider \(chosen.provider) is not enabled"))
                     } else if chosen.awaitsApproval(at: now) {

@@ -27,18 +27,19 @@ package struct APIKeyRepository: Sendable {
     package func findActive(secretHash: String) async throws -> StoredAPIKey? {
         guard let row = try await sql.raw("""
             SELECT id, scope, label, prefix FROM api_keys WHERE secret_hash = \(bind: secretHash) AND revoked_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = api_keys.organizer_id AND o.suspended_at IS NOT NULL)
             """).first(decoding: Row.self) else { return nil }
         guard let scope = APIKeyScope(rawValue: row.scope) else { throw StoredValue.Corrupt(description: "stored key scope is unknown") }
         return StoredAPIKey(id: try StoredValue.id(row.id), scope: scope, label: row.label, prefix: row.prefix)
     }
 
-    /// Active keys with exactly this scope, oldest first.
     /// The label a key was given, revoked or not.
     package func label(_ id: APIKeyID) async throws -> String? {
         struct Row: Decodable { let label: String }
         return try await sql.raw("SELECT label FROM api_keys WHERE id = \(bind: id.rawValue)").first(decoding: Row.self)?.label
     }
 
+    /// Active keys with exactly this scope, oldest first.
     package func list(scope: APIKeyScope) async throws -> [StoredAPIKey] {
         try await sql.raw("""
             SELECT id, scope, label, prefix FROM api_keys WHERE scope = \(bind: scope.rawValue) AND revoked_at IS NULL ORDER BY id

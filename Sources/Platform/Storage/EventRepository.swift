@@ -44,9 +44,12 @@ package struct EventRepository: Sendable {
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }
 
-    /// A live event, as buyers may see it.
+    /// A live event, as buyers may see it: not one of a suspended organizer.
     func findLive(_ id: EventID) async throws -> Event? {
-        try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND status = 'live'")
+        try await sql.raw("""
+            SELECT * FROM events WHERE id = \(bind: id.rawValue) AND status = 'live'
+              AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = events.organizer_id AND o.suspended_at IS NOT NULL)
+            """)
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }
 

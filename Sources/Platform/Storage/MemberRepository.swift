@@ -29,7 +29,10 @@ package struct MemberRepository: Sendable {
 
     /// The active member with the address, and its password hash.
     func find(email: String) async throws -> (Member, passwordHash: String)? {
-        guard let row = try await sql.raw("SELECT \(unsafeRaw: Self.columns) FROM members m WHERE m.email = \(bind: email) AND m.removed_at IS NULL")
+        guard let row = try await sql.raw("""
+            SELECT \(unsafeRaw: Self.columns) FROM members m WHERE m.email = \(bind: email) AND m.removed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = m.organizer_id AND o.suspended_at IS NOT NULL)
+            """)
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
         return (try row.member(), row.passwordHash)
     }
@@ -85,6 +88,7 @@ package struct MemberRepository: Sendable {
         guard let row = try await sql.raw("""
             SELECT \(unsafeRaw: Self.columns), s.expires_at FROM member_sessions s JOIN members m ON m.id = s.member_id
             WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: now.milliseconds) AND m.removed_at IS NULL
+              AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = m.organizer_id AND o.suspended_at IS NOT NULL)
             """).first(decoding: SessionRow.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
         let member = try Row(id: row.id, organizerId: row.organizerId, email: row.email, role: row.role, passwordHash: row.passwordHash,
                              createdAt: row.createdAt).member()

@@ -7,13 +7,13 @@ package struct OrganizerRepository: Sendable {
 
     struct Row: Decodable {
         let id: String, name: String, slug: String, email: String, feeBps: Int?, mailSenderName: String?, mailReplyTo: String?
-        let payoutHoldFrom: String?, payoutHoldDays: Int?, createdAt: Int64
+        let payoutHoldFrom: String?, payoutHoldDays: Int?, createdAt: Int64, suspendedAt: Int64?
 
         func organizer() throws -> Organizer {
             let hold = try payoutHoldFrom.map { PayoutHold(from: try StoredValue.enum($0), days: payoutHoldDays ?? PayoutHold.standard.days) }
             return Organizer(id: try StoredValue.id(id), name: name, slug: slug, email: email, feeBasisPoints: feeBps,
                              mailSenderName: mailSenderName, mailReplyTo: mailReplyTo, payoutHold: hold,
-                             createdAt: Timestamp(milliseconds: createdAt))
+                             createdAt: Timestamp(milliseconds: createdAt), suspendedAt: suspendedAt.map(Timestamp.init(milliseconds:)))
         }
     }
 
@@ -35,6 +35,19 @@ package struct OrganizerRepository: Sendable {
             UPDATE organizers SET payout_hold_from = \(bind: hold?.from.rawValue), payout_hold_days = \(bind: hold?.days)
             WHERE id = \(bind: organizer.rawValue)
             """).run()
+    }
+
+    /// The organizers among `ids` that are suspended.
+    package func suspended(among ids: [OrganizerID]) async throws -> Set<OrganizerID> {
+        guard !ids.isEmpty else { return [] }
+        struct Row: Decodable { let id: String }
+        return Set(try await sql.raw("SELECT id FROM organizers WHERE suspended_at IS NOT NULL AND id IN (\(binds: ids.map(\.rawValue)))")
+            .all(decoding: Row.self).map { try StoredValue.id($0.id) })
+    }
+
+    /// Suspends the organizer at `time`, or (nil) reinstates it.
+    func setSuspended(_ organizer: OrganizerID, at time: Timestamp?) async throws {
+        try await sql.raw("UPDATE organizers SET suspended_at = \(bind: time?.milliseconds) WHERE id = \(bind: organizer.rawValue)").run()
     }
 
     /// Sets (or, with nil, clears) the organizer's own fee; orders placed from now on are booked at it.

@@ -46,6 +46,12 @@ def main():
     b = Browser(args["base"], args["shots"])
     driver = b.driver
 
+    # Pages anyone may open: My tickets' sign-in, the password reset, an address that leads nowhere.
+    for path, name in (("/my-tickets/sign-in", "my-tickets-sign-in"), ("/backoffice/password-reset", "backoffice-password-reset"),
+                       ("/e/evt_01nothing00000000000000000", "not-found")):
+        b.open(path)
+        b.check_page(name)
+
     b.open("/backoffice")
     b.wait().until(expect.url_contains("/backoffice/sign-in"))
     b.check_page("backoffice-sign-in")
