@@ -58,7 +58,7 @@ struct EventPages {
                 try await catalog.createEvent(NewEvent(
                     title: form["title"] ?? "", venue: Self.optional(form["venue"]), startsAt: startsAt ?? Timestamp(milliseconds: 0),
                     endsAt: endsAt, timezone: timezone, currency: currency ?? .eur, status: .draft,
-                    reservationMinutes: minutes.map(Int.init)), organizer: organizer)
+                    reservationMinutes: minutes.map(Int.init), slug: Self.optional(form["slug"])), organizer: organizer)
             }
             return PageRenderer.redirect(to: "/backoffice/events/\(event.id)?created=1")
         } catch let failure as ValidationFailure {
@@ -87,6 +87,7 @@ struct EventPages {
         let price = { (minor: Int64) in Money(minorUnits: minor, currency: event.currency).decimalString }
         var model: [String: Any] = [
             "title": "Edit \(event.title)", "event_id": event.id.rawValue, "event_title": event.title, "venue": event.venue ?? "",
+            "slug": event.slug ?? "",
             "starts_at": LocalTime.inputValue(event.startsAt, timezone: zone),
             "ends_at": event.endsAt.map { LocalTime.inputValue($0, timezone: zone) } ?? "",
             "timezone": zone, "currency": event.currency.code, "reservation_minutes": event.reservationMinutes,
@@ -128,6 +129,7 @@ struct EventPages {
             let timezone = form["timezone"] ?? event.timezone
             changes.title = form["title"]
             changes.venue = .some(Self.optional(form["venue"]))
+            if form["slug"] != nil { changes.slug = .some(Self.optional(form["slug"])) }
             changes.timezone = timezone
             changes.startsAt = Self.time(form["starts_at"], "starts_at", timezone: timezone, into: &check)
             changes.endsAt = .some(Self.time(form["ends_at"], "ends_at", timezone: timezone, into: &check))

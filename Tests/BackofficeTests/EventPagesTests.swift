@@ -26,14 +26,16 @@ import Testing
             #expect(wrong.text.contains("Ends at must not be before starts_at.") && wrong.text.contains("Reservation minutes must be between 1 and 1440."))
             #expect(wrong.text.contains("Timezone "), "the zone's own message")
             let made = try await manager.post("/backoffice/events", form: [
-                "csrf": csrf, "title": "New Year's Gala", "venue": "Hall 1", "timezone": "Europe/Berlin", "starts_at": "2026-12-31T20:00",
+                "csrf": csrf, "title": "New Year's Gala", "slug": "new-years-gala", "venue": "Hall 1", "timezone": "Europe/Berlin",
+                "starts_at": "2026-12-31T20:00",
                 "ends_at": "", "currency": "eur", "reservation_minutes": "20",
             ])
             #expect(made.status == .seeOther, "\(made.text)")
             let path = try #require(made.headers[.location]?.split(separator: "?").first.map(String.init))
             let id = try #require(EventID(String(path.split(separator: "/").last ?? "")))
             let (event, _) = try await h.base.platform.catalog.event(id, organizer: h.organizer)
-            #expect(event.startsAt == Timestamp(rfc3339: "2026-12-31T19:00:00Z") && event.status == .draft && event.reservationMinutes == 20,
+            #expect(event.startsAt == Timestamp(rfc3339: "2026-12-31T19:00:00Z") && event.status == .draft && event.reservationMinutes == 20
+                        && event.slug == "new-years-gala",
                     "20:00 in Berlin is 19:00 UTC")
             let page = try await manager.get(try #require(made.headers[.location]))
             #expect(page.text.contains(#"value="2026-12-31T20:00""#) && page.text.contains("Event made as a draft"))
@@ -50,6 +52,7 @@ import Testing
             let live = try await manager.post(path, form: ["csrf": csrf, "status": "live"])
             #expect(live.text.contains("The event is live") && live.text.contains(#"<strong id="event-status">live</strong>"#))
             #expect(try await h.client.get("/e/\(id)").status == .ok, "buyers see it")
+            #expect(try await h.client.get("/e/harness/new-years-gala").status == .ok, "at its readable address too")
             let placed = try await h.client.send(.post, "/api/v1/public/events/\(id)/orders",
                                                  json: #"{"lines":[{"variant_id":"\#(variant.id)","quantity":2}],"email":"a@example.com","provider":"test"}"#,
                                                  headers: [HTTPField.Name("Idempotency-Key")!: "gala-1"])

@@ -57,10 +57,12 @@ struct EventBody: Encodable {
     let id: String, organizerId: String, title: String, venue: String?, startsAt: Timestamp, endsAt: Timestamp?
     let timezone: String, currency: String, status: String, reservationMinutes: Int, redirectOrigins: [String]
     let createdAt: Timestamp, updatedAt: Timestamp
+    let slug: String?
     let variants: [VariantBody]?
 
     init(_ event: Event, variants: [TicketVariant]? = nil) {
         id = event.id.rawValue
+        slug = event.slug
         organizerId = event.organizerID.rawValue
         title = event.title
         venue = event.venue

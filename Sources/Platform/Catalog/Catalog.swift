@@ -127,19 +127,28 @@ package struct Catalog: Sendable {
 
     package func createEvent(_ input: NewEvent, organizer: OrganizerID) async throws -> Event {
         let now = clock.now()
-        let event = Event(
+        var event = Event(
             id: .generate(at: now), organizerID: organizer, title: input.title, venue: input.venue, startsAt: input.startsAt,
             endsAt: input.endsAt, timezone: input.timezone, currency: input.currency, status: input.status ?? .draft,
             reservationMinutes: input.reservationMinutes ?? Event.defaultReservationMinutes,
             redirectOrigins: input.redirectOrigins ?? [], createdAt: now, updatedAt: now)
+        event.slug = input.slug
         try event.validate()
         guard event.status != .cancelled else { throw ValidationFailure(field: "status", "a new event is draft or live") }
-        try await database.transaction { sql in
+        try await database.transaction { [event] sql in
+            try await Self.checkSlugFree(event, on: sql)
             try await EventRepository(sql).insert(event)
             try await AuditTrail.record("event.created", organizer: organizer, subject: event.id.rawValue, event: event.id,
                                         changes: .between(nil as EventBody?, EventBody(event)), at: now, on: sql)
         }
         return event
+    }
+
+    /// - Throws: `ValidationFailure` on `slug` when another event of the organizer has it.
+    static func checkSlugFree(_ event: Event, on sql: any SQLDatabase) async throws {
+        guard let slug = event.slug, let other = try await EventRepository(sql).find(slug: slug, organizer: event.organizerID),
+              other.id != event.id else { return }
+        throw ValidationFailure(field: "slug", "is already the slug of another of your events")
     }
 
     package func events(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
@@ -176,8 +185,10 @@ package struct Catalog: Sendable {
             event.status = changes.status ?? event.status
             event.reservationMinutes = changes.reservationMinutes ?? event.reservationMinutes
             event.redirectOrigins = changes.redirectOrigins ?? event.redirectOrigins
+            if let slug = changes.slug { event.slug = slug }
             event.updatedAt = now
             try event.validate()
+            try await Self.checkSlugFree(event, on: sql)
             try await events.update(event)
             try await AuditTrail.record("event.updated", organizer: organizer, subject: id.rawValue, event: id,
                                         changes: .between(EventBody(before), EventBody(event)), at: now, on: sql)
@@ -249,6 +260,17 @@ package struct Catalog: Sendable {
                   organizerSlug.map({ $0 == organizer.slug }) ?? true else { throw PlatformError.notFound("event") }
             return (organizer, event, try await VariantRepository(sql).list(event: id).filter { $0.status.isPublic })
         }
+    }
+
+    /// The same for the readable address: the organizer's slug and the event's own slug.
+    /// - Throws: `PlatformError.notFound` when no such live event is found.
+    package func shopEvent(organizerSlug: String, eventSlug: String) async throws -> (Organizer, Event, [TicketVariant]) {
+        let id: EventID = try await database.read { sql in
+            guard let organizer = try await OrganizerRepository(sql).find(slug: organizerSlug),
+                  let event = try await EventRepository(sql).find(slug: eventSlug, organizer: organizer.id) else { throw PlatformError.notFound("event") }
+            return event.id
+        }
+        return try await shopEvent(id, organizerSlug: organizerSlug)
     }
 
     package func publicEvent(_ id: EventID) async throws -> (Event, [TicketVariant]) {

@@ -2,6 +2,7 @@ import PluginKit
 
 /// What an organizer sends to create an event; absent optionals take the defaults.
 package struct NewEvent: Sendable {
+    package var slug: String?
     package var title: String
     package var venue: String?
     package var startsAt: Timestamp
@@ -13,7 +14,9 @@ package struct NewEvent: Sendable {
     package var redirectOrigins: [String]?
 
     package init(title: String, venue: String? = nil, startsAt: Timestamp, endsAt: Timestamp? = nil, timezone: String,
-                currency: Currency, status: EventStatus? = nil, reservationMinutes: Int? = nil, redirectOrigins: [String]? = nil) {
+                currency: Currency, status: EventStatus? = nil, reservationMinutes: Int? = nil, redirectOrigins: [String]? = nil,
+                slug: String? = nil) {
+        self.slug = slug
         self.title = title
         self.venue = venue
         self.startsAt = startsAt
@@ -37,6 +40,7 @@ package struct EventChanges: Sendable {
     package var status: EventStatus?
     package var reservationMinutes: Int?
     package var redirectOrigins: [String]?
+    package var slug: String??
     package init() {}
 }
 

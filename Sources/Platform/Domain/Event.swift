@@ -30,6 +30,9 @@ package struct Event: Hashable, Sendable {
     package var redirectOrigins: [String]
     package let createdAt: Timestamp
     package var updatedAt: Timestamp
+    /// The readable name of the event's page within its organizer (`/e/{organizer slug}/{slug}`): 3 to
+    /// 63 lowercase letters, digits or hyphens, as an organizer's slug. Nil for none.
+    package var slug: String? = nil
 
     package init(
         id: EventID, organizerID: OrganizerID, title: String, venue: String?, startsAt: Timestamp, endsAt: Timestamp?,
@@ -56,6 +59,9 @@ package struct Event: Hashable, Sendable {
         var check = Validator()
         check.check(TextRules.isPresent(title, max: 200), "title", "must be 1 to 200 characters")
         if let venue { check.check(TextRules.isPresent(venue, max: 300), "venue", "must be 1 to 300 characters") }
+        if let slug {
+            check.check(TextRules.isSlug(slug), "slug", "must be 3 to 63 lowercase letters, digits or hyphens, starting with a letter or digit")
+        }
         if let endsAt { check.check(endsAt >= startsAt, "ends_at", "must not be before starts_at") }
         check.check(TimeZone(identifier: timezone) != nil && (timezone.contains("/") || timezone == "UTC"),
                     "timezone", "must be an IANA time zone such as Europe/Berlin")

@@ -66,7 +66,7 @@ package enum TextRules {
         return !trimmed.isEmpty && text.unicodeScalars.count <= max && !text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
-    static func isSlug(_ text: String) -> Bool {
+    package static func isSlug(_ text: String) -> Bool {
         let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789-")
         return (3...63).contains(text.count) && text.allSatisfy(allowed.contains) && text.first != "-" && text.last != "-"
     }

@@ -10,16 +10,18 @@ package struct EventRepository: Sendable {
     struct Row: Decodable {
         let id: String, organizerId: String, title: String, venue: String?, startsAt: Int64, endsAt: Int64?
         let timezone: String, currency: String, status: String, reservationMinutes: Int, redirectOrigins: String
-        let createdAt: Int64, updatedAt: Int64
+        let createdAt: Int64, updatedAt: Int64, slug: String?
 
         func event() throws -> Event {
-            Event(
+            var event = Event(
                 id: try StoredValue.id(id), organizerID: try StoredValue.id(organizerId), title: title, venue: venue,
                 startsAt: Timestamp(milliseconds: startsAt), endsAt: StoredValue.timestamp(endsAt), timezone: timezone,
                 currency: try StoredValue.currency(currency), status: try StoredValue.enum(status),
                 reservationMinutes: reservationMinutes,
                 redirectOrigins: try JSONDecoder().decode([String].self, from: Data(redirectOrigins.utf8)),
                 createdAt: Timestamp(milliseconds: createdAt), updatedAt: Timestamp(milliseconds: updatedAt))
+            event.slug = slug
+            return event
         }
     }
 
@@ -30,17 +32,23 @@ package struct EventRepository: Sendable {
     package func insert(_ event: Event) async throws {
         try await sql.raw("""
             INSERT INTO events (id, organizer_id, title, venue, starts_at, ends_at, timezone, currency, status,
-                                reservation_minutes, redirect_origins, created_at, updated_at)
+                                reservation_minutes, redirect_origins, created_at, updated_at, slug)
             VALUES (\(bind: event.id.rawValue), \(bind: event.organizerID.rawValue), \(bind: event.title), \(bind: event.venue),
                     \(bind: event.startsAt.milliseconds), \(bind: event.endsAt?.milliseconds), \(bind: event.timezone),
                     \(bind: event.currency.code), \(bind: event.status.rawValue), \(bind: event.reservationMinutes),
                     \(bind: try Self.originsJSON(event.redirectOrigins)), \(bind: event.createdAt.milliseconds),
-                    \(bind: event.updatedAt.milliseconds))
+                    \(bind: event.updatedAt.milliseconds), \(bind: event.slug))
             """).run()
     }
 
     package func find(_ id: EventID, organizer: OrganizerID) async throws -> Event? {
         try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")
+            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
+    }
+
+    /// The organizer's event with this slug, if any.
+    package func find(slug: String, organizer: OrganizerID) async throws -> Event? {
+        try await sql.raw("SELECT * FROM events WHERE organizer_id = \(bind: organizer.rawValue) AND slug = \(bind: slug)")
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }
 
@@ -66,7 +74,8 @@ package struct EventRepository: Sendable {
                 starts_at = \(bind: event.startsAt.milliseconds), ends_at = \(bind: event.endsAt?.milliseconds),
                 timezone = \(bind: event.timezone), currency = \(bind: event.currency.code), status = \(bind: event.status.rawValue),
                 reservation_minutes = \(bind: event.reservationMinutes),
-                redirect_origins = \(bind: try Self.originsJSON(event.redirectOrigins)), updated_at = \(bind: event.updatedAt.milliseconds)
+                redirect_origins = \(bind: try Self.originsJSON(event.redirectOrigins)), updated_at = \(bind: event.updatedAt.milliseconds),
+                slug = \(bind: event.slug)
             WHERE id = \(bind: event.id.rawValue) AND organizer_id = \(bind: event.organizerID.rawValue)
             """).run()
     }

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import PluginKit
 
-/// The buyer's shop: an event's page (`/e/{event id}`, also at `/e/{organizer slug}/{event id}`)
+/// The buyer's shop: an event's page (`/e/{event id}`, also at `/e/{organizer slug}/{event id or slug}`)
 /// and the order its form places through the same `Checkout` as `POST /api/v1/public/events/{id}/orders`.
 /// A form that fails shows the API's messages beside the fields and keeps what was typed.
 package struct ShopPages {
@@ -21,7 +21,15 @@ package struct ShopPages {
             try await show(request, id: context.parameters.get("ref"), organizerSlug: nil)
         }
         web.on(.get, "e/{ref}/{event}") { request, context in
-            try await show(request, id: context.parameters.get("event"), organizerSlug: context.parameters.get("ref"))
+            let (organizer, event) = (context.parameters.get("ref") ?? "", context.parameters.get("event") ?? "")
+            // The event's id, or its own slug within the organizer.
+            if EventID(event) == nil {
+                guard let shown = try? await catalog.shopEvent(organizerSlug: organizer, eventSlug: event) else {
+                    return try site.notFound("This event is not on sale. Check the address, or ask its organizer for the link.")
+                }
+                return try form(shown, request: request, typed: OrderForm(key: Self.newKey()))
+            }
+            return try await show(request, id: event, organizerSlug: organizer)
         }
         web.on(.post, "e/{ref}/orders", use: place)
     }

@@ -111,4 +111,32 @@ import Testing
             #expect(page.status == .notFound && page.headers[.contentType] == "text/html; charset=utf-8")
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func anEventWithASlugHasAReadableAddress(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let start = h.clock.now().adding(minutes: 6000).rfc3339
+            let made = try await h.client.post("/api/v1/events", key: h.organizerKey, json: #"""
+                {"title":"Summer Gala","slug":"summer-gala","starts_at":"\#(start)","timezone":"UTC","currency":"EUR","status":"live"}
+                """#)
+            #expect(made.status == .created && made.string("slug") == "summer-gala", "\(made.text)")
+            let id = try #require(made.string("id"))
+            let taken = try await h.client.post("/api/v1/events", key: h.organizerKey, json: #"""
+                {"title":"Other","slug":"summer-gala","starts_at":"\#(start)","timezone":"UTC","currency":"EUR"}
+                """#)
+            #expect(taken.status == .unprocessableContent && taken.text.contains("is already the slug of another of your events"))
+            let bad = try await h.client.patch("/api/v1/events/\(id)", key: h.organizerKey, json: #"{"slug":"Summer Gala"}"#)
+            #expect(bad.status == .unprocessableContent && bad.text.contains("lowercase letters, digits or hyphens"))
+
+            let page = try await h.client.get("/e/harness/summer-gala")
+            #expect(page.status == .ok && page.text.contains("<h1>Summer Gala</h1>"))
+            #expect(try await h.client.get("/e/harness/\(id)").status == .ok, "the id works beside the slug")
+            #expect(try await h.client.get("/e/harness/winter-gala").status == .notFound)
+            #expect(try await h.client.get("/e/someone-else/summer-gala").status == .notFound)
+
+            let renamed = try await h.client.patch("/api/v1/events/\(id)", key: h.organizerKey, json: #"{"slug":null}"#)
+            #expect(renamed.status == .ok && renamed.string("slug") == nil)
+            #expect(try await h.client.get("/e/harness/summer-gala").status == .notFound, "a removed slug leads nowhere")
+        }
+    }
 }

@@ -27,7 +27,8 @@ struct EventController {
             currency: fields.required(fields.currency("currency"), "currency", placeholder: .eur),
             status: fields.optional(fields.choice("status", EventStatus.self), "status"),
             reservationMinutes: fields.optional(fields.integer("reservation_minutes"), "reservation_minutes").map(Self.clampedInt),
-            redirectOrigins: fields.optional(fields.stringArray("redirect_origins"), "redirect_origins"))
+            redirectOrigins: fields.optional(fields.stringArray("redirect_origins"), "redirect_origins"),
+            slug: fields.optional(fields.string("slug"), "slug"))
         try fields.finish()
         let event = try await catalog.createEvent(input, organizer: organizer)
         return try JSONCoding.response(EventBody(event, variants: []), status: .created)
@@ -58,6 +59,7 @@ struct EventController {
         changes.timezone = fields.nonNull(fields.string("timezone"), "timezone")
         changes.currency = fields.nonNull(fields.currency("currency"), "currency")
         changes.status = fields.nonNull(fields.choice("status", EventStatus.self), "status")
+        changes.slug = fields.string("slug")
         changes.reservationMinutes = fields.nonNull(fields.integer("reservation_minutes"), "reservation_minutes").map(Self.clampedInt)
         changes.redirectOrigins = fields.nonNull(fields.stringArray("redirect_origins"), "redirect_origins")
         try fields.finish()
