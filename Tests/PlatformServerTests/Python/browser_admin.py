@@ -7,7 +7,7 @@ import json
 import sys
 import time
 
-from browser_kit import Browser, By, expect
+from browser_kit import Browser, By, expect, run
 
 
 def sign_in(b, address, password):
@@ -66,4 +66,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

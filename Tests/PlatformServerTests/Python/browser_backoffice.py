@@ -14,7 +14,7 @@ import re
 import sys
 import time
 
-from browser_kit import Browser, By, Select, expect
+from browser_kit import Browser, By, Select, expect, run
 
 
 def sign_in(b, address, password):
@@ -147,4 +147,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -17,7 +17,7 @@ import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from PIL import Image
 
-from browser_kit import Browser, By, Select, expect
+from browser_kit import Browser, By, Select, expect, run
 
 
 def fetch(url, key=None):
@@ -126,4 +126,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

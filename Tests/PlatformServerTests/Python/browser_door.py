@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from browser_kit import Browser, By, expect
+from browser_kit import Browser, By, expect, run
 from selenium.webdriver.common.keys import Keys
 
 
@@ -189,4 +189,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

@@ -102,7 +102,7 @@ class Browser:
             self.fail(f"{name}: {weight} bytes before images, over 100 KB")
         return self.figures[name]
 
-    def wait(self, seconds=20):
+    def wait(self, seconds=30):
         # Pages that show themselves again (a refund waiting for its provider) replace their elements.
         return WebDriverWait(self.driver, seconds, poll_frequency=0.1,
                              ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
@@ -128,4 +128,18 @@ class Browser:
         print("browser test passed", flush=True)
 
 
-__all__ = ["Browser", "By", "Select", "expect", "time"]
+def run(main):
+    """Runs a browser script's `main`; an exception's traceback goes to standard output, which the
+    Swift test shows when the script fails (it does not read standard error)."""
+    import traceback
+    try:
+        main()
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc(file=sys.stdout)
+        sys.stdout.flush()
+        sys.exit(1)
+
+
+__all__ = ["Browser", "By", "Select", "expect", "run", "time"]
