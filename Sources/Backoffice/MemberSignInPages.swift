@@ -46,8 +46,7 @@ struct MemberSignInPages {
             context.logger.info("member sign-in refused")
             return try refuse("Wrong email address or password.", .unauthorized)
         }
-        let fallback = session.member.role == .admin && next.isEmpty ? "/admin" : MemberSite.destination(next)
-        return signedIn(token, to: fallback)
+        return signedIn(token, to: MemberSite.landing(for: session.member.role, next: next))
     }
 
     private func signedIn(_ token: String, to location: String) -> Response {
@@ -99,7 +98,7 @@ struct MemberSignInPages {
         do {
             guard let session = try await site.members.resetPassword(token: token, password: form["password"] ?? ""),
                   let secret = session.token else { return try expired(request, what: "password reset") }
-            return signedIn(secret, to: MemberSite.home)
+            return signedIn(secret, to: MemberSite.landing(for: session.member.role, next: nil))
         } catch let failure as ValidationFailure {
             return try site.page("backoffice_reset_confirm", ["title": "Choose a new password", "token": token,
                                                               "error": Self.message(failure)],
@@ -123,7 +122,7 @@ struct MemberSignInPages {
         do {
             guard let session = try await site.members.acceptInvitation(token: token, password: form["password"] ?? ""),
                   let secret = session.token else { return try expired(request, what: "invitation") }
-            return signedIn(secret, to: MemberSite.home)
+            return signedIn(secret, to: MemberSite.landing(for: session.member.role, next: nil))
         } catch let failure as ValidationFailure {
             return try site.page("backoffice_invitation", [
                 "title": "Join \(invitation.organizer)", "organizer": invitation.organizer, "email": invitation.email,

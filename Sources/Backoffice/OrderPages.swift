@@ -125,8 +125,11 @@ struct OrderPages {
                  "refund_status": refund.status == "requested" ? "waiting for the provider" : refund.status, "reason": refund.reason ?? "",
                  "error": refund.error ?? "", "requested": Self.utc(refund.createdAt)] as [String: Any]
             },
-            "refundable": refundable, "currency": currency.code, "waiting": waiting, "script": waiting ? "reload.js" : false,
-            "notice": notice ?? false, "error": error ?? false,
+            "refundable": refundable, "currency": currency.code, "waiting": waiting,
+            // Only a page fetched with GET reloads itself: reloading the answer to a POST would send the refund again.
+            "script": waiting && request.method == .get ? "reload.js" : false,
+            "notice": notice ?? (request.uri.queryParameters["refund"] == "asked" ? "Refund asked of the provider; this page shows its answer." : false),
+            "error": error ?? false,
         ], request: request, session: session, status: status)
     }
 
@@ -160,7 +163,9 @@ struct OrderPages {
             let requested = try await site.acting(session) {
                 try await refunds.refund(orderID, organizer: organizer, amount: amount, reason: reason.isEmpty ? nil : reason, tickets: chosen)
             }
-            return try await show(request, id: id, notice: "Refund of \(requested.amount) asked of \(order.provider); this page shows the provider's answer.")
+            _ = requested
+            // Post, then redirect: the page that waits for the provider is a GET, safe to reload.
+            return PageRenderer.redirect(to: "/backoffice/orders/\(orderID)?refund=asked")
         } catch {
             let problem = Problem.from(error, maxBodyBytes: site.web.maxBodyBytes, logger: context.logger)
             let fields = problem.errors.map { "\($0.field.capitalizedFirst) \($0.detail)." }.joined(separator: " ")

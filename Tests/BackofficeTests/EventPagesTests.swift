@@ -73,7 +73,7 @@ import Testing
     func doorStaffDoNotEditEvents(engine: DatabaseEngine) async throws {
         try await BackofficeHarness.run(engine) { h in
             _ = try await h.members.create(email: "door@harness.example", password: "door staff password", role: .door, organizer: h.organizer)
-            var door = try await h.signedIn("door@harness.example", password: "door staff password")
+            var door = try await h.signedIn("door@harness.example", password: "door staff password", lands: "/door")
             #expect(try await door.get("/backoffice/events/new").status == .forbidden)
             #expect(try await door.get("/backoffice/events/\(h.base.eventID)").status == .forbidden)
         }

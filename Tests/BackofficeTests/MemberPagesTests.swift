@@ -28,7 +28,7 @@ import Testing
             let weak = try await door.post("/backoffice/invitation", form: ["csrf": doorCSRF, "token": token, "password": "123"])
             #expect(weak.status == .unprocessableContent && weak.text.contains("at least 10 characters"))
             let joined = try await door.post("/backoffice/invitation", form: ["csrf": doorCSRF, "token": token, "password": "door staff password"])
-            #expect(joined.status == .seeOther && joined.headers[.location] == "/backoffice")
+            #expect(joined.status == .seeOther && joined.headers[.location] == "/door", "door staff land on the door page")
             let refused = try await door.get("/backoffice")
             #expect(refused.status == .forbidden && refused.text.contains("Your role (door) does not open this page."))
             #expect(try await door.get("/backoffice/members").status == .forbidden)

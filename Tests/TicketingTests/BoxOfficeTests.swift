@@ -50,6 +50,16 @@ import Testing
             #expect(try await h.base.payoutRun().status == .created)
             #expect(try await h.base.payouts().map(\.amount.minorUnits) == [4_750 - 250], "47.50 less the 2.50 owed")
 
+            // At a fee of 0 a box office sale books nothing, and the ledger's invariants (checked at the end) still hold.
+            _ = try await h.base.platform.catalog.updateOrganizer(organizer, senderName: nil, replyTo: nil, payoutHold: nil, feeBasisPoints: .some(0))
+            var seller = try await DoorPagesTests.member(h, role: .door, email: "door2@harness.example")  // 400 days on: a new session
+            let fresh = try await seller.get("/door/box-office/\(h.base.eventID)")
+            var free = form
+            free["csrf"] = try #require(fresh.formValue("csrf"))
+            free["idempotency_key"] = try #require(fresh.formValue("idempotency_key"))
+            free["quantity.\(h.base.variantID)"] = "1"
+            #expect(try await seller.post("/door/box-office/\(h.base.eventID)", form: free).text.contains("Sold 1 ticket(s) for 25.00 EUR"))
+
             var manager = try await DoorPagesTests.member(h, role: .manager, email: "manager@harness.example")
             #expect(try await manager.get("/door/box-office/\(h.base.eventID)").status == .forbidden, "managers do not sell at the door")
         }

@@ -67,6 +67,17 @@ package struct MemberSite: Sendable {
         Cookie(name: Self.cookie, value: value, maxAge: maxAge, path: "/", secure: web.secureCookies, httpOnly: true, sameSite: .lax)
     }
 
+    /// Where a member goes after signing in, joining or resetting its password: `next` when it is a
+    /// page for members, else the page its role works on (the door, the admin pages, the dashboard).
+    package static func landing(for role: MemberRole, next: String?) -> String {
+        if let next, !next.isEmpty { return destination(next) }
+        switch role {
+        case .door: return "/door"
+        case .admin: return "/admin"
+        case .owner, .manager: return home
+        }
+    }
+
     /// Where to go after signing in: `next` when it is a page for members (the back office, the
     /// door, the admin pages) of this site, else the dashboard.
     package static func destination(_ next: String?) -> String {

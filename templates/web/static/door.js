@@ -436,11 +436,15 @@
 
   function start() {
     var paired = pairingFromPage();
-    if (paired) {
-      saveDevice(paired);
-      // The key leaves the address bar and the history at once.
-      history.replaceState(null, "", "/door");
+    var stored = loadDevice();
+    // A link or code for another device does not silently take this browser over.
+    if (paired && stored && stored.key !== paired.key &&
+        !window.confirm("This browser is already a check-in device. Use it for the device in this link instead?")) {
+      paired = null;
     }
+    if (paired) saveDevice(paired);
+    // The key leaves the address bar and the history at once, taken or not.
+    if (location.hash.indexOf("#pair=") === 0) history.replaceState(null, "", "/door");
     state.device = loadDevice();
     if (!state.device) return;
     $("unpaired").hidden = true;
