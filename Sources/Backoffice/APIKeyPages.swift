@@ -19,8 +19,7 @@ struct APIKeyPages {
 
     private func list(_ request: Request, session given: Members.Session? = nil, issued: IssuedAPIKey? = nil, notice: String? = nil,
                       error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await site.member(request, may: \.managesMembers) }
+        let session = try await site.member(request, given: given, may: \.managesMembers)
         guard let organizer = session.member.organizerID else { throw PlatformError.notFound("organizer") }
         let listed = try await catalog.organizerKeys(organizer)
         return try site.page("backoffice_api_keys", [

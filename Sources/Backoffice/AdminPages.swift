@@ -63,8 +63,7 @@ struct AdminPages {
 
     private func organizers(_ request: Request, session given: Members.Session? = nil, notice: String? = nil, error: String? = nil,
                             status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await admin(request) }
+        let session = try await site.member(request, given: given, may: { $0 == .admin })
         let all = try await platform.catalog.organizers(after: nil, limit: 500)
         let methods = try await platform.database.read { sql in
             var found: [OrganizerID: PayoutMethod] = [:]
@@ -130,8 +129,7 @@ struct AdminPages {
     private func payouts(_ request: Request, session given: Members.Session? = nil, report: PayoutRunReport? = nil,
                          currency: String = "", notice: String? = nil, error: String? = nil,
                          status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await admin(request) }
+        let session = try await site.member(request, given: given, may: { $0 == .admin })
         let recent = try await platform.database.read { sql in try await PayoutRepository(sql).list(organizer: nil, before: nil, limit: 100) }
         let names = Dictionary(try await platform.catalog.organizers(after: nil, limit: 1000).map { ($0.id, $0.name) }) { first, _ in first }
         var model: [String: Any] = [
@@ -179,8 +177,7 @@ struct AdminPages {
 
     private func triage(_ request: Request, session given: Members.Session? = nil, notice: String? = nil, error: String? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await admin(request) }
+        let session = try await site.member(request, given: given, may: { $0 == .admin })
         let webhooks = try await platform.inboxTriage.list(statuses: [.dead, .failed], after: nil, limit: 200)
         let emails = try await platform.outboxTriage.list(statuses: [.dead], after: nil, limit: 200)
         let (refunds, payouts) = try await platform.database.read { sql in

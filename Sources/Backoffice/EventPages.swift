@@ -76,12 +76,10 @@ struct EventPages {
 
     private func edit(_ request: Request, id: String, session given: Members.Session? = nil, notice: String? = nil,
                       failure: ValidationFailure? = nil, failedForm: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await site.member(request, may: \.managesEvents) }
+        let session = try await site.member(request, given: given, may: \.managesEvents)
         guard let organizer = session.member.organizerID, let eventID = EventID(id),
               let (event, variants) = try? await catalog.event(eventID, organizer: organizer) else {
-            return try site.page("backoffice_message", ["title": "Not found", "heading": "No such event", "message": "Check the address."],
-                                 request: request, session: session, status: .notFound)
+            return try site.notFound("No such event", "Check the address.", request: request, session: session)
         }
         let zone = event.timezone
         let price = { (minor: Int64) in Money(minorUnits: minor, currency: event.currency).decimalString }

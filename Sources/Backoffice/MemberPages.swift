@@ -18,8 +18,7 @@ struct MemberPages {
 
     private func list(_ request: Request, session given: Members.Session? = nil, notice: String? = nil, error: String? = nil,
                       typed: (email: String, role: String) = ("", "manager"), status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await site.member(request, may: \.managesMembers) }
+        let session = try await site.member(request, given: given, may: \.managesMembers)
         guard let organizer = session.member.organizerID else { throw PlatformError.notFound("organizer") }
         let all = try await members.list(organizer: organizer)
         return try site.page("backoffice_members", [
@@ -55,8 +54,7 @@ struct MemberPages {
         } catch PlatformError.conflict(let detail) {
             return try await list(request, session: session, error: detail.capitalizedFirst + ".", status: .conflict)
         } catch PlatformError.notFound {
-            return try site.page("backoffice_message", ["title": "Not found", "heading": "No such member", "message": "Nothing was changed."],
-                                 request: request, session: session, status: .notFound)
+            return try site.notFound("No such member", "Nothing was changed.", request: request, session: session)
         }
     }
 }

@@ -59,8 +59,7 @@ struct MoneyPages {
     private func payout(_ request: Request, id: String) async throws -> Response {
         let (session, organizer) = try await organizer(request)
         guard let payoutID = PayoutID(id), let payout = try await statements.payout(payoutID, of: organizer) else {
-            return try site.page("backoffice_message", ["title": "Not found", "heading": "No such payout", "message": "Check the address."],
-                                 request: request, session: session, status: .notFound)
+            return try site.notFound("No such payout", "Check the address.", request: request, session: session)
         }
         let entries = try await statements.covered(by: payout)
         let code = payout.amount.currency.code

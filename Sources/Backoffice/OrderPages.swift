@@ -88,8 +88,7 @@ struct OrderPages {
         let session = try await site.member(request, may: \.managesEvents)
         guard let organizer = session.member.organizerID, let orderID = OrderID(id),
               let order = try? await orders.find(orderID, organizer: organizer) else {
-            return try site.page("backoffice_message", ["title": "Not found", "heading": "No such order", "message": "Check the order id."],
-                                 request: request, session: session, status: .notFound)
+            return try site.notFound("No such order", "Check the order id.", request: request, session: session)
         }
         let (event, variants) = try await catalog.event(order.eventID, organizer: organizer)
         let names = Dictionary(variants.map { ($0.id, $0.name) }) { first, _ in first }

@@ -1,3 +1,4 @@
+import Foundation
 import PluginKit
 import SQLKit
 
@@ -18,6 +19,22 @@ package struct IdempotentRequest: Sendable {
 package struct IdempotentAnswer: Sendable, Hashable {
     package let response: StoredResponse
     package let replayed: Bool
+}
+
+extension IdempotentAnswer {
+    /// The order a placed order's answer (201, `PlacedOrderBody`) names, with its access token and
+    /// checkout URL: what the pages that place orders send the buyer on to.
+    /// - Throws: `PlatformError.notFound("order")` for an answer that names no order.
+    package func placedOrder() throws -> (id: OrderID, accessToken: String, checkoutURL: String?) {
+        struct Placed: Decodable {
+            struct Order: Decodable { let id: String }
+            let order: Order, checkoutUrl: String?, accessToken: String
+        }
+        guard let placed = try? JSONCoding.decoder.decode(Placed.self, from: Data(response.body.utf8)), let id = OrderID(placed.order.id) else {
+            throw PlatformError.notFound("order")
+        }
+        return (id, placed.accessToken, placed.checkoutUrl)
+    }
 }
 
 /// The key is being used by a request still running, or was used with another request.

@@ -37,6 +37,19 @@ package struct MemberSite: Sendable {
         return session
     }
 
+    /// The session a handler already holds, or the request's member if `allowed` lets its role in.
+    /// - Throws: `Refused`, as `member(_:may:)`.
+    package func member(_ request: Request, given: Members.Session?, may allowed: (MemberRole) -> Bool) async throws -> Members.Session {
+        if let given { return given }
+        return try await member(request, may: allowed)
+    }
+
+    /// The 404 page of a member's page: `heading`, and `message` under it.
+    package func notFound(_ heading: String, _ message: String, request: Request, session: Members.Session?) throws -> Response {
+        try page("backoffice_message", ["title": "Not found", "heading": heading, "message": message], request: request, session: session,
+                 status: .notFound)
+    }
+
     /// Runs `body` with the member as the audit log's actor.
     package func acting<T: Sendable>(_ session: Members.Session, _ body: () async throws -> T) async throws -> T {
         try await AuditScope.acting(as: .member(session.member.id), body)

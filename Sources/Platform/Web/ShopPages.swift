@@ -85,24 +85,13 @@ package struct ShopPages {
     /// Where the buyer goes once the order is placed: the provider's checkout, or the order's page
     /// (free orders; an order placed earlier that no longer waits for payment).
     private func next(after answer: IdempotentAnswer) async throws -> Response {
-        let placed = try JSONDecoder().decode(PlacedAnswer.self, from: Data(answer.response.body.utf8))
-        guard let orderID = OrderID(placed.order.id) else { throw PlatformError.notFound("order") }
-        let page = Checkout.orderPagePath(orderID, accessToken: placed.accessToken, pages: true)
+        let placed = try answer.placedOrder()
+        let page = Checkout.orderPagePath(placed.id, accessToken: placed.accessToken, pages: true)
         if answer.replayed {
-            let order = try await orders.find(orderID, accessToken: placed.accessToken)
+            let order = try await orders.find(placed.id, accessToken: placed.accessToken)
             return PageRenderer.redirect(to: order.status == .pending ? order.payableCheckoutURL ?? page : page)
         }
         return PageRenderer.redirect(to: placed.checkoutURL ?? page)
-    }
-
-    private struct PlacedAnswer: Decodable {
-        struct Placed: Decodable { let id: String }
-        let order: Placed
-        let checkoutURL: String?
-        let accessToken: String
-        enum CodingKeys: String, CodingKey {
-            case order, checkoutURL = "checkout_url", accessToken = "access_token"
-        }
     }
 
     private typealias Shown = (organizer: Organizer, event: Event, variants: [TicketVariant])

@@ -33,11 +33,9 @@ struct BoxOfficePages {
 
     private func show(_ request: Request, event text: String, session given: Members.Session? = nil, typed: OrderForm? = nil,
                       sold: [String: Any]? = nil, problem: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await site.member(request, may: Self.mayUse) }
+        let session = try await site.member(request, given: given, may: Self.mayUse)
         guard let (event, variants) = try await load(text, session: session) else {
-            return try site.page("backoffice_message", ["title": "Not found", "heading": "No such live event", "message": "Check the address."],
-                                 request: request, session: session, status: .notFound)
+            return try site.notFound("No such live event", "Check the address.", request: request, session: session)
         }
         let form = typed ?? OrderForm(key: ShopPages.newKey())
         let now = catalog.clock.now()
@@ -78,9 +76,7 @@ struct BoxOfficePages {
                 try await checkout.place(input, idempotency: IdempotentRequest(scope: "box-office:\(event.id)", key: pageKey + "." + hash.prefix(16),
                                                                                requestHash: hash))
             }
-            let placed = try JSONSerialization.jsonObject(with: Data(answer.response.body.utf8)) as? [String: Any]
-            guard let orderText = (placed?["order"] as? [String: Any])?["id"] as? String, let orderID = OrderID(orderText),
-                  let token = placed?["access_token"] as? String else { throw PlatformError.notFound("order") }
+            let (orderID, token, _) = try answer.placedOrder()
             let issued = try await tickets.forOrder(orderID, organizer: organizer)
             let names = Dictionary(variants.map { ($0.id, $0.name) }) { first, _ in first }
             var admitted = 0

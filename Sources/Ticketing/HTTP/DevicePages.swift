@@ -32,12 +32,10 @@ struct DevicePages {
 
     private func list(_ request: Request, event text: String, session given: Members.Session? = nil, issued: IssuedAPIKey? = nil,
                       notice: String? = nil, error: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let session: Members.Session
-        if let given { session = given } else { session = try await site.member(request, may: \.managesEvents) }
+        let session = try await site.member(request, given: given, may: \.managesEvents)
         guard let organizer = session.member.organizerID, let id = EventID(text),
               let (event, _) = try? await catalog.event(id, organizer: organizer) else {
-            return try site.page("backoffice_message", ["title": "Not found", "heading": "No such event", "message": "Nothing was changed."],
-                                 request: request, session: session, status: .notFound)
+            return try site.notFound("No such event", "Nothing was changed.", request: request, session: session)
         }
         var model: [String: Any] = [
             "title": "Check-in devices", "event_title": event.title, "event_id": event.id.rawValue,
