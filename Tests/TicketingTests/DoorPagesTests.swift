@@ -14,7 +14,8 @@ import Testing
         _ = try await h.base.platform.members.create(email: email, password: "member password 1", role: role, organizer: organizer)
         let session = try #require(try await h.base.platform.members.signIn(email: email, password: "member password 1"))
         var browser = PageBrowser(client: h.client)
-        browser.cookies[MemberSite.cookie] = try #require(session.token)
+        let token = try #require(session.token)
+        browser.cookies[MemberSite.cookie] = token
         return browser
     }
 
