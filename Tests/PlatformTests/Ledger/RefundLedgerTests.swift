@@ -47,11 +47,11 @@ import Testing
         try await CheckoutHarness.run(engine) { h in
             let id = try await h.paidOrder()
             // The provider answers late and refuses; the hold ends meanwhile.
-            h.provider.stall(for: .milliseconds(600))
+            h.provider.stall(for: .seconds(3))
             h.provider.fail(with: .declined("insufficient balance"))
             let client = h.client
             let asked = Task { try await client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: #"{"amount":1000}"#) }
-            try await Task.sleep(for: .milliseconds(200))
+            try await Self.untilRecorded(refundOf: id, h)
             try await h.releaseAll()
             h.clock.advance(minutes: 1)
             #expect(try await asked.value.status.code == 402)
@@ -81,14 +81,7 @@ import Testing
             let client = h.client
             let asked = Task { try await client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: #"{"amount":1000}"#) }
             // The event comes while the provider is being asked: once the refund is recorded, not after a guessed while.
-            struct Count: Decodable { let n: Int }
-            for _ in 0..<200 {
-                let recorded = try await h.database.read { sql in
-                    try await sql.raw("SELECT COUNT(*) AS n FROM refunds WHERE order_id = \(bind: id)").first(decoding: Count.self)?.n ?? 0
-                }
-                if recorded > 0 { break }
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            try await Self.untilRecorded(refundOf: id, h)
             _ = try await h.deliver(id: "r-1", type: "refunded", order: id, amount: 1_000)
             await h.drain()
             #expect(try await asked.value.status != .accepted)
@@ -127,6 +120,18 @@ import Testing
             let after = try await balances(h)
             #expect(after["refunds:test"] == 0 && after["clearing:test"] == -4_000 && after["disputes_held"] == 0)
             #expect(try await invariants(h) == [])
+        }
+    }
+
+    /// Returns once the order's refund is recorded (its provider is being asked), or after 2 s.
+    static func untilRecorded(refundOf order: String, _ h: CheckoutHarness) async throws {
+        struct Count: Decodable { let n: Int }
+        for _ in 0..<200 {
+            let recorded = try await h.database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM refunds WHERE order_id = \(bind: order)").first(decoding: Count.self)?.n ?? 0
+            }
+            if recorded > 0 { return }
+            try await Task.sleep(for: .milliseconds(10))
         }
     }
 }
