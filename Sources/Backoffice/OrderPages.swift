@@ -99,7 +99,9 @@ struct OrderPages {
         let refundRows = try await orders.refunds(orderID, organizer: organizer)
         let currency = order.total.currency
         let money = { (minor: Int64) in Money(minorUnits: minor, currency: currency).description }
-        let waiting = refundRows.contains { $0.status == "requested" }
+        // Waiting too while the provider said yes but its webhook has not yet moved the order.
+        let confirmed = refundRows.filter { $0.status == "succeeded" && $0.paymentReference == nil }.reduce(Int64(0)) { $0 + $1.amount }
+        let waiting = refundRows.contains { $0.status == "requested" } || confirmed > order.refunded
         let refundable = (order.status == .paid || order.status == .partiallyRefunded) && order.total.minorUnits > order.refunded
         return try site.page("backoffice_order", [
             "title": "Order \(order.id)", "order_id": order.id.rawValue, "status": Self.label(order.status),

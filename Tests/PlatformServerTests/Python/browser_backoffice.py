@@ -88,7 +88,8 @@ def main():
     boxes[-1].click()
     driver.find_element(By.ID, "reason").send_keys("cannot come")
     driver.find_element(By.ID, "refund").click()
-    b.wait(30).until(lambda d: "succeeded" in d.find_element(By.ID, "refunds").text)
+    b.wait(30).until(lambda d: "succeeded" in d.find_element(By.ID, "refunds").text
+                     and "partially refunded" in d.find_element(By.ID, "order-status").text)
     b.check("partially refunded" in b.text("#order-status"), "the order is partly refunded once the Sandbox confirms")
     statuses = [e.text for e in driver.find_elements(By.CSS_SELECTOR, "td.ticket-status")]
     b.check(statuses == ["valid", "refunded"], f"the second ticket is refunded: {statuses}")
