@@ -119,6 +119,15 @@ let package = Package(
             path: "Sources/Plugins/Sandbox"
         ),
         .target(
+            name: "Credits",
+            dependencies: [
+                "PluginKit",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/Plugins/Credits"
+        ),
+        .target(
             name: "Stripe",
             dependencies: [
                 "PluginKit",
@@ -163,6 +172,7 @@ let package = Package(
                 "Ticketing",
                 "Backoffice",
                 "Sandbox",
+                "Credits",
                 "Stripe",
                 "PayPal",
                 "Resend",
@@ -275,6 +285,7 @@ let package = Package(
             dependencies: [
                 "Platform",
                 "PlatformTesting",
+                "Credits",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "SQLKit", package: "sql-kit"),

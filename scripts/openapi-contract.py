@@ -30,7 +30,7 @@ CURSORS = {
     "/api/v1/admin/webhooks": "whk", "/api/v1/admin/outbox": "msg", "/api/v1/events/{id}/checkin/scans": "scn", "/api/v1/payouts": "po",
     "/api/v1/admin/payouts": "po", "/api/v1/webhook-endpoints": "we", "/api/v1/webhook-endpoints/{id}/deliveries": "wdl",
     "/api/v1/webhook-deliveries": "wdl", "/api/v1/audit-log": "aud", "/api/v1/admin/audit-log": "aud",
-    "/api/v1/orders/{id}/history": "aud", "/api/v1/events/{id}/history": "aud",
+    "/api/v1/orders/{id}/history": "aud", "/api/v1/events/{id}/history": "aud", "/api/v1/admin/wallets": "wal",
 }
 unresolved = []
 for path, operations in doc["paths"].items():
@@ -102,7 +102,8 @@ FIELDS = {
     "sales_end": {"format": "date-time"}, "organizer_id": {"pattern": f"^org_{ID_BODY}$"}, "redirect_origins": {"maxItems": 20, "items": {"type": "string", "pattern": ORIGIN}},
 }
 # Where a field of the same name has another rule.
-BY_PATH = {("/api/v1/events/{id}/checkin-devices", "name"): text(100), ("/api/v1/checkin/scan", "token"): {"minLength": 1}}
+BY_PATH = {("/api/v1/events/{id}/checkin-devices", "name"): text(100), ("/api/v1/checkin/scan", "token"): {"minLength": 1},
+           ("/api/v1/admin/credit-packs", "price"): {"minimum": 1, "maximum": 100_000_000_000}}
 QUERY = {
     "from": DATE_OR_TIME, "to": DATE_OR_TIME, "booked_from": DATE_OR_TIME, "booked_to": DATE_OR_TIME, "event_from": DATE_OR_TIME,
     "event_to": DATE_OR_TIME, "order_id": f"^ord_{ID_BODY}$", "payout_id": f"^po_{ID_BODY}$", "event_id": f"^evt_{ID_BODY}$",

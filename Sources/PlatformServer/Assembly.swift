@@ -1,4 +1,5 @@
 import Backoffice
+import Credits
 import Foundation
 import Logging
 import Platform
@@ -12,8 +13,9 @@ import Ticketing
 /// The one place concrete plugins and modules are chosen, and the platform assembled from
 /// settings: `serve`, `demo`, the operator commands and the benchmarks all build it here.
 package struct Assembly: Sendable {
-    /// Set up in this order; the Sandbox comes last, as it stays off beside a real provider.
-    package static let paymentPlugins: [any PaymentPlugin.Type] = [StripePlugin.self, PayPalPlugin.self, SandboxPlugin.self]
+    /// Set up in this order: the Sandbox after the real providers, as it stays off beside one; buyer
+    /// credit last, as it is no reason to turn the Sandbox off.
+    package static let paymentPlugins: [any PaymentPlugin.Type] = [StripePlugin.self, PayPalPlugin.self, SandboxPlugin.self, CreditsPlugin.self]
     /// The first one enabled sends the mail; without any, mail goes to `.eml` files.
     package static let mailerPlugins: [any MailerPlugin.Type] = [ResendPlugin.self]
 

@@ -23,20 +23,21 @@ import X509
     func withNothingConfiguredTheSandboxTakesPaymentsAndMailGoesToFiles(engine: DatabaseEngine) async throws {
         let outbox = FileManager.default.temporaryDirectory.appendingPathComponent("assembly-\(UUID().uuidString)").path
         try await assemble(["MAIL_OUTBOX_DIR": outbox], engine: engine) { platform in
-            #expect(platform.providers.ids == ["sandbox"])
+            #expect(platform.providers.ids == ["credits", "sandbox"])
             #expect((platform.mail?.mailer as? FileMailer)?.directory.path == outbox)
             #expect(platform.pages != nil && platform.outbox != nil)
             #expect(platform.config.baseURL == "https://tickets.example")
             let module = try #require(platform.modules.first as? TicketingModule)
             #expect(platform.modules.count == 2 && platform.modules.last is BackofficeModule)
             #expect(module.config.keySecret == Self.base["TICKET_KEY_SECRET"])
-            // The ledger, the module's tickets (with the confirmation that lists them), the audit trail, then the kernel's refund notice.
-            #expect(platform.payments.observers.list.map { "\(type(of: $0))" } == ["LedgerPostings", "TicketLifecycle", "OrderTrail", "RefundNotice"])
+            // The ledger and the wallet, the module's tickets (with the confirmation that lists them), the audit trail, then the kernel's refund notice.
+            #expect(platform.payments.observers.list.map { "\(type(of: $0))" }
+                    == ["LedgerPostings", "WalletPostings", "TicketLifecycle", "OrderTrail", "RefundNotice"])
             let lifecycle = try #require(platform.payments.observers.list.compactMap { $0 as? TicketLifecycle }.first)
             #expect(lifecycle.confirmation?.settings.from == "tickets@localhost")
             #expect(lifecycle.confirmation?.settings.baseURL == "https://tickets.example")
             #expect(platform.workers.map { ($0 as? PeriodicWorker)?.name ?? ($0 as? QueueWorker)?.name ?? "\(type(of: $0))" }
-                    == ["PaymentWorkers", "housekeeping", "hold release", "webhooks", "mail"])
+                    == ["PaymentWorkers", "housekeeping", "hold release", "credit expiry", "webhooks", "mail"])
         }
     }
 
@@ -44,11 +45,14 @@ import X509
     func stripeAndResendReplaceTheDefaults(engine: DatabaseEngine) async throws {
         let environment = ["STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1", "RESEND_API_KEY": "re_1"]
         try await assemble(environment, engine: engine) { platform in
-            #expect(platform.providers.ids == ["stripe"], "free tickets must not sit beside Stripe by default")
+            #expect(platform.providers.ids == ["credits", "stripe"], "free tickets must not sit beside Stripe by default")
             #expect(platform.mail?.mailer.name == "resend")
         }
         try await assemble(environment.merging(["SANDBOX_ENABLED": "true"]) { $1 }, engine: engine) { platform in
-            #expect(platform.providers.ids == ["sandbox", "stripe"])
+            #expect(platform.providers.ids == ["credits", "sandbox", "stripe"])
+        }
+        try await assemble(environment.merging(["CREDITS_ENABLED": "false"]) { $1 }, engine: engine) { platform in
+            #expect(platform.providers.ids == ["stripe"])
         }
     }
 
@@ -61,11 +65,11 @@ import X509
         let environment = ["PAYPAL_CLIENT_ID": "client", "PAYPAL_CLIENT_SECRET": "secret", "PAYPAL_WEBHOOK_ID": "WH-1",
                            "PAYPAL_TRUST_ANCHORS": anchors.path]
         try await assemble(environment, engine: engine) { platform in
-            #expect(platform.providers.ids == ["paypal"])
+            #expect(platform.providers.ids == ["credits", "paypal"])
             #expect(platform.providers.payoutProvider("paypal") != nil)
         }
         try await assemble(environment.merging(["STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_WEBHOOK_SECRET": "whsec_1"]) { $1 }, engine: engine) { platform in
-            #expect(platform.providers.ids == ["paypal", "stripe"])
+            #expect(platform.providers.ids == ["credits", "paypal", "stripe"])
         }
         #expect(throws: ConfigError.self) {
             _ = try Assembly(environment: Self.base.merging(environment.merging(["PAYPAL_TRUST_ANCHORS": "/nonexistent.pem"]) { $1 }) { $1 },

@@ -103,10 +103,10 @@ actor ServerSwitch {
     func follow(cut: String, restore: String) async throws {
         try await fileAppears(cut)
         await stop()
-        FileManager.default.createFile(atPath: cut + ".done", contents: nil)
+        _ = FileManager.default.createFile(atPath: cut + ".done", contents: nil)
         try await fileAppears(restore)
         try await start()
-        FileManager.default.createFile(atPath: restore + ".done", contents: nil)
+        _ = FileManager.default.createFile(atPath: restore + ".done", contents: nil)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Platform
 import PlatformTesting
@@ -67,6 +68,19 @@ import Testing
             let reply = try await c.h.base.deliver(id: "evt-audit", type: "paid", order: c["order"], amount: 7_500, reference: "pay-audit")
             await c.h.base.drain()
             return reply
+        },
+        Step(route: "POST /api/v1/admin/credit-packs", action: "credit_pack.created") { c in
+            let reply = try await c.h.client.post("/api/v1/admin/credit-packs", key: c.h.base.adminKey,
+                                                  json: #"{"name":"Ten","price":1000,"currency":"EUR","credit":1000}"#)
+            c.values["pack"] = reply.string("id")
+            return reply
+        },
+        Step(route: "POST /api/v1/public/credit-packs/{id}/orders", action: "order.placed") { c in
+            try await c.h.client.send(.post, "/api/v1/public/credit-packs/\(c["pack"])/orders", json: #"{"email":"buyer@example.com","provider":"test"}"#,
+                                      headers: [HTTPField.Name("Idempotency-Key")!: "pack-audit"])
+        },
+        Step(route: "PATCH /api/v1/admin/credit-packs/{id}", action: "credit_pack.updated") { c in
+            try await c.h.client.patch("/api/v1/admin/credit-packs/\(c["pack"])", key: c.h.base.adminKey, json: #"{"active":false}"#)
         },
         Step(route: "POST /api/v1/events/{id}/checkin-devices", action: "device.created") { c in
             let reply = try await c.h.client.post("/api/v1/events/\(c.h.base.eventID)/checkin-devices", key: c.h.organizerKey, json: #"{"name":"Gate"}"#)

@@ -178,7 +178,7 @@ package struct Members: Sendable {
         try await database.transaction { sql in
             let members = MemberRepository(sql)
             guard try await members.find(email: address) == nil else { throw ValidationFailure(field: "email", "is already a member's address") }
-            guard let organizerName = try await OrganizerRepository(sql).find(organizer)?.name else { throw PlatformError.notFound("organizer") }
+            guard let organizerName = try await OrganizerRepository(sql).findTenant(organizer)?.name else { throw PlatformError.notFound("organizer") }
             try await members.insertLink(tokenHash: hash, purpose: "invitation", email: address, organizer: organizer, role: role, member: nil,
                                          createdBy: actor.id, at: now, expiresAt: expiry)
             let model: [String: Any] = ["link": "\(baseURL)/backoffice/invitation?token=\(token)", "organizer": organizerName,

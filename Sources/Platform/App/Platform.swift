@@ -33,6 +33,7 @@ package struct Platform: Sendable {
     package let inbox: InboxWorker
     package let expiry: ExpiryWorker
     package let housekeeping: Housekeeping
+    package let wallets: Wallets
     package let holdRelease: HoldRelease
     package let balances: Balances
     package let payouts: PayoutRun
@@ -62,7 +63,7 @@ package struct Platform: Sendable {
         // The ledger first, then the modules' observers, then the kernel's mail: money and tickets are
         // booked before any email about them.
         payments = PaymentApplier(clock: clock, observers: OrderObservers(
-            [LedgerPostings()] + modules.flatMap(\.orderObservers) + [OrderTrail(), RefundNotice(from: config.mailFrom)]),
+            [LedgerPostings(), WalletPostings()] + modules.flatMap(\.orderObservers) + [OrderTrail(), RefundNotice(from: config.mailFrom)]),
             payouts: PayoutSettlement(mailFrom: config.mailFrom))
         catalog = Catalog(database: database, clock: clock)
         orders = Orders(database: database, clock: clock)
@@ -75,6 +76,7 @@ package struct Platform: Sendable {
         inbox = InboxWorker(database: database, clock: clock, providers: providers, payments: payments, refunds: refunds, capture: capture,
                             logger: logger)
         expiry = ExpiryWorker(database: database, clock: clock, payments: payments)
+        wallets = Wallets(database: database, clock: clock)
         housekeeping = Housekeeping(database: database, clock: clock, webhookRetentionDays: config.webhookRetentionDays)
         holdRelease = HoldRelease(database: database, clock: clock, standard: config.payoutHold)
         balances = Balances(database: database)
@@ -98,6 +100,7 @@ package struct Platform: Sendable {
             PaymentWorkers(inbox: inbox, expiry: expiry, signal: inboxSignal, logger: logger),
             PeriodicWorker(name: "housekeeping", job: { [housekeeping] in try await housekeeping.run() }, logger: logger),
             PeriodicWorker(name: "hold release", job: { [holdRelease] in try await holdRelease.run() }, logger: logger),
+            PeriodicWorker(name: "credit expiry", job: { [wallets] in try await wallets.expire() }, logger: logger),
             QueueWorker(name: "webhooks", sender: webhookSender, signal: webhookSignal),
         ]
         if let outbox { workers.append(QueueWorker(name: "mail", sender: outbox, signal: outboxSignal)) }

@@ -17,9 +17,11 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
 
     OpsController(database: platform.database).register(root: routes.root, api: routes.open)
     PublicEventController(catalog: platform.catalog).register(routes.open)
-    CheckoutController(checkout: platform.checkout, orders: platform.orders,
+    CheckoutController(checkout: platform.checkout, orders: platform.orders, signIn: platform.signIn,
                        limiter: checkoutLimiter,
                        trustForwardedFor: config.trustForwardedFor, maxBodyBytes: limit).register(routes.open)
+    WalletController(wallets: platform.wallets, checkout: platform.checkout, signIn: platform.signIn, limiter: checkoutLimiter,
+                     trustForwardedFor: config.trustForwardedFor, maxBodyBytes: limit).register(open: routes.open, admin: routes.admin)
     WebhookController(ingress: platform.ingress, maxBodyBytes: limit).register(routes.root)
     BuyerSignInController(signIn: platform.signIn, limiter: signInLimiter, trustForwardedFor: config.trustForwardedFor,
                           maxBodyBytes: limit).register(routes.open)
@@ -47,7 +49,8 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
         web.on(.get, "static/{name}") { request, context in try pages.assets.response(context.parameters.get("name") ?? "", request: request) }
         SignInPages(site: web.site, limiter: signInLimiter, trustForwardedFor: config.trustForwardedFor).register(web)
         ShopPages(site: web.site, catalog: platform.catalog, checkout: platform.checkout, orders: platform.orders,
-                  providers: platform.providers, limiter: checkoutLimiter, trustForwardedFor: config.trustForwardedFor).register(web)
+                  providers: platform.providers, wallets: platform.wallets, limiter: checkoutLimiter,
+                  trustForwardedFor: config.trustForwardedFor).register(web)
         for module in platform.modules { module.register(web: web, platform: platform) }
     }
     for provider in platform.providers.all {

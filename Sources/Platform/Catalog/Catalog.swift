@@ -43,7 +43,7 @@ package struct Catalog: Sendable {
         let now = clock.now()
         return try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)
-            guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
+            guard var organizer = try await organizers.findTenant(id) else { throw PlatformError.notFound("organizer") }
             let before = organizer
             if let senderName { organizer.mailSenderName = senderName }
             if let replyTo { organizer.mailReplyTo = replyTo }
@@ -78,7 +78,7 @@ package struct Catalog: Sendable {
         let now = clock.now()
         return try await database.transaction { sql in
             let organizers = OrganizerRepository(sql)
-            guard var organizer = try await organizers.find(id) else { throw PlatformError.notFound("organizer") }
+            guard var organizer = try await organizers.findTenant(id) else { throw PlatformError.notFound("organizer") }
             guard (organizer.suspendedAt != nil) != suspended else { return organizer }
             organizer.suspendedAt = suspended ? now : nil
             try await organizers.setSuspended(id, at: organizer.suspendedAt)
@@ -109,7 +109,7 @@ package struct Catalog: Sendable {
     package func issueKey(organizer id: OrganizerID, label: String) async throws -> IssuedAPIKey {
         let now = clock.now()
         return try await database.transaction { sql in
-            guard try await OrganizerRepository(sql).find(id) != nil else { throw PlatformError.notFound("organizer") }
+            guard try await OrganizerRepository(sql).findTenant(id) != nil else { throw PlatformError.notFound("organizer") }
             let key = try await APIKeys.issue(scope: .organizer(id), label: label, on: sql, at: now)
             try await Self.auditKey(key, label: label, at: now, on: sql)
             return key

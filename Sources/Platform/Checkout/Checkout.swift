@@ -1,5 +1,6 @@
 import Foundation
 import PluginKit
+import SQLKit
 
 /// What a buyer sends to place an order.
 package struct CheckoutInput: Sendable {
@@ -15,6 +16,11 @@ package struct CheckoutInput: Sendable {
     /// `card`): the order is paid in the transaction that takes its seats. Only the pages of door
     /// staff and owners set it; the API cannot.
     package var boxOffice: String?
+    /// How much of the buyer's credit pays for the order (`use_credit`); nil: none, unless the
+    /// provider is `credits`, which means all of it.
+    package var creditUse: CreditUse?
+    /// The address of the buyer's session, whose wallet pays the credit part; nil without a session.
+    package var walletEmail: String?
 
     package init(eventID: EventID, lines: [CartLine], email: String, name: String? = nil, provider: String?,
                  successURL: String? = nil, cancelURL: String? = nil, boxOffice: String? = nil) {
@@ -86,7 +92,7 @@ package struct Checkout: Sendable {
         return placed
     }
 
-    private enum Outcome {
+    enum Outcome {
         case placed(PlacedOrder, IdempotentAnswer)
         case earlier(IdempotentAnswer)
     }
@@ -119,6 +125,9 @@ package struct Checkout: Sendable {
         if input.provider != nil {
             check.check(provider != nil, "provider", "must be one of: \(providers.ids.joined(separator: ", "))")
         }
+        if input.creditUse != nil {
+            check.check(providers.provider(Self.creditProvider) != nil, "use_credit", "buyer credit is not enabled on this platform")
+        }
         try check.throwIfFailed()
         return provider
     }
@@ -136,6 +145,29 @@ package struct Checkout: Sendable {
     /// Orders of total 0 are recorded as paid through this provider id, which no plugin has.
     package static let freeProvider = "free"
     package static let boxOfficeProvider = Order.boxOfficeProvider
+    /// The provider id of orders paid wholly with buyer credit, in the transaction that takes their seats.
+    package static let creditProvider = "credits"
+
+    /// The credit part of an order of `total` (minor units), from the wallet of the buyer's session.
+    /// - Throws: `BuyerSessionRequired` (401) without a session, `InsufficientCredit` (402) when the
+    ///   provider is `credits` and the wallet cannot pay all, or an amount asked is more than it has.
+    private func creditPart(of total: Money, _ input: CheckoutInput, on sql: any SQLDatabase) async throws -> (wallet: WalletID, amount: Int64)? {
+        let use = input.creditUse ?? (input.provider == Self.creditProvider ? .all : nil)
+        guard let use, total.minorUnits > 0, input.boxOffice == nil else { return nil }
+        guard let email = input.walletEmail else { throw BuyerSessionRequired() }
+        let wallets = WalletRepository(sql)
+        let wallet = try await wallets.ensureWallet(email: email, at: clock.now())
+        let balance = try await wallets.balance(wallet, currency: total.currency)
+        let wanted: Int64 = switch use {
+        case let .amount(amount): min(amount, total.minorUnits)
+        case .all: input.provider == Self.creditProvider ? total.minorUnits : min(balance.spendable, total.minorUnits)
+        }
+        if wanted > balance.spendable { throw InsufficientCredit(wanted: Money(minorUnits: wanted, currency: total.currency), balance: balance) }
+        if input.provider == Self.creditProvider, wanted < total.minorUnits {
+            throw InsufficientCredit(wanted: total, balance: balance)
+        }
+        return wanted > 0 ? (wallet, wanted) : nil
+    }
 
     private func reserve(_ input: CheckoutInput, provider: (any PaymentProvider)?, accessToken: String,
                          idempotency: IdempotentRequest?) async throws -> Reservation {
@@ -149,36 +181,49 @@ package struct Checkout: Sendable {
             let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
             let priced = try input.cart.price(variants, currency: event.currency, at: now)
             let free = priced.total.minorUnits == 0
-            let paidNow = free || input.boxOffice != nil
+            let credit = try await creditPart(of: priced.total, input, on: sql)
+            let paidByCredit = credit?.amount == priced.total.minorUnits
+            let paidNow = free || input.boxOffice != nil || paidByCredit
             let providerID: String
             if free {
                 providerID = Self.freeProvider
             } else if input.boxOffice != nil {
                 providerID = Self.boxOfficeProvider
-            } else if let provider {
+            } else if paidByCredit {
+                providerID = Self.creditProvider
+            } else if let provider, provider.id != Self.creditProvider {
                 // Before any seat is taken: an amount the provider would refuse reserves nothing.
+                let due = Money(minorUnits: priced.total.minorUnits - (credit?.amount ?? 0), currency: priced.total.currency)
                 let unitPrices = priced.lines.map { Money(minorUnits: $0.unitPrice, currency: priced.total.currency) }
-                if let reason = provider.refusal(of: priced.total, unitPrices: unitPrices) { throw ValidationFailure(field: "provider", reason) }
+                if let reason = provider.refusal(of: due, unitPrices: unitPrices) { throw ValidationFailure(field: "provider", reason) }
                 providerID = provider.id
+            } else if credit != nil {
+                throw ValidationFailure(field: "provider", "is required for the part credit does not pay; one of: \(providers.ids.filter { $0 != Self.creditProvider }.joined(separator: ", "))")
             } else {
                 throw ValidationFailure(field: "provider", "is required for an order that costs something; one of: \(providers.ids.joined(separator: ", "))")
             }
-            let order = Order(
+            var order = Order(
                 id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
                 buyerName: input.name, total: priced.total, refunded: 0, provider: providerID,
                 providerSession: nil, providerPayment: nil,
                 checkoutURL: nil, reviewReason: nil, disputeReason: nil,
                 expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
                 createdAt: now, updatedAt: now, lines: priced.lines)
+            order.creditAmount = credit?.amount ?? 0
             // Told before the seats are taken: a hot variant's row stays locked from its update to
             // the commit, and every checkout of it waits for that.
             try await payments.observers.handle(.placed(order), at: now, on: sql)
             try await SeatReservation(sql).take(priced.lines, of: variants)
             try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            // The credit part is held in this transaction: a wallet that cannot pay it reserves nothing.
+            if let credit {
+                try await CreditLedger().hold(order, wallet: credit.wallet, amount: Money(minorUnits: credit.amount, currency: order.total.currency),
+                                              at: now, on: sql)
+            }
             if paidNow {
-                // Nothing to pay, or paid at the door: paid here, so its tickets and confirmation follow in this transaction.
-                let reference = input.boxOffice.map { "box_office:\($0):\(order.id)" } ?? "free"
-                _ = try await payments.apply(.paid(order: order.id, amount: order.total.minorUnits, currency: order.total.currency.code,
+                // Nothing to pay, paid at the door or with credit: paid here, so its tickets and confirmation follow in this transaction.
+                let reference = input.boxOffice.map { "box_office:\($0):\(order.id)" } ?? (paidByCredit ? "credits:\(order.id)" : "free")
+                _ = try await payments.apply(.paid(order: order.id, amount: order.providerDue, currency: order.total.currency.code,
                                                    paymentReference: reference), provider: providerID, on: sql)
                 guard let paid = try await OrderRepository(sql).find(order.id) else { throw PlatformError.notFound("order") }
                 let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(paid), checkoutUrl: nil, accessToken: accessToken))
@@ -189,8 +234,12 @@ package struct Checkout: Sendable {
             let orderPage = baseURL + Self.orderPagePath(order.id, accessToken: accessToken, pages: buyerPages)
             return .reserved(order, CheckoutRequest(
                 orderID: order.id, eventTitle: event.title,
-                lines: order.lines.map { .init(name: variants[$0.variantID]?.name ?? "Ticket", unitPrice: $0.unitPrice, quantity: $0.quantity) },
-                total: order.total, email: order.email, successURL: input.successURL ?? orderPage, cancelURL: input.cancelURL ?? orderPage,
+                lines: order.creditAmount > 0
+                    // Providers charge the sum of the lines: the credit's part shows as already paid.
+                    ? [.init(name: "\(event.title): tickets, less \(Money(minorUnits: order.creditAmount, currency: order.total.currency)) of credit",
+                             unitPrice: order.providerDue, quantity: 1)]
+                    : order.lines.map { .init(name: variants[$0.variantID]?.name ?? "Ticket", unitPrice: $0.unitPrice, quantity: $0.quantity) },
+                total: Money(minorUnits: order.providerDue, currency: order.total.currency), email: order.email, successURL: input.successURL ?? orderPage, cancelURL: input.cancelURL ?? orderPage,
                 expiresAt: order.expiresAt, idempotencyKey: "checkout-\(order.id)"))
         }
     }
@@ -217,7 +266,7 @@ package struct Checkout: Sendable {
     // MARK: 3. Open the provider's checkout
 
     /// No checkout, no hold: when the provider fails, the seats go back at once and the key may be used again.
-    private func openCheckout(_ request: CheckoutRequest, of order: Order, with provider: any PaymentProvider,
+    func openCheckout(_ request: CheckoutRequest, of order: Order, with provider: any PaymentProvider,
                               idempotency: IdempotentRequest?) async throws -> CheckoutSession {
         do {
             return try await provider.createCheckout(request)
@@ -233,7 +282,7 @@ package struct Checkout: Sendable {
 
     // MARK: 4. Complete
 
-    private func complete(_ pending: Order, session: CheckoutSession, accessToken: String,
+    func complete(_ pending: Order, session: CheckoutSession, accessToken: String,
                           idempotency: IdempotentRequest?) async throws -> Outcome {
         var order = pending
         order.providerSession = session.id

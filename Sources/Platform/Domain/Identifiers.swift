@@ -27,3 +27,9 @@ package enum WebhookEventKind: IDKind { package static let prefix = "wev", noun 
 package typealias WebhookEventID = TypedID<WebhookEventKind>
 package enum WebhookDeliveryKind: IDKind { package static let prefix = "wdl", noun = "webhook delivery" }
 package typealias WebhookDeliveryID = TypedID<WebhookDeliveryKind>
+package enum WalletKind: IDKind { package static let prefix = "wal", noun = "wallet" }
+package typealias WalletID = TypedID<WalletKind>
+package enum CreditPackKind: IDKind { package static let prefix = "cpk", noun = "credit pack" }
+package typealias CreditPackID = TypedID<CreditPackKind>
+package enum CreditGrantKind: IDKind { package static let prefix = "crg", noun = "credit grant" }
+package typealias CreditGrantID = TypedID<CreditGrantKind>

@@ -30,6 +30,17 @@ package enum LedgerAccount: Hashable, Sendable {
     /// What an organizer's open disputes hold back of its balance and the platform's fee (liability,
     /// settled by the outcome: back to where it came from when won, gone with the money when lost).
     case disputesHeld(OrganizerID)
+    /// A buyer's credit that may be spent (liability: the platform owes it in tickets).
+    case wallet(WalletID)
+    /// A buyer's credit held by orders waiting for the rest of their payment (liability).
+    case walletHeld(WalletID)
+    /// What a buyer owes since a refunded pack's credit had been spent (asset), paid back out of the
+    /// next credit the wallet receives.
+    case walletOwed(WalletID)
+    /// Credit the platform gave beyond what packs cost (an expense: grows with debits).
+    case creditPromotions
+    /// Credit that expired unspent (revenue).
+    case creditExpired
 
     /// The account's code, as transfers store it: `clearing:stripe`, `organizer_pending:org_…`.
     package var code: String {
@@ -45,13 +56,19 @@ package enum LedgerAccount: Hashable, Sendable {
         case let .paidOut(organizer): "paid_out:\(organizer)"
         case let .disputed(provider): "disputed:\(provider)"
         case let .disputesHeld(organizer): "disputes_held:\(organizer)"
+        case let .wallet(wallet): "wallet:\(wallet)"
+        case let .walletHeld(wallet): "wallet_held:\(wallet)"
+        case let .walletOwed(wallet): "wallet_owed:\(wallet)"
+        case .creditPromotions: "credit_promotions"
+        case .creditExpired: "credit_expired"
         }
     }
 
     /// True for the code of an account whose balance is debits minus credits (a provider's clearing,
-    /// money withdrawn for disputes, what an organizer owes).
+    /// money withdrawn for disputes, what an organizer or a buyer owes, the credit promotions' expense).
     package static func isAsset(code: String) -> Bool {
-        code.hasPrefix("clearing:") || code.hasPrefix("disputed:") || code.hasPrefix("organizer_receivable:")
+        code.hasPrefix("clearing:") || code.hasPrefix("disputed:") || code.hasPrefix("organizer_receivable:") || code.hasPrefix("wallet_owed:")
+            || code == LedgerAccount.creditPromotions.code
     }
 
     /// The balance of an account with these totals, in the direction it grows.
@@ -63,8 +80,8 @@ package enum LedgerAccount: Hashable, Sendable {
     /// revenue, an organizer's pending net, money held in review or for disputes. (An organizer's
     /// available balance may: a refund after its net was available.)
     package static func mustStayNonNegative(code: String) -> Bool {
-        isAsset(code: code) || code == LedgerAccount.feeRevenue.code
-            || ["organizer_pending:", "review:", "refunds:", "disputes_held:", "payouts_in_transit:", "paid_out:"].contains { code.hasPrefix($0) }
+        isAsset(code: code) || code == LedgerAccount.feeRevenue.code || code == LedgerAccount.creditExpired.code
+            || ["wallet:", "wallet_held:", "organizer_pending:", "review:", "refunds:", "disputes_held:", "payouts_in_transit:", "paid_out:"].contains { code.hasPrefix($0) }
     }
 }
 
@@ -137,6 +154,35 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     /// the organizer owes (`organizer_receivable`) to the platform's revenue; the next payout run
     /// pays it back out of the available balance.
     case boxOfficeFee = "box_office_fee"
+    /// A credit pack paid: its price (at most its credit) from the provider's clearing into the wallet.
+    case creditPurchased = "credit_purchased"
+    /// A pack's credit beyond its price, from the platform's promotions into the wallet.
+    case creditPromotion = "credit_promotion"
+    /// A pack's price beyond its credit, from the provider's clearing to the platform's revenue.
+    case creditMargin = "credit_margin"
+    /// New credit pays back what the wallet owes: from the wallet to `wallet_owed`.
+    case creditOwedSettled = "credit_owed_settled"
+    /// An order holds credit while the rest of its payment is open: from the wallet to `wallet_held`.
+    case creditHeld = "credit_held"
+    /// The order ended unpaid: its held credit back to the wallet.
+    case creditReleased = "credit_released"
+    /// The order is paid: its held credit into its provider's clearing, which books the order's fee and
+    /// net as for any payment.
+    case creditSpent = "credit_spent"
+    /// The credit part of a refund, from the provider's `refunds` back into the wallet.
+    case creditReturned = "credit_returned"
+    /// A pack purchase refunded: its credit, from the wallet into the provider's `refunds`.
+    case creditRemoved = "credit_removed"
+    /// A pack purchase refunded after its credit was spent: the shortfall, from `wallet_owed`.
+    case creditRemovedOwed = "credit_removed_owed"
+    /// A refunded pack's promotion: from the wallet (or `wallet_owed`) back to the promotions.
+    case creditPromotionRemoved = "credit_promotion_removed"
+    /// A refunded pack's margin: from the platform's revenue into the provider's `refunds`.
+    case creditMarginRemoved = "credit_margin_removed"
+    /// A pack refund the provider refused: one of its removals, back where it came from.
+    case creditRemovalReversed = "credit_removal_reversed"
+    /// Credit that reached its grant's expiry unspent: from the wallet to `credit_expired`.
+    case creditExpired = "credit_expired"
 }
 
 /// A positive amount (minor units of `currency`) moved from one account to another. Its id is

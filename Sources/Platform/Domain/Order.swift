@@ -57,6 +57,13 @@ package struct Order: Hashable, Sendable {
     package var lines: [OrderLine]
     /// The organizer's fee rate when the order was placed (basis points); nil for older orders.
     package var feeBasisPoints: Int? = nil
+    /// The credit pack this order buys (a purchase of the platform's, with no lines); nil for tickets.
+    package var creditPackID: CreditPackID? = nil
+    /// What the buyer's wallet pays of `total` (minor units); the provider is asked for the rest.
+    package var creditAmount: Int64 = 0
+
+    /// What the order's provider takes: the total less the wallet's part (minor units).
+    package var providerDue: Int64 { total.minorUnits - creditAmount }
 
     /// Where the buyer pays, while the order waits for it.
     /// Box office sales are recorded as paid through this provider id, which no plugin has: the

@@ -19,6 +19,12 @@ package struct Organizer: Hashable, Sendable {
     /// When an admin suspended it; nil while it trades.
     package var suspendedAt: Timestamp? = nil
 
+    /// The platform itself as the seller of credit packs (migration 0023): no key or member reaches it,
+    /// and organizer lists leave it out.
+    package static let platformID = OrganizerID("org_00000000000000000000000000")!
+    /// The event every pack order names, since every order names one; a draft that is never shown.
+    package static let creditShopEventID = EventID("evt_00000000000000000000000000")!
+
     package init(id: OrganizerID, name: String, slug: String, email: String, feeBasisPoints: Int?, mailSenderName: String? = nil,
                 mailReplyTo: String? = nil, payoutHold: PayoutHold? = nil, createdAt: Timestamp, suspendedAt: Timestamp? = nil) {
         self.suspendedAt = suspendedAt

@@ -22,12 +22,17 @@ extension Request {
 
     /// A buyer session token from `Authorization: Bearer` or the session cookie.
     package var buyerSessionToken: String? {
-        if let header = headers[.authorization], header.hasPrefix("Bearer ") {
-            let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-            if !token.isEmpty { return token }
-        }
+        if let token = bearerToken { return token }
         guard let value = cookies[Self.buyerSessionCookie]?.value, !value.isEmpty else { return nil }
         return value
+    }
+
+    /// The token of `Authorization: Bearer`, never a cookie: what may spend a buyer's credit through
+    /// the API, which a page of another site cannot send.
+    package var bearerToken: String? {
+        guard let header = headers[.authorization], header.hasPrefix("Bearer ") else { return nil }
+        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        return token.isEmpty ? nil : token
     }
 
     /// The client's address for rate limits: X-Forwarded-For only behind a proxy that sets it.

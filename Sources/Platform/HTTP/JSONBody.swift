@@ -206,6 +206,18 @@ package final class RequestFields {
         }
     }
 
+    /// Buyer credit to use: a positive amount in minor units, or "all".
+    func creditUse(_ key: String) -> CreditUse?? {
+        typed(key, "a positive integer (minor units) or \"all\"") { value -> CreditUse? in
+            switch value {
+            case let .int(i) where i > 0: return .amount(i)
+            case let .number(d) where d == d.rounded() && d > 0 && d < 9e15: return .amount(Int64(d))
+            case .string("all"): return .all
+            default: return nil
+            }
+        }
+    }
+
     // Optional readers (absent or null mean "not given") and required readers.
 
     package func optional<T>(_ value: T??, _ key: String, nullable: Bool = true) -> T? {

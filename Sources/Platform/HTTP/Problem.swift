@@ -11,6 +11,8 @@ package struct Problem: Error, Sendable {
     package let detail: String
     package var errors: [FieldError] = []
     package var headers: HTTPFields = [:]
+    /// The wallet's balance, on a 402 for too little credit.
+    var balance: WalletBalanceBody?
 
     package init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
@@ -64,6 +66,7 @@ package struct Problem: Error, Sendable {
     struct Body: Encodable {
         let type: String, title: String, status: Int, detail: String, instance: String, requestId: String
         let errors: [ErrorBody]?
+        let balance: WalletBalanceBody?
         struct ErrorBody: Encodable { let field: String, detail: String, pointer: String }
     }
 
@@ -77,7 +80,7 @@ package struct Problem: Error, Sendable {
         let body = Body(
             type: "urn:platform:problem:\(kind)", title: title, status: Int(status.code), detail: detail, instance: instance,
             requestId: requestID,
-            errors: errors.isEmpty ? nil : errors.map { .init(field: $0.field, detail: $0.detail, pointer: "/" + $0.field) })
+            errors: errors.isEmpty ? nil : errors.map { .init(field: $0.field, detail: $0.detail, pointer: "/" + $0.field) }, balance: balance)
         return (try? JSONCoding.encoder.encode(body)) ?? Data()
     }
 }

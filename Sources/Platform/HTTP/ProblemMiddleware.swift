@@ -39,6 +39,13 @@ extension Problem {
             }
         case let error as ProviderError:
             return .provider(error)
+        case let error as InsufficientCredit:
+            var problem = Problem(.init(code: 402, reasonPhrase: "Payment Required"), kind: "insufficient-credit", title: "Not enough credit",
+                                  detail: error.detail)
+            problem.balance = WalletBalanceBody(error.balance)
+            return problem
+        case is BuyerSessionRequired:
+            return .unauthorized("paying with credit needs a buyer session: sign in to My tickets and send its token as Authorization: Bearer")
         case IdempotencyConflict.inFlight:
             return Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
                            detail: "a request with this Idempotency-Key is still being processed")

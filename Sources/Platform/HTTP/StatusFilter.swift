@@ -18,3 +18,15 @@ extension Request {
         try statusFilter(allowed: Status.allCases.map(\.rawValue), default: fallback.map(\.rawValue)).compactMap(Status.init(rawValue:))
     }
 }
+
+extension Request {
+    /// A `?name=true|false` query flag; false when absent.
+    func flag(_ name: String) throws -> Bool {
+        guard let text = uri.queryParameters[Substring(name)] else { return false }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw ValidationFailure(field: name, "must be true or false")
+        }
+    }
+}

@@ -66,6 +66,9 @@ package struct OrderTrail: OrderLifecycleObserver {
         case let .disputeClosed(order, dispute, outcome):
             try await record("order.dispute_closed", order, changes: .fields(["dispute": (nil, dispute.id), "outcome": (nil, outcome.rawValue)]),
                              at: time, on: sql)
+        case let .creditReturned(order, refund, amount):
+            try await record("order.credit_returned", order, subject: refund.rawValue, changes: .fields(["credit_returned": (nil, amount)]),
+                             at: time, on: sql)
         case .refunded:
             // Told with `.refundSettled` or `.refundRequested`, which carry the amount.
             return

@@ -22,6 +22,7 @@ package enum LedgerInvariants {
         found += try await disputeDiscrepancies(on: sql)
         found += try await payoutDiscrepancies(accounts, on: sql)
         found += try await pendingDiscrepancies(on: sql)
+        found += try await WalletInvariants.check(accounts, on: sql)
         return found
     }
 
@@ -127,13 +128,15 @@ package enum LedgerInvariants {
     /// been refunded, and what refunds set aside covers them without exceeding either part; and every
     /// paid order has its payment booked.
     static func orderDiscrepancies(_ totals: [OrderTransferTotals], on sql: any SQLDatabase) async throws -> [String] {
-        struct OrderRow: Decodable { let id: String, status: String, total: Int64, refunded: Int64, provider: String }
+        struct OrderRow: Decodable {
+            let id: String, status: String, total: Int64, refunded: Int64, provider: String, creditPackId: String?, creditAmount: Int64
+        }
         let paidStatuses = [OrderStatus.paid, .partiallyRefunded, .refunded].map(\.rawValue)
         let orders = try await sql.raw("""
-            SELECT id, status, total, refunded, provider FROM orders
+            SELECT id, status, total, refunded, provider, credit_pack_id, credit_amount FROM orders
             WHERE status IN (\(binds: paidStatuses)) OR id IN (SELECT order_id FROM ledger_transfers WHERE order_id IS NOT NULL)
             ORDER BY id
-            """).all(decoding: OrderRow.self)
+            """).all(decoding: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase)
         let byOrder = Dictionary(uniqueKeysWithValues: totals.map { ($0.orderID.rawValue, $0) })
         var found: [String] = []
         for order in orders {
@@ -143,8 +146,28 @@ package enum LedgerInvariants {
                 found.append("order \(order.id) is \(order.status) but no payment of it is booked")
                 continue
             }
+            let paid = paidStatuses.contains(order.status)
+            if order.creditAmount > 0 {
+                // Credit is held while the order waits, spent once paid, and released when it ends unpaid.
+                let (held, spent, released) = (booked[.creditHeld], booked[.creditSpent], booked[.creditReleased])
+                let consistent = held == order.creditAmount && spent + released <= held && (!paid || spent == held)
+                    && booked[.creditReturned] <= spent && (order.status != "pending" || spent + released == 0)
+                if !consistent {
+                    found.append("order \(order.id) (\(order.status)): credit \(order.creditAmount) held \(held), spent \(spent), released \(released), "
+                                 + "returned \(booked[.creditReturned])")
+                }
+                if !paid && booked.amounts.keys.allSatisfy({ [TransferKind.creditHeld, .creditReleased].contains($0) }) { continue }
+            }
             if booked[.refundPaid] != order.refunded {
                 found.append("order \(order.id): refunds paid \(booked[.refundPaid]) differ from its refunded \(order.refunded)")
+            }
+            if order.creditPackId != nil {
+                // A pack's price went to the wallet and, beyond its credit, to the platform's revenue.
+                let taken = booked[.creditPurchased] + booked[.creditMargin]
+                if (paid && taken != order.total) || booked[.orderFee] + booked[.orderNet] > 0 {
+                    found.append("order \(order.id): credit pack of \(order.total) booked \(taken) to the wallet and the margin")
+                }
+                continue
             }
             if booked[.boxOfficeFee] > 0 {
                 // Paid at the door: no fee or net went through a provider, and the fee owed is at most the total.

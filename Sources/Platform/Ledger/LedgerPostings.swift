@@ -13,6 +13,8 @@ package struct LedgerPostings: OrderLifecycleObserver {
     package func handle(_ event: OrderLifecycleEvent, at time: Timestamp, on sql: any SQLDatabase) async throws {
         switch event {
         case let .paid(order):
+            // A credit pack's purchase books credit, not an organizer's sale: the wallet's postings do.
+            guard order.creditPackID == nil else { return }
             try await LedgerRepository(sql).post(try await payment(of: order, at: time, on: sql))
         case let .refundRequested(order, refund, amount):
             // The hold release must not move the order's net between the read and the posting.
@@ -44,7 +46,7 @@ package struct LedgerPostings: OrderLifecycleObserver {
                          debit: .review(provider: order.provider), credit: .clearing(provider: order.provider), organizerID: order.organizerID,
                          orderID: order.id, bookedAt: time),
             ])
-        case .refunded, .placed, .ended, .reviewed:
+        case .refunded, .placed, .ended, .reviewed, .creditReturned:
             return
         }
     }

@@ -18,6 +18,9 @@ package enum OrderLifecycleEvent: Sendable {
     /// The provider confirmed refunding `amount` more (in the order's minor units); `full` once
     /// everything paid has been refunded. Follows `.refunded` in the same transaction.
     case refundSettled(Order, amount: Int64, full: Bool)
+    /// The credit part of a refund (`amount`, the order's minor units), which `.refundSettled` just
+    /// settled into the provider's clearing, goes back to the buyer's wallet. Follows `.refundSettled`.
+    case creditReturned(Order, refund: RefundID, amount: Int64)
     /// A refund of `amount` (the order's minor units) was asked of the provider, in the transaction
     /// that records it.
     case refundRequested(Order, refund: RefundID, amount: Int64)

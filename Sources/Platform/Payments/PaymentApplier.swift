@@ -127,8 +127,10 @@ package struct PaymentApplier: Sendable {
             return try await stray(order, amount: amount, currency: currency, reference: reference, on: sql, now: now)
         }
 
-        guard amount == order.total.minorUnits, currency.uppercased() == order.total.currency.code else {
-            let reason = "provider reported \(amount) \(currency.uppercased()), order total is \(order.total.minorUnits) \(order.total.currency.code)"
+        // Of an order paid partly with credit, the provider takes only the rest.
+        guard amount == order.providerDue, currency.uppercased() == order.total.currency.code else {
+            let due = order.creditAmount > 0 ? "the order's total less its credit is" : "order total is"
+            let reason = "provider reported \(amount) \(currency.uppercased()), \(due) \(order.providerDue) \(order.total.currency.code)"
             try await review(order, reason: reason, reference: reference, on: sql, now: now)
             guard amount > 0, let taken = Currency(code: currency) else { return .reviewOnly }
             let held = Money(minorUnits: amount, currency: taken)
@@ -143,6 +145,14 @@ package struct PaymentApplier: Sendable {
             try await observers.handle(.paid(order), at: now, on: sql)
             for line in order.lines { try await inventory.convertHeldToSold(line.variantID, line.quantity) }
             return .applied
+        }
+        if order.status.acceptsLatePayment && order.seats == .released && order.creditAmount > 0 {
+            // Its credit went back to the wallet when it ended: the late payment goes back too.
+            let reason = "paid after its reservation ended; the credit it held went back to the wallet"
+            try await review(order, reason: reason, reference: reference, on: sql, now: now)
+            let held = Money(minorUnits: amount, currency: order.total.currency)
+            try await observers.handle(.paymentHeld(order, amount: held), at: now, on: sql)
+            return .refundRequired(order.id, amount: held)
         }
         if order.status.acceptsLatePayment && order.seats == .released {
             guard try await orders.transition(order.id, from: order.status, seats: .released, to: .paid, seats: .sold, at: now,
@@ -197,7 +207,9 @@ package struct PaymentApplier: Sendable {
         guard currency.uppercased() == took.currency.code else {
             throw WebhookPayloadError("refund currency \(currency) does not match the payment's \(took.currency.code)")
         }
-        let newTotal = min(max(order.refunded, total), took.minorUnits)
+        // The provider counts what went through it; the order's refunded total also counts credit given back.
+        let creditRefunded = order.creditAmount > 0 ? try await WalletRepository(sql).spend(order: order.id)?.refunded ?? 0 : 0
+        let newTotal = min(max(order.refunded, total + creditRefunded), took.minorUnits)
         guard newTotal > order.refunded else { return .unchanged }
         let full = newTotal >= took.minorUnits
         let status: OrderStatus = order.status == .review ? .review : (full ? .refunded : .partiallyRefunded)
@@ -286,6 +298,11 @@ package struct PaymentApplier: Sendable {
     }
 
     private func releaseSeats(of order: Order, on sql: any SQLDatabase) async throws {
+        try await Self.releaseSeats(of: order, on: sql)
+    }
+
+    /// Gives back the seats the order holds or owns.
+    static func releaseSeats(of order: Order, on sql: any SQLDatabase) async throws {
         let inventory = InventoryRepository(sql)
         for line in order.lines {
             switch order.seats {

@@ -1,5 +1,6 @@
 import Logging
 import PluginKit
+import SQLKit
 
 /// Refunds through the order's provider: recorded first, asked of the provider outside any
 /// transaction, and confirmed later by the provider's refund event.
@@ -30,19 +31,22 @@ package struct RefundService: Sendable {
     /// named tickets are worth, or, naming none, all that is left. Named tickets stop admitting at once.
     /// - Throws: `PlatformError` (404 no such order, 409 not paid or beyond the provider's
     ///   capabilities), `ValidationFailure` (422: amount or tickets), `ProviderError`.
-    package func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String] = []) async throws -> Requested {
-        try await refund(id, organizer: organizer, amount: amount, reason: reason, tickets: tickets, automatic: false)
+    /// An order paid partly or wholly with buyer credit gives credit back first, at once, unless
+    /// `part` is `.provider`; only what is left goes to the provider.
+    package func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String] = [],
+                        part: RefundPart = .credit) async throws -> Requested {
+        try await refund(id, organizer: organizer, amount: amount, reason: reason, tickets: tickets, part: part, automatic: false)
     }
 
     /// An automatic refund skips the check of the provider's declared capabilities: it goes to the
     /// provider, whose refusal is recorded as a failed refund that an admin sees: money the
     /// platform took is never left behind unrecorded.
-    private func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String],
+    private func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String], part: RefundPart = .credit,
                         automatic: Bool) async throws -> Requested {
         let (observers, providers) = (self.observers, self.providers)
         let now = clock.now()
         let refundID = RefundID.generate(at: now)
-        let (order, value, totalAfter) = try await database.transaction { sql in
+        let (order, value, totalAfter, creditOnly) = try await database.transaction { sql in
             let orders = OrderRepository(sql)
             let found = if let organizer { try await orders.find(id, organizer: organizer) } else { try await orders.find(id) }
             guard let order = found else { throw PlatformError.notFound("order") }
@@ -64,16 +68,30 @@ package struct RefundService: Sendable {
                 throw ValidationFailure(field: "amount", left > 0 ? "must be positive" : "nothing is left to refund")
             }
             guard value <= left else { throw ValidationFailure(field: "amount", "must be at most \(left), what is left to refund") }
-            if !automatic, let provider = providers.provider(order.provider) {
-                try Self.check(provider, allows: value, of: left, paidAt: order.paidAt, now: now,
-                               field: amount == nil && !tickets.isEmpty ? "tickets" : "amount")
+            let spend = order.creditAmount > 0 ? try await WalletRepository(sql).spend(order: order.id) : nil
+            let creditLeft = spend.map { $0.status == "posted" ? $0.amount.minorUnits - $0.refunded : 0 } ?? 0
+            let creditPart = part == .provider ? 0 : min(value, creditLeft), providerPart = value - creditPart
+            let field = amount == nil && !tickets.isEmpty ? "tickets" : "amount"
+            if providerPart > left - creditLeft {
+                throw ValidationFailure(field: field, "must be at most \(left - creditLeft), what is left of the part paid through \(order.provider)")
             }
-            try await RefundRepository(sql).insert(id: refundID, order: order, amount: Money(minorUnits: value, currency: took.currency),
+            if providerPart > 0, !automatic, let provider = providers.provider(order.provider) {
+                try Self.check(provider, allows: providerPart, of: left - creditLeft, paidAt: order.paidAt, now: now, field: field)
+            }
+            var current = order
+            if creditPart > 0 {
+                current = try await refundCredit(order, amount: creditPart, reason: reason, tickets: tickets, at: now, on: sql)
+                guard providerPart > 0 else { return (current, Money(minorUnits: creditPart, currency: took.currency), Int64(0), true) }
+            }
+            try await RefundRepository(sql).insert(id: refundID, order: current, amount: Money(minorUnits: providerPart, currency: took.currency),
                                                    reason: reason, at: now)
-            try await observers.handle(.refundRequested(order, refund: refundID, amount: value), at: now, on: sql)
-            if !tickets.isEmpty { try await observers.handle(.refunded(order, items: tickets, full: false), at: now, on: sql) }
-            return (order, Money(minorUnits: value, currency: took.currency), order.refunded + outstanding + value)
+            try await observers.handle(.refundRequested(current, refund: refundID, amount: providerPart), at: now, on: sql)
+            if !tickets.isEmpty, creditPart == 0 { try await observers.handle(.refunded(current, items: tickets, full: false), at: now, on: sql) }
+            // The provider counts only what went through it.
+            let providerRefunded = current.refunded - (spend?.refunded ?? 0) - creditPart
+            return (current, Money(minorUnits: providerPart, currency: took.currency), providerRefunded + outstanding + providerPart, false)
         }
+        if creditOnly { return Requested(id: refundID, order: order, amount: value, reference: "credit") }
         guard let provider = providers.provider(order.provider) else {
             try await markFailed(refundID, order: order, tickets: tickets, error: "provider \(order.provider) is not configured")
             throw ProviderError.unavailable("the order's payment provider is not configured")
@@ -95,6 +113,31 @@ package struct RefundService: Sendable {
             try await markFailed(refundID, order: order, tickets: tickets, error: String(describing: error))
             throw error
         }
+    }
+
+    /// Gives `amount` of the order's credit part back to its wallet as a refund settled at once: the
+    /// ledger sets it aside and settles it as for any refund, then the wallet takes it in. Returns
+    /// the order as it is after.
+    private func refundCredit(_ order: Order, amount: Int64, reason: String?, tickets: [String], at now: Timestamp,
+                              on sql: any SQLDatabase) async throws -> Order {
+        let id = RefundID.generate(at: now)
+        let refunds = RefundRepository(sql)
+        try await refunds.insert(id: id, order: order, amount: Money(minorUnits: amount, currency: order.total.currency), reason: reason, at: now)
+        try await observers.handle(.refundRequested(order, refund: id, amount: amount), at: now, on: sql)
+        if !tickets.isEmpty { try await observers.handle(.refunded(order, items: tickets, full: false), at: now, on: sql) }
+        try await refunds.accepted(id, reference: "credit:\(id)", at: now)
+        try await refunds.settle(id, at: now)
+        let after = order.refunded + amount, full = after >= order.total.minorUnits
+        guard try await OrderRepository(sql).recordRefunded(order.id, from: order.refunded, to: after, status: full ? .refunded : .partiallyRefunded,
+                                                            seats: full ? .released : order.seats, at: now) else {
+            throw PlatformError.conflict("the order changed while it was being refunded; try again")
+        }
+        if full { try await PaymentApplier.releaseSeats(of: order, on: sql) }
+        try await observers.handle(.refunded(order, items: [], full: full), at: now, on: sql)
+        try await observers.handle(.refundSettled(order, amount: amount, full: full), at: now, on: sql)
+        try await observers.handle(.creditReturned(order, refund: id, amount: amount), at: now, on: sql)
+        guard let current = try await OrderRepository(sql).find(order.id) else { throw PlatformError.notFound("order") }
+        return current
     }
 
     /// Refunds in `statuses`, oldest first, after the cursor: the admin's triage of failed refunds.

@@ -2,7 +2,7 @@ import PluginKit
 import SQLKit
 
 /// Magic links and the buyer sessions they open; only token hashes are stored.
-struct BuyerSessionRepository: Sendable {
+package struct BuyerSessionRepository: Sendable {
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
@@ -32,7 +32,7 @@ struct BuyerSessionRepository: Sendable {
             """).first(decoding: Row.self)?.email
     }
 
-    func insertSession(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
+    package func insertSession(tokenHash: String, email: String, at time: Timestamp, expiresAt: Timestamp) async throws {
         try await sql.raw("""
             INSERT INTO buyer_sessions (token_hash, email, created_at, expires_at)
             VALUES (\(bind: tokenHash), \(bind: email), \(bind: time.milliseconds), \(bind: expiresAt.milliseconds))

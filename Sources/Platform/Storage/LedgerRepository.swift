@@ -69,6 +69,22 @@ package struct LedgerRepository: Sendable {
             .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
     }
 
+    /// Every transfer into or out of a wallet's accounts (`wallet:`, `wallet_held:`, `wallet_owed:`),
+    /// in no particular order, through the partial indexes that cover only those accounts.
+    package func forWallet(_ wallet: WalletID) async throws -> [Transfer] {
+        let accounts = [LedgerAccount.wallet(wallet), .walletHeld(wallet), .walletOwed(wallet)].map(\.code)
+        let credited = try await sql.raw("""
+            SELECT \(Self.columns) FROM ledger_transfers
+            WHERE credit_account IN (\(binds: accounts)) AND credit_account >= 'wallet' AND credit_account < 'wallet~'
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        let debited = try await sql.raw("""
+            SELECT \(Self.columns) FROM ledger_transfers
+            WHERE debit_account IN (\(binds: accounts)) AND debit_account >= 'wallet' AND debit_account < 'wallet~'
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+        var seen = Set<String>()
+        return try (credited + debited).filter { seen.insert($0.id).inserted }.map { try $0.transfer() }
+    }
+
     /// Paid orders whose hold ended by `now`, with net still pending and not released, oldest
     /// payment first. An organizer's own hold, else `standard`, says when.
     package func dueForRelease(now: Timestamp, standard: PayoutHold, limit: Int) async throws -> [OrderID] {

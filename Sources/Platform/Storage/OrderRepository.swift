@@ -10,7 +10,7 @@ package struct OrderRepository: Sendable {
         let id: String, organizerId: String, eventId: String, status: String, seats: String, email: String, buyerName: String?
         let currency: String, total: Int64, refunded: Int64, provider: String, providerSession: String?, providerPayment: String?
         let checkoutUrl: String?, reviewReason: String?, disputeReason: String?, expiresAt: Int64, paidAt: Int64?
-        let createdAt: Int64, updatedAt: Int64, feeBps: Int?, linesJson: String?
+        let createdAt: Int64, updatedAt: Int64, feeBps: Int?, linesJson: String?, creditPackId: String?, creditAmount: Int64
     }
 
     struct LineRow: Decodable {
@@ -21,12 +21,12 @@ package struct OrderRepository: Sendable {
     package func insert(_ order: Order, accessTokenHash: String) async throws {
         try await sql.raw("""
             INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider,
-                                access_token_hash, expires_at, created_at, updated_at, fee_bps)
+                                access_token_hash, expires_at, created_at, updated_at, credit_pack_id, credit_amount, fee_bps)
             VALUES (\(bind: order.id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.eventID.rawValue),
                     \(bind: order.status.rawValue), \(bind: order.seats.rawValue), \(bind: order.email), \(bind: order.buyerName),
                     \(bind: order.total.currency.code), \(bind: order.total.minorUnits), 0, \(bind: order.provider),
                     \(bind: accessTokenHash), \(bind: order.expiresAt.milliseconds), \(bind: order.createdAt.milliseconds),
-                    \(bind: order.updatedAt.milliseconds),
+                    \(bind: order.updatedAt.milliseconds), \(bind: order.creditPackID?.rawValue), \(bind: order.creditAmount),
                     COALESCE((SELECT fee_bps FROM organizers WHERE id = \(bind: order.organizerID.rawValue)), \(bind: FeePolicy.standard.basisPoints)))
             """).run()
         for line in order.lines {
@@ -223,6 +223,8 @@ package struct OrderRepository: Sendable {
                     OrderLine(variantID: try StoredValue.id($0.variantId), quantity: $0.quantity, unitPrice: $0.unitPrice)
                 })
             order.feeBasisPoints = row.feeBps
+            order.creditPackID = try row.creditPackId.map { try StoredValue.id($0) }
+            order.creditAmount = row.creditAmount
             return order
         }
     }

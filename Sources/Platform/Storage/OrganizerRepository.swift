@@ -67,6 +67,11 @@ package struct OrganizerRepository: Sendable {
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
     }
 
+    /// A tenant an admin may address: never the platform's own seller row.
+    package func findTenant(_ id: OrganizerID) async throws -> Organizer? {
+        id == Organizer.platformID ? nil : try await find(id)
+    }
+
     /// The organizers among `ids` that exist, by id.
     package func find(_ ids: [OrganizerID]) async throws -> [OrganizerID: Organizer] {
         guard !ids.isEmpty else { return [:] }
@@ -83,7 +88,8 @@ package struct OrganizerRepository: Sendable {
     /// A page in ID (creation) order, starting after the given ID.
     package func list(after: OrganizerID?, limit: Int) async throws -> [Organizer] {
         try await sql.raw("""
-            SELECT * FROM organizers WHERE id > \(bind: after?.rawValue ?? "") ORDER BY id LIMIT \(bind: limit)
+            SELECT * FROM organizers WHERE id > \(bind: after?.rawValue ?? "") AND id <> \(bind: Organizer.platformID.rawValue)
+            ORDER BY id LIMIT \(bind: limit)
             """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.organizer() }
     }
 }

@@ -92,6 +92,13 @@ package struct RefundRepository: Sendable {
             """).run()
     }
 
+    /// Settles one refund (a credit refund, settled when it is made).
+    func settle(_ id: RefundID, at time: Timestamp) async throws {
+        try await sql.raw("""
+            UPDATE refunds SET status = 'succeeded', updated_at = \(bind: time.milliseconds) WHERE id = \(bind: id.rawValue) AND status = 'requested'
+            """).run()
+    }
+
     /// The provider confirmed refunding a stray payment of the order: its refunds are settled, a
     /// failed one too (a timeout the provider went through with; it moved no money here).
     func settle(payment reference: String, order: OrderID, at time: Timestamp) async throws {

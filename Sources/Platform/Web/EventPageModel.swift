@@ -11,6 +11,8 @@ struct EventPageModel {
     let event: Event
     let variants: [TicketVariant]
     let providers: [any PaymentProvider]
+    /// The signed-in buyer's credit in the event's currency, when there is some to spend.
+    var credit: WalletBalance? = nil
     let now: Timestamp
 
     /// - Parameters:
@@ -47,6 +49,10 @@ struct EventPageModel {
                  "checked": typed.provider == provider.id || (typed.provider.isEmpty && providers.count == 1)] as [String: Any]
             },
             "script": "event.js",
+            "credit": credit.map { balance in
+                ["credit_available": Money(minorUnits: balance.available, currency: balance.currency).description,
+                 "credit_checked": typed.useCredit || !typed.submitted] as [String: Any]
+            } as Any,
         ]
         if let problem {
             model["problem"] = true

@@ -12,6 +12,8 @@ package struct ShopPages {
     let checkout: Checkout
     let orders: Orders
     let providers: PaymentProviders
+    /// The signed-in buyer's credit, offered on the form.
+    let wallets: Wallets
     let limiter: RateLimiter
     let trustForwardedFor: Bool
 
@@ -27,7 +29,7 @@ package struct ShopPages {
                 guard let shown = try? await catalog.shopEvent(organizerSlug: organizer, eventSlug: event) else {
                     return try site.notFound("This event is not on sale. Check the address, or ask its organizer for the link.")
                 }
-                return try form(shown, request: request, typed: OrderForm(key: Self.newKey()))
+                return try await form(shown, request: request, typed: OrderForm(key: Self.newKey()))
             }
             return try await show(request, id: event, organizerSlug: organizer)
         }
@@ -38,7 +40,7 @@ package struct ShopPages {
         guard let id = id.flatMap(EventID.init), let shown = try await load(id, organizerSlug: organizerSlug) else {
             return try site.notFound("This event is not on sale. Check the address, or ask its organizer for the link.")
         }
-        return try form(shown, request: request, typed: OrderForm(key: Self.newKey()))
+        return try await form(shown, request: request, typed: OrderForm(key: Self.newKey()))
     }
 
     @Sendable func place(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -49,12 +51,14 @@ package struct ShopPages {
         var typed = OrderForm(submitted)
         guard submitted.hasValidCSRF(request), let pageKey = typed.key else {
             typed.key = Self.newKey()
-            return try form(shown, request: request, typed: typed, status: .forbidden,
+            return try await form(shown, request: request, typed: typed, status: .forbidden,
                             problem: ("This form expired.", "Please check it and send it again."))
         }
         do {
             try limiter.enforce(request.clientAddress(context, trustForwardedFor: trustForwardedFor), counting: "orders", per: "one client")
-            let input = typed.input(eventID: id)
+            var input = typed.input(eventID: id)
+            // The form comes with its CSRF value, so the session cookie may spend the buyer's credit.
+            if typed.useCredit { input.walletEmail = try await site.buyerSession(request)?.email }
             let hash = typed.requestHash
             // One order per form and content: a reload or a second click replays it, a changed form is another order.
             let idempotency = IdempotentRequest(scope: "checkout-page:\(id)", key: pageKey + "." + hash.prefix(16), requestHash: hash)
@@ -64,7 +68,7 @@ package struct ShopPages {
             let problem = Problem.from(error, maxBodyBytes: site.maxBodyBytes, logger: context.logger)
             // The form the buyer corrects is a new request: it gets a new key.
             typed.key = Self.newKey()
-            return try form(try await load(id, organizerSlug: nil) ?? shown, request: request, typed: typed,
+            return try await form(try await load(id, organizerSlug: nil) ?? shown, request: request, typed: typed,
                             status: problem.status, problem: Self.explain(problem), errors: problem.errors)
         }
     }
@@ -105,9 +109,14 @@ package struct ShopPages {
     }
 
     private func form(_ shown: Shown, request: Request, typed: OrderForm, status: HTTPResponse.Status = .ok,
-                      problem: (title: String, detail: String)? = nil, errors: [FieldError] = []) throws -> Response {
-        let model = EventPageModel(organizer: shown.organizer, event: shown.event, variants: shown.variants, providers: providers.all,
-                                   now: catalog.clock.now())
+                      problem: (title: String, detail: String)? = nil, errors: [FieldError] = []) async throws -> Response {
+        // Credit is offered to a signed-in buyer who has some in the event's currency; it is no provider to pick.
+        var credit: WalletBalance?
+        if providers.provider(Checkout.creditProvider) != nil, let session = try await site.buyerSession(request) {
+            credit = try await wallets.balance(email: session.email, currency: shown.event.currency).flatMap { $0.spendable > 0 ? $0 : nil }
+        }
+        let model = EventPageModel(organizer: shown.organizer, event: shown.event, variants: shown.variants,
+                                   providers: providers.all.filter { $0.id != Checkout.creditProvider }, credit: credit, now: catalog.clock.now())
         return try site.formPage("event", model.render(typed: typed, problem: problem, errors: errors), request: request, status: status)
     }
 
@@ -138,6 +147,10 @@ package struct OrderForm {
     package var email = ""
     package var name = ""
     package var provider = ""
+    /// Whether the buyer chose to pay with the credit of their signed-in wallet first.
+    package var useCredit = false
+    /// False for a new form, true for one a buyer sent.
+    package var submitted = false
 
     package init(key: String) { self.key = key }
 
@@ -150,6 +163,8 @@ package struct OrderForm {
         email = (form["email"] ?? "").trimmingCharacters(in: .whitespaces)
         name = (form["name"] ?? "").trimmingCharacters(in: .whitespaces)
         provider = form["provider"] ?? ""
+        useCredit = form["use_credit"] == "all"
+        submitted = true
     }
 
     /// The lines with a quantity other than 0, in variant order. A quantity that is not a number
@@ -163,13 +178,15 @@ package struct OrderForm {
     }
 
     package func input(eventID: EventID) -> CheckoutInput {
-        CheckoutInput(eventID: eventID, lines: lines, email: email, name: name.isEmpty ? nil : name,
-                      provider: provider.isEmpty ? nil : provider)
+        var input = CheckoutInput(eventID: eventID, lines: lines, email: email, name: name.isEmpty ? nil : name,
+                                  provider: provider.isEmpty ? nil : provider)
+        if useCredit { input.creditUse = .all }
+        return input
     }
 
     /// The order the form asks for, whatever order its fields came in.
     package var requestHash: String {
-        let parts = lines.map { "\($0.variantID)=\($0.quantity)" } + [email, name, provider]
+        let parts = lines.map { "\($0.variantID)=\($0.quantity)" } + [email, name, provider] + (useCredit ? ["use_credit=all"] : [])
         let json = (try? JSONEncoder().encode(parts)) ?? Data()
         return SHA256.hash(data: json).hexString
     }

@@ -21,6 +21,8 @@ package struct TicketLifecycle: OrderLifecycleObserver {
         let tickets = TicketRepository(sql)
         switch event {
         case let .paid(order):
+            // A credit pack's purchase has no tickets; its buyer is told by the wallet's notice.
+            guard order.creditPackID == nil else { return }
             try await issue(order, at: time, on: sql)
         case let .refunded(order, items, full):
             if !items.isEmpty { try await tickets.setStatus(order: order.id, ids: try ids(items), from: .valid, to: .refunded, at: time) }
@@ -29,7 +31,7 @@ package struct TicketLifecycle: OrderLifecycleObserver {
             guard !items.isEmpty else { return }
             try await tickets.setStatus(order: order.id, ids: try ids(items), from: .refunded, to: .valid, at: time)
         case .placed, .ended, .reviewed, .refundRequested, .refundSettled, .paymentHeld, .disputeOpened, .disputeClosed, .strayPayment,
-             .strayRefunded:
+             .strayRefunded, .creditReturned:
             break
         }
     }

@@ -11,6 +11,8 @@ struct CheckoutController {
 
     let checkout: Checkout
     let orders: Orders
+    /// Resolves the buyer session whose wallet pays an order's credit part.
+    let signIn: BuyerSignIn
     let limiter: RateLimiter
     let trustForwardedFor: Bool
     let maxBodyBytes: Int
@@ -22,15 +24,30 @@ struct CheckoutController {
 
     @Sendable func place(_ request: Request, context: AppRequestContext) async throws -> Response {
         try limiter.enforce(request.clientAddress(context, trustForwardedFor: trustForwardedFor), counting: "orders", per: "one client")
+        let eventID = try context.pathID(EventID.self)
+        return try await Self.underIdempotencyKey(request, context: context, scope: "checkout:\(eventID)", keys: checkout.keys,
+                                                  maxBodyBytes: maxBodyBytes) { body, idempotency in
+            var input = try Self.input(eventID: eventID, body: body)
+            if input.creditUse != nil || input.provider == Checkout.creditProvider {
+                input.walletEmail = try await walletEmail(request)
+            }
+            return try await checkout.place(input, idempotency: idempotency)
+        }
+    }
+
+    /// Places an order (or a pack purchase) under the request's Idempotency-Key: the body read and
+    /// hashed, `place` given it, and its answer (or a failure the client caused) kept as the key's.
+    /// - Throws: 400 without a key of 1 to 255 characters; transient failures, which the key does not keep.
+    static func underIdempotencyKey(_ request: Request, context: AppRequestContext, scope: String, keys: IdempotencyKeys, maxBodyBytes: Int,
+                                    _ place: (ByteBuffer, IdempotentRequest) async throws -> IdempotentAnswer) async throws -> Response {
         guard let key = request.headers[Self.idempotencyHeader], (1...255).contains(key.count) else {
             throw Problem(.badRequest, kind: "idempotency-key-required", title: "Idempotency-Key required",
                           detail: "send an Idempotency-Key header of 1 to 255 characters")
         }
-        let eventID = try context.pathID(EventID.self)
         let body = try await RequestFields.collect(request, limit: maxBodyBytes)
-        let idempotency = IdempotentRequest(scope: "checkout:\(eventID)", key: key, requestHash: SHA256.hash(data: Data(buffer: body)).hexString)
+        let idempotency = IdempotentRequest(scope: scope, key: key, requestHash: SHA256.hash(data: Data(buffer: body)).hexString)
         do {
-            let answer = try await checkout.place(try Self.input(eventID: eventID, body: body), idempotency: idempotency)
+            let answer = try await place(body, idempotency)
             return Self.response(answer.response, replayed: answer.replayed)
         } catch let conflict as IdempotencyConflict {
             throw conflict
@@ -39,7 +56,7 @@ struct CheckoutController {
             let problem = Problem.from(error, maxBodyBytes: maxBodyBytes, logger: context.logger)
             let stored = StoredResponse(status: Int(problem.status.code),
                                         body: String(decoding: problem.body(instance: request.uri.path, requestID: context.requestID), as: UTF8.self))
-            guard try await checkout.keys.answerFailure(idempotency, with: stored) else { throw problem }
+            guard try await keys.answerFailure(idempotency, with: stored) else { throw problem }
             return Self.response(stored, replayed: false)
         }
     }
@@ -65,8 +82,20 @@ struct CheckoutController {
             provider: fields.optional(fields.string("provider"), "provider"),
             successURL: fields.optional(fields.string("success_url"), "success_url"),
             cancelURL: fields.optional(fields.string("cancel_url"), "cancel_url"))
+        var withCredit = input
+        withCredit.creditUse = fields.optional(fields.creditUse("use_credit"), "use_credit")
         try fields.finish()
-        return input
+        return withCredit
+    }
+
+    /// The address of the buyer session sent as Bearer, whose wallet pays; nil without one.
+    /// - Throws: 401 for a token that is no open session.
+    func walletEmail(_ request: Request) async throws -> String? {
+        guard let token = request.bearerToken else { return nil }
+        guard let session = try await signIn.session(token: token) else {
+            throw Problem.unauthorized("the buyer session has ended or does not exist: sign in to My tickets again")
+        }
+        return session.email
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {

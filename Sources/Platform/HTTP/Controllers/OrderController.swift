@@ -27,20 +27,22 @@ struct OrderController {
     @Sendable func refund(_ request: Request, context: OrganizerContext) async throws -> Response {
         let id = try context.pathID(OrderID.self)
         let input = try await Self.refundInput(request, limit: maxBodyBytes)
-        let refund = try await refunds.refund(id, organizer: context.organizer, amount: input.amount, reason: input.reason, tickets: input.tickets)
+        let refund = try await refunds.refund(id, organizer: context.organizer, amount: input.amount, reason: input.reason, tickets: input.tickets,
+                                              part: input.part)
         return try JSONCoding.response(RefundBody(refund), status: .accepted)
     }
 
     /// The optional `{amount?, reason?, tickets?}` body of a refund request.
-    static func refundInput(_ request: Request, limit: Int) async throws -> (amount: Int64?, reason: String?, tickets: [String]) {
+    static func refundInput(_ request: Request, limit: Int) async throws -> (amount: Int64?, reason: String?, tickets: [String], part: RefundPart) {
         let fields = try await RequestFields.readIfPresent(request, limit: limit)
         let amount = fields.optional(fields.integer("amount"), "amount")
         let reason = fields.optional(fields.string("reason"), "reason")
         let tickets = fields.optional(fields.stringArray("tickets"), "tickets") ?? []
+        let part = fields.optional(fields.choice("part", RefundPart.self), "part") ?? .credit
         if let text = reason, !TextRules.isPresent(text, max: 500) { fields.fail("reason", "must be 1 to 500 characters") }
         if tickets.count > 500 || Set(tickets).count != tickets.count { fields.fail("tickets", "must be at most 500 distinct ticket ids") }
         try fields.finish()
-        return (amount, reason, tickets)
+        return (amount, reason, tickets, part)
     }
 }
 
@@ -65,7 +67,7 @@ struct AdminRefundController {
         let id = try context.pathID(OrderID.self)
         let input = try await OrderController.refundInput(request, limit: maxBodyBytes)
         let refund = try await refunds.refund(id, organizer: nil, amount: input.amount, reason: input.reason ?? "by an admin",
-                                              tickets: input.tickets)
+                                              tickets: input.tickets, part: input.part)
         return try JSONCoding.response(RefundBody(refund), status: .accepted)
     }
 }

@@ -1,0 +1,224 @@
+import PluginKit
+import SQLKit
+
+/// Every movement of buyer credit, inside the caller's transaction: the wallet's balance row and
+/// grants change with the ledger transfers that book them, so `available` always equals both the
+/// wallet account's balance and what its grants have left. Credit is spent and expires oldest
+/// grant first; credit that comes back returns to the grants it was taken from.
+package struct CreditLedger: Sendable {
+    package init() {}
+
+    // MARK: Orders paying with credit
+
+    /// Holds `amount` of the wallet for a new order (pending: `credit_held`; the caller posts it at
+    /// once when credit pays everything).
+    /// - Throws: `InsufficientCredit` when less is spendable (or the wallet owes), with nothing changed.
+    package func hold(_ order: Order, wallet: WalletID, amount: Money, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        guard try await wallets.hold(wallet, amount) else {
+            throw InsufficientCredit(wanted: amount, balance: try await wallets.balance(wallet, currency: amount.currency))
+        }
+        try await wallets.insertSpend(order: order.id, wallet: wallet, amount: amount, at: time)
+        var left = amount.minorUnits
+        for grant in try await wallets.spendableGrants(wallet, amount.currency) where left > 0 {
+            let take = min(left, grant.remaining)
+            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
+            try await wallets.insertSpendGrant(order: order.id, grant: grant.id, amount: take)
+            left -= take
+        }
+        guard left == 0 else { throw PlatformError.conflict("wallet \(wallet)'s grants do not cover its balance") }
+        try await LedgerRepository(sql).post([
+            Transfer(id: "credit-held:\(order.id)", kind: .creditHeld, amount: amount, debit: .wallet(wallet), credit: .walletHeld(wallet),
+                     organizerID: order.organizerID, orderID: order.id, bookedAt: time),
+        ])
+    }
+
+    /// The order is paid: its held credit goes into its provider's clearing, out of which the
+    /// ledger books the order's fee and net as for any payment.
+    func post(_ order: Order, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        guard let spend = try await wallets.spend(order: order.id),
+              try await wallets.moveSpend(order: order.id, from: "held", to: "posted", at: time) else { return }
+        try await wallets.adjust(spend.wallet, spend.amount.currency, held: -spend.amount.minorUnits)
+        try await LedgerRepository(sql).post([
+            Transfer(id: "credit-spent:\(order.id)", kind: .creditSpent, amount: spend.amount, debit: .walletHeld(spend.wallet),
+                     credit: .clearing(provider: order.provider), organizerID: order.organizerID, orderID: order.id, bookedAt: time),
+        ])
+    }
+
+    /// The order ended unpaid (or went to review): its held credit back to the wallet and its grants.
+    func release(_ order: Order, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        guard let spend = try await wallets.spend(order: order.id),
+              try await wallets.moveSpend(order: order.id, from: "held", to: "released", at: time) else { return }
+        try await wallets.adjust(spend.wallet, spend.amount.currency, available: spend.amount.minorUnits, held: -spend.amount.minorUnits)
+        try await giveBackToGrants(order.id, spend.amount.minorUnits, on: sql)
+        try await LedgerRepository(sql).post([
+            Transfer(id: "credit-released:\(order.id)", kind: .creditReleased, amount: spend.amount, debit: .walletHeld(spend.wallet),
+                     credit: .wallet(spend.wallet), organizerID: order.organizerID, orderID: order.id, bookedAt: time),
+        ])
+        try await settleOwed(spend.wallet, spend.amount.currency, key: "released:\(order.id)", at: time, on: sql)
+    }
+
+    /// `amount` of a credit refund the ledger has just settled into the provider's clearing goes on
+    /// into the wallet, and back to the grants the order took it from.
+    func returned(_ order: Order, refund: RefundID, amount: Int64, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        guard let spend = try await wallets.spend(order: order.id), try await wallets.refundSpend(order: order.id, amount, at: time) else {
+            throw PlatformError.conflict("order \(order.id) has not \(amount) of credit left to give back")
+        }
+        let money = Money(minorUnits: amount, currency: spend.amount.currency)
+        try await wallets.adjust(spend.wallet, money.currency, available: amount)
+        try await giveBackToGrants(order.id, amount, on: sql)
+        try await LedgerRepository(sql).post([
+            Transfer(id: "credit-returned:\(refund)", kind: .creditReturned, amount: money, debit: .clearing(provider: order.provider),
+                     credit: .wallet(spend.wallet), organizerID: order.organizerID, orderID: order.id, bookedAt: time),
+        ])
+        try await settleOwed(spend.wallet, money.currency, key: "returned:\(refund)", at: time, on: sql)
+    }
+
+    /// Credit coming back goes to the grants the order took it from, in the order it took them.
+    private func giveBackToGrants(_ order: OrderID, _ amount: Int64, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        var left = amount
+        for use in try await wallets.spendGrants(order: order) where left > 0 {
+            let back = min(left, use.amount - use.returned)
+            guard back > 0 else { continue }
+            try await wallets.giveToGrant(use.grant, back)
+            try await wallets.returnToSpendGrant(order: order, grant: use.grant, back)
+            left -= back
+        }
+    }
+
+    // MARK: Packs
+
+    /// A pack purchase is paid: its credit into the buyer's wallet, once however often this is told.
+    func grant(_ order: Order, pack: CreditPack, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        let wallet = try await wallets.ensureWallet(email: order.email, at: time)
+        let credit = Money(minorUnits: pack.credit, currency: pack.price.currency)
+        let expiresAt = pack.expiresDays.map { time.adding(minutes: Int64($0) * 24 * 60) }
+        guard try await wallets.insertGrant(.generate(at: time), wallet: wallet, amount: credit, remaining: pack.credit, source: "pack",
+                                            order: order.id, expiresAt: expiresAt, at: time) else { return }
+        try await wallets.adjust(wallet, credit.currency, available: pack.credit)
+        let price = order.total.minorUnits, currency = credit.currency
+        func money(_ amount: Int64) -> Money { Money(minorUnits: amount, currency: currency) }
+        let clearing = LedgerAccount.clearing(provider: order.provider)
+        try await LedgerRepository(sql).post([
+            Transfer(id: "credit-purchased:\(order.id)", kind: .creditPurchased, amount: money(min(price, pack.credit)), debit: clearing,
+                     credit: .wallet(wallet), organizerID: nil, orderID: order.id, bookedAt: time),
+            Transfer(id: "credit-promotion:\(order.id)", kind: .creditPromotion, amount: money(pack.credit - price), debit: .creditPromotions,
+                     credit: .wallet(wallet), organizerID: nil, orderID: order.id, bookedAt: time),
+            Transfer(id: "credit-margin:\(order.id)", kind: .creditMargin, amount: money(price - pack.credit), debit: clearing,
+                     credit: .feeRevenue, organizerID: nil, orderID: order.id, bookedAt: time),
+        ].filter { $0.amount > 0 })
+        try await settleOwed(wallet, currency, key: "granted:\(order.id)", at: time, on: sql)
+    }
+
+    /// A refund of `amount` more of a pack purchase was asked for: the credit it granted, in
+    /// proportion, leaves the wallet (the pack's own grant first, then the oldest) into the
+    /// provider's `refunds`; what the wallet no longer has is recorded as owed.
+    func remove(_ order: Order, pack: CreditPack, refund: RefundID, amount: Int64, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        guard let packGrant = try await wallets.grant(packOrder: order.id) else { return }
+        let wallet = packGrant.wallet, currency = packGrant.amount.currency
+        let booked = try await LedgerRepository(sql).forOrder(order.id)
+        let reversedIntoRefunds = booked.filter { $0.kind == .creditRemovalReversed && $0.debit == LedgerAccount.refunds(provider: order.provider).code }
+        let before = LedgerPostings.sum(booked, .creditRemoved, .creditRemovedOwed, .creditMarginRemoved) - reversedIntoRefunds.reduce(0) { $0 + $1.amount }
+        let credit = pack.creditTaken(whenRefunded: before + amount) - pack.creditTaken(whenRefunded: before)
+        let balance = try await wallets.balance(wallet, currency: currency)
+        let fromWallet = min(credit, balance.available), fromOwed = credit - fromWallet
+        var left = fromWallet
+        for grant in [packGrant] + (try await wallets.spendableGrants(wallet, currency)).filter({ $0.id != packGrant.id }) where left > 0 {
+            let current = grant.id == packGrant.id ? (try await wallets.grant(grant.id))?.remaining ?? 0 : grant.remaining
+            let take = min(left, current)
+            guard take > 0 else { continue }
+            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
+            left -= take
+        }
+        guard left == 0 else { throw PlatformError.conflict("wallet \(wallet)'s grants do not cover its balance") }
+        try await wallets.adjust(wallet, currency, available: -fromWallet, owed: fromOwed)
+        let toRefunds = min(credit, amount)
+        let walletToRefunds = min(fromWallet, toRefunds), owedToRefunds = toRefunds - walletToRefunds
+        let walletToPromotions = fromWallet - walletToRefunds, owedToPromotions = fromOwed - owedToRefunds
+        let refunds = LedgerAccount.refunds(provider: order.provider)
+        func transfer(_ prefix: String, _ kind: TransferKind, _ amount: Int64, _ debit: LedgerAccount, _ credit: LedgerAccount) -> Transfer {
+            Transfer(id: "\(prefix):\(refund)", kind: kind, amount: Money(minorUnits: amount, currency: currency), debit: debit, credit: credit,
+                     organizerID: nil, orderID: order.id, bookedAt: time)
+        }
+        try await LedgerRepository(sql).post([
+            transfer("credit-removed", .creditRemoved, walletToRefunds, .wallet(wallet), refunds),
+            transfer("credit-removed-owed", .creditRemovedOwed, owedToRefunds, .walletOwed(wallet), refunds),
+            transfer("credit-promotion-removed", .creditPromotionRemoved, walletToPromotions, .wallet(wallet), .creditPromotions),
+            transfer("credit-promotion-removed-owed", .creditPromotionRemoved, owedToPromotions, .walletOwed(wallet), .creditPromotions),
+            transfer("credit-margin-removed", .creditMarginRemoved, amount - toRefunds, .feeRevenue, refunds),
+        ].filter { $0.amount > 0 })
+    }
+
+    /// The provider refused a pack refund: what it removed goes back where it came from. What was
+    /// recorded as owed and has been paid since goes back into the wallet instead.
+    func reverseRemoval(_ order: Order, refund: RefundID, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        guard let packGrant = try await wallets.grant(packOrder: order.id) else { return }
+        let wallet = packGrant.wallet, currency = packGrant.amount.currency
+        let removals: [TransferKind] = [.creditRemoved, .creditRemovedOwed, .creditPromotionRemoved, .creditMarginRemoved]
+        let parts = try await LedgerRepository(sql).forOrder(order.id).filter { removals.contains($0.kind) && $0.id.hasSuffix(":\(refund)") }
+        var owed = try await wallets.balance(wallet, currency: currency).owed
+        var transfers: [Transfer] = []
+        var toWallet: Int64 = 0
+        for part in parts {
+            func back(_ amount: Int64, to credit: String, suffix: String = "") -> Transfer {
+                Transfer(id: "reversed\(suffix):\(part.id)", kind: .creditRemovalReversed, amount: Money(minorUnits: amount, currency: part.currency),
+                         debitCode: part.credit, creditCode: credit, organizerID: nil, orderID: order.id, bookedAt: time)
+            }
+            if part.debit == LedgerAccount.walletOwed(wallet).code {
+                let settled = min(part.amount, owed)
+                owed -= settled
+                transfers += [back(settled, to: part.debit), back(part.amount - settled, to: LedgerAccount.wallet(wallet).code, suffix: "-to-wallet")]
+                toWallet += part.amount - settled
+                try await wallets.adjust(wallet, currency, owed: -settled)
+            } else {
+                transfers.append(back(part.amount, to: part.debit))
+                if part.debit == LedgerAccount.wallet(wallet).code { toWallet += part.amount }
+            }
+        }
+        try await wallets.adjust(wallet, currency, available: toWallet)
+        try await wallets.giveToGrant(packGrant.id, toWallet)
+        try await LedgerRepository(sql).post(transfers.filter { $0.amount > 0 })
+    }
+
+    // MARK: Owed and expiry
+
+    /// New credit pays back what the wallet owes first, out of its oldest grants.
+    private func settleOwed(_ wallet: WalletID, _ currency: Currency, key: String, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let wallets = WalletRepository(sql)
+        let balance = try await wallets.balance(wallet, currency: currency)
+        let pay = min(balance.owed, balance.available)
+        guard pay > 0 else { return }
+        var left = pay
+        for grant in try await wallets.spendableGrants(wallet, currency) where left > 0 {
+            let take = min(left, grant.remaining)
+            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
+            left -= take
+        }
+        try await wallets.adjust(wallet, currency, available: -pay, owed: -pay)
+        try await LedgerRepository(sql).post([
+            Transfer(id: "credit-owed-settled:\(key)", kind: .creditOwedSettled, amount: Money(minorUnits: pay, currency: currency),
+                     debit: .wallet(wallet), credit: .walletOwed(wallet), organizerID: nil, orderID: nil, bookedAt: time),
+        ])
+    }
+
+    /// What is left of a grant whose expiry has come leaves the wallet; false when nothing did.
+    func expire(_ id: CreditGrantID, now: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
+        let wallets = WalletRepository(sql)
+        guard let grant = try await wallets.grant(id), let expiresAt = grant.expiresAt, expiresAt <= now, grant.remaining > 0,
+              try await wallets.expireGrant(id, remaining: grant.remaining) else { return false }
+        let amount = Money(minorUnits: grant.remaining, currency: grant.amount.currency)
+        try await wallets.adjust(grant.wallet, amount.currency, available: -grant.remaining)
+        try await LedgerRepository(sql).post([
+            Transfer(id: "credit-expired:\(id):\(grant.expired + grant.remaining)", kind: .creditExpired, amount: amount, debit: .wallet(grant.wallet),
+                     credit: .creditExpired, organizerID: nil, orderID: grant.orderID, bookedAt: now),
+        ])
+        return true
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import HTTPTypes
+import Platform
+import PlatformTesting
+import Testing
+
+/// Credit packs: defined by admins, bought through a provider, credited once, taken back on refund.
+@Suite struct CreditPackTests {
+    @Test(arguments: TestEngines.all)
+    func onlyAdminsDefinePacksAndBuyersSeeTheActiveOnes(engine: DatabaseEngine) async throws {
+        try await WalletFixture.run(engine) { h in
+            let asOrganizer = try await h.client.post("/api/v1/admin/credit-packs", key: h.organizerKey,
+                                                      json: #"{"name":"X","price":100,"currency":"EUR","credit":100}"#)
+            #expect(asOrganizer.status == .forbidden || asOrganizer.status == .notFound)
+            let bad = try await h.client.post("/api/v1/admin/credit-packs", key: h.adminKey,
+                                              json: #"{"name":"","price":0,"currency":"XXY","credit":-1,"expires_days":0}"#)
+            #expect(bad.status == .unprocessableContent)
+            #expect(Set(bad.errorFields) == ["name", "price", "currency", "credit", "expires_days"])
+            let pack = try await WalletFixture.pack(h, price: 4_000, credit: 5_000, expiresDays: 365)
+            let other = try await WalletFixture.pack(h, price: 1_000, credit: 1_000)
+            let off = try await h.client.patch("/api/v1/admin/credit-packs/\(other)", key: h.adminKey, json: #"{"active":false}"#)
+            #expect(off.status == .ok && off.json["active"] as? Bool == false)
+            let listed = try await h.client.get("/api/v1/public/credit-packs")
+            let packs = try #require(listed.json["data"] as? [[String: Any]])
+            #expect(packs.map { $0["id"] as? String } == [pack])
+            #expect(packs.first?["credit"] as? Int == 5_000 && packs.first?["expires_days"] as? Int == 365)
+            #expect(try await h.client.get("/api/v1/admin/credit-packs", key: h.adminKey).json["data"].map { ($0 as? [Any])?.count } == 2)
+            // An inactive pack is not for sale; nothing is placed.
+            let inactive = try await h.client.send(.post, "/api/v1/public/credit-packs/\(other)/orders", json: #"{"email":"b@example.com","provider":"test"}"#,
+                                                   headers: [HTTPField.Name("Idempotency-Key")!: "k"])
+            #expect(inactive.status == .notFound)
+            let byCredit = try await h.client.send(.post, "/api/v1/public/credit-packs/\(pack)/orders", json: #"{"email":"b@example.com","provider":"credits"}"#,
+                                                   headers: [HTTPField.Name("Idempotency-Key")!: "k2"])
+            #expect(byCredit.status == .unprocessableContent && byCredit.errorFields == ["provider"], "credit does not buy credit")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func tenConcurrentDuplicatePaymentEventsCreditOnce(engine: DatabaseEngine) async throws {
+        try await WalletFixture.run(engine) { h in
+            let session = try await WalletFixture.session(h)
+            // A promotion: 5000 of credit for 4000.
+            let pack = try await WalletFixture.pack(h, price: 4_000, credit: 5_000)
+            let order = try await WalletFixture.placePack(h, pack)
+            #expect(h.provider.checkouts.last?.total == Money(minorUnits: 4_000, currency: .eur))
+            #expect(h.provider.checkouts.last?.lines.map(\.name) == ["Pack 5000"])
+            // Five redeliveries of one event and five distinct events reporting the same payment.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<10 {
+                    let id = index < 5 ? "paid-once" : "paid-\(index)"
+                    group.addTask { _ = try await h.deliver(id: id, type: "paid", order: order, amount: 4_000, reference: "pay-pack") }
+                }
+                try await group.waitForAll()
+            }
+            await h.drain()
+            #expect(try await WalletFixture.balance(h, session) == (5_000, 0, 0))
+            let accounts = try await h.accountBalances()
+            #expect(accounts["credit_promotions EUR"] == Int64(1_000), "the promotion is the platform's expense")
+            #expect(accounts["clearing:test EUR"] == Int64(4_000))
+            #expect(accounts.keys.allSatisfy { !$0.hasPrefix("organizer_") }, "no organizer's money moves")
+            let grants = try await h.database.read { sql in try await WalletRepository(sql).grants(try #require(try await WalletRepository(sql).wallet(email: "buyer@example.com"))) }
+            #expect(grants.count == 1)
+            #expect(try await WalletFixture.status(h, order) == .paid)
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aRefundedPackWhoseCreditWasSpentLeavesAShortfallThatBlocksSpending(engine: DatabaseEngine) async throws {
+        try await WalletFixture.run(engine) { h in
+            let session = try await WalletFixture.session(h)
+            let pack = try await WalletFixture.pack(h, price: 5_000, credit: 5_000)
+            let packOrder = try await WalletFixture.buyPack(h, pack, price: 5_000)
+            h.clock.advance(minutes: 1)
+            #expect(try await WalletFixture.order(h, session: session).status == .created)
+            #expect(try await WalletFixture.balance(h, session) == (2_500, 0, 0))
+
+            h.clock.advance(minutes: 1)
+            let refund = try await h.client.post("/api/v1/admin/orders/\(packOrder)/refunds", key: h.adminKey, json: "{}")
+            #expect(refund.status == .accepted, "\(refund.text)")
+            #expect(refund.json["amount"] as? Int == 5_000)
+            #expect(try await WalletFixture.balance(h, session) == (0, 0, 2_500), "the spent half is owed")
+            let blocked = try await WalletFixture.order(h, session: session)
+            #expect(blocked.status.code == 402 && (blocked.json["balance"] as? [String: Any])?["owed"] as? Int == 2_500)
+            let owing = try await h.client.get("/api/v1/admin/wallets?owing=true", key: h.adminKey)
+            #expect((owing.json["data"] as? [[String: Any]])?.map { $0["owed"] as? Int } == [2_500])
+            _ = try await h.deliver(id: "pack-refunded", type: "refunded", order: packOrder, amount: 5_000)
+            await h.drain()
+            #expect(try await WalletFixture.status(h, packOrder) == .refunded)
+
+            // New credit pays back what is owed first.
+            h.clock.advance(minutes: 1)
+            try await WalletFixture.buyPack(h, pack, price: 5_000)
+            #expect(try await WalletFixture.balance(h, session) == (2_500, 0, 0))
+            #expect(try await h.client.get("/api/v1/admin/wallets?owing=true", key: h.adminKey).json["data"].map { ($0 as? [Any])?.count } == 0)
+            let reasons = try #require(try await WalletFixture.wallet(h, session).json["movements"] as? [[String: Any]])
+            #expect(reasons.map { $0["reason"] as? String ?? "" } == ["owed_settled", "pack_purchased", "pack_refunded", "pack_refunded", "order", "pack_purchased"])
+            #expect(reasons.map { $0["owed"] as? Int ?? 0 } == [-2_500, 0, 2_500, 0, 0, 0])
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func creditExpiresOldestGrantFirst(engine: DatabaseEngine) async throws {
+        try await WalletFixture.run(engine) { h in
+            let session = try await WalletFixture.session(h)
+            let expiring = try await WalletFixture.pack(h, price: 2_000, credit: 2_000, expiresDays: 30)
+            let lasting = try await WalletFixture.pack(h, price: 2_000, credit: 2_000)
+            try await WalletFixture.buyPack(h, expiring, price: 2_000)
+            h.clock.advance(minutes: 1)
+            try await WalletFixture.buyPack(h, lasting, price: 2_000)
+            h.clock.advance(minutes: 1)
+            // 2500 spent: all of the older (expiring) grant, 500 of the newer.
+            #expect(try await WalletFixture.order(h, session: session).status == .created)
+            #expect(try await WalletFixture.balance(h, session) == (1_500, 0, 0))
+            h.clock.advance(minutes: 31 * 24 * 60)
+            #expect(try await h.platform.wallets.expire() == 0, "the expiring grant has nothing left")
+
+            // A second expiring purchase does expire, and only it.
+            try await WalletFixture.buyPack(h, expiring, price: 2_000)
+            #expect(try await WalletFixture.balance(h, session) == (3_500, 0, 0))
+            h.clock.advance(minutes: 30 * 24 * 60)
+            #expect(try await h.platform.wallets.expire() == 1)
+            #expect(try await h.platform.wallets.expire() == 0, "once")
+            #expect(try await WalletFixture.balance(h, session) == (1_500, 0, 0))
+            #expect(try await h.accountBalances()["credit_expired EUR"] == Int64(2_000))
+            let first = try #require((try await WalletFixture.wallet(h, session).json["movements"] as? [[String: Any]])?.first)
+            #expect(first["reason"] as? String == "expired" && first["amount"] as? Int == -2_000)
+        }
+    }
+}
