@@ -18,6 +18,7 @@ package struct BackofficeModule: PlatformModule {
         APIKeyPages(site: site, catalog: platform.catalog, keys: platform.apiKeys).register(web)
         EventPages(site: site, catalog: platform.catalog).register(web)
         AdminPages(site: site, platform: platform).register(web)
+        AdminCreditPages(site: site, platform: platform).register(web)
         MoneyPages(site: site, balances: platform.balances, statements: Statements(database: platform.database)).register(web)
         OrderPages(site: site, orders: platform.orders, refunds: platform.refunds, catalog: platform.catalog,
                    tickets: Tickets(database: platform.database, orders: platform.orders),

@@ -36,7 +36,7 @@ package struct TicketingModule: PlatformModule {
         let tickets = Tickets(database: database, orders: platform.orders)
         TicketController(tickets: tickets, baseURL: platform.config.baseURL, modulePixels: config.qrModulePixels)
             .register(open: routes.open, organizer: routes.organizer)
-        MyTicketsController(signIn: platform.signIn, tickets: tickets, clock: clock).register(api: routes.open)
+        MyTicketsController(signIn: platform.signIn, tickets: tickets, wallets: platform.wallets, clock: clock).register(api: routes.open)
         CheckinController(checkin: checkin, limiter: limiter, maxBodyBytes: limit).register(scanners: scanners, organizer: routes.organizer)
         DeviceController(devices: Devices(database: database, clock: clock, apiKeys: platform.apiKeys), maxBodyBytes: limit)
             .register(routes.organizer)
@@ -45,8 +45,8 @@ package struct TicketingModule: PlatformModule {
     }
 
     package func register(web: WebRoutes, platform: Platform) {
-        MyTicketsController(signIn: platform.signIn, tickets: Tickets(database: database, orders: platform.orders), clock: clock)
-            .register(web: web)
+        MyTicketsController(signIn: platform.signIn, tickets: Tickets(database: database, orders: platform.orders), wallets: platform.wallets,
+                            clock: clock).register(web: web)
         let site = MemberSite(web: web.site, members: platform.members, trustForwardedFor: platform.config.trustForwardedFor)
         let devices = Devices(database: database, clock: clock, apiKeys: platform.apiKeys)
         DoorPages(site: site, devices: devices, catalog: platform.catalog).register(web)

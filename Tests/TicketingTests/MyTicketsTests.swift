@@ -173,3 +173,40 @@ enum MyTicketsFixture {
         }
     }
 }
+
+/// The wallet's section of My tickets.
+@Suite struct MyTicketsCreditTests {
+    @Test(arguments: TestEngines.all)
+    func myTicketsShowsTheCreditAndItsMovementsButNoPackOrder(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            _ = try await h.paidOrder(email: "ada@example.com")
+            let created = try await h.client.post("/api/v1/admin/credit-packs", key: h.base.adminKey,
+                                                  json: #"{"name":"Fifty","price":5000,"currency":"EUR","credit":5000}"#)
+            let pack = try #require(created.string("id"))
+            let placed = try await h.client.send(.post, "/api/v1/public/credit-packs/\(pack)/orders", json: #"{"email":"ada@example.com","provider":"test"}"#,
+                                                 headers: [HTTPField.Name("Idempotency-Key")!: "pack"])
+            let order = try #require(placed.orderID)
+            _ = try await h.base.deliver(id: "pack-paid", type: "paid", order: order, amount: 5_000, reference: "pay-pack")
+            await h.base.drain()
+            h.clock.advance(minutes: 1)
+            // Refunded in part after nothing was spent: its credit leaves in proportion.
+            #expect(try await h.client.post("/api/v1/admin/orders/\(order)/refunds", key: h.base.adminKey, json: #"{"amount":2000}"#).status == .accepted)
+
+            let token = SecretToken.make(marker: "mts_")
+            let now = h.clock.now()
+            try await h.database.transaction { sql in
+                try await BuyerSessionRepository(sql).insertSession(tokenHash: SecretToken.hash(token), email: "ada@example.com", at: now,
+                                                                    expiresAt: now.adding(minutes: 60))
+            }
+            var browser = PageBrowser(client: h.client)
+            browser.cookies["my_tickets_session"] = token
+            let page = try await browser.get("/my-tickets")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("<strong>30.00 EUR</strong> to spend"))
+            #expect(page.text.contains("Credit pack refunded") && page.text.contains("-20.00 EUR"))
+            #expect(page.text.contains("Credit pack bought") && page.text.contains("+50.00 EUR"))
+            #expect(!page.text.contains("Credit packs"), "the pack purchase is not listed as a ticket order")
+            #expect(page.text.contains("Harness Night"), "the ticket order is")
+        }
+    }
+}

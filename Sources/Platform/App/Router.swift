@@ -51,6 +51,8 @@ package func buildRouter(_ platform: Platform, catalog: RouteCatalog = RouteCata
         ShopPages(site: web.site, catalog: platform.catalog, checkout: platform.checkout, orders: platform.orders,
                   providers: platform.providers, wallets: platform.wallets, limiter: checkoutLimiter,
                   trustForwardedFor: config.trustForwardedFor).register(web)
+        CreditPages(site: web.site, wallets: platform.wallets, checkout: platform.checkout, orders: platform.orders,
+                    providers: platform.providers, limiter: checkoutLimiter, trustForwardedFor: config.trustForwardedFor).register(web)
         for module in platform.modules { module.register(web: web, platform: platform) }
     }
     for provider in platform.providers.all {

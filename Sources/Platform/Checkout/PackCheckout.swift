@@ -16,6 +16,11 @@ package struct PackPurchaseInput: Sendable {
 }
 
 extension Checkout {
+    /// Where a pack's buyer comes back to from the provider: the purchase's page (`CreditPages`).
+    package static func packPurchasePath(_ order: OrderID, accessToken: String) -> String {
+        "/credit/orders/\(order)?token=" + URLForm.escape(accessToken)
+    }
+
     private enum Reserved: Sendable {
         case earlier(IdempotentAnswer)
         case reserved(Order, CheckoutRequest)
@@ -48,7 +53,8 @@ extension Checkout {
             order.creditPackID = pack.id
             try await payments.observers.handle(.placed(order), at: now, on: sql)
             try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
-            let orderPage = baseURL + Self.orderPagePath(order.id, accessToken: accessToken, pages: pages)
+            let orderPage = baseURL + (pages ? Self.packPurchasePath(order.id, accessToken: accessToken)
+                                                : Self.orderPagePath(order.id, accessToken: accessToken, pages: false))
             return .reserved(order, CheckoutRequest(
                 orderID: order.id, eventTitle: "Credit", lines: [.init(name: pack.name, unitPrice: pack.price.minorUnits, quantity: 1)],
                 total: pack.price, email: order.email, successURL: orderPage, cancelURL: orderPage, expiresAt: order.expiresAt,

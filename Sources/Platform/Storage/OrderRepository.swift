@@ -74,10 +74,11 @@ package struct OrderRepository: Sendable {
             """).first() != nil
     }
 
-    /// Orders placed with `email` (any case), newest first: what a signed-in buyer sees.
+    /// Ticket orders placed with `email` (any case), newest first: what a signed-in buyer sees (credit
+    /// pack purchases show in the wallet instead).
     package func list(email: String, statuses: [OrderStatus], limit: Int) async throws -> [Order] {
         try await load("""
-            WHERE lower(email) = \(bind: BuyerEmail.normalized(email))
+            WHERE lower(email) = \(bind: BuyerEmail.normalized(email)) AND credit_pack_id IS NULL
               AND status IN (\(binds: statuses.map(\.rawValue))) ORDER BY id DESC LIMIT \(bind: limit)
             """)
     }

@@ -49,11 +49,11 @@ struct EventPageModel {
                  "checked": typed.provider == provider.id || (typed.provider.isEmpty && providers.count == 1)] as [String: Any]
             },
             "script": "event.js",
-            "credit": credit.map { balance in
-                ["credit_available": Money(minorUnits: balance.available, currency: balance.currency).description,
-                 "credit_checked": typed.useCredit || !typed.submitted] as [String: Any]
-            } as Any,
         ]
+        if let credit {
+            model["credit"] = ["credit_available": Money(minorUnits: credit.available, currency: credit.currency).description,
+                               "credit_checked": typed.useCredit || !typed.submitted] as [String: Any]
+        }
         if let problem {
             model["problem"] = true
             model["problem_title"] = problem.title

@@ -8,6 +8,8 @@ import Platform
 struct MyTicketsController {
     let signIn: BuyerSignIn
     let tickets: Tickets
+    /// The buyer's credit, shown beside the tickets.
+    let wallets: Wallets
     let clock: any WallClock
     var baseURL: String { signIn.baseURL }
 
@@ -39,10 +41,45 @@ struct MyTicketsController {
     private func page(_ request: Request, site: WebSite) async throws -> Response {
         guard let session = try await site.buyerSession(request) else { return PageRenderer.redirect(to: "/my-tickets/sign-in") }
         let orders = try await tickets.buyerOrders(email: session.email)
+        let wallet = try await wallets.statement(email: session.email)
         return try site.formPage("my_tickets", [
             "title": "My tickets", "email": session.email, "signed_in": true, "empty": orders.isEmpty,
             "orders": orders.map { $0.pageModel { ticket in "/api/v1/public/tickets/\(ticket.id)/qr.png" } },
+            "credit": wallet.balances.isEmpty ? false : Self.creditModel(wallet) as Any,
         ], request: request)
+    }
+
+    /// The wallet's section of the page: each currency's balance, and the last 50 movements.
+    static func creditModel(_ wallet: WalletStatement) -> [String: Any] {
+        func money(_ minor: Int64, _ currency: Currency) -> String { Money(minorUnits: minor, currency: currency).description }
+        return [
+            "balances": wallet.balances.map { balance in
+                ["available": money(balance.available, balance.currency),
+                 "held": balance.held > 0 ? money(balance.held, balance.currency) : false,
+                 "owed": balance.owed > 0 ? money(balance.owed, balance.currency) : false] as [String: Any]
+            },
+            "movements": wallet.movements.prefix(50).map { movement in
+                ["at": LocalTime.text(movement.at, timezone: "UTC"), "what": describe(movement),
+                 "amount": movement.amount != 0 ? (movement.amount > 0 ? "+" : "") + money(movement.amount, movement.currency) : "",
+                 "owed": movement.owed != 0 ? money(movement.owed, movement.currency) + " owed" : false] as [String: Any]
+            },
+        ]
+    }
+
+    static func describe(_ movement: WalletMovement) -> String {
+        let order = movement.orderID.map { " \($0)" } ?? ""
+        return switch movement.reason {
+        case "pack_purchased": "Credit pack bought"
+        case "pack_bonus": "Credit pack bonus"
+        case "order": "Paid for order\(order)"
+        case "order_released": "Order\(order) ended unpaid: credit back"
+        case "refund": "Refund of order\(order)"
+        case "pack_refunded": "Credit pack refunded"
+        case "pack_refund_reversed": "Credit pack refund undone"
+        case "owed_settled": "Paid what was owed"
+        case "expired": "Expired"
+        default: movement.reason
+        }
     }
 
     /// One order by its access token: the page a buyer comes back to from the provider and the
