@@ -70,6 +70,7 @@ struct Serve: AsyncParsableCommand {
                       API doc:    \(base)/api/v1/openapi.json
                       metrics:    \(base)/metrics
                       my tickets: \(base)/my-tickets
+                      credit:     \(base)/credit
 
                     """.utf8))
             }
@@ -133,6 +134,9 @@ struct Demo: AsyncParsableCommand {
                             lists them, each with its QR code's URL; the confirmation email in
                             data/outbox/ links to the order's page
             My tickets:     \(base)/my-tickets signs a buyer in with a link by email (also in data/outbox/)
+            Credit:         \(base)/credit sells \(result.creditPack.map { "\($0.name) (\(Money(minorUnits: $0.credit, currency: $0.price.currency)) for \($0.price))" } ?? "the credit packs on sale");
+                            signed in to My tickets, the event page pays with it, or send "use_credit":"all" (or "provider":"credits")
+                            with the buyer session as Bearer to the order API
             Door device:    curl -H 'Authorization: Bearer \(result.organizerKey.secret)' -H 'Content-Type: application/json' \\
                               -d '{"name":"Door 1"}' \(base)/api/v1/events/\(result.event.id)/checkin-devices
                             then POST {"token": "..."} to \(base)/api/v1/checkin/scan with the device key

@@ -74,6 +74,27 @@ import Testing
     }
 }
 
+/// Buyer credit in headless Chromium: `Python/browser_credit.py` buys the demo credit pack through
+/// the Sandbox, signs in to My tickets and pays a ticket with the credit alone.
+@Suite struct CreditBrowserTests {
+    @Test(arguments: TestEngines.all)
+    func aBuyerBuysCreditAndPaysATicketWithIt(engine: DatabaseEngine) async throws {
+        try await ServedPlatform.serve(engine) { served in
+            guard let output = try await served.run("browser_credit.py", [
+                "base": served.base, "event": served.demo.event.id.rawValue, "outbox": served.scratch.appendingPathComponent("outbox").path,
+                "shots": ServedPlatform.screenshots("credit", engine: engine),
+            ]) else { return }
+            let id = try #require(output.split(separator: "\n").first { $0.hasPrefix("ORDER ") }.flatMap { OrderID(String($0.dropFirst(6))) })
+            let order = try #require(try await served.platform.database.read { sql in try await OrderRepository(sql).find(id) })
+            #expect(order.status == .paid && order.provider == "credits" && order.creditAmount == 2_500)
+            let balance = try await served.platform.wallets.balance(email: "grace@example.com", currency: .eur)
+            #expect(balance?.available == 2_500)
+            let discrepancies = try await served.platform.database.read { sql in try await LedgerInvariants.check(on: sql) }
+            #expect(discrepancies == [], "the ledger's invariants after the browser's purchases")
+        }
+    }
+}
+
 /// The door scanner page in headless Chromium: `Python/browser_door.py` pairs the browser as a
 /// door member, scans online, then offline while this test has stopped the server, and uploads.
 @Suite struct DoorBrowserTests {

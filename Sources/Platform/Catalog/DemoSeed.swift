@@ -1,8 +1,9 @@
 import PluginKit
 import SQLKit
 
-/// Seeds "Demo Events" with one live event and three live variants. Running it again changes no
-/// data; it only replaces the two demo keys, since a key's secret can be shown only when it is made.
+/// Seeds "Demo Events" with one live event and three live variants, and a credit pack when the
+/// platform has none. Running it again changes no data; it only replaces the two demo keys, since a
+/// key's secret can be shown only when it is made.
 package struct DemoSeed: Sendable {
     package static let slug = "demo-events"
     static let keyLabel = "demo"
@@ -13,6 +14,8 @@ package struct DemoSeed: Sendable {
         package let variants: [TicketVariant]
         package let adminKey: IssuedAPIKey
         package let organizerKey: IssuedAPIKey
+        /// The credit pack on sale (the demo's own, made on the first run when no pack exists).
+        package let creditPack: CreditPack?
     }
 
     let catalog: Catalog
@@ -44,6 +47,15 @@ package struct DemoSeed: Sendable {
         let (seeded, variants) = try await catalog.event(event!.id, organizer: organizer.id)
 
         let now = catalog.clock.now()
+        let pack: CreditPack? = try await database.transaction { sql in
+            let packs = CreditPackRepository(sql)
+            if let first = try await packs.list(activeOnly: true).first { return first }
+            guard try await packs.list(activeOnly: false).isEmpty else { return nil }
+            let pack = CreditPack(id: .generate(at: now), name: "Demo credit", price: Money(minorUnits: 4_500, currency: .eur), credit: 5_000,
+                                  active: true, expiresDays: 365, createdAt: now, updatedAt: now)
+            try await packs.insert(pack)
+            return pack
+        }
         let (adminKey, organizerKey) = try await database.transaction { sql in
             let keys = APIKeyRepository(sql)
             try await keys.revoke(label: Self.keyLabel, scope: .admin, at: now)
@@ -51,6 +63,6 @@ package struct DemoSeed: Sendable {
             return (try await APIKeys.issue(scope: .admin, label: Self.keyLabel, on: sql, at: now),
                     try await APIKeys.issue(scope: .organizer(organizer.id), label: Self.keyLabel, on: sql, at: now))
         }
-        return Result(organizer: organizer, event: seeded, variants: variants, adminKey: adminKey, organizerKey: organizerKey)
+        return Result(organizer: organizer, event: seeded, variants: variants, adminKey: adminKey, organizerKey: organizerKey, creditPack: pack)
     }
 }

@@ -47,6 +47,17 @@ package struct WalletRepository: Sendable {
             """).first(decoding: BalanceRow.self)?.balance() ?? WalletBalance(currency: currency, available: 0, held: 0, owed: 0)
     }
 
+    /// The balance, its row locked until the transaction ends (PostgreSQL; SQLite's single writer
+    /// serializes already), for a change that is decided on what it reads.
+    package func lockedBalance(_ wallet: WalletID, currency: Currency) async throws -> WalletBalance {
+        try await ensureBalance(wallet, currency)
+        guard DatabaseEngine(of: sql) == .postgres else { return try await balance(wallet, currency: currency) }
+        return try await sql.raw("""
+            SELECT currency, available, held, owed FROM wallet_balances WHERE wallet_id = \(bind: wallet.rawValue) AND currency = \(bind: currency.code)
+            FOR UPDATE
+            """).first(decoding: BalanceRow.self)?.balance() ?? WalletBalance(currency: currency, available: 0, held: 0, owed: 0)
+    }
+
     package func balances(_ wallet: WalletID) async throws -> [WalletBalance] {
         try await sql.raw("""
             SELECT currency, available, held, owed FROM wallet_balances WHERE wallet_id = \(bind: wallet.rawValue) ORDER BY currency

@@ -126,7 +126,7 @@ package struct CreditLedger: Sendable {
         let reversedIntoRefunds = booked.filter { $0.kind == .creditRemovalReversed && $0.debit == LedgerAccount.refunds(provider: order.provider).code }
         let before = LedgerPostings.sum(booked, .creditRemoved, .creditRemovedOwed, .creditMarginRemoved) - reversedIntoRefunds.reduce(0) { $0 + $1.amount }
         let credit = pack.creditTaken(whenRefunded: before + amount) - pack.creditTaken(whenRefunded: before)
-        let balance = try await wallets.balance(wallet, currency: currency)
+        let balance = try await wallets.lockedBalance(wallet, currency: currency)
         let fromWallet = min(credit, balance.available), fromOwed = credit - fromWallet
         var left = fromWallet
         for grant in [packGrant] + (try await wallets.spendableGrants(wallet, currency)).filter({ $0.id != packGrant.id }) where left > 0 {
@@ -163,7 +163,7 @@ package struct CreditLedger: Sendable {
         let wallet = packGrant.wallet, currency = packGrant.amount.currency
         let removals: [TransferKind] = [.creditRemoved, .creditRemovedOwed, .creditPromotionRemoved, .creditMarginRemoved]
         let parts = try await LedgerRepository(sql).forOrder(order.id).filter { removals.contains($0.kind) && $0.id.hasSuffix(":\(refund)") }
-        var owed = try await wallets.balance(wallet, currency: currency).owed
+        var owed = try await wallets.lockedBalance(wallet, currency: currency).owed
         var transfers: [Transfer] = []
         var toWallet: Int64 = 0
         for part in parts {
@@ -192,7 +192,7 @@ package struct CreditLedger: Sendable {
     /// New credit pays back what the wallet owes first, out of its oldest grants.
     private func settleOwed(_ wallet: WalletID, _ currency: Currency, key: String, at time: Timestamp, on sql: any SQLDatabase) async throws {
         let wallets = WalletRepository(sql)
-        let balance = try await wallets.balance(wallet, currency: currency)
+        let balance = try await wallets.lockedBalance(wallet, currency: currency)
         let pay = min(balance.owed, balance.available)
         guard pay > 0 else { return }
         var left = pay
