@@ -183,6 +183,11 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case creditRemovalReversed = "credit_removal_reversed"
     /// Credit that reached its grant's expiry unspent: from the wallet to `credit_expired`.
     case creditExpired = "credit_expired"
+    /// A chargeback of a pack purchase: its credit, from the wallet (or `wallet_owed`) into the
+    /// platform's `disputes_held` until the dispute is decided.
+    case disputeCredit = "dispute_credit"
+    /// A pack's dispute won: its credit back to the wallet (or what is still owed).
+    case disputeCreditReturned = "dispute_credit_returned"
 }
 
 /// A positive amount (minor units of `currency`) moved from one account to another. Its id is

@@ -80,8 +80,8 @@ package enum LedgerInvariants {
             let mine = group.filter { $0.id.hasSuffix(":\($0.orderId):\($0.provider):\($0.providerDisputeId)") }
             guard let first = mine.first else { continue }
             func sum(_ kinds: TransferKind...) -> Int64 { mine.filter { kinds.map(\.rawValue).contains($0.kind) }.reduce(0) { $0 + $1.amount } }
-            let withdrawn = sum(.disputeWithdrawn), held = sum(.disputeNet, .disputeFee, .disputeReview, .disputeRefunds)
-            let returned = sum(.disputeNetReturned, .disputeFeeReturned, .disputeReviewReturned, .disputeRefundsReturned)
+            let withdrawn = sum(.disputeWithdrawn), held = sum(.disputeNet, .disputeFee, .disputeReview, .disputeRefunds, .disputeCredit)
+            let returned = sum(.disputeNetReturned, .disputeFeeReturned, .disputeReviewReturned, .disputeRefundsReturned, .disputeCreditReturned)
             let (reinstated, lost) = (sum(.disputeReinstated), sum(.disputeLost))
             let consistent = switch first.status {
             case "won": reinstated == withdrawn && returned == held && lost == 0

@@ -115,82 +115,10 @@ package struct CreditLedger: Sendable {
         try await settleOwed(wallet, currency, key: "granted:\(order.id)", at: time, on: sql)
     }
 
-    /// A refund of `amount` more of a pack purchase was asked for: the credit it granted, in
-    /// proportion, leaves the wallet (the pack's own grant first, then the oldest) into the
-    /// provider's `refunds`; what the wallet no longer has is recorded as owed.
-    func remove(_ order: Order, pack: CreditPack, refund: RefundID, amount: Int64, at time: Timestamp, on sql: any SQLDatabase) async throws {
-        let wallets = WalletRepository(sql)
-        guard let packGrant = try await wallets.grant(packOrder: order.id) else { return }
-        let wallet = packGrant.wallet, currency = packGrant.amount.currency
-        let booked = try await LedgerRepository(sql).forOrder(order.id)
-        let reversedIntoRefunds = booked.filter { $0.kind == .creditRemovalReversed && $0.debit == LedgerAccount.refunds(provider: order.provider).code }
-        let before = LedgerPostings.sum(booked, .creditRemoved, .creditRemovedOwed, .creditMarginRemoved) - reversedIntoRefunds.reduce(0) { $0 + $1.amount }
-        let credit = pack.creditTaken(whenRefunded: before + amount) - pack.creditTaken(whenRefunded: before)
-        let balance = try await wallets.lockedBalance(wallet, currency: currency)
-        let fromWallet = min(credit, balance.available), fromOwed = credit - fromWallet
-        var left = fromWallet
-        for grant in [packGrant] + (try await wallets.spendableGrants(wallet, currency)).filter({ $0.id != packGrant.id }) where left > 0 {
-            let current = grant.id == packGrant.id ? (try await wallets.grant(grant.id))?.remaining ?? 0 : grant.remaining
-            let take = min(left, current)
-            guard take > 0 else { continue }
-            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
-            left -= take
-        }
-        guard left == 0 else { throw PlatformError.conflict("wallet \(wallet)'s grants do not cover its balance") }
-        try await wallets.adjust(wallet, currency, available: -fromWallet, owed: fromOwed)
-        let toRefunds = min(credit, amount)
-        let walletToRefunds = min(fromWallet, toRefunds), owedToRefunds = toRefunds - walletToRefunds
-        let walletToPromotions = fromWallet - walletToRefunds, owedToPromotions = fromOwed - owedToRefunds
-        let refunds = LedgerAccount.refunds(provider: order.provider)
-        func transfer(_ prefix: String, _ kind: TransferKind, _ amount: Int64, _ debit: LedgerAccount, _ credit: LedgerAccount) -> Transfer {
-            Transfer(id: "\(prefix):\(refund)", kind: kind, amount: Money(minorUnits: amount, currency: currency), debit: debit, credit: credit,
-                     organizerID: nil, orderID: order.id, bookedAt: time)
-        }
-        try await LedgerRepository(sql).post([
-            transfer("credit-removed", .creditRemoved, walletToRefunds, .wallet(wallet), refunds),
-            transfer("credit-removed-owed", .creditRemovedOwed, owedToRefunds, .walletOwed(wallet), refunds),
-            transfer("credit-promotion-removed", .creditPromotionRemoved, walletToPromotions, .wallet(wallet), .creditPromotions),
-            transfer("credit-promotion-removed-owed", .creditPromotionRemoved, owedToPromotions, .walletOwed(wallet), .creditPromotions),
-            transfer("credit-margin-removed", .creditMarginRemoved, amount - toRefunds, .feeRevenue, refunds),
-        ].filter { $0.amount > 0 })
-    }
-
-    /// The provider refused a pack refund: what it removed goes back where it came from. What was
-    /// recorded as owed and has been paid since goes back into the wallet instead.
-    func reverseRemoval(_ order: Order, refund: RefundID, at time: Timestamp, on sql: any SQLDatabase) async throws {
-        let wallets = WalletRepository(sql)
-        guard let packGrant = try await wallets.grant(packOrder: order.id) else { return }
-        let wallet = packGrant.wallet, currency = packGrant.amount.currency
-        let removals: [TransferKind] = [.creditRemoved, .creditRemovedOwed, .creditPromotionRemoved, .creditMarginRemoved]
-        let parts = try await LedgerRepository(sql).forOrder(order.id).filter { removals.contains($0.kind) && $0.id.hasSuffix(":\(refund)") }
-        var owed = try await wallets.lockedBalance(wallet, currency: currency).owed
-        var transfers: [Transfer] = []
-        var toWallet: Int64 = 0
-        for part in parts {
-            func back(_ amount: Int64, to credit: String, suffix: String = "") -> Transfer {
-                Transfer(id: "reversed\(suffix):\(part.id)", kind: .creditRemovalReversed, amount: Money(minorUnits: amount, currency: part.currency),
-                         debitCode: part.credit, creditCode: credit, organizerID: nil, orderID: order.id, bookedAt: time)
-            }
-            if part.debit == LedgerAccount.walletOwed(wallet).code {
-                let settled = min(part.amount, owed)
-                owed -= settled
-                transfers += [back(settled, to: part.debit), back(part.amount - settled, to: LedgerAccount.wallet(wallet).code, suffix: "-to-wallet")]
-                toWallet += part.amount - settled
-                try await wallets.adjust(wallet, currency, owed: -settled)
-            } else {
-                transfers.append(back(part.amount, to: part.debit))
-                if part.debit == LedgerAccount.wallet(wallet).code { toWallet += part.amount }
-            }
-        }
-        try await wallets.adjust(wallet, currency, available: toWallet)
-        try await wallets.giveToGrant(packGrant.id, toWallet)
-        try await LedgerRepository(sql).post(transfers.filter { $0.amount > 0 })
-    }
-
     // MARK: Owed and expiry
 
     /// New credit pays back what the wallet owes first, out of its oldest grants.
-    private func settleOwed(_ wallet: WalletID, _ currency: Currency, key: String, at time: Timestamp, on sql: any SQLDatabase) async throws {
+    func settleOwed(_ wallet: WalletID, _ currency: Currency, key: String, at time: Timestamp, on sql: any SQLDatabase) async throws {
         let wallets = WalletRepository(sql)
         let balance = try await wallets.lockedBalance(wallet, currency: currency)
         let pay = min(balance.owed, balance.available)

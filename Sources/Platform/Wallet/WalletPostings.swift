@@ -3,7 +3,8 @@ import SQLKit
 
 /// Follows orders for the wallet: a paid pack purchase grants its credit, a paid order spends the
 /// credit it held, an order that ends unpaid or goes to review gives it back, a credit refund
-/// returns it, and a refunded pack purchase takes its credit away. Runs after the ledger's own postings.
+/// returns it, and a refunded or disputed pack purchase takes its credit away (a dispute won gives
+/// it back). Runs after the ledger's own postings.
 package struct WalletPostings: OrderLifecycleObserver {
     let credit = CreditLedger()
 
@@ -24,7 +25,11 @@ package struct WalletPostings: OrderLifecycleObserver {
             }
         case let .refundFailed(order, refund, _):
             if order.creditPackID != nil { try await credit.reverseRemoval(order, refund: refund, at: time, on: sql) }
-        case .placed, .refunded, .refundSettled, .paymentHeld, .strayPayment, .strayRefunded, .disputeOpened, .disputeClosed:
+        case let .disputeOpened(order, dispute):
+            if let pack = try await pack(of: order, on: sql) { try await credit.disputeOpened(order, pack: pack, dispute, at: time, on: sql) }
+        case let .disputeClosed(order, dispute, outcome):
+            if outcome == .won, order.creditPackID != nil { try await credit.disputeWon(order, dispute, at: time, on: sql) }
+        case .placed, .refunded, .refundSettled, .paymentHeld, .strayPayment, .strayRefunded:
             return
         }
     }

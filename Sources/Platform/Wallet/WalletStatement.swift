@@ -4,7 +4,8 @@ import PluginKit
 /// (`amount`) and to what the buyer owes (`owed`), both signed minor units, and why.
 package struct WalletMovement: Sendable, Hashable {
     /// `pack_purchased`, `pack_bonus`, `order` (credit taken by an order), `order_released` (the
-    /// order ended unpaid), `refund`, `pack_refunded`, `pack_refund_reversed`, `owed_settled`, `expired`.
+    /// order ended unpaid), `refund`, `pack_refunded`, `pack_refund_reversed`, `pack_disputed` (a
+    /// chargeback of the purchase holds its credit), `pack_dispute_won`, `owed_settled`, `expired`.
     package let reason: String
     package let currency: Currency
     package let amount: Int64
@@ -20,6 +21,14 @@ package struct WalletStatement: Sendable {
     package let balances: [WalletBalance]
     package let movements: [WalletMovement]
 
+    static func reason(of transfer: Transfer) -> String? {
+        // A bonus taken back or given back with a dispute is part of that dispute.
+        if transfer.id.contains("credit-promotion-disputed") {
+            return transfer.kind == .creditRemovalReversed ? "pack_dispute_won" : "pack_disputed"
+        }
+        return reason(of: transfer.kind)
+    }
+
     static func reason(of kind: TransferKind) -> String? {
         switch kind {
         case .creditPurchased: "pack_purchased"
@@ -31,6 +40,8 @@ package struct WalletStatement: Sendable {
         case .creditRemovalReversed: "pack_refund_reversed"
         case .creditOwedSettled: "owed_settled"
         case .creditExpired: "expired"
+        case .disputeCredit: "pack_disputed"
+        case .disputeCreditReturned: "pack_dispute_won"
         default: nil
         }
     }
@@ -38,8 +49,8 @@ package struct WalletStatement: Sendable {
     /// Where a transfer comes among those booked in the same millisecond (one transaction): credit
     /// arriving before what it pays for, as `CreditLedger` books them.
     static let sequence: [TransferKind] = [
-        .creditPurchased, .creditPromotion, .creditReleased, .creditReturned, .creditRemovalReversed, .creditHeld, .creditRemoved,
-        .creditRemovedOwed, .creditPromotionRemoved, .creditOwedSettled, .creditExpired,
+        .creditPurchased, .creditPromotion, .creditReleased, .creditReturned, .creditRemovalReversed, .disputeCreditReturned, .creditHeld,
+        .creditRemoved, .creditRemovedOwed, .disputeCredit, .creditPromotionRemoved, .creditOwedSettled, .creditExpired,
     ]
 
     /// The movements of these transfers (a wallet's, as `LedgerRepository.forWallet` reads them), newest first.
@@ -48,7 +59,7 @@ package struct WalletStatement: Sendable {
         func rank(_ transfer: Transfer) -> Int { sequence.firstIndex(of: transfer.kind) ?? sequence.count }
         let ordered = transfers.sorted { ($0.bookedAt, rank($0), $0.id) < ($1.bookedAt, rank($1), $1.id) }
         return ordered.compactMap { transfer -> WalletMovement? in
-            guard let reason = reason(of: transfer.kind) else { return nil }
+            guard let reason = reason(of: transfer) else { return nil }
             func delta(_ account: String) -> Int64 {
                 (transfer.credit == account ? transfer.amount : 0) - (transfer.debit == account ? transfer.amount : 0)
             }

@@ -78,6 +78,8 @@ struct MyTicketsController {
         case "pack_refund_reversed": "Credit pack refund undone"
         case "owed_settled": "Paid what was owed"
         case "expired": "Expired"
+        case "pack_disputed": "Credit pack payment disputed at your bank"
+        case "pack_dispute_won": "Credit pack dispute closed: credit back"
         default: movement.reason
         }
     }

@@ -126,4 +126,61 @@ import Testing
             #expect(first["reason"] as? String == "expired" && first["amount"] as? Int == -2_000)
         }
     }
+
+    @Test(arguments: TestEngines.all)
+    func aDisputedPackHoldsItsCreditUntilDecided(engine: DatabaseEngine) async throws {
+        try await WalletFixture.run(engine) { h in
+            let session = try await WalletFixture.session(h)
+            // A bonus pack: 6000 of credit for 5000.
+            let pack = try await WalletFixture.pack(h, price: 5_000, credit: 6_000)
+            let won = try await WalletFixture.buyPack(h, pack, price: 5_000)
+            h.clock.advance(minutes: 1)
+            #expect(try await WalletFixture.order(h, session: session).status == .created)
+            #expect(try await WalletFixture.balance(h, session) == (3_500, 0, 0))
+
+            // The bank disputes the whole purchase: its 6000 of credit leaves, 2500 of it owed.
+            h.clock.advance(minutes: 1)
+            _ = try await h.deliver(id: "dp-open", type: "disputed", order: won, amount: 5_000, reference: "dp_pack")
+            _ = try await h.deliver(id: "dp-open-again", type: "disputed", order: won, amount: 5_000, reference: "dp_pack")
+            await h.drain()
+            #expect(try await WalletFixture.balance(h, session) == (0, 0, 2_500))
+            let held = try await h.accountBalances()
+            #expect(held["disputes_held:\(Organizer.platformID) EUR"] == Int64(5_000) && held["disputed:test EUR"] == Int64(5_000))
+            #expect(held["credit_promotions EUR"] == Int64(0), "the bonus went back to the promotions")
+
+            h.clock.advance(minutes: 1)
+            _ = try await h.deliver(id: "dp-won", type: "dispute_won", order: won, amount: 5_000, reference: "dp_pack")
+            await h.drain()
+            #expect(try await WalletFixture.balance(h, session) == (3_500, 0, 0), "won: the credit is back, less nothing")
+            let after = try await h.accountBalances()
+            #expect(after["disputes_held:\(Organizer.platformID) EUR"] == Int64(0) && after["clearing:test EUR"] == Int64(5_000))
+
+            // Another purchase disputed and lost: its credit stays gone.
+            let lost = try await WalletFixture.buyPack(h, pack, price: 5_000)
+            #expect(try await WalletFixture.balance(h, session) == (9_500, 0, 0))
+            _ = try await h.deliver(id: "dp2-open", type: "disputed", order: lost, amount: 5_000, reference: "dp_pack_2")
+            _ = try await h.deliver(id: "dp2-lost", type: "dispute_lost", order: lost, amount: 5_000, reference: "dp_pack_2")
+            await h.drain()
+            #expect(try await WalletFixture.balance(h, session) == (3_500, 0, 0))
+            let reasons = try #require(try await WalletFixture.wallet(h, session).json["movements"] as? [[String: Any]]).compactMap { $0["reason"] as? String }
+            #expect(reasons.first == "pack_disputed" && reasons.contains("pack_dispute_won") && !reasons.contains("pack_refunded"), "\(reasons)")
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func aPackRefundTheProviderRefusesGivesTheCreditBack(engine: DatabaseEngine) async throws {
+        try await WalletFixture.run(engine) { h in
+            let session = try await WalletFixture.session(h)
+            let pack = try await WalletFixture.pack(h, price: 5_000, credit: 5_000)
+            let order = try await WalletFixture.buyPack(h, pack, price: 5_000)
+            h.clock.advance(minutes: 1)
+            h.provider.fail(with: .declined("refunds are off"))
+            let refused = try await h.client.post("/api/v1/admin/orders/\(order)/refunds", key: h.adminKey, json: #"{"amount":2000}"#)
+            #expect(refused.status.code == 402)
+            #expect(try await WalletFixture.balance(h, session) == (5_000, 0, 0), "the credit is back in the wallet")
+            h.provider.fail(with: nil)
+            #expect(try await h.client.post("/api/v1/admin/orders/\(order)/refunds", key: h.adminKey, json: #"{"amount":2000}"#).status == .accepted)
+            #expect(try await WalletFixture.balance(h, session) == (3_000, 0, 0))
+        }
+    }
 }
