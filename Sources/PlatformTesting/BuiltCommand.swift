@@ -24,32 +24,13 @@ package enum BuiltCommand {
 
     /// Runs it with `arguments`, and `environment` instead of this process's when given.
     package static func run(_ binary: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Outcome {
-        try await withCheckedThrowingContinuation { continuation in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
-            if let environment { process.environment = environment }
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.terminationHandler = { process in
-                let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                continuation.resume(returning: Outcome(status: process.terminationStatus, stdout: stdout, stderr: stderr))
-            }
-            do { try process.run() } catch { continuation.resume(throwing: error) }
-        }
+        let outcome = try await ChildProcess.run(binary, arguments, environment: environment)
+        return Outcome(status: outcome.status, stdout: String(decoding: outcome.stdout, as: UTF8.self),
+                       stderr: String(decoding: outcome.stderr, as: UTF8.self))
     }
 
     /// Starts it and returns at once, for a test that stops it (`kill -9`) midway; its output is discarded.
-    package static func start(_ binary: String, _ arguments: [String], environment: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
+    package static func start(_ binary: String, _ arguments: [String], environment: [String: String]) throws -> ChildProcess {
+        try ChildProcess.spawn(binary, arguments, environment: environment)
     }
 }

@@ -15,23 +15,9 @@ package enum TestPython {
             #expect(!TestEngines.isCI, "CI must set PLATFORM_TEST_PYTHON (scripts/test does)", sourceLocation: sourceLocation)
             return nil
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                do {
-                    let process = Process()
-                    process.executableURL = URL(fileURLWithPath: python)
-                    process.arguments = arguments
-                    if let directory { process.currentDirectoryURL = directory }
-                    let output = Pipe()
-                    process.standardOutput = output
-                    try process.run()
-                    let data = output.fileHandleForReading.readDataToEndOfFile()
-                    process.waitUntilExit()
-                    continuation.resume(returning: (process.terminationStatus, data))
-                } catch {
-                    continuation.resume(throwing: error)
-                }
-            }
-        }
+        let outcome = try await ChildProcess.run(python, arguments, directory: directory?.path)
+        // What it says on standard error (a traceback) shows in the test's output, as it would from a shell.
+        if !outcome.stderr.isEmpty { FileHandle.standardError.write(outcome.stderr) }
+        return (outcome.status, outcome.stdout)
     }
 }

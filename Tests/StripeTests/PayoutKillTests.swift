@@ -26,9 +26,8 @@ import Testing
             let first = try BuiltCommand.start(built, ["payouts", "run"], environment: environment)
             for _ in 0..<200 where fake.requestCount == 0 { try await Task.sleep(for: .milliseconds(25)) }
             #expect(fake.requestCount == 1, "the run reached Stripe")
-            kill(first.processIdentifier, SIGKILL)
-            first.waitUntilExit()
-            #expect(first.terminationReason == .uncaughtSignal)
+            first.signal(SIGKILL)
+            #expect(first.wait() == .signaled(SIGKILL))
 
             let database = try await DatabaseFactory.openMigrated(url: url, environment: [:], logger: quietLogger)
             let stranded = try await database.read { sql in try await PayoutRepository(sql).list(organizer: organizer, before: nil, limit: 10) }

@@ -3,10 +3,13 @@ import PluginKit
 /// An order as its organizer sees it.
 struct OrderBody: Encodable {
     let id: String, eventId: String, status: String, email: String, name: String?, currency: String, total: Int64, refunded: Int64
+    /// What buyer credit paid of `total` (minor units); the provider took the rest.
+    let creditAmount: Int64
     let provider: String, checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, reviewReason: String?, disputeReason: String?
     let lines: [OrderLineBody], createdAt: Timestamp, updatedAt: Timestamp
 
     init(_ order: Order) {
+        creditAmount = order.creditAmount
         id = order.id.rawValue
         eventId = order.eventID.rawValue
         status = order.status.rawValue

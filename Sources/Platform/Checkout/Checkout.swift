@@ -157,15 +157,16 @@ package struct Checkout: Sendable {
         guard let email = input.walletEmail else { throw BuyerSessionRequired() }
         let wallets = WalletRepository(sql)
         let wallet = try await wallets.ensureWallet(email: email, at: clock.now())
+        try await CreditLedger().expireDue(wallet, total.currency, now: clock.now(), on: sql)
         let balance = try await wallets.balance(wallet, currency: total.currency)
         let wanted: Int64 = switch use {
         case let .amount(amount): min(amount, total.minorUnits)
         case .all: input.provider == Self.creditProvider ? total.minorUnits : min(balance.spendable, total.minorUnits)
         }
-        if wanted > balance.spendable { throw InsufficientCredit(wanted: Money(minorUnits: wanted, currency: total.currency), balance: balance) }
-        if input.provider == Self.creditProvider, wanted < total.minorUnits {
-            throw InsufficientCredit(wanted: total, balance: balance)
+        if input.provider == Self.creditProvider, case let .amount(asked) = use, asked < total.minorUnits {
+            throw ValidationFailure(field: "use_credit", "must cover the total (\(total.minorUnits)) when the provider is credits; name another provider for the rest")
         }
+        if wanted > balance.spendable { throw InsufficientCredit(wanted: Money(minorUnits: wanted, currency: total.currency), balance: balance) }
         return wanted > 0 ? (wallet, wanted) : nil
     }
 
@@ -210,16 +211,17 @@ package struct Checkout: Sendable {
                 expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
                 createdAt: now, updatedAt: now, lines: priced.lines)
             order.creditAmount = credit?.amount ?? 0
-            // Told before the seats are taken: a hot variant's row stays locked from its update to
-            // the commit, and every checkout of it waits for that.
+            // Told, written and its credit held before the seats are taken: a hot variant's row stays
+            // locked from its update to the commit, and every checkout of it waits for that. Every
+            // path locks an order's rows in this order: the order, the wallet, then the seats.
             try await payments.observers.handle(.placed(order), at: now, on: sql)
-            try await SeatReservation(sql).take(priced.lines, of: variants)
             try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
             // The credit part is held in this transaction: a wallet that cannot pay it reserves nothing.
             if let credit {
                 try await CreditLedger().hold(order, wallet: credit.wallet, amount: Money(minorUnits: credit.amount, currency: order.total.currency),
                                               at: now, on: sql)
             }
+            try await SeatReservation(sql).take(priced.lines, of: variants)
             if paidNow {
                 // Nothing to pay, paid at the door or with credit: paid here, so its tickets and confirmation follow in this transaction.
                 let reference = input.boxOffice.map { "box_office:\($0):\(order.id)" } ?? (paidByCredit ? "credits:\(order.id)" : "free")

@@ -3,9 +3,12 @@ import PluginKit
 /// An order as its buyer sees it: no provider references or review notes.
 package struct PublicOrderBody: Encodable {
     let id: String, eventId: String, status: String, email: String, currency: String, total: Int64, refunded: Int64
+    /// What buyer credit paid of `total` (minor units); the provider took the rest.
+    let creditAmount: Int64
     let checkoutUrl: String?, expiresAt: Timestamp, paidAt: Timestamp?, lines: [OrderLineBody], createdAt: Timestamp
 
     package init(_ order: Order) {
+        creditAmount = order.creditAmount
         id = order.id.rawValue
         eventId = order.eventID.rawValue
         status = order.status.rawValue

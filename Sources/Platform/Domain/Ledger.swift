@@ -175,6 +175,9 @@ package enum TransferKind: String, Sendable, Codable, CaseIterable {
     case creditRemoved = "credit_removed"
     /// A pack purchase refunded after its credit was spent: the shortfall, from `wallet_owed`.
     case creditRemovedOwed = "credit_removed_owed"
+    /// A pack purchase refunded after its credit expired: the expired credit, from `credit_expired`
+    /// into the provider's `refunds` (the platform kept it as revenue; it goes back with the money).
+    case creditExpiredRemoved = "credit_expired_removed"
     /// A refunded pack's promotion: from the wallet (or `wallet_owed`) back to the promotions.
     case creditPromotionRemoved = "credit_promotion_removed"
     /// A refunded pack's margin: from the platform's revenue into the provider's `refunds`.

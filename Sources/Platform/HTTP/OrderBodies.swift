@@ -7,6 +7,9 @@ struct RefundBody: Encodable {
     var createdAt: Timestamp?
     /// The stray payment (a second charge) this refund gives back; absent for the order's own payment.
     var paymentReference: String?
+    /// Of a refund just asked for: what went back to the buyer's wallet at once (minor units), beside
+    /// `amount`, the provider's part.
+    var creditAmount: Int64?
 }
 
 extension RefundBody {
@@ -18,6 +21,7 @@ extension RefundBody {
 
     init(_ refund: RefundService.Requested) {
         self.init(id: refund.id.rawValue, orderId: refund.order.id.rawValue, amount: refund.amount.minorUnits,
-                  currency: refund.amount.currency.code, status: "requested", providerReference: refund.reference)
+                  currency: refund.amount.currency.code, status: refund.settled ? "succeeded" : "requested", providerReference: refund.reference)
+        creditAmount = refund.creditAmount > 0 ? refund.creditAmount : nil
     }
 }

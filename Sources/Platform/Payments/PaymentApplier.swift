@@ -183,8 +183,9 @@ package struct PaymentApplier: Sendable {
                                                         at: now, paymentReference: reference, reviewReason: reason) else {
             throw ConcurrentChange()
         }
-        try await releaseSeats(of: order, on: sql)
+        // The observers (the wallet's row) before the seats' rows, in the order every path locks them.
         try await observers.handle(.reviewed(order, reason: reason), at: now, on: sql)
+        try await releaseSeats(of: order, on: sql)
     }
 
     /// Ends a pending order without payment and gives its seats back.
@@ -193,8 +194,9 @@ package struct PaymentApplier: Sendable {
         guard try await OrderRepository(sql).transition(order.id, from: .pending, seats: .held, to: status, seats: .released, at: now) else {
             throw ConcurrentChange()
         }
-        try await releaseSeats(of: order, on: sql)
+        // The observers (the wallet's row) before the seats' rows, in the order every path locks them.
         try await observers.handle(.ended(order, status: status), at: now, on: sql)
+        try await releaseSeats(of: order, on: sql)
         return .applied
     }
 

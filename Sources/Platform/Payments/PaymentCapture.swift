@@ -48,7 +48,8 @@ package struct PaymentCapture: Sendable {
         }
         let command: PaymentCommand
         do {
-            command = try await provider.capture(CaptureRequest(orderID: order.id, sessionReference: reference, amount: order.total))
+            command = try await provider.capture(CaptureRequest(orderID: order.id, sessionReference: reference,
+                                                                amount: Money(minorUnits: order.providerDue, currency: order.total.currency)))
         } catch {
             await release()
             throw error

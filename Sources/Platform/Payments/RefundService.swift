@@ -23,8 +23,13 @@ package struct RefundService: Sendable {
     package struct Requested: Sendable {
         package let id: RefundID
         package let order: Order
+        /// The provider's part, or, for credit alone, the credit given back.
         package let amount: Money
         package let reference: String
+        /// What went back to the buyer's wallet (minor units), settled at once.
+        package var creditAmount: Int64 = 0
+        /// True when nothing waits for a provider: credit alone, given back.
+        package var settled = false
     }
 
     /// Refunds `amount` of a paid order of this organizer. Without an amount it refunds what the
@@ -41,12 +46,16 @@ package struct RefundService: Sendable {
     /// An automatic refund skips the check of the provider's declared capabilities: it goes to the
     /// provider, whose refusal is recorded as a failed refund that an admin sees: money the
     /// platform took is never left behind unrecorded.
+    ///
+    /// Of an order paid partly with credit, the refund is split first (credit first unless `part`
+    /// is `.provider`); the provider's part is asked for first, and the credit part given back only
+    /// once the provider has accepted, so a refused refund gives nothing back at all.
     private func refund(_ id: OrderID, organizer: OrganizerID?, amount: Int64?, reason: String?, tickets: [String], part: RefundPart = .credit,
                         automatic: Bool) async throws -> Requested {
         let (observers, providers) = (self.observers, self.providers)
         let now = clock.now()
         let refundID = RefundID.generate(at: now)
-        let (order, value, totalAfter, creditOnly) = try await database.transaction { sql in
+        let planned = try await database.transaction { sql -> Planned in
             let orders = OrderRepository(sql)
             let found = if let organizer { try await orders.find(id, organizer: organizer) } else { try await orders.find(id) }
             guard let order = found else { throw PlatformError.notFound("order") }
@@ -61,15 +70,15 @@ package struct RefundService: Sendable {
             // its total (an overpayment), or another currency.
             let took = try await PaymentApplier.heldPayment(of: order, on: sql) ?? order.total
             let left = took.minorUnits - order.refunded - outstanding
+            let spend = order.creditAmount > 0 && order.status != .review ? try await WalletRepository(sql).spend(order: order.id) : nil
+            let creditLeft = spend.map { $0.status == "posted" ? $0.amount.minorUnits - $0.refunded : 0 } ?? 0
             var itemsValue: Int64?
             if !tickets.isEmpty { itemsValue = try await observers.refundValue(of: tickets, in: order, on: sql) }
-            let value = amount ?? itemsValue ?? left
+            let value = amount ?? itemsValue ?? (part == .provider ? left - creditLeft : left)
             guard value > 0 else {
                 throw ValidationFailure(field: "amount", left > 0 ? "must be positive" : "nothing is left to refund")
             }
             guard value <= left else { throw ValidationFailure(field: "amount", "must be at most \(left), what is left to refund") }
-            let spend = order.creditAmount > 0 ? try await WalletRepository(sql).spend(order: order.id) : nil
-            let creditLeft = spend.map { $0.status == "posted" ? $0.amount.minorUnits - $0.refunded : 0 } ?? 0
             let creditPart = part == .provider ? 0 : min(value, creditLeft), providerPart = value - creditPart
             let field = amount == nil && !tickets.isEmpty ? "tickets" : "amount"
             if providerPart > left - creditLeft {
@@ -78,48 +87,70 @@ package struct RefundService: Sendable {
             if providerPart > 0, !automatic, let provider = providers.provider(order.provider) {
                 try Self.check(provider, allows: providerPart, of: left - creditLeft, paidAt: order.paidAt, now: now, field: field)
             }
-            var current = order
-            if creditPart > 0 {
-                current = try await refundCredit(order, amount: creditPart, reason: reason, tickets: tickets, at: now, on: sql)
-                guard providerPart > 0 else { return (current, Money(minorUnits: creditPart, currency: took.currency), Int64(0), true) }
+            guard providerPart > 0 else {
+                let given = try await refundCredit(order, amount: creditPart, reason: reason, tickets: tickets, at: now, on: sql)
+                return Planned(order: given.order, provider: Money(minorUnits: 0, currency: took.currency), providerAfter: 0, credit: creditPart,
+                               creditRefund: given.refund)
             }
-            try await RefundRepository(sql).insert(id: refundID, order: current, amount: Money(minorUnits: providerPart, currency: took.currency),
+            try await RefundRepository(sql).insert(id: refundID, order: order, amount: Money(minorUnits: providerPart, currency: took.currency),
                                                    reason: reason, at: now)
-            try await observers.handle(.refundRequested(current, refund: refundID, amount: providerPart), at: now, on: sql)
-            if !tickets.isEmpty, creditPart == 0 { try await observers.handle(.refunded(current, items: tickets, full: false), at: now, on: sql) }
+            try await observers.handle(.refundRequested(order, refund: refundID, amount: providerPart), at: now, on: sql)
+            if !tickets.isEmpty { try await observers.handle(.refunded(order, items: tickets, full: false), at: now, on: sql) }
             // The provider counts only what went through it.
-            let providerRefunded = current.refunded - (spend?.refunded ?? 0) - creditPart
-            return (current, Money(minorUnits: providerPart, currency: took.currency), providerRefunded + outstanding + providerPart, false)
+            let providerRefunded = order.refunded - (spend?.refunded ?? 0)
+            return Planned(order: order, provider: Money(minorUnits: providerPart, currency: took.currency),
+                           providerAfter: providerRefunded + outstanding + providerPart, credit: creditPart, creditRefund: nil)
         }
-        if creditOnly { return Requested(id: refundID, order: order, amount: value, reference: "credit") }
+        if planned.provider.minorUnits == 0, let creditRefund = planned.creditRefund {
+            return Requested(id: creditRefund, order: planned.order, amount: Money(minorUnits: planned.credit, currency: planned.provider.currency),
+                             reference: "credit:\(creditRefund)", creditAmount: planned.credit, settled: true)
+        }
+        let order = planned.order, value = planned.provider
         guard let provider = providers.provider(order.provider) else {
             try await markFailed(refundID, order: order, tickets: tickets, error: "provider \(order.provider) is not configured")
             throw ProviderError.unavailable("the order's payment provider is not configured")
         }
-        let currency = value.currency
+        let result: RefundResult
         do {
-            let result = try await provider.refund(RefundRequest(
+            result = try await provider.refund(RefundRequest(
                 refundID: refundID, orderID: order.id, paymentReference: order.providerPayment, sessionReference: order.providerSession,
-                amount: value, totalRefundedAfter: Money(minorUnits: totalAfter, currency: currency),
+                amount: value, totalRefundedAfter: Money(minorUnits: planned.providerAfter, currency: value.currency),
                 reason: reason, idempotencyKey: refundID.rawValue))
-            let acceptedAt = clock.now()
-            try await database.transaction { sql in
-                try await RefundRepository(sql).accepted(refundID, reference: result.reference, at: acceptedAt)
-                try await AuditTrail.record("order.refund_accepted", organizer: order.organizerID, subject: refundID.rawValue, order: order.id,
-                                            changes: .fields(["provider_reference": (nil, result.reference)]), at: acceptedAt, on: sql)
-            }
-            return Requested(id: refundID, order: order, amount: value, reference: result.reference)
         } catch {
             try await markFailed(refundID, order: order, tickets: tickets, error: String(describing: error))
             throw error
         }
+        let acceptedAt = clock.now()
+        let credit = planned.credit
+        try await database.transaction { sql in
+            try await RefundRepository(sql).accepted(refundID, reference: result.reference, at: acceptedAt)
+            try await AuditTrail.record("order.refund_accepted", organizer: order.organizerID, subject: refundID.rawValue, order: order.id,
+                                        changes: .fields(["provider_reference": (nil, result.reference)]), at: acceptedAt, on: sql)
+            // The provider took its part on: the credit part now goes back, up to what is left of it.
+            guard credit > 0, let current = try await OrderRepository(sql).find(order.id),
+                  let spend = try await WalletRepository(sql).spend(order: order.id), spend.status == "posted" else { return }
+            let back = min(credit, spend.amount.minorUnits - spend.refunded)
+            if back > 0 { _ = try await refundCredit(current, amount: back, reason: reason, tickets: [], at: acceptedAt, on: sql) }
+        }
+        return Requested(id: refundID, order: order, amount: value, reference: result.reference, creditAmount: credit, settled: false)
+    }
+
+    /// What the first transaction of a refund decided: the provider's part (0: credit alone, given
+    /// back already as `creditRefund`) and what the provider will have refunded in all after it,
+    /// and the credit part.
+    private struct Planned: Sendable {
+        let order: Order
+        let provider: Money
+        let providerAfter: Int64
+        let credit: Int64
+        let creditRefund: RefundID?
     }
 
     /// Gives `amount` of the order's credit part back to its wallet as a refund settled at once: the
     /// ledger sets it aside and settles it as for any refund, then the wallet takes it in. Returns
     /// the order as it is after.
     private func refundCredit(_ order: Order, amount: Int64, reason: String?, tickets: [String], at now: Timestamp,
-                              on sql: any SQLDatabase) async throws -> Order {
+                              on sql: any SQLDatabase) async throws -> CreditRefunded {
         let id = RefundID.generate(at: now)
         let refunds = RefundRepository(sql)
         try await refunds.insert(id: id, order: order, amount: Money(minorUnits: amount, currency: order.total.currency), reason: reason, at: now)
@@ -132,12 +163,18 @@ package struct RefundService: Sendable {
                                                             seats: full ? .released : order.seats, at: now) else {
             throw PlatformError.conflict("the order changed while it was being refunded; try again")
         }
-        if full { try await PaymentApplier.releaseSeats(of: order, on: sql) }
         try await observers.handle(.refunded(order, items: [], full: full), at: now, on: sql)
         try await observers.handle(.refundSettled(order, amount: amount, full: full), at: now, on: sql)
         try await observers.handle(.creditReturned(order, refund: id, amount: amount), at: now, on: sql)
+        // After the wallet's row, as every path locks them: the seats' rows last.
+        if full { try await PaymentApplier.releaseSeats(of: order, on: sql) }
         guard let current = try await OrderRepository(sql).find(order.id) else { throw PlatformError.notFound("order") }
-        return current
+        return CreditRefunded(order: current, refund: id)
+    }
+
+    private struct CreditRefunded {
+        let order: Order
+        let refund: RefundID
     }
 
     /// Refunds in `statuses`, oldest first, after the cursor: the admin's triage of failed refunds.

@@ -179,6 +179,14 @@ package struct WalletRepository: Sendable {
             """).all(decoding: IDRow.self).compactMap { CreditGrantID($0.id) }
     }
 
+    /// One wallet's grants in one currency with credit left whose expiry is due.
+    package func expiring(_ wallet: WalletID, _ currency: Currency, now: Timestamp) async throws -> [CreditGrantID] {
+        try await sql.raw("""
+            SELECT id FROM credit_grants WHERE wallet_id = \(bind: wallet.rawValue) AND currency = \(bind: currency.code) AND remaining > 0
+              AND expires_at IS NOT NULL AND expires_at <= \(bind: now.milliseconds) ORDER BY expires_at, id
+            """).all(decoding: IDRow.self).compactMap { CreditGrantID($0.id) }
+    }
+
     /// Takes `amount` off the grant's remaining credit, only if it has that much.
     package func takeFromGrant(_ id: CreditGrantID, _ amount: Int64) async throws -> Bool {
         try await sql.raw("""

@@ -15,6 +15,7 @@ package struct CreditLedger: Sendable {
     /// - Throws: `InsufficientCredit` when less is spendable (or the wallet owes), with nothing changed.
     package func hold(_ order: Order, wallet: WalletID, amount: Money, at time: Timestamp, on sql: any SQLDatabase) async throws {
         let wallets = WalletRepository(sql)
+        try await expireDue(wallet, amount.currency, now: time, on: sql)
         guard try await wallets.hold(wallet, amount) else {
             throw InsufficientCredit(wanted: amount, balance: try await wallets.balance(wallet, currency: amount.currency))
         }
@@ -136,9 +137,18 @@ package struct CreditLedger: Sendable {
         ])
     }
 
+    /// Expires the wallet's credit whose expiry has come: it is not spendable, whether or not the
+    /// expiry worker has run yet.
+    package func expireDue(_ wallet: WalletID, _ currency: Currency, now: Timestamp, on sql: any SQLDatabase) async throws {
+        for grant in try await WalletRepository(sql).expiring(wallet, currency, now: now) { _ = try await expire(grant, now: now, on: sql) }
+    }
+
     /// What is left of a grant whose expiry has come leaves the wallet; false when nothing did.
     func expire(_ id: CreditGrantID, now: Timestamp, on sql: any SQLDatabase) async throws -> Bool {
         let wallets = WalletRepository(sql)
+        guard let found = try await wallets.grant(id) else { return false }
+        // The wallet's row first, then the grant, in the order every change of credit locks them.
+        _ = try await wallets.lockedBalance(found.wallet, currency: found.amount.currency)
         guard let grant = try await wallets.grant(id), let expiresAt = grant.expiresAt, expiresAt <= now, grant.remaining > 0,
               try await wallets.expireGrant(id, remaining: grant.remaining) else { return false }
         let amount = Money(minorUnits: grant.remaining, currency: grant.amount.currency)

@@ -10,9 +10,26 @@ import SQLKit
 extension CreditLedger {
     /// A refund of `amount` more of a pack purchase was asked for: its credit into the provider's `refunds`.
     func remove(_ order: Order, pack: CreditPack, refund: RefundID, amount: Int64, at time: Timestamp, on sql: any SQLDatabase) async throws {
-        try await recall(order, pack: pack, amount: amount, into: .refunds(provider: order.provider), at: time, on: sql, names: Names(
-            key: refund.rawValue, held: ("credit-removed", .creditRemoved), heldOwed: ("credit-removed-owed", .creditRemovedOwed),
-            promotion: "credit-promotion-removed", margin: ("credit-margin-removed", .creditMarginRemoved)))
+        try await recall(order, pack: pack, amount: amount, into: .refunds(provider: order.provider), at: time, on: sql,
+                         names: .refund(key: refund.rawValue))
+    }
+
+    /// The provider refunded `amount` more of a pack purchase that no refund here had set aside (one
+    /// made in its dashboard, or one recorded as failed after a timeout the provider went through
+    /// with): its credit is taken back now and the refund paid out of `refunds`, after the ledger's
+    /// own settlement of what was set aside.
+    func settled(_ order: Order, pack: CreditPack, amount: Int64, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        let booked = try await LedgerRepository(sql).forOrder(order.id)
+        let after = order.refunded + amount
+        let uncovered = after - LedgerPostings.sum(booked, .refundPaid)
+        guard uncovered > 0 else { return }
+        let key = "\(order.id):\(after)"
+        try await recall(order, pack: pack, amount: uncovered, into: .refunds(provider: order.provider), at: time, on: sql, names: .refund(key: key))
+        try await LedgerRepository(sql).post([
+            Transfer(id: "refund-paid-recalled:\(key)", kind: .refundPaid, amount: Money(minorUnits: uncovered, currency: order.total.currency),
+                     debit: .refunds(provider: order.provider), credit: .clearing(provider: order.provider), organizerID: nil, orderID: order.id,
+                     bookedAt: time),
+        ])
     }
 
     /// A chargeback of a pack purchase: what is left of its money and credit is held in the
@@ -29,8 +46,8 @@ extension CreditLedger {
                      orderID: order.id, bookedAt: time),
         ])
         try await recall(order, pack: pack, amount: amount, into: .disputesHeld(order.organizerID), at: time, on: sql, names: Names(
-            key: key, held: ("dispute-credit", .disputeCredit), heldOwed: ("dispute-credit-owed", .disputeCredit),
-            promotion: "credit-promotion-disputed", margin: ("dispute-fee", .disputeFee)))
+            key: key, held: "dispute-credit", kinds: (.disputeCredit, .disputeCredit, .disputeCredit), promotion: "credit-promotion-disputed",
+            margin: ("dispute-fee", .disputeFee)))
     }
 
     /// The pack's dispute was won: its credit back to the wallet (its margin goes back to revenue
@@ -45,7 +62,7 @@ extension CreditLedger {
 
     /// The provider refused a pack refund: what it removed goes back where it came from.
     func reverseRemoval(_ order: Order, refund: RefundID, at time: Timestamp, on sql: any SQLDatabase) async throws {
-        let removals: [TransferKind] = [.creditRemoved, .creditRemovedOwed, .creditPromotionRemoved, .creditMarginRemoved]
+        let removals: [TransferKind] = [.creditRemoved, .creditRemovedOwed, .creditExpiredRemoved, .creditPromotionRemoved, .creditMarginRemoved]
         let parts = try await LedgerRepository(sql).forOrder(order.id).filter { removals.contains($0.kind) && $0.id.hasSuffix(":\(refund)") }
         try await giveBack(order, parts, kind: { _ in .creditRemovalReversed }, at: time, on: sql)
     }
@@ -55,52 +72,72 @@ extension CreditLedger {
     static func moneyTakenBack(_ booked: [Transfer], provider: String) -> Int64 {
         let refunds = LedgerAccount.refunds(provider: provider).code
         let reversed = booked.filter { $0.kind == .creditRemovalReversed && $0.debit == refunds }.reduce(0) { $0 + $1.amount }
-        return LedgerPostings.sum(booked, .creditRemoved, .creditRemovedOwed, .creditMarginRemoved) - reversed
+        return LedgerPostings.sum(booked, .creditRemoved, .creditRemovedOwed, .creditExpiredRemoved, .creditMarginRemoved) - reversed
             + LedgerPostings.sum(booked, .disputeWithdrawn) - LedgerPostings.sum(booked, .disputeReinstated)
     }
 
-    /// The transfer ids (a prefix, then `:key`) and kinds of one recall.
+    /// The transfer ids (a prefix, then `:key`) and kinds of one recall: the credit's part that goes
+    /// where the money went (`held`, from the wallet, what is owed and what expired), the bonus's
+    /// part back to the promotions, and the margin.
     struct Names {
         let key: String
-        let held: (String, TransferKind), heldOwed: (String, TransferKind)
+        let held: String
+        let kinds: (wallet: TransferKind, owed: TransferKind, expired: TransferKind)
         let promotion: String
         let margin: (String, TransferKind)
+
+        static func refund(key: String) -> Names {
+            Names(key: key, held: "credit-removed", kinds: (.creditRemoved, .creditRemovedOwed, .creditExpiredRemoved),
+                  promotion: "credit-promotion-removed", margin: ("credit-margin-removed", .creditMarginRemoved))
+        }
     }
 
     private func recall(_ order: Order, pack: CreditPack, amount: Int64, into destination: LedgerAccount, at time: Timestamp,
                         on sql: any SQLDatabase, names: Names) async throws {
         let wallets = WalletRepository(sql)
-        guard let packGrant = try await wallets.grant(packOrder: order.id) else { return }
-        let wallet = packGrant.wallet, currency = packGrant.amount.currency
+        guard let found = try await wallets.grant(packOrder: order.id) else { return }
+        let wallet = found.wallet, currency = found.amount.currency
+        let balance = try await wallets.lockedBalance(wallet, currency: currency)
+        guard let packGrant = try await wallets.grant(found.id) else { return }
         let booked = try await LedgerRepository(sql).forOrder(order.id)
         // Money taken back before this: what this recall's own transfers booked is not counted yet.
         let before = Self.moneyTakenBack(booked.filter { !$0.id.hasSuffix(":\(names.key)") }, provider: order.provider)
         let credit = pack.creditTaken(whenRefunded: before + amount) - pack.creditTaken(whenRefunded: before)
-        let balance = try await wallets.lockedBalance(wallet, currency: currency)
-        let fromWallet = min(credit, balance.available), fromOwed = credit - fromWallet
+        // Credit of this pack that expired went to the platform's revenue: it is taken back from there, not twice from the wallet.
+        let expiredCode = LedgerAccount.creditExpired.code
+        let expiredTaken = booked.reduce(Int64(0)) { total, transfer in
+            total + (transfer.debit == expiredCode ? transfer.amount : 0) - (transfer.credit == expiredCode && transfer.kind != .creditExpired ? transfer.amount : 0)
+        }
+        let fromExpired = min(credit, max(0, packGrant.expired - expiredTaken))
+        let fromWallet = min(credit - fromExpired, balance.available), fromOwed = credit - fromExpired - fromWallet
         var left = fromWallet
         for grant in [packGrant] + (try await wallets.spendableGrants(wallet, currency)).filter({ $0.id != packGrant.id }) where left > 0 {
-            let current = grant.id == packGrant.id ? (try await wallets.grant(grant.id))?.remaining ?? 0 : grant.remaining
-            let take = min(left, current)
+            let take = min(left, grant.remaining)
             guard take > 0 else { continue }
             guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
             left -= take
         }
         guard left == 0 else { throw PlatformError.conflict("wallet \(wallet)'s grants do not cover its balance") }
         try await wallets.adjust(wallet, currency, available: -fromWallet, owed: fromOwed)
-        let toDestination = min(credit, amount)
-        let walletPart = min(fromWallet, toDestination), owedPart = toDestination - walletPart
         func transfer(_ prefix: String, _ kind: TransferKind, _ amount: Int64, _ debit: LedgerAccount, _ credit: LedgerAccount) -> Transfer {
             Transfer(id: "\(prefix):\(names.key)", kind: kind, amount: Money(minorUnits: amount, currency: currency), debit: debit, credit: credit,
                      organizerID: nil, orderID: order.id, bookedAt: time)
         }
-        try await LedgerRepository(sql).post([
-            transfer(names.held.0, names.held.1, walletPart, .wallet(wallet), destination),
-            transfer(names.heldOwed.0, names.heldOwed.1, owedPart, .walletOwed(wallet), destination),
-            transfer(names.promotion, .creditPromotionRemoved, fromWallet - walletPart, .wallet(wallet), .creditPromotions),
-            transfer(names.promotion + "-owed", .creditPromotionRemoved, fromOwed - owedPart, .walletOwed(wallet), .creditPromotions),
-            transfer(names.margin.0, names.margin.1, amount - toDestination, .feeRevenue, destination),
-        ].filter { $0.amount > 0 })
+        // As much of the credit as the money goes where the money went; the rest is a bonus, back to the promotions.
+        var toDestination = min(credit, amount)
+        var transfers: [Transfer] = []
+        let sources: [(tag: String, kind: TransferKind, account: LedgerAccount, amount: Int64)] = [
+            ("-expired", names.kinds.expired, .creditExpired, fromExpired), ("", names.kinds.wallet, .wallet(wallet), fromWallet),
+            ("-owed", names.kinds.owed, .walletOwed(wallet), fromOwed),
+        ]
+        for source in sources {
+            let held = min(source.amount, toDestination)
+            toDestination -= held
+            transfers.append(transfer(names.held + source.tag, source.kind, held, source.account, destination))
+            transfers.append(transfer(names.promotion + source.tag, .creditPromotionRemoved, source.amount - held, source.account, .creditPromotions))
+        }
+        transfers.append(transfer(names.margin.0, names.margin.1, amount - min(credit, amount), .feeRevenue, destination))
+        try await LedgerRepository(sql).post(transfers.filter { $0.amount > 0 })
     }
 
     /// Moves each part back from where it went to where it came from (`kind` names each return).

@@ -21,7 +21,7 @@ package struct TicketLifecycle: OrderLifecycleObserver {
         let tickets = TicketRepository(sql)
         switch event {
         case let .paid(order):
-            // A credit pack's purchase has no tickets; its buyer is told by the wallet's notice.
+            // A credit pack's purchase has no tickets: its page and the wallet show it.
             guard order.creditPackID == nil else { return }
             try await issue(order, at: time, on: sql)
         case let .refunded(order, items, full):

@@ -52,8 +52,10 @@ struct CheckoutController {
         } catch let conflict as IdempotencyConflict {
             throw conflict
         } catch {
-            // A failure the client caused is the key's answer; a transient one (ours or the provider's) is not.
+            // A failure the client caused is the key's answer; a transient one (ours or the provider's) is not,
+            // nor one the buyer mends without changing the request (signing in, buying credit).
             let problem = Problem.from(error, maxBodyBytes: maxBodyBytes, logger: context.logger)
+            if problem.status == .unauthorized || problem.kind == "insufficient-credit" { throw problem }
             let stored = StoredResponse(status: Int(problem.status.code),
                                         body: String(decoding: problem.body(instance: request.uri.path, requestID: context.requestID), as: UTF8.self))
             guard try await keys.answerFailure(idempotency, with: stored) else { throw problem }
