@@ -52,7 +52,7 @@ extension CreditLedger {
 
     /// The pack's dispute was won: its credit back to the wallet (its margin goes back to revenue
     /// with the ledger's own dispute postings).
-    func disputeWon(_ order: Order, _ dispute: OrderDispute, at time: Timestamp, on sql: any SQLDatabase) async throws {
+    func disputeReturned(_ order: Order, _ dispute: OrderDispute, at time: Timestamp, on sql: any SQLDatabase) async throws {
         let key = LedgerPostings.key(order, dispute)
         let parts = try await LedgerRepository(sql).forOrder(order.id).filter {
             $0.id.hasSuffix(":\(key)") && ($0.kind == .disputeCredit || $0.kind == .creditPromotionRemoved)

@@ -28,7 +28,7 @@ package struct WalletPostings: OrderLifecycleObserver {
         case let .disputeOpened(order, dispute):
             if let pack = try await pack(of: order, on: sql) { try await credit.disputeOpened(order, pack: pack, dispute, at: time, on: sql) }
         case let .disputeClosed(order, dispute, outcome):
-            if outcome == .won, order.creditPackID != nil { try await credit.disputeWon(order, dispute, at: time, on: sql) }
+            if outcome == .won, order.creditPackID != nil { try await credit.disputeReturned(order, dispute, at: time, on: sql) }
         case let .refundSettled(order, amount, _):
             if let pack = try await pack(of: order, on: sql) { try await credit.settled(order, pack: pack, amount: amount, at: time, on: sql) }
         case .placed, .refunded, .paymentHeld, .strayPayment, .strayRefunded:
