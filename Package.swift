@@ -229,6 +229,7 @@ let package = Package(
         .testTarget(
             name: "PayPalTests",
             dependencies: [
+                "Credits",
                 "PayPal",
                 "PluginKit",
                 "PlatformTesting",
@@ -248,6 +249,7 @@ let package = Package(
         .testTarget(
             name: "StripeTests",
             dependencies: [
+                "Credits",
                 "Stripe",
                 "Platform",
                 "PlatformTesting",

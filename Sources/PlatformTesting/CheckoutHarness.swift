@@ -131,3 +131,28 @@ extension CheckoutHarness {
         })
     }
 }
+
+extension CheckoutHarness {
+    /// A buyer session of `email`, as signing in to My tickets opens one (for a year of the test clock).
+    package func buyerSession(_ email: String = "buyer@example.com") async throws -> String {
+        let token = SecretToken.make(marker: "mts_")
+        let now = clock.now()
+        try await database.transaction { sql in
+            try await BuyerSessionRepository(sql).insertSession(tokenHash: SecretToken.hash(token), email: email, at: now,
+                                                                expiresAt: now.adding(minutes: 60 * 24 * 365))
+        }
+        return token
+    }
+
+    /// Creates a credit pack as the admin; answers its id.
+    package func creditPack(price: Int64, credit: Int64) async throws -> String {
+        let reply = try await client.post("/api/v1/admin/credit-packs", key: adminKey,
+                                          json: #"{"name":"Pack \#(credit)","price":\#(price),"currency":"EUR","credit":\#(credit)}"#)
+        return try #require(reply.string("id"), "\(reply.text)")
+    }
+
+    /// The available credit of an address, in EUR minor units.
+    package func credit(of email: String = "buyer@example.com") async throws -> Int64 {
+        try await platform.wallets.balance(email: email, currency: .eur)?.available ?? 0
+    }
+}

@@ -107,6 +107,8 @@ package final class FakePayPal: Sendable {
     package var orderCount: Int { state.withLock { $0.orders.count } }
     package var requests: [(method: String, path: String)] { state.withLock { $0.requests } }
     package func capture(of order: String) -> String? { state.withLock { $0.orders[order]?.captureID } }
+    /// What a PayPal order was created for.
+    package func amount(of order: String) -> Money? { state.withLock { $0.orders[order]?.amount } }
     package func captureStatus(_ id: String) -> String? { state.withLock { $0.captures[id]?.status } }
 
     /// The buyer approves PayPal order `id` on PayPal's page; answers where PayPal sends the buyer

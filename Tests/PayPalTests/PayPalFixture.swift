@@ -21,13 +21,13 @@ func makePayPal(base: String, fake: FakePayPal, clock: any WallClock, verificati
 
 /// Runs `body` with the fake PayPal serving and a harness whose platform has the PayPal plugin.
 func withPayPal(_ engine: DatabaseEngine, verification: PayPalConfiguration.WebhookVerification = .offline, maxRetries: Int = 2,
-                served: ServedCertificates = ServedCertificates(),
+                served: ServedCertificates = ServedCertificates(), extraProviders: [any PaymentProvider] = [],
                 _ body: @escaping @Sendable (CheckoutHarness, FakePayPal, PayPalProvider) async throws -> Void) async throws {
     let clock = ManualClock()
     let fake = try FakePayPal(clock: clock)
     try await fake.serving { base in
         let paypal = makePayPal(base: base, fake: fake, clock: clock, verification: verification, maxRetries: maxRetries, served: served)
-        try await CheckoutHarness.run(engine, clock: clock, extraProviders: [paypal]) { h in try await body(h, fake, paypal) }
+        try await CheckoutHarness.run(engine, clock: clock, extraProviders: [paypal] + extraProviders) { h in try await body(h, fake, paypal) }
     }
 }
 

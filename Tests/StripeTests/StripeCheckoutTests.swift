@@ -9,7 +9,7 @@ import Testing
 
 /// Runs `body` with the fake Stripe serving and a harness whose platform has the Stripe plugin.
 func withStripe(_ engine: DatabaseEngine, maxRetries: Int = 2, timeout: Duration = .seconds(5), apiBase: String? = nil,
-                currency: Currency = .eur, price: Int64 = 2_500,
+                currency: Currency = .eur, price: Int64 = 2_500, extraProviders: [any PaymentProvider] = [],
                 _ body: @escaping @Sendable (CheckoutHarness, FakeStripe, StripeProvider) async throws -> Void) async throws {
     let clock = ManualClock()
     let fake = FakeStripe(clock: clock)
@@ -20,7 +20,7 @@ func withStripe(_ engine: DatabaseEngine, maxRetries: Int = 2, timeout: Duration
         configuration.retryBaseDelay = .milliseconds(5)
         configuration.requestTimeout = timeout
         let stripe = StripeProvider(configuration: configuration, logger: quietLogger)
-        try await CheckoutHarness.run(engine, clock: clock, price: price, currency: currency, extraProviders: [stripe]) { h in
+        try await CheckoutHarness.run(engine, clock: clock, price: price, currency: currency, extraProviders: [stripe] + extraProviders) { h in
             try await body(h, fake, stripe)
         }
     }

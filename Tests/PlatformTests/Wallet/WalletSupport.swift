@@ -15,13 +15,7 @@ enum WalletFixture {
 
     /// A buyer session of `email`, as signing in to My tickets opens one.
     static func session(_ h: CheckoutHarness, _ email: String = "buyer@example.com") async throws -> String {
-        let token = SecretToken.make(marker: "mts_")
-        let now = h.clock.now()
-        try await h.database.transaction { sql in
-            try await BuyerSessionRepository(sql).insertSession(tokenHash: SecretToken.hash(token), email: email, at: now,
-                                                                expiresAt: now.adding(minutes: 60 * 24 * 365 * 5))
-        }
-        return token
+        try await h.buyerSession(email)
     }
 
     /// Creates a pack as the admin; returns its id.
