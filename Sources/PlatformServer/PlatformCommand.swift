@@ -9,7 +9,8 @@ package struct PlatformCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "platform",
         abstract: "The ticketing marketplace: API server and operator commands.",
-        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Keys.self, Checkin.self, LedgerCommand.self, PayoutsCommand.self],
+        subcommands: [Serve.self, Migrate.self, Demo.self, Admin.self, Keys.self, Checkin.self, LedgerCommand.self, PayoutsCommand.self,
+                      Backup.self, Restore.self],
         defaultSubcommand: Serve.self)
 
     package init() {}

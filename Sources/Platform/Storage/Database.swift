@@ -69,20 +69,32 @@ struct Commit: PreparedStatement {
 package enum DatabaseFactory {
     static let defaultSQLitePath = "./data/platform.sqlite"
 
-    /// `startupTimeout` bounds the first PostgreSQL connection, so a wrong URL fails start-up promptly.
-    package static func open(url: String?, logger: Logger, startupTimeout: Duration = .seconds(10)) async throws -> any Database {
+    /// Where a database URL points.
+    package enum Location: Sendable, Equatable {
+        case sqlite(path: String)
+        case postgres(url: String)
+    }
+
+    /// - Throws: `DatabaseConfigurationError` for a URL of neither engine.
+    package static func location(of url: String?) throws -> Location {
         let text = url?.trimmingCharacters(in: .whitespaces) ?? ""
-        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") {
-            return try await PostgresDatabaseDriver.open(url: text, logger: logger, startupTimeout: startupTimeout)
-        }
-        if text.isEmpty { return try await SQLiteDatabaseDriver.open(path: defaultSQLitePath, logger: logger) }
+        if text.hasPrefix("postgres://") || text.hasPrefix("postgresql://") { return .postgres(url: text) }
+        if text.isEmpty { return .sqlite(path: defaultSQLitePath) }
         if text.hasPrefix("sqlite:") {
             var path = String(text.dropFirst("sqlite:".count))
             if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
             guard !path.isEmpty else { throw DatabaseConfigurationError("DATABASE_URL sqlite: needs a file path") }
-            return try await SQLiteDatabaseDriver.open(path: path, logger: logger)
+            return .sqlite(path: path)
         }
         throw DatabaseConfigurationError("DATABASE_URL must start with postgres://, postgresql:// or sqlite:")
+    }
+
+    /// `startupTimeout` bounds the first PostgreSQL connection, so a wrong URL fails start-up promptly.
+    package static func open(url: String?, logger: Logger, startupTimeout: Duration = .seconds(10)) async throws -> any Database {
+        switch try location(of: url) {
+        case let .postgres(url): try await PostgresDatabaseDriver.open(url: url, logger: logger, startupTimeout: startupTimeout)
+        case let .sqlite(path): try await SQLiteDatabaseDriver.open(path: path, logger: logger)
+        }
     }
 
     /// Opens the database and applies pending migrations (from MIGRATIONS_DIR, else the project's

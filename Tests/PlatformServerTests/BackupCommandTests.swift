@@ -1,0 +1,76 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Platform
+import PlatformServer
+import PlatformTesting
+import Testing
+
+/// `platform backup` and `platform restore`, as the built executable an operator runs: a restored
+/// backup passes `platform ledger verify` and admits the same tickets as the database it copied.
+@Suite struct BackupCommandTests {
+    @Test func aRestoredBackupPassesTheLedgerCheckAndAdmitsTheSameTickets() async throws {
+        let built = try BuiltCommand.path("platform")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("backup-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (live, backup, restored) = ["live", "backup", "restored"].map { directory.appendingPathComponent("\($0).sqlite").path }.triple
+        func environment(_ path: String) -> [String: String] {
+            AssemblyTests.base.merging(["DATABASE_URL": "sqlite:" + path, "LOG_LEVEL": "error",
+                                        "MAIL_OUTBOX_DIR": directory.appendingPathComponent("outbox").path]) { $1 }
+        }
+        let demo = try await BuiltCommand.run(built, ["demo", "--payout"], environment: environment(live))
+        #expect(demo.status == 0, "\(demo.stderr)")
+        let key = try #require(demo.stdout.split(separator: "\n").first { $0.hasPrefix("Organizer key:") }?.split(separator: " ").last.map(String.init))
+
+        let backedUp = try await BuiltCommand.run(built, ["backup", backup], environment: environment(live))
+        #expect(backedUp.status == 0 && backedUp.stdout.hasPrefix("backed up \(live) to \(backup) ("), "\(backedUp.stdout)\(backedUp.stderr)")
+        #expect(try await BuiltCommand.run(built, ["backup", backup], environment: environment(live)).status != 0, "an existing file is never overwritten")
+
+        let first = try await BuiltCommand.run(built, ["restore", backup], environment: environment(restored))
+        #expect(first.status == 0 && first.stdout.hasPrefix("restored \(backup) into \(restored): "), "\(first.stdout)\(first.stderr)")
+        let verified = try await BuiltCommand.run(built, ["ledger", "verify"], environment: environment(restored))
+        #expect(verified.status == 0 && verified.stdout == "the ledger is consistent\n", "\(verified.stderr)")
+        let again = try await BuiltCommand.run(built, ["restore", backup], environment: environment(restored))
+        #expect(again.stdout.contains("the database it replaced is at \(restored).before-restore-"), "nothing is lost by a restore")
+        let junk = directory.appendingPathComponent("junk.sqlite").path
+        try Data("not a database".utf8).write(to: URL(fileURLWithPath: junk))
+        #expect(try await BuiltCommand.run(built, ["restore", junk], environment: environment(restored)).status != 0)
+
+        let postgres = try await BuiltCommand.run(built, ["backup", "/tmp/x.dump"],
+                                                  environment: ["DATABASE_URL": "postgres://ops:s3cret@db.example:5433/tickets", "LOG_LEVEL": "error"])
+        #expect(postgres.stdout.hasPrefix("pg_dump --host=db.example --port=5433 --username=ops --dbname=tickets --format=custom --file=/tmp/x.dump"))
+        #expect(!postgres.stdout.contains("s3cret"), "the password is never printed")
+
+        let original = try await Self.scans(live, environment: environment(live), key: key)
+        let copy = try await Self.scans(restored, environment: environment(restored), key: key)
+        #expect(!original.isEmpty && original.keys.sorted() == copy.keys.sorted(), "the same tickets")
+        #expect(original.values.allSatisfy { $0 == "admitted" } && copy.values.allSatisfy { $0 == "admitted" }, "\(original) \(copy)")
+    }
+
+    /// Every ticket of the organizer's events, scanned once through the assembled platform: token to result.
+    static func scans(_ path: String, environment: [String: String], key: String) async throws -> [String: String] {
+        let assembly = try Assembly(environment: environment, logger: quietLogger)
+        let database = try await DatabaseFactory.openMigrated(url: "sqlite:" + path, environment: [:], logger: quietLogger)
+        let platform = try await assembly.platform(database: database)
+        let results = try await Application(router: buildRouter(platform), logger: quietLogger).test(.router) { raw -> [String: String] in
+            let client = APITestClient(raw)
+            var results: [String: String] = [:]
+            for event in try await client.get("/api/v1/events", key: key).json["data"] as? [[String: Any]] ?? [] {
+                let orders = try await client.get("/api/v1/events/\(event["id"] as? String ?? "")/orders", key: key).json["data"] as? [[String: Any]] ?? []
+                for order in orders {
+                    let tickets = try await client.get("/api/v1/orders/\(order["id"] as? String ?? "")/tickets", key: key).json["data"] as? [[String: Any]] ?? []
+                    for token in tickets.compactMap({ $0["token"] as? String }) {
+                        results[token] = try await client.post("/api/v1/checkin/scan", key: key, json: #"{"token":"\#(token)"}"#).string("result") ?? "none"
+                    }
+                }
+            }
+            return results
+        }
+        await database.close()
+        return results
+    }
+}
+
+private extension Array {
+    var triple: (Element, Element, Element) { (self[0], self[1], self[2]) }
+}
