@@ -145,9 +145,10 @@ extension CheckoutHarness {
     }
 
     /// Creates a credit pack as the admin; answers its id.
-    package func creditPack(price: Int64, credit: Int64) async throws -> String {
+    package func creditPack(price: Int64, credit: Int64, expiresDays: Int? = nil) async throws -> String {
+        let expiry = expiresDays.map { #","expires_days":\#($0)"# } ?? ""
         let reply = try await client.post("/api/v1/admin/credit-packs", key: adminKey,
-                                          json: #"{"name":"Pack \#(credit)","price":\#(price),"currency":"EUR","credit":\#(credit)}"#)
+                                          json: #"{"name":"Pack \#(credit)","price":\#(price),"currency":"EUR","credit":\#(credit)\#(expiry)}"#)
         return try #require(reply.string("id"), "\(reply.text)")
     }
 

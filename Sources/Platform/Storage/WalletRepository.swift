@@ -28,11 +28,6 @@ package struct WalletRepository: Sendable {
         return id
     }
 
-    package func email(of wallet: WalletID) async throws -> String? {
-        struct Row: Decodable { let email: String }
-        return try await sql.raw("SELECT email FROM wallets WHERE id = \(bind: wallet.rawValue)").first(decoding: Row.self)?.email
-    }
-
     private struct BalanceRow: Decodable {
         let currency: String, available: Int64, held: Int64, owed: Int64
         func balance() throws -> WalletBalance {
@@ -269,18 +264,6 @@ package struct WalletRepository: Sendable {
         try await sql.raw("""
             UPDATE credit_spend_grants SET returned = returned + \(bind: amount) WHERE order_id = \(bind: order.rawValue) AND grant_id = \(bind: grant.rawValue)
             """).run()
-    }
-
-    /// A wallet's spends, newest first, for its statement.
-    package func spends(_ wallet: WalletID) async throws -> [Spend] {
-        struct Row: Decodable { let orderId: String, walletId: String, currency: String, amount: Int64, status: String, refunded: Int64 }
-        return try await sql.raw("""
-            SELECT order_id, wallet_id, currency, amount, status, refunded FROM credit_spends WHERE wallet_id = \(bind: wallet.rawValue)
-            ORDER BY created_at DESC, order_id DESC
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
-                guard let id = OrderID(row.orderId), let wallet = WalletID(row.walletId), let currency = Currency(code: row.currency) else { return nil }
-                return Spend(orderID: id, wallet: wallet, amount: Money(minorUnits: row.amount, currency: currency), status: row.status, refunded: row.refunded)
-            }
     }
 }
 

@@ -20,14 +20,9 @@ package struct CreditLedger: Sendable {
             throw InsufficientCredit(wanted: amount, balance: try await wallets.balance(wallet, currency: amount.currency))
         }
         try await wallets.insertSpend(order: order.id, wallet: wallet, amount: amount, at: time)
-        var left = amount.minorUnits
-        for grant in try await wallets.spendableGrants(wallet, amount.currency) where left > 0 {
-            let take = min(left, grant.remaining)
-            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
-            try await wallets.insertSpendGrant(order: order.id, grant: grant.id, amount: take)
-            left -= take
+        for (grant, taken) in try await takeFromGrants(wallet, amount.currency, amount.minorUnits, on: sql) {
+            try await wallets.insertSpendGrant(order: order.id, grant: grant, amount: taken)
         }
-        guard left == 0 else { throw PlatformError.conflict("wallet \(wallet)'s grants do not cover its balance") }
         try await LedgerRepository(sql).post([
             Transfer(id: "credit-held:\(order.id)", kind: .creditHeld, amount: amount, debit: .wallet(wallet), credit: .walletHeld(wallet),
                      organizerID: order.organizerID, orderID: order.id, bookedAt: time),
@@ -116,6 +111,28 @@ package struct CreditLedger: Sendable {
         try await settleOwed(wallet, currency, key: "granted:\(order.id)", at: time, on: sql)
     }
 
+    /// Takes `amount` off the wallet's grants with credit left, `first` before the others, then the
+    /// oldest first; answers what it took of each. The caller has locked the wallet's row (or taken
+    /// the credit with the conditional update that locks it), so the grants cannot change meanwhile.
+    /// - Throws: `PlatformError.conflict` when the grants do not cover `amount`: the wallet's row and
+    ///   its grants disagree, which the invariants report.
+    @discardableResult
+    func takeFromGrants(_ wallet: WalletID, _ currency: Currency, _ amount: Int64, first: CreditGrantID? = nil,
+                        on sql: any SQLDatabase) async throws -> [(grant: CreditGrantID, amount: Int64)] {
+        let wallets = WalletRepository(sql)
+        let grants = try await wallets.spendableGrants(wallet, currency)
+        let ordered = grants.filter { $0.id == first } + grants.filter { $0.id != first }
+        var left = amount, taken: [(grant: CreditGrantID, amount: Int64)] = []
+        for grant in ordered where left > 0 {
+            let take = min(left, grant.remaining)
+            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
+            taken.append((grant.id, take))
+            left -= take
+        }
+        guard left == 0 else { throw PlatformError.conflict("wallet \(wallet)'s grants do not cover its balance") }
+        return taken
+    }
+
     // MARK: Owed and expiry
 
     /// New credit pays back what the wallet owes first, out of its oldest grants.
@@ -124,12 +141,7 @@ package struct CreditLedger: Sendable {
         let balance = try await wallets.lockedBalance(wallet, currency: currency)
         let pay = min(balance.owed, balance.available)
         guard pay > 0 else { return }
-        var left = pay
-        for grant in try await wallets.spendableGrants(wallet, currency) where left > 0 {
-            let take = min(left, grant.remaining)
-            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
-            left -= take
-        }
+        try await takeFromGrants(wallet, currency, pay, on: sql)
         try await wallets.adjust(wallet, currency, available: -pay, owed: -pay)
         try await LedgerRepository(sql).post([
             Transfer(id: "credit-owed-settled:\(key)", kind: .creditOwedSettled, amount: Money(minorUnits: pay, currency: currency),

@@ -110,14 +110,7 @@ extension CreditLedger {
         }
         let fromExpired = min(credit, max(0, packGrant.expired - expiredTaken))
         let fromWallet = min(credit - fromExpired, balance.available), fromOwed = credit - fromExpired - fromWallet
-        var left = fromWallet
-        for grant in [packGrant] + (try await wallets.spendableGrants(wallet, currency)).filter({ $0.id != packGrant.id }) where left > 0 {
-            let take = min(left, grant.remaining)
-            guard take > 0 else { continue }
-            guard try await wallets.takeFromGrant(grant.id, take) else { throw PlatformError.conflict("credit grant \(grant.id) changed concurrently") }
-            left -= take
-        }
-        guard left == 0 else { throw PlatformError.conflict("wallet \(wallet)'s grants do not cover its balance") }
+        try await takeFromGrants(wallet, currency, fromWallet, first: packGrant.id, on: sql)
         try await wallets.adjust(wallet, currency, available: -fromWallet, owed: fromOwed)
         func transfer(_ prefix: String, _ kind: TransferKind, _ amount: Int64, _ debit: LedgerAccount, _ credit: LedgerAccount) -> Transfer {
             Transfer(id: "\(prefix):\(names.key)", kind: kind, amount: Money(minorUnits: amount, currency: currency), debit: debit, credit: credit,

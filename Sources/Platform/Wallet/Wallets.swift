@@ -95,13 +95,18 @@ package struct Wallets: Sendable {
         }
     }
 
-    /// The balance of an address's wallet in one currency; nil when it never held credit.
-    package func balance(email: String, currency: Currency) async throws -> WalletBalance? {
+    /// The balances of an address's wallet, per currency (none when it never held credit).
+    package func balances(email: String) async throws -> [WalletBalance] {
         try await database.read { sql in
             let wallets = WalletRepository(sql)
-            guard let wallet = try await wallets.wallet(email: email) else { return nil }
-            return try await wallets.balance(wallet, currency: currency)
+            guard let wallet = try await wallets.wallet(email: email) else { return [] }
+            return try await wallets.balances(wallet)
         }
+    }
+
+    /// The balance of an address's wallet in one currency; nil when it never held any.
+    package func balance(email: String, currency: Currency) async throws -> WalletBalance? {
+        try await balances(email: email).first { $0.currency == currency }
     }
 
     /// The balances per currency of up to `limit` wallets after the cursor (the admin's list; `owing`

@@ -29,7 +29,7 @@ package struct CreditPages {
         let session = try await site.buyerSession(request)
         let packs = try await wallets.packs(activeOnly: true)
         var balances: [WalletBalance] = []
-        if let session { balances = try await wallets.statement(email: session.email).balances }
+        if let session { balances = try await wallets.balances(email: session.email) }
         let methods: [[String: Any]] = payable.map { ["provider_id": $0.id, "provider_name": $0.displayName, "checked": payable.count == 1] }
         return try site.formPage("credit", [
             "title": "Buy credit", "email": typed ?? session?.email ?? "", "signed_in": session != nil, "has_packs": !packs.isEmpty,

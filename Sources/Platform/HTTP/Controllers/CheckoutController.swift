@@ -78,16 +78,15 @@ struct CheckoutController {
             let quantity = line.required(line.integer("quantity"), "quantity", placeholder: 1)
             return CartLine(variantID: id ?? VariantID.generate(at: Timestamp(milliseconds: 0)), quantity: quantity)
         }
-        let input = CheckoutInput(
+        var input = CheckoutInput(
             eventID: eventID, lines: lines, email: fields.required(fields.string("email"), "email", placeholder: ""),
             name: fields.optional(fields.string("name"), "name"),
             provider: fields.optional(fields.string("provider"), "provider"),
             successURL: fields.optional(fields.string("success_url"), "success_url"),
             cancelURL: fields.optional(fields.string("cancel_url"), "cancel_url"))
-        var withCredit = input
-        withCredit.creditUse = fields.optional(fields.creditUse("use_credit"), "use_credit")
+        input.creditUse = fields.optional(fields.creditUse("use_credit"), "use_credit")
         try fields.finish()
-        return withCredit
+        return input
     }
 
     /// The address of the buyer session sent as Bearer, whose wallet pays; nil without one.
