@@ -192,12 +192,7 @@ enum MyTicketsFixture {
             // Refunded in part after nothing was spent: its credit leaves in proportion.
             #expect(try await h.client.post("/api/v1/admin/orders/\(order)/refunds", key: h.base.adminKey, json: #"{"amount":2000}"#).status == .accepted)
 
-            let token = SecretToken.make(marker: "mts_")
-            let now = h.clock.now()
-            try await h.database.transaction { sql in
-                try await BuyerSessionRepository(sql).insertSession(tokenHash: SecretToken.hash(token), email: "ada@example.com", at: now,
-                                                                    expiresAt: now.adding(minutes: 60))
-            }
+            let token = try await h.base.buyerSession("ada@example.com")
             var browser = PageBrowser(client: h.client)
             browser.cookies["my_tickets_session"] = token
             let page = try await browser.get("/my-tickets")

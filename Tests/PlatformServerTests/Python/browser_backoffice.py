@@ -5,16 +5,10 @@ makes and revokes nothing without a CSRF value, invites door staff by email, and
 who joins through the emailed link cannot open the dashboard. The session cookie's flags are checked.
 
 argv[1] is JSON: base, event (the one the buyer bought), buyer_email, other_order (another organizer's), owner_email, owner_password, outbox (the folder of .eml files), shots."""
-import email
-import email.policy
-import glob
 import json
-import os
-import re
 import sys
-import time
 
-from browser_kit import Browser, By, Select, expect, run
+from browser_kit import Browser, By, Select, expect, mailed_link, run
 
 
 def sign_in(b, address, password):
@@ -24,21 +18,9 @@ def sign_in(b, address, password):
     b.driver.find_element(By.ID, "sign-in").click()
 
 
-def invitation_link(outbox, address, seconds=20):
+def invitation_link(outbox, address):
     """The link of the invitation emailed to `address`, once the mail worker has written it."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        for path in sorted(glob.glob(os.path.join(outbox, "*.eml"))):
-            with open(path, "rb") as handle:
-                message = email.message_from_binary_file(handle, policy=email.policy.default)
-            if address not in str(message["To"]) or "invited" not in str(message["Subject"]):
-                continue
-            text = message.get_body(preferencelist=("plain",)).get_content()
-            found = re.search(r"https?://\S+/backoffice/invitation\?token=\S+", text)
-            if found:
-                return found.group(0)
-        time.sleep(0.2)
-    return None
+    return mailed_link(outbox, address, "invited", r"https?://\S+/backoffice/invitation\?token=\S+")
 
 
 def main():

@@ -3,34 +3,17 @@ page wait and then say paid, signs in to My tickets with the emailed link and se
 then pays a ticket with it alone, at once, on the event's page.
 
 argv[1] is JSON: base, event, outbox (the folder of .eml files), shots."""
-import email
-import email.policy
-import glob
 import json
-import os
-import re
 import sys
-import time
 
-from browser_kit import Browser, By, Select, expect, run
+from browser_kit import Browser, By, Select, expect, mailed_link, run
 
 BUYER = "grace@example.com"
 
 
-def sign_in_link(outbox, address, seconds=20):
+def sign_in_link(outbox, address):
     """The My tickets link emailed to `address`, once the mail worker has written it."""
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        for path in sorted(glob.glob(os.path.join(outbox, "*.eml"))):
-            with open(path, "rb") as handle:
-                message = email.message_from_binary_file(handle, policy=email.policy.default)
-            if address not in str(message["To"]) or "sign-in link" not in str(message["Subject"]):
-                continue
-            found = re.search(r"https?://\S+/my-tickets/sign-in\?token=\S+", message.get_body(preferencelist=("plain",)).get_content())
-            if found:
-                return found.group(0)
-        time.sleep(0.2)
-    return None
+    return mailed_link(outbox, address, "sign-in link", r"https?://\S+/my-tickets/sign-in\?token=\S+")
 
 
 def main():

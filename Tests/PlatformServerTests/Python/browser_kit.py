@@ -1,6 +1,9 @@
 """What every browser test shares: headless Chromium from Debian through its own driver (no
 download), and a visit that saves the page at phone and desktop size, runs axe-core and reads the
 console. Any serious or critical accessibility violation or console error fails the test."""
+import email
+import email.policy
+import glob
 import json
 import os
 import re
@@ -17,6 +20,23 @@ from selenium.common.exceptions import NoSuchElementException, StaleElementRefer
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as expect
 from selenium.webdriver.support.ui import Select, WebDriverWait
+
+def mailed_link(outbox, address, subject, pattern, seconds=20):
+    """The first link matching `pattern` in a plain-text email to `address` whose subject contains
+    `subject`, among the .eml files the mail worker writes to `outbox`, once it has written it."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        for path in sorted(glob.glob(os.path.join(outbox, "*.eml"))):
+            with open(path, "rb") as handle:
+                message = email.message_from_binary_file(handle, policy=email.policy.default)
+            if address not in str(message["To"]) or subject not in str(message["Subject"]):
+                continue
+            found = re.search(pattern, message.get_body(preferencelist=("plain",)).get_content())
+            if found:
+                return found.group(0)
+        time.sleep(0.2)
+    return None
+
 
 PHONE = (412, 915)
 DESKTOP = (1280, 900)

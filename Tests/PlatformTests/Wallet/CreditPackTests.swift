@@ -16,8 +16,8 @@ import Testing
                                               json: #"{"name":"","price":0,"currency":"XXY","credit":-1,"expires_days":0}"#)
             #expect(bad.status == .unprocessableContent)
             #expect(Set(bad.errorFields) == ["name", "price", "currency", "credit", "expires_days"])
-            let pack = try await WalletFixture.pack(h, price: 4_000, credit: 5_000, expiresDays: 365)
-            let other = try await WalletFixture.pack(h, price: 1_000, credit: 1_000)
+            let pack = try await h.creditPack(price: 4_000, credit: 5_000, expiresDays: 365)
+            let other = try await h.creditPack(price: 1_000, credit: 1_000)
             let off = try await h.client.patch("/api/v1/admin/credit-packs/\(other)", key: h.adminKey, json: #"{"active":false}"#)
             #expect(off.status == .ok && off.json["active"] as? Bool == false)
             let listed = try await h.client.get("/api/v1/public/credit-packs")
@@ -38,9 +38,9 @@ import Testing
     @Test(arguments: TestEngines.all)
     func tenConcurrentDuplicatePaymentEventsCreditOnce(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
+            let session = try await h.buyerSession()
             // A promotion: 5000 of credit for 4000.
-            let pack = try await WalletFixture.pack(h, price: 4_000, credit: 5_000)
+            let pack = try await h.creditPack(price: 4_000, credit: 5_000)
             let order = try await WalletFixture.placePack(h, pack)
             #expect(h.provider.checkouts.last?.total == Money(minorUnits: 4_000, currency: .eur))
             #expect(h.provider.checkouts.last?.lines.map(\.name) == ["Pack 5000"])
@@ -67,8 +67,8 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aRefundedPackWhoseCreditWasSpentLeavesAShortfallThatBlocksSpending(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 5_000, credit: 5_000)
+            let session = try await h.buyerSession()
+            let pack = try await h.creditPack(price: 5_000, credit: 5_000)
             let packOrder = try await WalletFixture.buyPack(h, pack, price: 5_000)
             h.clock.advance(minutes: 1)
             #expect(try await WalletFixture.order(h, session: session).status == .created)
@@ -101,9 +101,9 @@ import Testing
     @Test(arguments: TestEngines.all)
     func creditExpiresOldestGrantFirst(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let expiring = try await WalletFixture.pack(h, price: 2_000, credit: 2_000, expiresDays: 30)
-            let lasting = try await WalletFixture.pack(h, price: 2_000, credit: 2_000)
+            let session = try await h.buyerSession()
+            let expiring = try await h.creditPack(price: 2_000, credit: 2_000, expiresDays: 30)
+            let lasting = try await h.creditPack(price: 2_000, credit: 2_000)
             try await WalletFixture.buyPack(h, expiring, price: 2_000)
             h.clock.advance(minutes: 1)
             try await WalletFixture.buyPack(h, lasting, price: 2_000)
@@ -130,9 +130,9 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aDisputedPackHoldsItsCreditUntilDecided(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
+            let session = try await h.buyerSession()
             // A bonus pack: 6000 of credit for 5000.
-            let pack = try await WalletFixture.pack(h, price: 5_000, credit: 6_000)
+            let pack = try await h.creditPack(price: 5_000, credit: 6_000)
             let won = try await WalletFixture.buyPack(h, pack, price: 5_000)
             h.clock.advance(minutes: 1)
             #expect(try await WalletFixture.order(h, session: session).status == .created)
@@ -170,8 +170,8 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aPackRefundTheProviderRefusesGivesTheCreditBack(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 5_000, credit: 5_000)
+            let session = try await h.buyerSession()
+            let pack = try await h.creditPack(price: 5_000, credit: 5_000)
             let order = try await WalletFixture.buyPack(h, pack, price: 5_000)
             h.clock.advance(minutes: 1)
             h.provider.fail(with: .declined("refunds are off"))

@@ -9,7 +9,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aPackBoughtOnItsPageReachesTheWalletAndPaysOnTheEventPage(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let pack = try await WalletFixture.pack(h, price: 4_000, credit: 5_000, expiresDays: 90)
+            let pack = try await h.creditPack(price: 4_000, credit: 5_000, expiresDays: 90)
             var browser = PageBrowser(client: h.client)
             let shop = try await browser.get("/credit")
             #expect(shop.status == .ok)
@@ -37,7 +37,7 @@ import Testing
             #expect(expiredForm.status == .forbidden && h.provider.checkouts.count == 1)
 
             // Signed in, the event page offers the credit, which pays two tickets at once.
-            browser.cookies["my_tickets_session"] = try await WalletFixture.session(h, "ada@example.com")
+            browser.cookies["my_tickets_session"] = try await h.buyerSession("ada@example.com")
             let event = try await browser.get("/e/\(h.eventID)")
             #expect(event.text.contains("Use my credit first (50.00 EUR available)") && !event.text.contains(#"value="credits""#))
             let order = try await browser.post("/e/\(h.eventID)/orders", form: [

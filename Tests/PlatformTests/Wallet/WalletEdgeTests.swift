@@ -10,9 +10,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aSplitRefundTheProviderRefusesGivesNoCreditBackAndARetryPaysOnce(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 1_000, credit: 1_000)
-            try await WalletFixture.buyPack(h, pack, price: 1_000)
+            let session = try await WalletFixture.funded(h, credit: 1_000)
             let id = try #require(try await WalletFixture.order(h, session: session, quantity: 2, provider: "test", extra: #","use_credit":1000"#).orderID)
             _ = try await h.deliver(id: "paid-split", type: "paid", order: id, amount: 4_000, reference: "pay-split")
             await h.drain()
@@ -42,9 +40,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aCreditRefundIsAnsweredSettledWithItsOwnId(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 2_500, credit: 2_500)
-            try await WalletFixture.buyPack(h, pack, price: 2_500)
+            let session = try await WalletFixture.funded(h, credit: 2_500)
             let id = try #require(try await WalletFixture.order(h, session: session).orderID)
             let refund = try await h.client.post("/api/v1/orders/\(id)/refunds", key: h.organizerKey, json: "{}")
             #expect(refund.status == .accepted && refund.string("status") == "succeeded" && refund.json["amount"] as? Int == 2_500)
@@ -63,8 +59,8 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aPackRefundTheProviderMakesOnItsOwnTakesTheCreditBack(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 5_000, credit: 5_000)
+            let session = try await h.buyerSession()
+            let pack = try await h.creditPack(price: 5_000, credit: 5_000)
             let order = try await WalletFixture.buyPack(h, pack, price: 5_000)
             // Refunded in the provider's dashboard: no refund was asked for here.
             _ = try await h.deliver(id: "dashboard-refund", type: "refunded", order: order, amount: 2_000)
@@ -88,8 +84,8 @@ import Testing
     @Test(arguments: TestEngines.all)
     func expiredCreditIsNeitherSpentNorTakenTwice(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let expiring = try await WalletFixture.pack(h, price: 5_000, credit: 5_000, expiresDays: 30)
+            let session = try await h.buyerSession()
+            let expiring = try await h.creditPack(price: 5_000, credit: 5_000, expiresDays: 30)
             let first = try await WalletFixture.buyPack(h, expiring, price: 5_000)
             h.clock.advance(minutes: 31 * 24 * 60)
             // The worker has not run: the credit is expired anyway.
@@ -98,12 +94,42 @@ import Testing
             #expect(try await h.platform.wallets.expire() == 1)
             #expect(try await h.accountBalances()["credit_expired EUR"] == Int64(5_000))
 
-            let lasting = try await WalletFixture.pack(h, price: 3_000, credit: 3_000)
+            let lasting = try await h.creditPack(price: 3_000, credit: 3_000)
             try await WalletFixture.buyPack(h, lasting, price: 3_000)
             // Refunding the expired pack takes its credit back from what expired, not from the new pack.
             #expect(try await h.client.post("/api/v1/admin/orders/\(first)/refunds", key: h.adminKey, json: "{}").status == .accepted)
             #expect(try await WalletFixture.balance(h, session) == (3_000, 0, 0))
             #expect(try await h.accountBalances()["credit_expired EUR"] == Int64(0))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func withoutTheCreditsPluginCreditIsRefusedBeforeAnythingIsReserved(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let session = try await h.buyerSession()
+            let asked = try await WalletFixture.order(h, session: session, provider: "test", extra: #","use_credit":"all""#)
+            #expect(asked.status == .unprocessableContent && asked.errorFields == ["use_credit"])
+            #expect(try await h.variantCounts() == (0, 0))
+        }
+    }
+
+    @Test(arguments: TestEngines.all)
+    func theAdminsWalletListIsPagedByWallet(engine: DatabaseEngine) async throws {
+        try await WalletFixture.run(engine) { h in
+            let pack = try await h.creditPack(price: 1_000, credit: 1_000)
+            for email in ["a@example.com", "b@example.com", "c@example.com"] { try await WalletFixture.buyPack(h, pack, price: 1_000, email: email) }
+            var seen: [String] = []
+            var cursor = ""
+            for _ in 0..<4 {
+                let page = try await h.client.get("/api/v1/admin/wallets?limit=2&after=\(cursor)", key: h.adminKey)
+                #expect(page.status == .ok)
+                seen += (page.json["data"] as? [[String: Any]] ?? []).compactMap { $0["email"] as? String }
+                guard let next = page.string("next_cursor") else { break }
+                cursor = next
+            }
+            #expect(seen == ["a@example.com", "b@example.com", "c@example.com"])
+            #expect(try await h.client.get("/api/v1/admin/wallets?owing=maybe", key: h.adminKey).status == .unprocessableContent)
+            #expect(try await h.client.get("/api/v1/admin/wallets", key: h.organizerKey).status == .forbidden)
         }
     }
 }

@@ -9,9 +9,9 @@ import Testing
     @Test(arguments: TestEngines.all)
     func fiftyConcurrentSpendsOfOneBalanceNeverOverspend(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
+            let session = try await h.buyerSession()
             // 10 tickets' worth of credit, for 50 buyers racing with it.
-            let pack = try await WalletFixture.pack(h, price: 25_000, credit: 25_000)
+            let pack = try await h.creditPack(price: 25_000, credit: 25_000)
             try await WalletFixture.buyPack(h, pack, price: 25_000)
             #expect(try await WalletFixture.balance(h, session) == (25_000, 0, 0))
 
@@ -39,9 +39,11 @@ import Testing
         try await WalletFixture.run(engine) { h in
             let none = try await WalletFixture.order(h, session: nil)
             #expect(none.status == .unauthorized)
+            #expect(try await h.client.get("/api/v1/public/wallet").status == .unauthorized)
+            #expect(try await h.client.get("/api/v1/public/wallet", key: "mts_nope").status == .unauthorized)
             let bogus = try await WalletFixture.order(h, session: "mts_nope")
             #expect(bogus.status == .unauthorized)
-            let session = try await WalletFixture.session(h)
+            let session = try await h.buyerSession()
             let empty = try await WalletFixture.order(h, session: session)
             #expect(empty.status.code == 402)
             #expect(empty.string("detail") == "2500 EUR of credit wanted, 0 available")
@@ -59,8 +61,8 @@ import Testing
     @Test(arguments: TestEngines.all)
     func aSplitPaymentHoldsCreditUntilTheProviderConfirms(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 1_000, credit: 1_000)
+            let session = try await h.buyerSession()
+            let pack = try await h.creditPack(price: 1_000, credit: 1_000)
             try await WalletFixture.buyPack(h, pack, price: 1_000)
             h.clock.advance(minutes: 1)
 
@@ -111,9 +113,7 @@ import Testing
     @Test(arguments: TestEngines.all)
     func anExpiredSplitOrderReleasesItsCredit(engine: DatabaseEngine) async throws {
         try await WalletFixture.run(engine) { h in
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 1_000, credit: 1_000)
-            try await WalletFixture.buyPack(h, pack, price: 1_000)
+            let session = try await WalletFixture.funded(h, credit: 1_000)
             let placed = try await WalletFixture.order(h, session: session, provider: "test", extra: #","use_credit":600"#)
             let id = try #require(placed.orderID)
             #expect(try await WalletFixture.balance(h, session) == (400, 600, 0))
@@ -143,9 +143,7 @@ import Testing
                 organizer: other.id)
             let (variant, _) = try await catalog.createVariant(NewVariant(name: "Seat", price: 3_000, quota: 10, status: .live),
                                                                event: event.id, organizer: other.id)
-            let session = try await WalletFixture.session(h)
-            let pack = try await WalletFixture.pack(h, price: 3_000, credit: 3_000)
-            try await WalletFixture.buyPack(h, pack, price: 3_000)
+            let session = try await WalletFixture.funded(h, credit: 3_000)
             func place(_ provider: String, _ email: String) async throws -> APITestClient.Reply {
                 try await h.client.send(.post, "/api/v1/public/events/\(event.id)/orders",
                                         json: #"{"lines":[{"variant_id":"\#(variant.id)","quantity":1}],"email":"\#(email)","provider":"\#(provider)"}"#,

@@ -13,18 +13,11 @@ enum WalletFixture {
         try await CheckoutHarness.run(engine, clock: clock, price: price, quota: quota, extraProviders: [CreditsProvider()], body)
     }
 
-    /// A buyer session of `email`, as signing in to My tickets opens one.
-    static func session(_ h: CheckoutHarness, _ email: String = "buyer@example.com") async throws -> String {
-        try await h.buyerSession(email)
-    }
-
-    /// Creates a pack as the admin; returns its id.
-    static func pack(_ h: CheckoutHarness, price: Int64, credit: Int64, expiresDays: Int? = nil) async throws -> String {
-        let expiry = expiresDays.map { #","expires_days":\#($0)"# } ?? ""
-        let reply = try await h.client.post("/api/v1/admin/credit-packs", key: h.adminKey,
-                                            json: #"{"name":"Pack \#(credit)","price":\#(price),"currency":"EUR","credit":\#(credit)\#(expiry)}"#)
-        #expect(reply.status == .created, "\(reply.text)")
-        return try #require(reply.string("id"))
+    /// A buyer session whose wallet holds `credit` (EUR minor units), from a pack bought at that price.
+    static func funded(_ h: CheckoutHarness, credit: Int64) async throws -> String {
+        let session = try await h.buyerSession()
+        try await buyPack(h, try await h.creditPack(price: credit, credit: credit), price: credit)
+        return session
     }
 
     /// Places a purchase of the pack through the test provider; returns its order id.
