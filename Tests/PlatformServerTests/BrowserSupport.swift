@@ -86,9 +86,21 @@ actor ServerSwitch {
         guard running == nil else { return }
         let listening = Mutex<Bool>(false)
         let app = buildApplication(platform, runWorkers: false) { _ in listening.withLock { $0 = true } }
-        running = Task { try await app.runService(gracefulShutdownSignals: []) }
-        for _ in 0..<500 where !listening.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-        guard listening.withLock({ $0 }) else { throw TestDatabaseError(description: "the server did not start") }
+        let failure = Mutex<String?>(nil)
+        running = Task {
+            do { try await app.runService(gracefulShutdownSignals: []) } catch {
+                failure.withLock { $0 = "\(error)" }
+                throw error
+            }
+        }
+        for _ in 0..<500 where !listening.withLock({ $0 }) {
+            try await Task.sleep(for: .milliseconds(10))
+            if let error = failure.withLock({ $0 }) {
+                running = nil
+                throw TestDatabaseError(description: "the server did not start: \(error)")
+            }
+        }
+        guard listening.withLock({ $0 }) else { throw TestDatabaseError(description: "the server did not start within 5 s") }
     }
 
     func stop() async {
