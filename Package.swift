@@ -67,6 +67,7 @@ let package = Package(
             name: "PlatformTesting",
             dependencies: [
                 "Platform",
+                "Stripe",
                 "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "SQLKit", package: "sql-kit"),
@@ -273,6 +274,7 @@ let package = Package(
             name: "PlatformServerTests",
             dependencies: [
                 "PlatformServer",
+                "PayPal",
                 "Platform",
                 "Ticketing",
                 "Backoffice",

@@ -2,6 +2,7 @@ import Backoffice
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PayPal
 import Platform
 import PlatformServer
 import PlatformTesting
@@ -93,6 +94,28 @@ import X509
                 #expect(try await client.get("/sandbox/checkout/nonsense").status == .notFound)
             }
         }
+    }
+
+    /// ServiceLogger logs every service at start-up with its description; a worker used to print
+    /// the providers' configurations, keys and all (found by the crash campaign's log search).
+    @Test(arguments: TestEngines.all)
+    func nothingTheServerMightPrintCarriesASecret(engine: DatabaseEngine) async throws {
+        let secrets = ["STRIPE_SECRET_KEY": "sk_test_never_printed", "STRIPE_WEBHOOK_SECRET": "whsec_never_printed",
+                       "RESEND_API_KEY": "re_never_printed", "SANDBOX_ENABLED": "true", "SANDBOX_SECRET": "sandbox-never-printed",
+                       "TICKET_KEY_SECRET": "ticket-key-never-printed"]
+        try await assemble(secrets, engine: engine) { platform in
+            var dumped = ""
+            dump(platform.workers, to: &dumped)
+            dump(platform.config, to: &dumped)
+            let printed = [String(describing: platform.workers), String(reflecting: platform.workers), String(describing: platform.config),
+                           String(reflecting: platform.providers), String(describing: platform.modules), dumped]
+            for text in printed {
+                for secret in secrets.values where secret.contains("never") { #expect(!text.contains(secret), "\(text.prefix(300))") }
+            }
+            #expect(String(describing: platform.workers).contains("payment workers"))
+        }
+        let payPal = PayPalConfiguration(clientID: "client", clientSecret: "paypal-never-printed", webhookID: "WH-1")
+        #expect(!String(reflecting: payPal).contains("never") && String(describing: payPal).contains("secrets redacted"))
     }
 
     @Test func aSettingThatCannotBeUsedStopsTheAssembly() throws {

@@ -78,3 +78,7 @@ package struct PlatformConfig: Sendable {
         }
     }
 }
+
+extension PlatformConfig: SecretHolding {
+    package var publicFields: KeyValuePairs<String, Any> { ["host": host, "port": port, "baseURL": baseURL] }
+}

@@ -80,3 +80,7 @@ public enum PayPalPlugin: PaymentPlugin {
         }
     }
 }
+
+extension PayPalConfiguration: SecretHolding {
+    public var publicFields: KeyValuePairs<String, Any> { ["apiBase": apiBase, "webhookVerification": webhookVerification] }
+}

@@ -33,3 +33,7 @@ public enum ResendPlugin: MailerPlugin {
         try ResendConfiguration.from(context.settings).map { ResendMailer(configuration: $0, logger: context.logger) }
     }
 }
+
+extension ResendConfiguration: SecretHolding {
+    public var publicFields: KeyValuePairs<String, Any> { ["apiBase": apiBase, "requestsPerSecond": requestsPerSecond] }
+}

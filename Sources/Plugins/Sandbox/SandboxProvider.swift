@@ -109,3 +109,7 @@ final class HostBox: Sendable {
     func set(_ host: any PaymentHost) { value.withLock { $0 = host } }
     func get() -> (any PaymentHost)? { value.withLock { $0 } }
 }
+
+extension SandboxProvider: SecretHolding {
+    public var publicFields: KeyValuePairs<String, Any> { ["baseURL": baseURL] }
+}

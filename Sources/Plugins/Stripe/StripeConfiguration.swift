@@ -43,3 +43,7 @@ public enum StripePlugin: PaymentPlugin {
         StripeConfiguration.from(context.settings).map { StripeProvider(configuration: $0, logger: context.logger) }
     }
 }
+
+extension StripeConfiguration: SecretHolding {
+    public var publicFields: KeyValuePairs<String, Any> { ["apiBase": apiBase, "apiVersion": apiVersion] }
+}

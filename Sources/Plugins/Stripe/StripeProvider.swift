@@ -10,8 +10,10 @@ import PluginKit
 public struct StripeProvider: PaymentProvider {
     public let id = "stripe"
     public let displayName = "Card (Stripe)"
-    /// Stripe does not let a Checkout Session expire sooner than 30 minutes after it is created.
-    public let minimumCheckoutMinutes = 30
+    /// Stripe does not let a Checkout Session expire sooner than 30 minutes after it is created, and
+    /// it creates the session after the order: a reservation of exactly 30 minutes was refused
+    /// whenever the call (its retries included) crossed a second. One more minute covers the call.
+    public let minimumCheckoutMinutes = 31
 
     let configuration: StripeConfiguration
     let client: StripeClient

@@ -61,3 +61,7 @@ package struct TicketingConfig: Sendable {
         return secret
     }
 }
+
+extension TicketingConfig: SecretHolding {
+    package var publicFields: KeyValuePairs<String, Any> { ["algorithm": algorithm, "keySecretFile": keySecretFile] }
+}
