@@ -15,5 +15,9 @@ package final class ManualClock: WallClock {
         current.withLock { $0 = $0.adding(minutes: minutes) }
     }
 
+    package func advance(seconds: Int64) {
+        current.withLock { $0 = $0.adding(seconds: seconds) }
+    }
+
     package func set(_ time: Timestamp) { current.withLock { $0 = time } }
 }

@@ -19,6 +19,9 @@ enum IdempotencyClaim: Sendable, Hashable {
 struct IdempotencyRepository: Sendable {
     /// How long an answer is replayed.
     static let retention: Int64 = 24 * 3600 * 1000
+    /// Milliseconds after which an unanswered claim is abandoned: twice the longest a request can
+    /// take (a provider's call with its retries stays under 35 s).
+    static let abandonedAfter: Int64 = 60_000
 
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
@@ -44,7 +47,17 @@ struct IdempotencyRepository: Sendable {
             WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
             """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return .inFlight }
         guard row.requestHash == requestHash else { return .mismatch }
-        guard row.state == "done", let status = row.responseStatus, let body = row.responseBody else { return .inFlight }
+        guard row.state == "done", let status = row.responseStatus, let body = row.responseBody else {
+            // A claim older than any request runs belongs to a server that died mid-request: the
+            // client's retry takes it over (one conditional update, so one retry wins) and does the work.
+            guard row.createdAt < now.milliseconds - Self.abandonedAfter else { return .inFlight }
+            let taken = try await sql.raw("""
+                UPDATE idempotency_keys SET created_at = \(bind: now.milliseconds)
+                WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key) AND state = 'in_flight' AND created_at = \(bind: row.createdAt)
+                RETURNING scope
+                """).first()
+            return taken == nil ? .inFlight : .claimed
+        }
         return .replay(StoredResponse(status: status, body: body))
     }
 

@@ -125,6 +125,33 @@ import Testing
         }
     }
 
+    /// A server killed between claiming a key and answering leaves the claim behind; the crash
+    /// campaign's buyers were told "in flight" for as long as they retried.
+    @Test(arguments: TestEngines.all)
+    func aClaimAServerDiedHoldingIsTakenOverAfterAMinute(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let first = try await h.placeOrder(key: "key-k", body: h.cart(quantity: 1))
+            try await h.database.transaction { sql in
+                try await sql.raw("""
+                    UPDATE idempotency_keys SET state = 'in_flight', response_status = NULL, response_body = NULL WHERE idempotency_key = 'key-k'
+                    """).run()
+            }
+            h.clock.advance(seconds: 59)
+            let early = try await h.placeOrder(key: "key-k", body: h.cart(quantity: 1))
+            #expect(early.status == .conflict && early.string("type") == "urn:platform:problem:idempotency-in-flight")
+            #expect(try await h.placeOrder(key: "key-k", body: h.cart(quantity: 2)).status == .unprocessableContent, "another body is still refused")
+
+            h.clock.advance(seconds: 2)
+            let retried = try await h.placeOrder(key: "key-k", body: h.cart(quantity: 1))
+            #expect(retried.status == .created)
+            let (firstID, retriedID) = ((first.json["order"] as? [String: Any])?["id"] as? String, (retried.json["order"] as? [String: Any])?["id"] as? String)
+            #expect(retriedID != nil && retriedID != firstID, "the work is done afresh; the abandoned order ends with its reservation")
+            let replayed = try await h.placeOrder(key: "key-k", body: h.cart(quantity: 1))
+            #expect(replayed.body == retried.body && replayed.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try await h.variantCounts() == (0, 2))
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func providerDownOrSlowReleasesTheSeats(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
