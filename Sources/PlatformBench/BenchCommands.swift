@@ -11,7 +11,7 @@ struct PlatformBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "platform-bench",
         abstract: "Benchmarks that print figures (SQLite by default; DATABASE_URL selects PostgreSQL).",
-        subcommands: [CheckoutBench.self, WebhookBench.self, QRBench.self, ScanBench.self, VerifyBench.self, OutboxBench.self,
+        subcommands: [CampaignCommand.self, CheckoutBench.self, WebhookBench.self, QRBench.self, ScanBench.self, VerifyBench.self, OutboxBench.self,
                       PayoutBench.self, PayPalVerifyBench.self])
 }
 

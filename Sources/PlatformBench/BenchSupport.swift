@@ -160,4 +160,7 @@ final class Counter: Sendable {
             return value
         }
     }
+
+    /// How many were handed out.
+    var taken: Int { value.withLock { $0 } }
 }

@@ -95,6 +95,13 @@ package struct ChildProcess: Sendable {
         return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
     }
 
+    /// How it ended, or nil while it runs (never blocks).
+    package func ended() -> Termination? {
+        var status: Int32 = 0
+        guard waitpid(pid, &status, WNOHANG) == pid else { return nil }
+        return status & 0x7f == 0 ? .exited((status >> 8) & 0xff) : .signaled(status & 0x7f)
+    }
+
     package func signal(_ signal: Int32) { _ = kill(pid, signal) }
 
     /// This process's open descriptors, from `/proc/self/fd`; each name is read through a pointer

@@ -41,6 +41,7 @@ package final class FakeResend: Sendable {
         var inFlight: Set<String> = []
         var deliveries: [Delivery] = []
         var requests = 0
+        var requestsByKey: [String: Int] = [:]
         var delay: Duration?
         var counter = 0
     }
@@ -59,6 +60,8 @@ package final class FakeResend: Sendable {
 
     package var deliveries: [Delivery] { state.withLock { $0.deliveries } }
     package var requestCount: Int { state.withLock { $0.requests } }
+    /// Requests per idempotency key, accepted or not: how often the platform tried each email.
+    package var requestsByKey: [String: Int] { state.withLock { $0.requestsByKey } }
     /// Deliveries per idempotency key.
     package var deliveriesByKey: [String: Int] {
         state.withLock { Dictionary($0.deliveries.compactMap { $0.idempotencyKey }.map { ($0, 1) }, uniquingKeysWith: +) }
@@ -84,6 +87,7 @@ package final class FakeResend: Sendable {
         }
         let now = clock.now().milliseconds
         if let key {
+            state.withLock { $0.requestsByKey[key, default: 0] += 1 }
             let earlier: Response? = state.withLock { state in
                 if let saved = state.saved[key], now - saved.at < Self.idempotencyWindowMilliseconds {
                     guard saved.body == body else {

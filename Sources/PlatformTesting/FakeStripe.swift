@@ -2,16 +2,15 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Platform
-import PlatformTesting
 import Stripe
 import Synchronization
 
 /// A local Stripe speaking the real wire format for what the plugin uses: Checkout Sessions and
 /// Refunds (form-encoded, Bearer key, Idempotency-Key replay and conflicts, Stripe's error bodies),
 /// plus signed event emission. Tests can inject failures and delays.
-final class FakeStripe: Sendable {
-    static let secretKey = "sk_test_fake_0123456789"
-    static let webhookSecret = "whsec_test_secret_0123456789abcdef"
+package final class FakeStripe: Sendable {
+    package static let secretKey = "sk_test_fake_0123456789"
+    package static let webhookSecret = "whsec_test_secret_0123456789abcdef"
 
     struct Injected: Sendable {
         let status: Int
@@ -37,21 +36,21 @@ final class FakeStripe: Sendable {
         var counter = 0
     }
 
-    let clock: ManualClock
+    let clock: any WallClock
     private let state = Mutex(State())
 
-    init(clock: ManualClock) { self.clock = clock }
+    package init(clock: any WallClock) { self.clock = clock }
 
-    func inject(_ status: Int, type: String, message: String, saved: Bool = false, times: Int = 1) {
+    package func inject(_ status: Int, type: String, message: String, saved: Bool = false, times: Int = 1) {
         state.withLock { $0.injected += Array(repeating: Injected(status: status, type: type, message: message, saved: saved), count: times) }
     }
 
-    func delay(_ duration: Duration?) { state.withLock { $0.delay = duration } }
-    var requests: [(path: String, form: [(String, String)], headers: [String: String])] { state.withLock { $0.requests } }
-    var requestCount: Int { state.withLock { $0.requests.count } }
+    package func delay(_ duration: Duration?) { state.withLock { $0.delay = duration } }
+    package var requests: [(path: String, form: [(String, String)], headers: [String: String])] { state.withLock { $0.requests } }
+    package var requestCount: Int { state.withLock { $0.requests.count } }
 
     /// Serves until `body` returns, with the fake's base URL.
-    func serving<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
+    package func serving<T: Sendable>(_ body: @escaping @Sendable (String) async throws -> T) async throws -> T {
         let router = Router()
         router.post("v1/checkout/sessions") { request, _ in try await self.handle(request, create: self.createSession) }
         router.post("v1/refunds") { request, _ in try await self.handle(request, create: self.createRefund) }
@@ -186,7 +185,7 @@ final class FakeStripe: Sendable {
     // MARK: Events
 
     /// A signed Stripe event, as Stripe would POST it to the platform's `/webhooks/stripe`.
-    func event(id: String? = nil, type: String, object: String, secret: String = FakeStripe.webhookSecret) -> (body: ByteBuffer, headers: HTTPFields, payload: String, header: String) {
+    package func event(id: String? = nil, type: String, object: String, secret: String = FakeStripe.webhookSecret) -> (body: ByteBuffer, headers: HTTPFields, payload: String, header: String) {
         let eventID = id ?? next("evt")
         let created = clock.now().milliseconds / 1000
         let payload = #"{"id":"\#(eventID)","object":"event","api_version":"2024-06-20","created":\#(created),"livemode":false,"type":"\#(type)","data":{"object":\#(object)},"request":{"id":null,"idempotency_key":null}}"#
@@ -195,27 +194,27 @@ final class FakeStripe: Sendable {
     }
 
     /// The session as `checkout.session.completed` (or `.expired`, `.async_payment_*`) carries it.
-    func sessionObject(_ id: String, paymentStatus: String, status: String = "complete", amount: Int64? = nil) -> String {
+    package func sessionObject(_ id: String, paymentStatus: String, status: String = "complete", amount: Int64? = nil) -> String {
         let session = state.withLock { $0.sessions[id] } ?? [:]
         var copy = session
         if let amount { copy["amount_total"] = String(amount) }
         return Self.sessionJSON(copy, status: status, paymentStatus: paymentStatus, paymentIntent: paymentStatus == "paid" ? "pi_for_\(id)" : nil, url: nil)
     }
 
-    static func sessionJSON(_ s: [String: String], status: String, paymentStatus: String, paymentIntent: String?, url: String?) -> String {
+    package static func sessionJSON(_ s: [String: String], status: String, paymentStatus: String, paymentIntent: String?, url: String?) -> String {
         let intent = paymentIntent.map { "\"\($0)\"" } ?? "null"
         let link = url.map { "\"\($0)\"" } ?? "null"
         return #"{"id":"\#(s["id"] ?? "")","object":"checkout.session","url":\#(link),"status":"\#(status)","payment_status":"\#(paymentStatus)","amount_total":\#(s["amount_total"] ?? "0"),"currency":"\#(s["currency"] ?? "eur")","payment_intent":\#(intent),"client_reference_id":"\#(s["client_reference_id"] ?? "")","metadata":{"order_id":"\#(s["order_id"] ?? "")"},"expires_at":\#(s["expires_at"] ?? "0")}"#
     }
 
-    static func errorBody(type: String, message: String, param: String? = nil) -> String {
+    package static func errorBody(type: String, message: String, param: String? = nil) -> String {
         let paramJSON = param.map { "\"\($0)\"" } ?? "null"
         return #"{"error":{"type":"\#(type)","code":null,"message":"\#(message)","param":\#(paramJSON),"decline_code":null}}"#
     }
 
-    static func error(_ status: Int, type: String, message: String) -> Response { json(status, errorBody(type: type, message: message)) }
+    package static func error(_ status: Int, type: String, message: String) -> Response { json(status, errorBody(type: type, message: message)) }
 
-    static func json(_ status: Int, _ body: String) -> Response {
+    package static func json(_ status: Int, _ body: String) -> Response {
         Response(status: .init(code: status), headers: [.contentType: "application/json", HTTPField.Name("Request-Id")!: "req_fake"],
                  body: .init(byteBuffer: ByteBuffer(string: body)))
     }
