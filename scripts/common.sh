@@ -48,6 +48,15 @@ release_bench() {
     BENCH="$(swift build -c release --show-bin-path)/platform-bench"
 }
 
+# A debug build of every executable (what the tests use), for the campaigns, which test
+# correctness rather than speed; sets BENCH to `platform-bench` (`platform` is beside it).
+debug_bench() {
+    ensure_packages "${BUILD_PACKAGES[@]}" "$@"
+    ensure_swift
+    swift build >/dev/null
+    BENCH="$(swift build --show-bin-path)/platform-bench"
+}
+
 # Starts a throwaway PostgreSQL server on a free loopback port and sets PG_URL; it is stopped and
 # its data removed when the calling script exits. initdb and pg_ctl refuse root, hence runuser.
 PG_DIR=""

@@ -35,14 +35,40 @@ struct CampaignCommand: AsyncParsableCommand {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("platform").path
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw ValidationError("build `platform` first: \(executable)") }
         let seats = quota ?? flows * 3 / 2 * 4 / 5
+        let logger = Logger(label: "campaign", factory: { _ in SwiftLogNoOpLogHandler() })
+        // On PostgreSQL the campaign has a schema of its own, dropped afterwards unless its logs are kept.
+        var schema: String?
+        var campaignURL = url
+        if url.hasPrefix("postgres") {
+            let name = "campaign_" + String(UUID().uuidString.prefix(8)).lowercased()
+            try await Self.onServer(url, logger: logger) { sql in try await sql.raw("CREATE SCHEMA \(unsafeRaw: name)").run() }
+            schema = name
+            campaignURL = url + (url.contains("?") ? "&" : "?") + "search_path=" + name
+        }
         let failures = try await CampaignRun(flows: flows, kills: kills, servers: servers, clients: clients, quota: seats, logLevel: logLevel,
-                                             directory: directory, databaseURL: url, executable: executable).run()
-        if logs == nil { try? FileManager.default.removeItem(at: directory) }
+                                             directory: directory, databaseURL: campaignURL, executable: executable).run()
+        if logs == nil {
+            try? FileManager.default.removeItem(at: directory)
+            if let schema { try await Self.onServer(url, logger: logger) { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() } }
+        }
         if failures > 0 {
             print("\(failures) promise(s) broken")
             throw ExitCode.failure
         }
         print("every promise held")
+    }
+}
+
+extension CampaignCommand {
+    static func onServer(_ url: String, logger: Logger, _ body: @escaping @Sendable (any SQLDatabase) async throws -> Void) async throws {
+        let database = try await DatabaseFactory.open(url: url, logger: logger)
+        do {
+            try await database.transaction(body)
+        } catch {
+            await database.close()
+            throw error
+        }
+        await database.close()
     }
 }
 
