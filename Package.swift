@@ -299,3 +299,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// `scripts/fuzz` builds the libFuzzer targets (Fuzz/) with PLATFORM_FUZZ=1 and -sanitize=fuzzer, in a
+// build folder of their own: they have no `main` (libFuzzer brings it), so no other build sees them.
+if Context.environment["PLATFORM_FUZZ"] == "1" {
+    package.products.append(.executable(name: "platform-fuzz", targets: ["PlatformFuzz"]))
+    package.targets.append(.executableTarget(
+        name: "PlatformFuzz",
+        dependencies: ["Platform", "Ticketing", "Stripe", "PayPal", "Sandbox",
+                       .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio")],
+        path: "Fuzz/Sources/PlatformFuzz"))
+}

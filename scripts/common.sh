@@ -48,6 +48,13 @@ release_bench() {
     BENCH="$(swift build -c release --show-bin-path)/platform-bench"
 }
 
+# The command that restarts the server start_postgres started, for a campaign's database restarts.
+pg_restart_command() {
+    local run=""
+    if [ "$(id -u)" -eq 0 ]; then run="runuser -u postgres -- "; fi
+    echo "$run$PG_BIN/pg_ctl -D $PG_DIR/data -m fast -w restart >/dev/null"
+}
+
 # A debug build of every executable (what the tests use), for the campaigns, which test
 # correctness rather than speed; sets BENCH to `platform-bench` (`platform` is beside it).
 debug_bench() {

@@ -42,6 +42,7 @@ package final class FakeResend: Sendable {
         var deliveries: [Delivery] = []
         var requests = 0
         var requestsByKey: [String: Int] = [:]
+        var downUntil: Int64?
         var delay: Duration?
         var counter = 0
     }
@@ -54,6 +55,9 @@ package final class FakeResend: Sendable {
     package func inject(_ status: Int, name: String, message: String, retryAfter: Int? = nil, times: Int = 1) {
         state.withLock { $0.injected += Array(repeating: Injected(status: status, name: name, message: message, retryAfter: retryAfter), count: times) }
     }
+
+    /// Answers every request 500 `application_error` until `time` on the fake's clock (an outage).
+    package func down(until time: Timestamp) { state.withLock { $0.downUntil = time.milliseconds } }
 
     /// Holds every answer this long after the email is accepted (a provider slower than its caller's patience).
     package func delay(_ duration: Duration?) { state.withLock { $0.delay = duration } }
@@ -86,6 +90,10 @@ package final class FakeResend: Sendable {
             return Self.error(400, "invalid_idempotency_key", "The key must be between 1-256 chars.")
         }
         let now = clock.now().milliseconds
+        if let until = state.withLock({ $0.downUntil }), now < until {
+            if let key { state.withLock { $0.requestsByKey[key, default: 0] += 1 } }
+            return Self.error(500, "application_error", "Something went wrong")
+        }
         if let key {
             state.withLock { $0.requestsByKey[key, default: 0] += 1 }
             let earlier: Response? = state.withLock { state in

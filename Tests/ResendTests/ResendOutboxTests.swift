@@ -72,6 +72,30 @@ import Testing
         }
     }
 
+    /// Resend answers 500 to everything for five minutes of the clock, then recovers: every message
+    /// is delivered once, none is dead. With 8 attempts, every message was dead by then.
+    @Test(arguments: TestEngines.all)
+    func fiveMinutesOfResendDownThenEveryMessageOnce(engine: DatabaseEngine) async throws {
+        try await Self.run(engine) { database, clock, fake, outbox in
+            let ids = try await Self.enqueue(database, count: 20, at: clock.now())
+            let recovery = clock.now().adding(minutes: 5)
+            fake.down(until: recovery)
+            while clock.now().milliseconds < recovery.milliseconds {
+                await outbox.drain()
+                clock.set(clock.now().adding(seconds: 5))
+            }
+            #expect(try await Self.statuses(database, ids).allSatisfy { $0 == .queued }, "still waiting, none given up")
+            #expect(fake.deliveries.isEmpty && fake.requestCount >= 20 * 7, "each tried at least 7 times during the outage")
+            // After the outage: the longest backoff then is 256 s plus 20%.
+            for _ in 0..<80 {
+                await outbox.drain()
+                clock.set(clock.now().adding(seconds: 5))
+            }
+            #expect(try await Self.statuses(database, ids) == Array(repeating: .sent, count: 20))
+            #expect(fake.deliveries.count == 20 && fake.deliveriesByKey.values.allSatisfy { $0 == 1 })
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func a429sRetryAfterIsHonoured(engine: DatabaseEngine) async throws {
         try await Self.run(engine) { database, clock, fake, outbox in

@@ -46,6 +46,12 @@ extension Problem {
             return problem
         case is BuyerSessionRequired:
             return .unauthorized("paying with credit needs a buyer session: sign in to My tickets and send its token as Authorization: Bearer")
+        case let error as DatabaseUnavailable:
+            logger.warning("database unavailable", metadata: ["reason": "\(error.reason)"])
+            var problem = Problem(.serviceUnavailable, kind: "database-unavailable", title: "Service unavailable",
+                                  detail: "the database cannot be reached right now; nothing was changed, try again in a moment")
+            problem.headers[.retryAfter] = "1"
+            return problem
         case IdempotencyConflict.inFlight:
             return Problem(.conflict, kind: "idempotency-in-flight", title: "Request in progress",
                            detail: "a request with this Idempotency-Key is still being processed")

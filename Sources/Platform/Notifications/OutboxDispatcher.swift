@@ -11,7 +11,9 @@ package struct OutboxDispatcher: BatchSender {
     package let clock: any WallClock
     package let mailer: any Mailer
     package let composer: MailComposer
-    package var maxAttempts = 8
+    /// With `Backoff`, about a day of retries: a provider's outage of minutes or hours delays mail
+    /// and loses none (8 attempts were spent 5 minutes into an outage).
+    package var maxAttempts = 30
     /// How long a claimed row is left to one worker; longer than any send's timeout.
     package var leaseSeconds: Int64 = 120
     /// Rows leased per transaction, and sent at once.

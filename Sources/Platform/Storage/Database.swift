@@ -18,9 +18,9 @@ package enum DatabaseEngine: String, Sendable, CaseIterable, CustomStringConvert
 package protocol Database: Sendable {
     var engine: DatabaseEngine { get }
     /// Runs reads that need no transaction; on SQLite they never wait for the writer.
-    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func close() async
 }
 
@@ -62,6 +62,14 @@ struct BeginImmediate: PreparedStatement {
 struct Commit: PreparedStatement {
     static let name = "platform_commit", sql = "COMMIT"
     var values: [StatementValue] { [] }
+}
+
+/// The database could not be reached (restarting, shutting down, the connection dropped): the
+/// request may be tried again in a moment. Answered 503 with `Retry-After`; nothing was written.
+package struct DatabaseUnavailable: Error, CustomStringConvertible {
+    /// What the driver said, without the connection's settings.
+    package let reason: String
+    package var description: String { "the database is unavailable (\(reason))" }
 }
 
 /// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`

@@ -74,12 +74,52 @@ final class PostgresDatabaseDriver: Database {
         return components.string ?? "postgres://…"
     }
 
-    func read<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await body(Self.session(connection)) }
+    /// How long a caller waits for a pooled connection before it is told the database is unavailable.
+    static let connectionWait: Duration = .seconds(5)
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await leased { connection in try await body(Self.session(connection)) }
     }
 
-    func transaction<T: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in try await Self.session(connection).inTransaction(body) }
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await leased { connection in try await Self.session(connection).inTransaction(body) }
+    }
+
+    private func leased<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = self.client
+        return try await Self.reachable {
+            try await ConnectionLease.bounded(within: Self.connectionWait) { begin in
+                try await client.withConnection { connection in
+                    try begin()
+                    return try await ConnectionLease.untilClosed({ connection.isClosed }, { try await work(connection) })
+                }
+            }
+        }
+    }
+
+    /// Turns the errors of a server that cannot be reached into `DatabaseUnavailable`; a transaction
+    /// cut by them was rolled back by the server.
+    private static func reachable<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch let error as PSQLError where unavailable(error) {
+            throw DatabaseUnavailable(reason: error.serverInfo?[.sqlState].map { "SQLSTATE \($0)" } ?? "\(error.code)")
+        } catch where String(reflecting: type(of: error)).hasSuffix(".ConnectionPoolError") {
+            // The pool's own errors (its circuit breaker after failed connection attempts) come from a module PostgresNIO does not export.
+            throw DatabaseUnavailable(reason: "\(error)")
+        }
+    }
+
+    /// Connection-level failures, and the server's classes 08 (connection exception) and 57P (shutting
+    /// down, cannot connect now): https://www.postgresql.org/docs/current/errcodes-appendix.html
+    static func unavailable(_ error: PSQLError) -> Bool {
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .poolClosed: return true
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return state.hasPrefix("08") || state.hasPrefix("57P")
+        default: return false
+        }
     }
 
     private static func session(_ connection: PostgresConnection) -> PostgresSession {

@@ -19,6 +19,7 @@ struct CampaignAPI: Sendable {
     let bases: [String]
     private let next = Counter()
     private let retries = Counter()
+    private let errors = Tally()
 
     init(client: HTTPClient, bases: [String]) {
         self.client = client
@@ -27,6 +28,8 @@ struct CampaignAPI: Sendable {
 
     /// Requests sent again after a dead server or a 503.
     var retried: Int { retries.taken }
+    /// Answers with a 5xx status, by status: a 503 is a clean refusal, anything else a fault.
+    var serverErrors: [UInt: Int] { errors.counts }
 
     /// Sends to `instance` first when given, else to the next in turn.
     /// - Throws: the last transport error once two minutes of tries have passed.
@@ -53,6 +56,7 @@ struct CampaignAPI: Sendable {
             do {
                 let response = try await client.execute(request, timeout: .seconds(30))
                 let body = Data(buffer: try await response.body.collect(upTo: 8 << 20))
+                if response.status.code >= 500 { errors.add(response.status.code) }
                 if response.status.code == 502 || response.status.code == 503 {
                     lastError = nil
                 } else {
@@ -71,4 +75,11 @@ struct CampaignAPI: Sendable {
 struct CampaignFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Counts per key, from concurrent tasks.
+final class Tally: Sendable {
+    private let values = Mutex<[UInt: Int]>([:])
+    func add(_ key: UInt) { values.withLock { $0[key, default: 0] += 1 } }
+    var counts: [UInt: Int] { values.withLock { $0 } }
 }

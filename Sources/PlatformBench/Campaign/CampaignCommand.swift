@@ -23,6 +23,9 @@ struct CampaignCommand: AsyncParsableCommand {
     @Option(help: "Concurrent buyers.") var clients = 16
     @Option(help: "Seats on sale; the default is 80% of what the flows ask for, so the last buyers find it sold out.") var quota: Int?
     @Option(help: "The servers' LOG_LEVEL; debug logs the most, for the search for secrets.") var logLevel = "debug"
+    @Option(help: "Restarts of the database, spread over the flows, each by running --restart-database.") var databaseRestarts = 0
+    @Option(help: "A shell command that restarts the database server (pg_ctl restart …); the servers must reconnect by themselves.")
+    var restartDatabase: String?
     @Option(help: "Keep the servers' logs here instead of a temporary directory.") var logs: String?
 
     func run() async throws {
@@ -32,6 +35,7 @@ struct CampaignCommand: AsyncParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let url = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? "sqlite:" + directory.appendingPathComponent("campaign.sqlite").path
         guard servers == 1 || url.hasPrefix("postgres") else { throw ValidationError("--servers \(servers) needs DATABASE_URL=postgres://…") }
+        guard databaseRestarts == 0 || restartDatabase != nil else { throw ValidationError("--database-restarts needs --restart-database") }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("platform").path
         guard FileManager.default.isExecutableFile(atPath: executable) else { throw ValidationError("build `platform` first: \(executable)") }
         let seats = quota ?? flows * 3 / 2 * 4 / 5
@@ -46,7 +50,8 @@ struct CampaignCommand: AsyncParsableCommand {
             campaignURL = url + (url.contains("?") ? "&" : "?") + "search_path=" + name
         }
         let failures = try await CampaignRun(flows: flows, kills: kills, servers: servers, clients: clients, quota: seats, logLevel: logLevel,
-                                             directory: directory, databaseURL: campaignURL, executable: executable).run()
+                                             directory: directory, databaseURL: campaignURL, executable: executable,
+                                             databaseRestarts: databaseRestarts, restartDatabase: restartDatabase).run()
         if logs == nil {
             try? FileManager.default.removeItem(at: directory)
             if let schema { try await Self.onServer(url, logger: logger) { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() } }
@@ -80,6 +85,8 @@ struct CampaignRun: Sendable {
     let directory: URL
     let databaseURL: String
     let executable: String
+    let databaseRestarts: Int
+    let restartDatabase: String?
 
     /// - Returns: the number of broken promises.
     func run() async throws -> Int {
@@ -147,6 +154,20 @@ struct CampaignRun: Sendable {
             }
         }
         // Every instance is asked for a payout run at the same moment: concurrent runs must not pay twice.
+        // Database restarts fall between the kills.
+        let outages = Tally()
+        let restarter = Task {
+            guard let command = restartDatabase else { return }
+            for step in 1...max(databaseRestarts, 1) where step <= databaseRestarts {
+                let threshold = flows * (2 * step - 1) / (2 * databaseRestarts + 1)
+                while finished.taken < threshold && running.isOn { try await Task.sleep(for: .milliseconds(20)) }
+                let began = ContinuousClock.now
+                let outcome = try await ChildProcess.run("/bin/sh", ["-c", command])
+                guard outcome.status == 0 else { throw CampaignFailure("restarting the database: \(String(decoding: outcome.stderr, as: UTF8.self))") }
+                outages.add(UInt((ContinuousClock.now - began).components.seconds * 1000
+                    + (ContinuousClock.now - began).components.attoseconds / 1_000_000_000_000_000))
+            }
+        }
         let payouts = Task {
             while running.isOn {
                 try await Task.sleep(for: .seconds(2))
@@ -168,6 +189,7 @@ struct CampaignRun: Sendable {
         }
         let flowTime = clock.now - began
         try await killer.value
+        try await restarter.value
         running.turnOff()
         _ = try? await payouts.value
         await flowsRun.settle()
@@ -206,7 +228,15 @@ struct CampaignRun: Sendable {
         print("  first tickets admitted at the door: \(admitted); refunded: \(refunded); payout runs: \(payoutRuns.taken)")
         print("  webhook deliveries: \(flowsRun.deliveries.taken), of which \(flowsRun.duplicates.taken) late duplicates")
         print("  servers killed: \(killCount), started: \(restarts.count), start to healthy: \(percentiles(restarts)); requests sent again: \(api.retried)")
+        if databaseRestarts > 0 {
+            let took = outages.counts.keys.sorted().map { "\($0) ms" }.joined(separator: ", ")
+            print("  database restarts: \(outages.counts.values.reduce(0, +)) (\(took))")
+        }
+        let errors = api.serverErrors
+        print("  5xx answers: " + (errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")))
         for problem in problems.prefix(10) { print("  FAIL \(problem)") }
+        let faults = errors.filter { $0.key != 503 }.values.reduce(0, +)
+        if faults > 0 { problems.append("\(faults) answers with a 5xx other than 503") }
 
         var checks = CampaignChecks(database: database, setup: setup, stripe: stripe, resend: resend, killed: killCount > 0)
         try await checks.run(paid: paid, now: SystemClock().now())

@@ -1,0 +1,64 @@
+@testable import Platform
+import Synchronization
+import Testing
+
+/// The bound on waiting for a pooled connection: a lease that never comes is a 503, and the work
+/// it would have done never runs.
+@Suite struct ConnectionLeaseTests {
+    final class Record: Sendable {
+        let ran = Mutex(false)
+        let release = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    }
+
+    @Test func aLeaseInTimeRunsItsWork() async throws {
+        let answer = try await ConnectionLease.bounded(within: .seconds(5)) { begin in
+            try begin()
+            return 42
+        }
+        #expect(answer == 42)
+    }
+
+    @Test func workThatBeganIsNeverCutByTheTimeout() async throws {
+        let answer = try await ConnectionLease.bounded(within: .milliseconds(50)) { begin in
+            try begin()
+            try await Task.sleep(for: .milliseconds(300))
+            return "done"
+        }
+        #expect(answer == "done")
+    }
+
+    @Test func noConnectionInTimeIsUnavailableAndTheWorkNeverRuns() async throws {
+        let record = Record()
+        await #expect(throws: DatabaseUnavailable.self) {
+            try await ConnectionLease.bounded(within: .milliseconds(100)) { begin in
+                // A pool that hands the connection out only after the caller gave up.
+                await withCheckedContinuation { continuation in record.release.withLock { $0 = continuation } }
+                try begin()
+                record.ran.withLock { $0 = true }
+                return 1
+            }
+        }
+        for _ in 0..<100 where record.release.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        record.release.withLock { $0?.resume(); $0 = nil }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!record.ran.withLock { $0 }, "the work began after its caller was answered")
+    }
+
+    @Test func aCallerCancelledWhileWaitingIsAnsweredAtOnce() async throws {
+        let record = Record()
+        let caller = Task {
+            try await ConnectionLease.bounded(within: .seconds(30)) { begin in
+                await withCheckedContinuation { continuation in record.release.withLock { $0 = continuation } }
+                try begin()
+                record.ran.withLock { $0 = true }
+                return 1
+            }
+        }
+        for _ in 0..<100 where record.release.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        record.release.withLock { $0?.resume(); $0 = nil }
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(!record.ran.withLock { $0 })
+    }
+}
