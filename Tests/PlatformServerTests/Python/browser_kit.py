@@ -16,7 +16,7 @@ os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must not look fo
 from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as expect
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -124,8 +124,11 @@ class Browser:
 
     def wait(self, seconds=30):
         # Pages that show themselves again (a refund waiting for its provider) replace their elements.
+        # Chromium reports an element read during that reload as a bare WebDriverException ("Node with
+        # given id does not belong to the document"), not as stale; a wait looks again, and a real
+        # failure still ends in the wait's timeout.
         return WebDriverWait(self.driver, seconds, poll_frequency=0.1,
-                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+                             ignored_exceptions=(NoSuchElementException, StaleElementReferenceException, WebDriverException))
 
     def text(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css).text
