@@ -74,8 +74,10 @@ final class PostgresDatabaseDriver: Database {
         return components.string ?? "postgres://…"
     }
 
-    /// How long a caller waits for a pooled connection before it is told the database is unavailable.
-    static let connectionWait: Duration = .seconds(5)
+    /// How long a caller waits for a pooled connection before it is told the database is unavailable:
+    /// long enough for a burst that queues behind busy connections (50 buyers of one wallet on a
+    /// pool of 5 waited over 5 s on a loaded CI machine), short of a client's own timeout.
+    static let connectionWait: Duration = .seconds(30)
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         try await leased { connection in try await body(Self.session(connection)) }
