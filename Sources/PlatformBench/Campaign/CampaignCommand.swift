@@ -153,21 +153,21 @@ struct CampaignRun: Sendable {
                 try await fleet.killAndRestart(Int.random(in: 0..<fleet.bases.count))
             }
         }
-        // Every instance is asked for a payout run at the same moment: concurrent runs must not pay twice.
-        // Database restarts fall between the kills.
-        let outages = Tally()
-        let restarter = Task {
-            guard let command = restartDatabase else { return }
-            for step in 1...max(databaseRestarts, 1) where step <= databaseRestarts {
+        // Database restarts fall between the kills; the task returns how long each took.
+        let restarter = Task { () -> [Duration] in
+            guard let command = restartDatabase, databaseRestarts > 0 else { return [] }
+            var took: [Duration] = []
+            for step in 1...databaseRestarts {
                 let threshold = flows * (2 * step - 1) / (2 * databaseRestarts + 1)
                 while finished.taken < threshold && running.isOn { try await Task.sleep(for: .milliseconds(20)) }
                 let began = ContinuousClock.now
                 let outcome = try await ChildProcess.run("/bin/sh", ["-c", command])
                 guard outcome.status == 0 else { throw CampaignFailure("restarting the database: \(String(decoding: outcome.stderr, as: UTF8.self))") }
-                outages.add(UInt((ContinuousClock.now - began).components.seconds * 1000
-                    + (ContinuousClock.now - began).components.attoseconds / 1_000_000_000_000_000))
+                took.append(ContinuousClock.now - began)
             }
+            return took
         }
+        // Every instance is asked for a payout run at the same moment: concurrent runs must not pay twice.
         let payouts = Task {
             while running.isOn {
                 try await Task.sleep(for: .seconds(2))
@@ -189,7 +189,7 @@ struct CampaignRun: Sendable {
         }
         let flowTime = clock.now - began
         try await killer.value
-        try await restarter.value
+        let outages = try await restarter.value
         running.turnOff()
         _ = try? await payouts.value
         await flowsRun.settle()
@@ -229,8 +229,7 @@ struct CampaignRun: Sendable {
         print("  webhook deliveries: \(flowsRun.deliveries.taken), of which \(flowsRun.duplicates.taken) late duplicates")
         print("  servers killed: \(killCount), started: \(restarts.count), start to healthy: \(percentiles(restarts)); requests sent again: \(api.retried)")
         if databaseRestarts > 0 {
-            let took = outages.counts.keys.sorted().map { "\($0) ms" }.joined(separator: ", ")
-            print("  database restarts: \(outages.counts.values.reduce(0, +)) (\(took))")
+            print("  database restarts: \(outages.count) (\(percentiles(outages)))")
         }
         let errors = api.serverErrors
         print("  5xx answers: " + (errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")))
