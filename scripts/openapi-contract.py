@@ -161,6 +161,46 @@ for path, operations in doc["paths"].items():
                 continue
             apply(field, rule)
 
+
+
+def accept_null(field):
+    """The field's schema, also allowing null."""
+    if "$ref" in field:
+        return {"anyOf": [{"$ref": field.pop("$ref")}, {"type": "null"}], **field}
+    branches = field.get("oneOf") or field.get("anyOf")
+    kind = field.get("type")
+    if branches is not None:
+        if not any(branch.get("type") == "null" for branch in branches):
+            branches.append({"type": "null"})
+    elif isinstance(kind, list):
+        if "null" not in kind:
+            kind.append("null")
+    elif kind is not None:
+        field["type"] = [kind, "null"]
+    if "enum" in field and None not in field["enum"]:
+        field["enum"].append(None)
+    return field
+
+
+# On creation an optional field sent as null is taken as absent (RequestFields.optional); on a PATCH
+# null means "remove", so there only the fields that say so take it.
+patched = {json.dumps(op["requestBody"]["content"]["application/json"]["schema"]) for operations in doc["paths"].values()
+           for method, op in operations.items() if method == "patch" and "requestBody" in op}
+for path, operations in doc["paths"].items():
+    body = operations.get("post", {}).get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+    if not body or path.startswith("/webhooks/"):
+        continue
+    assert json.dumps(body) not in patched, f"POST {path} shares its body schema with a PATCH"
+    fields = resolve(body)
+    required = set(fields.get("required", []))
+    for name in list(fields.get("properties", {})):
+        if name not in required:
+            fields["properties"][name] = accept_null(fields["properties"][name])
+
+# A scan names its ticket by a token or by its id: one of the two, not null.
+scan = doc["paths"]["/api/v1/checkin/scan"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+scan["oneOf"] = [{"required": [name], "properties": {name: {"type": "string"}}} for name in ("token", "ticket_id")]
+
 # An API key's label may be null (none).
 label = doc["paths"]["/api/v1/organizers/{id}/api-keys"]["post"]["requestBody"]["content"]["application/json"]["schema"]["properties"]["label"]
 label["type"] = ["string", "null"]

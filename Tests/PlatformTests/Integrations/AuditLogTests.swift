@@ -92,7 +92,7 @@ import Testing
             } while !cursor.isEmpty
             #expect(paged == theirs.compactMap { $0["id"] as? String })
 
-            for bad in ["actor_kind=robot", "from=yesterday", "order_id=evt_1", "limit=0"] {
+            for bad in ["actor_kind=robot", "from=yesterday", "order_id=evt_1", "limit=0", "order_id=", "event_id=", "actor_kind="] {
                 let reply = try await h.client.get("/api/v1/audit-log?\(bad)", key: h.organizerKey)
                 #expect(reply.status == .unprocessableContent, "\(bad)")
             }

@@ -32,6 +32,11 @@ import Testing
             let byCredit = try await h.client.send(.post, "/api/v1/public/credit-packs/\(pack)/orders", json: #"{"email":"b@example.com","provider":"credits"}"#,
                                                    headers: [HTTPField.Name("Idempotency-Key")!: "k2"])
             #expect(byCredit.status == .unprocessableContent && byCredit.errorFields == ["provider"], "credit does not buy credit")
+            // On creation null is as absent: active by default, no expiry.
+            let nulls = try await h.client.post("/api/v1/admin/credit-packs", key: h.adminKey,
+                                                json: #"{"name":"N","price":100,"currency":"EUR","credit":100,"active":null,"expires_days":null}"#)
+            #expect(nulls.status == .created && nulls.json["active"] as? Bool == true)
+            #expect(nulls.json["expires_days"] is NSNull || nulls.json["expires_days"] == nil)
         }
     }
 

@@ -68,7 +68,9 @@ struct AuditLogController {
         let query = request.uri.queryParameters
         var check = Validator()
         var filter = AuditFilter()
-        func text(_ key: String) -> String? { query[Substring(key)].map(String.init).flatMap { $0.isEmpty ? nil : $0 } }
+        func given(_ key: String) -> String? { query[Substring(key)].map(String.init) }
+        // Free text and bounds: empty is no filter. An id or a kind: empty is not one.
+        func text(_ key: String) -> String? { given(key).flatMap { $0.isEmpty ? nil : $0 } }
         func time(_ key: String) -> Timestamp? {
             guard let text = text(key) else { return nil }
             let parsed = Timestamp(rfc3339: text) ?? Timestamp(rfc3339: text + "T00:00:00Z")
@@ -76,15 +78,15 @@ struct AuditLogController {
             return parsed
         }
         filter.subjectID = text("subject_id")
-        if let order = text("order_id") {
+        if let order = given("order_id") {
             filter.orderID = OrderID(order)
             check.check(filter.orderID != nil, "order_id", "is not an order id")
         }
-        if let event = text("event_id") {
+        if let event = given("event_id") {
             filter.eventID = EventID(event)
             check.check(filter.eventID != nil, "event_id", "is not an event id")
         }
-        if let kind = text("actor_kind") {
+        if let kind = given("actor_kind") {
             check.check(AuditActor.kinds.contains(kind), "actor_kind", "must be one of \(AuditActor.kinds.sorted().joined(separator: ", "))")
             filter.actorKind = kind
         }

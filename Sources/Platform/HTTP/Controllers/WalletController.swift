@@ -56,7 +56,7 @@ struct WalletController {
             price: fields.required(fields.integer("price"), "price", placeholder: 1),
             currency: fields.required(fields.string("currency"), "currency", placeholder: "EUR"),
             credit: fields.required(fields.integer("credit"), "credit", placeholder: 1),
-            active: fields.optional(fields.boolean("active"), "active", nullable: false) ?? true,
+            active: fields.optional(fields.boolean("active"), "active") ?? true,
             expiresDays: fields.optional(fields.integer("expires_days"), "expires_days").map { Int(clamping: $0) })
         try fields.finish()
         return try JSONCoding.response(CreditPackBody(try await wallets.createPack(input)), status: .created)
