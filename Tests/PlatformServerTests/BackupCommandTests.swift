@@ -47,10 +47,76 @@ import Testing
         #expect(original.values.allSatisfy { $0 == "admitted" } && copy.values.allSatisfy { $0 == "admitted" }, "\(original) \(copy)")
     }
 
-    /// Every ticket of the organizer's events, scanned once through the assembled platform: token to result.
+    /// PostgreSQL: the commands `platform backup` and `platform restore` print, run as printed, copy a
+    /// demo database into an empty one that passes `platform ledger verify` and admits the same tickets.
+    @Test func aPostgresDumpRestoredByThePrintedCommandsPassesTheLedgerCheck() async throws {
+        guard let server = TestEngines.postgresURL else {
+            if TestEngines.isCI { Issue.record("CI=true but TEST_DATABASE_URL is not set") }
+            return
+        }
+        let built = try BuiltCommand.path("platform")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pg-backup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let suffix = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        let (live, restored) = ("backup_live_\(suffix)", "backup_restored_\(suffix)")
+        func url(_ database: String) throws -> String {
+            var components = try #require(URLComponents(string: server))
+            components.path = "/" + database
+            return try #require(components.string)
+        }
+        // The printed commands leave the password to PGPASSWORD, as an operator would.
+        let password = URLComponents(string: server)?.password.map { ["PGPASSWORD": $0] } ?? [:]
+        func shell(_ command: String) async throws -> BuiltCommand.Outcome {
+            try await BuiltCommand.run("/bin/sh", ["-c", command], environment: ProcessInfo.processInfo.environment.merging(password) { $1 })
+        }
+        for database in [live, restored] {
+            let created = try await shell("psql --no-psqlrc --quiet '\(server)' -c 'CREATE DATABASE \(database)'")
+            try #require(created.status == 0, "\(created.stderr)")
+        }
+        var failure: (any Error)?
+        do {
+            func environment(_ database: String) throws -> [String: String] {
+                AssemblyTests.base.merging(["DATABASE_URL": try url(database), "LOG_LEVEL": "error",
+                                            "MAIL_OUTBOX_DIR": directory.appendingPathComponent("outbox").path]) { $1 }
+            }
+            let demo = try await BuiltCommand.run(built, ["demo", "--payout"], environment: try environment(live))
+            try #require(demo.status == 0, "\(demo.stderr)")
+            let key = try #require(demo.stdout.split(separator: "\n").first { $0.hasPrefix("Organizer key:") }?.split(separator: " ").last.map(String.init))
+
+            let dump = directory.appendingPathComponent("live.dump").path
+            let backup = try await BuiltCommand.run(built, ["backup", dump], environment: try environment(live))
+            #expect(backup.status == 0 && backup.stdout.hasPrefix("pg_dump "), "\(backup.stdout)\(backup.stderr)")
+            let dumped = try await shell(backup.stdout)
+            #expect(dumped.status == 0, "\(dumped.stderr)")
+            let restore = try await BuiltCommand.run(built, ["restore", dump], environment: try environment(restored))
+            #expect(restore.status == 0 && restore.stdout.hasPrefix("pg_restore "), "\(restore.stdout)\(restore.stderr)")
+            let loaded = try await shell(restore.stdout)
+            #expect(loaded.status == 0, "\(loaded.stderr)")
+
+            let verified = try await BuiltCommand.run(built, ["ledger", "verify"], environment: try environment(restored))
+            #expect(verified.status == 0 && verified.stdout == "the ledger is consistent\n", "\(verified.stdout)\(verified.stderr)")
+            let original = try await Self.scans(url: try url(live), environment: try environment(live), key: key)
+            let copy = try await Self.scans(url: try url(restored), environment: try environment(restored), key: key)
+            #expect(!original.isEmpty && original.keys.sorted() == copy.keys.sorted(), "the same tickets")
+            #expect(original.values.allSatisfy { $0 == "admitted" } && copy.values.allSatisfy { $0 == "admitted" }, "\(original) \(copy)")
+        } catch {
+            failure = error
+        }
+        try? FileManager.default.removeItem(at: directory)
+        for database in [live, restored] {
+            _ = try? await shell("psql --no-psqlrc --quiet '\(server)' -c 'DROP DATABASE IF EXISTS \(database) WITH (FORCE)'")
+        }
+        if let failure { throw failure }
+    }
+
     static func scans(_ path: String, environment: [String: String], key: String) async throws -> [String: String] {
+        try await scans(url: "sqlite:" + path, environment: environment, key: key)
+    }
+
+    /// Every ticket of the organizer's events, scanned once through the assembled platform: token to result.
+    static func scans(url: String, environment: [String: String], key: String) async throws -> [String: String] {
         let assembly = try Assembly(environment: environment, logger: quietLogger)
-        let database = try await DatabaseFactory.openMigrated(url: "sqlite:" + path, environment: [:], logger: quietLogger)
+        let database = try await DatabaseFactory.openMigrated(url: url, environment: [:], logger: quietLogger)
         let platform = try await assembly.platform(database: database)
         let results = try await Application(router: buildRouter(platform), logger: quietLogger).test(.router) { raw -> [String: String] in
             let client = APITestClient(raw)
