@@ -1,4 +1,5 @@
 @testable import Platform
+import Logging
 import Synchronization
 import Testing
 
@@ -8,6 +9,14 @@ import Testing
     final class Record: Sendable {
         let ran = Mutex(false)
         let release = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    }
+
+    @Test func anUnreachableDatabaseIsAnswered503WithRetryAfterAndNoReason() {
+        let problem = Problem.from(DatabaseUnavailable(reason: "connection to 10.0.0.7:5432 refused"), maxBodyBytes: 1_000,
+                                   logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        #expect(problem.status == .serviceUnavailable && problem.kind == "database-unavailable")
+        #expect(problem.headers[.retryAfter] == "1")
+        #expect(!problem.detail.contains("10.0.0.7"), "the driver's reason stays in the log")
     }
 
     @Test func aLeaseInTimeRunsItsWork() async throws {
