@@ -99,7 +99,7 @@ FIELDS = {
     "max_per_order": {"minimum": 1, "maximum": 1000}, "reservation_minutes": {"minimum": 1, "maximum": 1440},
     "quota": {"minimum": 0, "maximum": 10_000_000}, "price": {"minimum": 0, "maximum": 100_000_000_000}, "nonce": {"minLength": 1},
     "starts_at": {"format": "date-time"}, "ends_at": {"format": "date-time"}, "sales_start": {"format": "date-time"},
-    "sales_end": {"format": "date-time"}, "organizer_id": {"pattern": f"^org_{ID_BODY}$"}, "redirect_origins": {"maxItems": 20, "items": {"type": "string", "pattern": ORIGIN}},
+    "tickets": {"maxItems": 500, "uniqueItems": True}, "sales_end": {"format": "date-time"}, "organizer_id": {"pattern": f"^org_{ID_BODY}$"}, "redirect_origins": {"maxItems": 20, "items": {"type": "string", "pattern": ORIGIN}},
 }
 # Where a field of the same name has another rule.
 BY_PATH = {("/api/v1/events/{id}/checkin-devices", "name"): text(100), ("/api/v1/checkin/scan", "token"): {"minLength": 1},

@@ -40,7 +40,7 @@ package struct TicketLifecycle: OrderLifecycleObserver {
         let tickets = Dictionary(uniqueKeysWithValues: try await TicketRepository(sql).forOrder(order.id).map { ($0.id.rawValue, $0) })
         var total: Int64 = 0
         for item in items {
-            guard let ticket = tickets[item] else { throw ValidationFailure(field: "tickets", "\(item) is not a ticket of this order") }
+            guard let ticket = tickets[item] else { throw ValidationFailure(field: "tickets", "\"\(item.prefix(40))\" is not a ticket of this order") }
             guard ticket.status == .valid else { throw ValidationFailure(field: "tickets", "\(item) is \(ticket.status.rawValue) already") }
             total += ticket.unitPrice
         }
