@@ -79,7 +79,7 @@ package enum TextRules {
 
     package static func isEmail(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, text.count <= 254, !parts[0].isEmpty else { return false }
+        guard parts.count == 2, text.unicodeScalars.count <= 254, !parts[0].isEmpty else { return false }
         let domain = parts[1]
         return domain.contains(".") && !domain.hasPrefix(".") && !domain.hasSuffix(".")
             && !text.contains(where: { $0.isWhitespace || $0 == "<" || $0 == ">" || $0 == "," })

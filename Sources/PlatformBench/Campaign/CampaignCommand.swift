@@ -237,7 +237,7 @@ struct CampaignRun: Sendable {
         let faults = errors.filter { $0.key != 503 }.values.reduce(0, +)
         if faults > 0 { problems.append("\(faults) answers with a 5xx other than 503") }
 
-        var checks = CampaignChecks(database: database, setup: setup, stripe: stripe, resend: resend, killed: killCount > 0)
+        var checks = CampaignChecks(database: database, setup: setup, stripe: stripe, resend: resend, interrupted: killCount > 0 || databaseRestarts > 0)
         try await checks.run(paid: paid, now: SystemClock().now())
         let secrets = setup.secrets + [("Stripe secret key", FakeStripe.secretKey), ("Stripe webhook secret", FakeStripe.webhookSecret),
                                        ("Resend API key", FakeResend.apiKey), ("ticket key secret", Self.ticketKeySecret)]

@@ -36,6 +36,10 @@ import Testing
         #expect(TextRules.isEmail("buyer@example.com"))
         #expect(!TextRules.isEmail("bu\u{10}yer@example.com"))
         #expect(!TextRules.isEmail("buyer@exa\u{85}mple.com"))
+        // 254 code points at most, as the document's maxLength counts: a modifier joins the grapheme before it.
+        let local = "a\u{1F3FB}" + String(repeating: "b", count: 241)
+        #expect(!TextRules.isEmail(local + "@example.com"), "255 code points in 254 graphemes")
+        #expect(TextRules.isEmail(String(repeating: "b", count: 242) + "@example.com"))
     }
 
     @Test func originsAreSchemeHostAndPort() {
