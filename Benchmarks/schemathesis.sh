@@ -28,7 +28,7 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null; rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do curl -sf "$BASE_URL/health" >/dev/null && break; sleep 0.1; done
 # The test's rules, and the demo's resources as the path parameters (else most calls stop at 404).
-"$VENV/bin/python" "$ROOT/Benchmarks/schemathesis-config.py" "$BASE_URL" "$ORGANIZER" "$ADMIN" \
+ORGANIZER_KEY="$ORGANIZER" ADMIN_KEY="$ADMIN" "$VENV/bin/python" "$ROOT/Benchmarks/schemathesis-config.py" "$BASE_URL" \
     "$ROOT/Tests/PlatformServerTests/Python/schemathesis.toml" "$WORK/schemathesis.toml"
 
 STATUS=0

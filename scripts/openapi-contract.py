@@ -2,6 +2,7 @@
 """Applies the server's general rules to the OpenAPI document (run after editing it by hand):
 every operation documents the problems it can answer, and every list cursor its id's format.
 Idempotent: running it twice changes nothing the second time."""
+import copy
 import json
 import sys
 
@@ -127,6 +128,7 @@ KINDS = {"string": {"minLength", "maxLength", "pattern", "format", "enum"}, "int
 
 def apply(field, rule):
     """The rule on the field, or on its branch of the right type when it may also be null."""
+    rule = copy.deepcopy(rule)  # each field its own lists: accept_null extends an enum in place
     branches = field.get("oneOf") or field.get("anyOf")
     if not branches:
         field.update(rule)
@@ -178,7 +180,7 @@ def accept_null(field):
     elif kind is not None:
         field["type"] = [kind, "null"]
     if "enum" in field and None not in field["enum"]:
-        field["enum"].append(None)
+        field["enum"] = field["enum"] + [None]
     return field
 
 

@@ -59,7 +59,7 @@ package struct WebhookAddressPolicy: Sendable {
     /// The URL's shape alone (scheme, host, no user info), before any resolution.
     /// - Throws: `WebhookURLRefused` saying why.
     package func checkShape(_ text: String) throws -> URLComponents {
-        guard text.count <= 2000, let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+        guard text.unicodeScalars.count <= 2000, let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
               let host = url.host, !host.isEmpty else {
             throw WebhookURLRefused("must be an absolute https URL")
         }

@@ -168,7 +168,7 @@ package struct WebhookEndpoints: Sendable {
     }
 
     private func validate(description: String?, into check: inout Validator) throws {
-        if let description { check.check(description.count <= 500, "description", "must be at most 500 characters") }
+        if let description { check.check(description.unicodeScalars.count <= 500, "description", "must be at most 500 characters") }
     }
 
     private static func unique(_ events: [WebhookEventType]) -> [WebhookEventType] {
