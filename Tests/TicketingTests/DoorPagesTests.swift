@@ -77,6 +77,11 @@ import Testing
             #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=\(order.id)", key: device.key).json["data"]
                 .map { ($0 as? [Any])?.count } == 2, "by order id")
             #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=", key: device.key).status == .unprocessableContent)
+            // All spaces, or over 200 code points (a combining mark is a code point of its own): 422.
+            for bad in ["%20%0A%C2%85", String(repeating: "a%CC%81", count: 101)] {
+                let reply = try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=\(bad)", key: device.key)
+                #expect(reply.status == .unprocessableContent, "\(bad)")
+            }
             let ticket = try #require(tickets.first?["ticket_id"] as? String)
             func admit(_ body: String) async throws -> APITestClient.Reply {
                 try await h.client.post("/api/v1/checkin/scan", key: device.key, json: body)
