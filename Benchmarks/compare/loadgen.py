@@ -17,7 +17,7 @@ TARGET.json (written by each system's seeding step):
      "order": {"path": "...", "body": {...}, "idempotency_key": true,
                "ok": [201], "sold_out": {"status": [409], "contains": "not enough"}},
      "scan": {"path": "...", "body": {"token": "{token}"}, "json_field": "result",
-              "ok": ["admitted"], "again": ["already_admitted"]}}
+              "ok": ["admitted"], "again": ["already_admitted"], "again_when": {}}}
 Prints one JSON line per run. Standard library only."""
 import argparse
 import collections
@@ -194,14 +194,17 @@ def main():
 
         def classify(status, raw):
             try:
-                value = json.loads(raw).get(scan["json_field"])
+                answer = json.loads(raw)
+                value = answer.get(scan["json_field"])
             except (ValueError, AttributeError):
                 return f"http_{status}"
             if value in scan["ok"]:
                 return "ok" if args.mode == "scan" else "unexpected_ok"
-            if value in scan["again"]:
+            # "Already scanned" may need a second field (pretix: status error, reason already_redeemed).
+            again = scan.get("again_when", {})
+            if value in scan["again"] and all(answer.get(field) in allowed for field, allowed in again.items()):
                 return "ok" if args.mode == "rescan" else "already"
-            return f"{status}:{value}"
+            return f"{status}:{value}:{answer.get('reason')}"
 
         result = run(send, classify, args.clients, args.duration, args.warmup, target["server_process"])
         if args.used:

@@ -73,7 +73,7 @@ def setup(target_path, port):
                   "ok": [201], "sold_out": {"status": [400], "contains": "quota"}},
         "scan": {"path": f"{base}/checkinrpc/redeem/",
                  "body": {"secret": "{token}", "source_type": "barcode", "lists": [entry.pk], "type": "entry"},
-                 "json_field": "status", "ok": ["ok"], "again": ["error"]},
+                 "json_field": "status", "ok": ["ok"], "again": ["error"], "again_when": {"reason": ["already_redeemed"]}},
         "hot_item": hot.pk,
     }
     json.dump(target, open(target_path, "w"), indent=1)
