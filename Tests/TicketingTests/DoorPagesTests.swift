@@ -77,8 +77,8 @@ import Testing
             #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=\(order.id)", key: device.key).json["data"]
                 .map { ($0 as? [Any])?.count } == 2, "by order id")
             #expect(try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=", key: device.key).status == .unprocessableContent)
-            // All spaces, or over 200 code points (a combining mark is a code point of its own): 422.
-            for bad in ["%20%0A%C2%85", String(repeating: "a%CC%81", count: 101)] {
+            // All spaces, a control character, or over 200 code points (a combining mark is a code point of its own): 422.
+            for bad in ["%20%0A%C2%85", "GRA%07CE", String(repeating: "a%CC%81", count: 101)] {
                 let reply = try await h.client.get("/api/v1/events/\(h.base.eventID)/checkin/search?q=\(bad)", key: device.key)
                 #expect(reply.status == .unprocessableContent, "\(bad)")
             }

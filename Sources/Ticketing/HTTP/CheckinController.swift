@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 import Platform
 
@@ -64,14 +63,12 @@ struct CheckinController {
         try JSONCoding.response(try await checkin.stats(event: try context.event(), organizer: context.scanner.organizer))
     }
 
-    /// `?q=`: 1 to 200 characters (code points, as the document counts), not all spaces; an order id
-    /// or a part of the buyer's email or name.
+    /// `?q=`: a text of 1 to 200 characters (`TextRules.isPresent`); an order id or a part of the
+    /// buyer's email or name.
     @Sendable func search(_ request: Request, context: ScannerContext) async throws -> Response {
         let text = request.uri.queryParameters["q"].map(String.init) ?? ""
-        // The spaces of the document's pattern [^\s\u0085]: Unicode's, and the BOM ECMAScript counts.
-        let meaningful = text.unicodeScalars.contains { !CharacterSet.whitespacesAndNewlines.contains($0) && $0 != "\u{FEFF}" }
-        guard text.unicodeScalars.count <= 200, meaningful else {
-            throw ValidationFailure(field: "q", "must be 1 to 200 characters, not all spaces")
+        guard TextRules.isPresent(text, max: 200) else {
+            throw ValidationFailure(field: "q", "must be 1 to 200 characters, not all spaces, without control characters")
         }
         let found = try await checkin.search(event: try context.event(), organizer: context.scanner.organizer, text: text)
         return try JSONCoding.response(ListBody(data: found, nextCursor: nil))
