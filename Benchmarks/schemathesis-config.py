@@ -62,7 +62,9 @@ message = first(call("GET", "/api/v1/admin/outbox?status=all", admin)["data"])
 if message:
     ids["message"] = message["id"]
 
-# Path prefix -> the parameters of every operation under it (longest prefix first).
+ids["provider"] = "sandbox"
+
+# Path prefix -> the parameters of every operation under it; an operation takes its longest prefix.
 BY_PREFIX = [
     ("/api/v1/public/orders/{id}", {"path.id": "public_order", "query.token": "order_token"}),
     ("/api/v1/public/events/{id}", {"path.id": "event"}),
@@ -78,8 +80,9 @@ BY_PREFIX = [
     ("/api/v1/payouts/{id}", {"path.id": "payout"}),
     ("/api/v1/admin/credit-packs/{id}", {"path.id": "pack"}),
     ("/api/v1/admin/outbox/{id}", {"path.id": "message"}),
-    ("/webhooks/{provider}", {"path.provider": None}),
+    ("/webhooks/{provider}", {"path.provider": "provider"}),
 ]
+BY_PREFIX.sort(key=lambda entry: -len(entry[0]))
 
 document = call("GET", "/api/v1/openapi.json")
 config = tomllib.load(open(rules, "rb"))
@@ -89,11 +92,8 @@ for path, methods in document["paths"].items():
     for method in methods:
         if method not in ("get", "post", "patch", "delete", "put"):
             continue
-        match = next((given for prefix, given in sorted(BY_PREFIX, key=lambda p: -len(p[0])) if path.startswith(prefix)), None)
-        if match is None:
-            continue
-        values = {key: ("sandbox" if name is None else ids.get(name)) for key, name in match.items()}
-        values = {key: value for key, value in values.items() if value}
+        match = next((given for prefix, given in BY_PREFIX if path.startswith(prefix)), {})
+        values = {key: ids[name] for key, name in match.items() if name in ids}
         if not values:
             continue
         name = f"{method.upper()} {path}"
