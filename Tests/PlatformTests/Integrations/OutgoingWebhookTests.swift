@@ -162,6 +162,11 @@ import Testing
                 #expect(reply.status == .unprocessableContent, "\(url): \(reply.text)")
                 #expect(reply.errorFields == ["url"], "\(url)")
             }
+            // A description of 502 code points in 251 characters: over the document's 500 (code points).
+            let long = String(repeating: "a\u{301}", count: 251)
+            let described = try await h.client.post("/api/v1/webhook-endpoints", key: h.organizerKey,
+                                                    json: #"{"url":"https://hooks.example.com/in","events":["order.paid"],"description":"\#(long)"}"#)
+            #expect(described.status == .unprocessableContent && described.errorFields == ["description"], "\(described.text)")
             #expect(try await rowCounts(h.database, tables: ["webhook_endpoints", "audit_log"]) == before)
 
             let endpoint = try await WebhookFixture.register(h, url: "https://hooks.example.com/in", events: #"["order.placed"]"#)
