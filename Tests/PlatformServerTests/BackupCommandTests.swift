@@ -41,8 +41,8 @@ import Testing
         #expect(postgres.stdout.hasPrefix("pg_dump --host=db.example --port=5433 --username=ops --dbname=tickets --format=custom --file=/tmp/x.dump"))
         #expect(!postgres.stdout.contains("s3cret"), "the password is never printed")
 
-        let original = try await Self.scans(live, environment: environment(live), key: key)
-        let copy = try await Self.scans(restored, environment: environment(restored), key: key)
+        let original = try await Self.scans(url: "sqlite:" + live, environment: environment(live), key: key)
+        let copy = try await Self.scans(url: "sqlite:" + restored, environment: environment(restored), key: key)
         #expect(!original.isEmpty && original.keys.sorted() == copy.keys.sorted(), "the same tickets")
         #expect(original.values.allSatisfy { $0 == "admitted" } && copy.values.allSatisfy { $0 == "admitted" }, "\(original) \(copy)")
     }
@@ -132,10 +132,6 @@ import Testing
             await database.close()
             throw error
         }
-    }
-
-    static func scans(_ path: String, environment: [String: String], key: String) async throws -> [String: String] {
-        try await scans(url: "sqlite:" + path, environment: environment, key: key)
     }
 
     /// Every ticket of the organizer's events, scanned once through the assembled platform: token to result.
