@@ -12,11 +12,11 @@ byte read. CPU is read from /proc before and after the measured window, per grou
 processes (TARGET's "server_process", a substring of the command line), PostgreSQL's (with the
 exited backends its postmaster reaped) and this generator's own.
 
-TARGET.json (written by each system's seeding step):
+TARGET.json (written by each system's seeding step; "order" and "scan" may add headers of their own):
     {"system": "platform", "port": 8080, "server_process": "platform serve", "headers": {...},
      "order": {"path": "...", "body": {...}, "idempotency_key": true,
                "ok": [201], "sold_out": {"status": [409], "contains": "not enough"}},
-     "scan": {"path": "...", "body": {"token": "{token}"}, "json_field": "result",
+     "scan": {"path": "...", "headers": {...}, "body": {"token": "{token}"}, "json_field": "result",
               "ok": ["admitted"], "again": ["already_admitted"], "again_when": {}}}
 Prints one JSON line per run. Standard library only."""
 import argparse
@@ -160,7 +160,7 @@ def main():
         order = target["order"]
 
         def send(index):
-            headers = {"Idempotency-Key": uuid.uuid4().hex} if order.get("idempotency_key") else None
+            headers = {**order.get("headers", {}), **({"Idempotency-Key": uuid.uuid4().hex} if order.get("idempotency_key") else {})}
             return connections[index].post(order["path"], order["body"], headers)
 
         def classify(status, raw):
@@ -190,7 +190,7 @@ def main():
                 if args.mode == "scan":
                     sent.append(token)
             body = json.loads(json.dumps(scan["body"]).replace("{token}", token))
-            return connections[index].post(scan["path"], body)
+            return connections[index].post(scan["path"], body, scan.get("headers"))
 
         def classify(status, raw):
             try:

@@ -2,7 +2,7 @@
 """pretix's side of Benchmarks/compare-pretix.sh, through pretix's own models (run with the pretix
 virtualenv's Python, PRETIX_CONFIG_FILE set):
 
-    pretix_fixtures.py setup TARGET.json --port P   # organizer, API token, live event, items Hot (1,000) and Scan, a check-in list
+    pretix_fixtures.py setup TARGET.json --port P [--hot NAME]  # organizer, API token, live event, items NAME (1,000; default Hot) and Scan, a check-in list
     pretix_fixtures.py paid N TOKENS               # N paid one-ticket orders of Scan, their secrets one per line
     pretix_fixtures.py sold TARGET.json            # positions of Hot in pending or paid orders (the oversell check)
 
@@ -40,7 +40,7 @@ def item(event, name, size):
     return created
 
 
-def setup(target_path, port):
+def setup(target_path, port, hot_name):
     with scopes_disabled(), transaction.atomic():
         organizer, _ = Organizer.objects.get_or_create(slug=SLUG, defaults={"name": "Compare"})
         # Bank transfer is enabled on the organizer and on the event (a plugin of both levels).
@@ -59,7 +59,7 @@ def setup(target_path, port):
             event.settings.set("payment_banktransfer_bank_details", "Compare bank")
             event.settings.set("attendee_names_asked", False)
             event.settings.set("invoice_generate", "False")
-        hot = item(event, "Hot", 1_000)
+        hot = item(event, hot_name, 1_000)
         item(event, "Scan", None)
         entry = CheckinList.objects.filter(event=event, name="Entry").first() or \
             CheckinList.objects.create(event=event, name="Entry", all_products=True)
@@ -77,7 +77,7 @@ def setup(target_path, port):
         "hot_item": hot.pk,
     }
     json.dump(target, open(target_path, "w"), indent=1)
-    print(f"pretix: organizer {SLUG}, event {SLUG}, Hot item {hot.pk} (quota 1,000), check-in list {entry.pk}")
+    print(f"pretix: organizer {SLUG}, event {SLUG}, {hot_name} item {hot.pk} (quota 1,000), check-in list {entry.pk}")
 
 
 def paid(count, tokens_path):
@@ -111,7 +111,8 @@ def sold(target_path):
 if __name__ == "__main__":
     command, arguments = sys.argv[1], sys.argv[2:]
     if command == "setup":
-        setup(arguments[0], int(arguments[arguments.index("--port") + 1]))
+        hot_name = arguments[arguments.index("--hot") + 1] if "--hot" in arguments else "Hot"
+        setup(arguments[0], int(arguments[arguments.index("--port") + 1]), hot_name)
     elif command == "paid":
         paid(int(arguments[0]), arguments[1])
     elif command == "sold":

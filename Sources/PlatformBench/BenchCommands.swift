@@ -12,7 +12,7 @@ struct PlatformBench: AsyncParsableCommand {
         commandName: "platform-bench",
         abstract: "Benchmarks that print figures (SQLite by default; DATABASE_URL selects PostgreSQL).",
         subcommands: [CampaignCommand.self, CheckoutBench.self, WebhookBench.self, QRBench.self, ScanBench.self, VerifyBench.self, OutboxBench.self,
-                      PayoutBench.self, PayPalVerifyBench.self])
+                      PayoutBench.self, PayPalVerifyBench.self, CompareFixtures.self, CompareSold.self])
 }
 
 struct CheckoutBench: AsyncParsableCommand {
@@ -47,14 +47,9 @@ struct CheckoutBench: AsyncParsableCommand {
         let path = "/api/v1/public/events/\(platform.eventID)/orders"
         let body = #"{"lines":[{"variant_id":"\#(platform.variantID)","quantity":1}],"email":"buyer@bench.example","provider":"\#(provider)"}"#
         let result = try await platform.serving(workers: true) { port in
-            try await load(clients: clients, total: orders) { client, index in
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
-                request.method = .POST
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.headers.add(name: "Idempotency-Key", value: "bench-\(index)")
-                request.body = .bytes(ByteBuffer(string: body))
-                return try await client.call(request).status
-            }
+            try await socketLoad(port: port, clients: clients, total: orders, request: { index in
+                SocketClient.post(path, json: body, headers: [("Idempotency-Key", "bench-\(index)")])
+            }, judge: { status, _ in status })
         }
         let counts = try await platform.counts()
         let placed = result.samples.filter { $0.1 == 201 }.count

@@ -12,6 +12,8 @@ import Ticketing
 /// this process on a free port.
 struct BenchPlatform: Sendable {
     static let sandboxSecret = "bench-sandbox-secret"
+    /// Tickets are signed with keys derived from it: a server scanning them needs the same.
+    static let ticketKeySecret = "bench-ticket-key-secret"
 
     let platform: Platform
     let organizerID: OrganizerID
@@ -23,11 +25,13 @@ struct BenchPlatform: Sendable {
 
     /// The benchmark's settings over the process environment. With `mail`, paid orders queue
     /// their confirmation emails as a served platform does; `extra` adds settings (a mail provider).
-    static func make(quota: Int64, mail: Bool = false, extra: [String: String] = [:]) async throws -> BenchPlatform {
+    /// The one variant is named `variant`.
+    static func make(quota: Int64, variant name: String = "Hot", mail: Bool = false, extra: [String: String] = [:]) async throws
+        -> BenchPlatform {
         let logger = Logger(label: "bench", factory: { _ in SwiftLogNoOpLogHandler() })
         var environment = ProcessInfo.processInfo.environment.merging([
             "PORT": "0", "LOG_LEVEL": "error", "CHECKOUT_RATE_LIMIT": String(Int.max), "CHECKIN_RATE_LIMIT": "1000000",
-            "SANDBOX_ENABLED": "true", "SANDBOX_SECRET": sandboxSecret, "TICKET_KEY_SECRET": "bench-ticket-key-secret",
+            "SANDBOX_ENABLED": "true", "SANDBOX_SECRET": sandboxSecret, "TICKET_KEY_SECRET": ticketKeySecret,
         ].merging(extra) { $1 }) { $1 }
         var scratch: URL?
         if environment["DATABASE_URL", default: ""].isEmpty {
@@ -46,7 +50,7 @@ struct BenchPlatform: Sendable {
         let event = try await catalog.createEvent(
             NewEvent(title: "Bench Night", startsAt: clock.now().adding(minutes: 60 * 24 * 7), timezone: "UTC", currency: .eur, status: .live,
                      reservationMinutes: 60), organizer: organizer.id)
-        let (variant, _) = try await catalog.createVariant(NewVariant(name: "Hot", price: 2_500, quota: quota, status: .live),
+        let (variant, _) = try await catalog.createVariant(NewVariant(name: name, price: 2_500, quota: quota, status: .live),
                                                            event: event.id, organizer: organizer.id)
         return BenchPlatform(platform: platform, organizerID: organizer.id, eventID: event.id, variantID: variant.id, quota: quota,
                              scratch: scratch)

@@ -275,9 +275,8 @@ package struct Catalog: Sendable {
 
     package func publicEvent(_ id: EventID) async throws -> (Event, [TicketVariant]) {
         try await database.read { sql in
-            guard let event = try await EventRepository(sql).findLive(id) else { throw PlatformError.notFound("event") }
-            let variants = try await VariantRepository(sql).list(event: id).filter { $0.status.isPublic }
-            return (event, variants)
+            guard let (event, variants) = try await EventRepository(sql).findLiveWithVariants(id) else { throw PlatformError.notFound("event") }
+            return (event, variants.filter { $0.status.isPublic })
         }
     }
 }

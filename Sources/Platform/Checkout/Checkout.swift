@@ -176,10 +176,10 @@ package struct Checkout: Sendable {
         let minimumMinutes = provider?.minimumCheckoutMinutes ?? 0
         return try await database.transaction { sql in
             if let idempotency, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
-            guard let event = try await EventRepository(sql).findLive(input.eventID) else { throw PlatformError.notFound("event") }
+            guard let (event, list) = try await EventRepository(sql).findLiveWithVariants(input.eventID) else { throw PlatformError.notFound("event") }
             try checkRedirect(input.successURL, field: "success_url", event: event)
             try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
-            let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0) })
+            let variants = Dictionary(uniqueKeysWithValues: list.map { ($0.id, $0) })
             let priced = try input.cart.price(variants, currency: event.currency, at: now)
             let free = priced.total.minorUnits == 0
             let credit = try await creditPart(of: priced.total, input, on: sql)
@@ -293,9 +293,17 @@ package struct Checkout: Sendable {
         let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(order), checkoutUrl: session.url, accessToken: accessToken))
         let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
         let (keys, now, id) = (self.keys, clock.now(), order.id)
-        try await database.transaction { sql in
-            try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now)
-            if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
+        if database.engine == .postgres, let idempotency {
+            // One statement writes both, so it needs no BEGIN and COMMIT of its own.
+            try await database.autocommit { sql in
+                try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now, answering: idempotency,
+                                                           with: answer.response)
+            }
+        } else {
+            try await database.transaction { sql in
+                try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now)
+                if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
+            }
         }
         return .placed(placed, answer)
     }

@@ -18,6 +18,10 @@ package struct AuditLogRepository: Sendable {
             try await insert(entries)
             return try await WebhookEndpointRepository(sql).enabled(organizers: organizers)
         }
+        if entries.count == 1, organizers.count == 1 {
+            // One change of one organizer (every order's): the same statement, prepared.
+            return try await sql.execute(AuditAndReadEndpoints(entry: entries[0], organizer: organizers[0].rawValue)).map { try $0.endpoint() }
+        }
         return try await sql.raw("""
             WITH audited AS (\(Self.insertion(entries)))
             SELECT * FROM webhook_endpoints WHERE organizer_id IN (\(binds: organizers.map(\.rawValue))) AND status = 'enabled' ORDER BY id
@@ -69,5 +73,31 @@ package struct AuditLogRepository: Sendable {
                        orderID: try row.orderId.map(StoredValue.id), eventID: try row.eventId.map(StoredValue.id), changes: row.changes,
                        requestID: row.requestId, createdAt: Timestamp(milliseconds: row.createdAt))
         }
+    }
+}
+
+private struct AuditAndReadEndpoints: PreparedStatement {
+    static let name = "platform_audit_and_read_endpoints"
+    static let sql = """
+        WITH audited AS (
+            INSERT INTO audit_log (id, organizer_id, actor_kind, actor_id, action, subject_id, order_id, event_id, changes, request_id, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11))
+        SELECT id, organizer_id, url, description, events, status, disabled_reason, failing_since, created_at, updated_at,
+               secret, previous_secret, previous_secret_expires_at
+        FROM webhook_endpoints WHERE organizer_id = $12 AND status = 'enabled' ORDER BY id
+        """
+    let entry: AuditEntry, organizer: String
+    var values: [StatementValue] {
+        [.text(entry.id.rawValue), .text(entry.organizerID?.rawValue), .text(entry.actor.kind), .text(entry.actor.id), .text(entry.action),
+         .text(entry.subjectID), .text(entry.orderID?.rawValue), .text(entry.eventID?.rawValue), .text(entry.changes), .text(entry.requestID),
+         .integer(entry.createdAt.milliseconds), .text(organizer)]
+    }
+
+    static func row(_ columns: inout StatementColumns) throws -> WebhookEndpointRepository.Row {
+        WebhookEndpointRepository.Row(
+            id: try columns.text(), organizerId: try columns.text(), url: try columns.text(), description: try columns.optionalText(),
+            events: try columns.text(), status: try columns.text(), disabledReason: try columns.optionalText(),
+            failingSince: try columns.optionalInteger(), createdAt: try columns.integer(), updatedAt: try columns.integer(),
+            secret: try columns.text(), previousSecret: try columns.optionalText(), previousSecretExpiresAt: try columns.optionalInteger())
     }
 }

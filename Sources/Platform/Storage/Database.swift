@@ -21,10 +21,17 @@ package protocol Database: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// Runs `body` where each statement commits on its own: for a write that is one statement (atomic
+    /// by itself), without the round trips of BEGIN and COMMIT. On SQLite it is a transaction.
+    func autocommit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func close() async
 }
 
 extension Database {
+    package func autocommit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
     /// True when the database answers a trivial query.
     func ping() async -> Bool {
         (try? await read { sql in try await sql.raw("SELECT 1 AS one").first() != nil }) ?? false

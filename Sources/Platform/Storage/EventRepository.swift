@@ -61,6 +61,14 @@ package struct EventRepository: Sendable {
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }
 
+    /// A live event with all its variants (by id), as `findLive` and `VariantRepository.list` read
+    /// them, in one prepared statement: the read of every order placed and every public event page.
+    func findLiveWithVariants(_ id: EventID) async throws -> (Event, [TicketVariant])? {
+        let rows = try await sql.execute(FindLiveEventWithVariants(event: id.rawValue))
+        guard let first = rows.first else { return nil }
+        return (try first.event.event(), try rows.compactMap { try $0.variant?.variant() })
+    }
+
     package func list(organizer: OrganizerID, after: EventID?, limit: Int) async throws -> [Event] {
         try await sql.raw("""
             SELECT * FROM events WHERE organizer_id = \(bind: organizer.rawValue) AND id > \(bind: after?.rawValue ?? "")
@@ -78,5 +86,39 @@ package struct EventRepository: Sendable {
                 slug = \(bind: event.slug)
             WHERE id = \(bind: event.id.rawValue) AND organizer_id = \(bind: event.organizerID.rawValue)
             """).run()
+    }
+}
+
+/// One row per variant (one row with no variant for an event without any), the event's columns on
+/// each. The variant's columns have names of their own: SQLite's rows are read by column name.
+private struct FindLiveEventWithVariants: PreparedStatement {
+    static let name = "platform_find_live_event_with_variants"
+    static let sql = """
+        SELECT e.id, e.organizer_id, e.title, e.venue, e.starts_at, e.ends_at, e.timezone, e.currency, e.status,
+               e.reservation_minutes, e.redirect_origins, e.created_at, e.updated_at, e.slug,
+               v.id AS v_id, v.organizer_id AS v_organizer_id, v.event_id AS v_event_id, v.name AS v_name, v.price AS v_price,
+               v.quota AS v_quota, v.max_per_order AS v_max_per_order, v.sales_start AS v_sales_start, v.sales_end AS v_sales_end,
+               v.status AS v_status, v.sold AS v_sold, v.reserved AS v_reserved, v.created_at AS v_created_at, v.updated_at AS v_updated_at
+        FROM events e LEFT JOIN ticket_variants v ON v.event_id = e.id
+        WHERE e.id = $1 AND e.status = 'live'
+          AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = e.organizer_id AND o.suspended_at IS NOT NULL)
+        ORDER BY v.id
+        """
+    let event: String
+    var values: [StatementValue] { [.text(event)] }
+
+    static func row(_ columns: inout StatementColumns) throws -> (event: EventRepository.Row, variant: VariantRepository.Row?) {
+        let event = EventRepository.Row(
+            id: try columns.text(), organizerId: try columns.text(), title: try columns.text(), venue: try columns.optionalText(),
+            startsAt: try columns.integer(), endsAt: try columns.optionalInteger(), timezone: try columns.text(), currency: try columns.text(),
+            status: try columns.text(), reservationMinutes: Int(try columns.integer()), redirectOrigins: try columns.text(),
+            createdAt: try columns.integer(), updatedAt: try columns.integer(), slug: try columns.optionalText())
+        guard let id = try columns.optionalText() else { return (event, nil) }
+        let variant = VariantRepository.Row(
+            id: id, organizerId: try columns.text(), eventId: try columns.text(), name: try columns.text(), price: try columns.integer(),
+            quota: try columns.integer(), maxPerOrder: try columns.optionalInteger(), salesStart: try columns.optionalInteger(),
+            salesEnd: try columns.optionalInteger(), status: try columns.text(), sold: try columns.integer(), reserved: try columns.integer(),
+            createdAt: try columns.integer(), updatedAt: try columns.integer())
+        return (event, variant)
     }
 }

@@ -31,17 +31,10 @@ struct IdempotencyRepository: Sendable {
     }
 
     func claim(scope: String, key: String, requestHash: String, now: Timestamp, retention: Int64) async throws -> IdempotencyClaim {
-        // A key older than the retention window is forgotten and may be used afresh.
-        try await sql.raw("""
-            DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
-              AND created_at < \(bind: now.milliseconds - retention)
-            """).run()
-        let inserted = try await sql.raw("""
-            INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, created_at)
-            VALUES (\(bind: scope), \(bind: key), \(bind: requestHash), 'in_flight', \(bind: now.milliseconds))
-            ON CONFLICT (scope, idempotency_key) DO NOTHING RETURNING scope
-            """).first()
-        if inserted != nil { return .claimed }
+        // A key older than the retention window is forgotten and may be used afresh: its row is taken over.
+        let claimed = try await !sql.execute(ClaimKey(scope: scope, key: key, requestHash: requestHash, now: now.milliseconds,
+                                                       forgetBefore: now.milliseconds - retention)).isEmpty
+        if claimed { return .claimed }
         guard let row = try await sql.raw("""
             SELECT request_hash, state, response_status, response_body, created_at FROM idempotency_keys
             WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
@@ -62,10 +55,7 @@ struct IdempotencyRepository: Sendable {
     }
 
     package func complete(scope: String, key: String, response: StoredResponse) async throws {
-        try await sql.raw("""
-            UPDATE idempotency_keys SET state = 'done', response_status = \(bind: response.status), response_body = \(bind: response.body)
-            WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
-            """).run()
+        _ = try await sql.execute(CompleteKey(scope: scope, key: key, status: Int64(response.status), body: response.body))
     }
 
     /// Drops answers older than the retention window (they hold buyers' access tokens); returns how many.
@@ -91,4 +81,26 @@ struct IdempotencyRepository: Sendable {
     func release(scope: String, key: String) async throws {
         try await sql.raw("DELETE FROM idempotency_keys WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key) AND state = 'in_flight'").run()
     }
+}
+
+private struct ClaimKey: PreparedStatement {
+    static let name = "platform_claim_idempotency_key"
+    static let sql = """
+        INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, created_at) VALUES ($1, $2, $3, 'in_flight', $4)
+        ON CONFLICT (scope, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight',
+            response_status = NULL, response_body = NULL, created_at = excluded.created_at
+        WHERE idempotency_keys.created_at < $5
+        RETURNING scope
+        """
+    let scope: String, key: String, requestHash: String, now: Int64, forgetBefore: Int64
+    var values: [StatementValue] { [.text(scope), .text(key), .text(requestHash), .integer(now), .integer(forgetBefore)] }
+}
+
+private struct CompleteKey: PreparedStatement {
+    static let name = "platform_complete_idempotency_key"
+    static let sql = """
+        UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE scope = $1 AND idempotency_key = $2
+        """
+    let scope: String, key: String, status: Int64, body: String
+    var values: [StatementValue] { [.text(scope), .text(key), .integer(status), .text(body)] }
 }

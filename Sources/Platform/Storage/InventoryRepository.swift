@@ -10,10 +10,7 @@ struct InventoryRepository: Sendable {
 
     /// Holds `n` seats for a pending order; false when fewer than `n` are left.
     func reserve(_ variant: VariantID, _ n: Int64) async throws -> Bool {
-        try await sql.raw("""
-            UPDATE ticket_variants SET reserved = reserved + \(bind: n)
-            WHERE id = \(bind: variant.rawValue) AND sold + reserved + \(bind: n) <= quota RETURNING id
-            """).first() != nil
+        try await !sql.execute(ReserveSeats(variant: variant.rawValue, seats: n)).isEmpty
     }
 
     /// Sells `n` seats that no reservation holds (a payment that arrived after its reservation ended).
@@ -35,4 +32,11 @@ struct InventoryRepository: Sendable {
     func releaseSold(_ variant: VariantID, _ n: Int64) async throws {
         try await sql.raw("UPDATE ticket_variants SET sold = sold - \(bind: n) WHERE id = \(bind: variant.rawValue)").run()
     }
+}
+
+private struct ReserveSeats: PreparedStatement {
+    static let name = "platform_reserve_seats"
+    static let sql = "UPDATE ticket_variants SET reserved = reserved + $2 WHERE id = $1 AND sold + reserved + $2 <= quota RETURNING id"
+    let variant: String, seats: Int64
+    var values: [StatementValue] { [.text(variant), .integer(seats)] }
 }

@@ -19,22 +19,9 @@ package struct OrderRepository: Sendable {
 
     /// Writes the order with its lines; its fee rate is the organizer's at this moment.
     package func insert(_ order: Order, accessTokenHash: String) async throws {
-        try await sql.raw("""
-            INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider,
-                                access_token_hash, expires_at, created_at, updated_at, credit_pack_id, credit_amount, fee_bps)
-            VALUES (\(bind: order.id.rawValue), \(bind: order.organizerID.rawValue), \(bind: order.eventID.rawValue),
-                    \(bind: order.status.rawValue), \(bind: order.seats.rawValue), \(bind: order.email), \(bind: order.buyerName),
-                    \(bind: order.total.currency.code), \(bind: order.total.minorUnits), 0, \(bind: order.provider),
-                    \(bind: accessTokenHash), \(bind: order.expiresAt.milliseconds), \(bind: order.createdAt.milliseconds),
-                    \(bind: order.updatedAt.milliseconds), \(bind: order.creditPackID?.rawValue), \(bind: order.creditAmount),
-                    COALESCE((SELECT fee_bps FROM organizers WHERE id = \(bind: order.organizerID.rawValue)), \(bind: FeePolicy.standard.basisPoints)))
-            """).run()
+        _ = try await sql.execute(InsertOrder(order: order, accessTokenHash: accessTokenHash))
         for line in order.lines {
-            try await sql.raw("""
-                INSERT INTO order_lines (order_id, organizer_id, variant_id, quantity, unit_price)
-                VALUES (\(bind: order.id.rawValue), \(bind: order.organizerID.rawValue), \(bind: line.variantID.rawValue),
-                        \(bind: line.quantity), \(bind: line.unitPrice))
-                """).run()
+            _ = try await sql.execute(InsertOrderLine(order: order.id.rawValue, organizer: order.organizerID.rawValue, line: line))
         }
     }
 
@@ -186,10 +173,14 @@ package struct OrderRepository: Sendable {
     }
 
     func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp) async throws {
-        try await sql.raw("""
-            UPDATE orders SET provider_session = \(bind: session), checkout_url = \(bind: url), updated_at = \(bind: time.milliseconds)
-            WHERE id = \(bind: id.rawValue)
-            """).run()
+        _ = try await sql.execute(SetCheckout(order: id.rawValue, session: session, url: url, at: time.milliseconds))
+    }
+
+    /// PostgreSQL only: the checkout session and the Idempotency-Key's answer in one statement.
+    func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp, answering request: IdempotentRequest,
+                     with response: StoredResponse) async throws {
+        _ = try await sql.execute(SetCheckoutAndAnswer(order: id.rawValue, session: session, url: url, at: time.milliseconds,
+                                                       scope: request.scope, key: request.key, status: Int64(response.status), body: response.body))
     }
 
     func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {
@@ -228,5 +219,49 @@ package struct OrderRepository: Sendable {
             order.creditAmount = row.creditAmount
             return order
         }
+    }
+}
+
+private struct InsertOrder: PreparedStatement {
+    static let name = "platform_insert_order"
+    static let sql = """
+        INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider,
+                            access_token_hash, expires_at, created_at, updated_at, credit_pack_id, credit_amount, fee_bps)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16,
+                COALESCE((SELECT fee_bps FROM organizers WHERE id = $2), $17))
+        """
+    let order: Order, accessTokenHash: String
+    var values: [StatementValue] {
+        [.text(order.id.rawValue), .text(order.organizerID.rawValue), .text(order.eventID.rawValue), .text(order.status.rawValue),
+         .text(order.seats.rawValue), .text(order.email), .text(order.buyerName), .text(order.total.currency.code), .integer(order.total.minorUnits),
+         .text(order.provider), .text(accessTokenHash), .integer(order.expiresAt.milliseconds), .integer(order.createdAt.milliseconds),
+         .integer(order.updatedAt.milliseconds), .text(order.creditPackID?.rawValue), .integer(order.creditAmount),
+         .integer(Int64(FeePolicy.standard.basisPoints))]
+    }
+}
+
+private struct InsertOrderLine: PreparedStatement {
+    static let name = "platform_insert_order_line"
+    static let sql = "INSERT INTO order_lines (order_id, organizer_id, variant_id, quantity, unit_price) VALUES ($1, $2, $3, $4, $5)"
+    let order: String, organizer: String, line: OrderLine
+    var values: [StatementValue] { [.text(order), .text(organizer), .text(line.variantID.rawValue), .integer(line.quantity), .integer(line.unitPrice)] }
+}
+
+private struct SetCheckout: PreparedStatement {
+    static let name = "platform_set_checkout"
+    static let sql = "UPDATE orders SET provider_session = $2, checkout_url = $3, updated_at = $4 WHERE id = $1"
+    let order: String, session: String, url: String, at: Int64
+    var values: [StatementValue] { [.text(order), .text(session), .text(url), .integer(at)] }
+}
+
+private struct SetCheckoutAndAnswer: PreparedStatement {
+    static let name = "platform_set_checkout_and_answer"
+    static let sql = """
+        WITH checkout AS (UPDATE orders SET provider_session = $2, checkout_url = $3, updated_at = $4 WHERE id = $1)
+        UPDATE idempotency_keys SET state = 'done', response_status = $7, response_body = $8 WHERE scope = $5 AND idempotency_key = $6
+        """
+    let order: String, session: String, url: String, at: Int64, scope: String, key: String, status: Int64, body: String
+    var values: [StatementValue] {
+        [.text(order), .text(session), .text(url), .integer(at), .text(scope), .text(key), .integer(status), .text(body)]
     }
 }

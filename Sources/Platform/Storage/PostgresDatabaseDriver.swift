@@ -87,13 +87,16 @@ final class PostgresDatabaseDriver: Database {
         try await leased { connection in try await Self.session(connection).inTransaction(body) }
     }
 
+    func autocommit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await leased { connection in try await body(Self.session(connection)) }
+    }
+
     private func leased<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let client = self.client
         return try await Self.reachable {
-            try await ConnectionLease.bounded(within: Self.connectionWait) { begin in
+            try await ConnectionLease.bounded(within: Self.connectionWait) { start in
                 try await client.withConnection { connection in
-                    try begin()
-                    return try await ConnectionLease.untilClosed({ connection.isClosed }, { try await work(connection) })
+                    try await start(watching: { connection.isClosed }) { try await work(connection) }
                 }
             }
         }

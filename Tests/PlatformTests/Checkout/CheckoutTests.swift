@@ -125,6 +125,24 @@ import Testing
         }
     }
 
+    /// A key past the 24 hours is used afresh even before housekeeping purged it: the claim takes
+    /// its row over in one statement, and a key inside the window still replays.
+    @Test(arguments: TestEngines.all)
+    func aKeyPastItsWindowIsTakenOverBeforeThePurge(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let first = try await h.placeOrder(key: "key-old", body: h.cart(quantity: 1))
+            h.clock.advance(minutes: 24 * 60 - 1)
+            #expect(try await h.placeOrder(key: "key-old", body: h.cart(quantity: 2)).status == .unprocessableContent, "still a mismatch")
+            h.clock.advance(minutes: 2)
+            let fresh = try await h.placeOrder(key: "key-old", body: h.cart(quantity: 2))
+            #expect(fresh.status == .created && fresh.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            #expect(fresh.json["order"] as? [String: Any] != nil && fresh.body != first.body)
+            #expect(try await h.variantCounts() == (0, 3))
+            #expect(try await rowCounts(h.database, tables: ["idempotency_keys"]) == ["idempotency_keys": 1])
+            #expect(try await h.placeOrder(key: "key-old", body: h.cart(quantity: 2)).body == fresh.body, "the new answer replays")
+        }
+    }
+
     /// A server killed between claiming a key and answering leaves the claim behind; the crash
     /// campaign's buyers were told "in flight" for as long as they retried.
     @Test(arguments: TestEngines.all)

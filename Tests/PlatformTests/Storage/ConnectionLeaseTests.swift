@@ -53,6 +53,38 @@ import Testing
         #expect(!record.ran.withLock { $0 }, "the work began after its caller was answered")
     }
 
+    /// Work waiting for ever on a connection that closed (a PostgreSQL restart mid-transaction) is
+    /// answered 503 and its lease ends, so the pool gets the connection back.
+    @Test func workOnAClosedConnectionIsUnavailableAndTheLeaseEnds() async throws {
+        let closed = Mutex(false)
+        let leaseEnded = Mutex(false)
+        let clock = ContinuousClock()
+        let began = clock.now
+        await #expect(throws: DatabaseUnavailable.self) {
+            try await ConnectionLease.bounded(within: .seconds(5)) { start in
+                defer { leaseEnded.withLock { $0 = true } }
+                return try await start(watching: { closed.withLock { $0 } }) {
+                    closed.withLock { $0 = true }
+                    // A query on the closed connection that never answers.
+                    try await Task.sleep(for: .seconds(3_600))
+                    return 1
+                }
+            }
+        }
+        #expect(clock.now - began < .seconds(2), "answered about 200 ms after the close was seen")
+        #expect(leaseEnded.withLock { $0 })
+    }
+
+    @Test func workOnAnOpenConnectionIsNeverCut() async throws {
+        let answer = try await ConnectionLease.bounded(within: .milliseconds(50)) { start in
+            try await start(watching: { false }) {
+                try await Task.sleep(for: .milliseconds(400))
+                return "done"
+            }
+        }
+        #expect(answer == "done")
+    }
+
     @Test func aCallerCancelledWhileWaitingIsAnsweredAtOnce() async throws {
         let record = Record()
         let caller = Task {

@@ -49,6 +49,35 @@ import Testing
         }
     }
 
+    /// Migration 0024 moves the checks of the checkout's foreign keys to COMMIT on PostgreSQL: an
+    /// order line of no order and no variant is still refused, and nothing of its transaction stays.
+    @Test(arguments: TestEngines.all)
+    func foreignKeysCheckedAtCommitStillRefuseOrphans(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { sql in
+                    try await sql.raw("""
+                        INSERT INTO order_lines (order_id, organizer_id, variant_id, quantity, unit_price)
+                        VALUES ('ord_none', 'org_none', 'var_none', 1, 100)
+                        """).run()
+                }
+            }
+            #expect(try await rowCounts(database, tables: ["order_lines"]) == ["order_lines": 0])
+            guard engine == .postgres else { return }
+            struct Row: Decodable { let conname: String, condeferred: Bool }
+            let deferred = try await database.read { sql in
+                try await sql.raw("""
+                    SELECT conname, condeferred FROM pg_constraint
+                    WHERE contype = 'f' AND conrelid::regclass::text IN ('orders', 'order_lines', 'tickets') ORDER BY conname
+                    """).all(decoding: Row.self)
+            }
+            #expect(deferred.filter(\.condeferred).map(\.conname) == [
+                "order_lines_order_id_fkey", "order_lines_organizer_id_fkey", "order_lines_variant_id_fkey", "orders_event_id_fkey",
+                "orders_organizer_id_fkey", "tickets_event_id_fkey", "tickets_order_id_fkey", "tickets_organizer_id_fkey", "tickets_variant_id_fkey",
+            ])
+        }
+    }
+
     @Test func engineSpecificFileWinsOverThePortableOne() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
