@@ -38,12 +38,7 @@ VENV="$ROOT/.build/pretix-venv"
 DIR="$ROOT/.build/compare"
 RESULTS="$DIR/results.jsonl"
 PG_BIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-SERVER=""
-stop_server() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""; fi
-}
 cleanup() {
     stop_server
     if [ -f "$DIR/pgdata/postmaster.pid" ]; then pg_as "$PG_BIN/pg_ctl" -D "$DIR/pgdata" -m fast -w stop >/dev/null || true; fi

@@ -12,14 +12,12 @@ ENGINES="${ENGINES:-sqlite postgres}"
 
 release_platform wrk
 WORK="$(mktemp -d /tmp/platform-memory.XXXXXX)"
-SERVER=""
 cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+    stop_server
     rm -rf "$WORK"
     stop_postgres
 }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss() { awk '/^VmRSS/ {rss=$2} /^VmHWM/ {hwm=$2} END {printf "%.1f MB (peak %.1f MB)", rss/1024, hwm/1024}' "/proc/$SERVER/status"; }
 
 # Opens IDLE connections, sends one request on each, reads its answer, and holds them open until
@@ -45,19 +43,13 @@ sys.stdin.readline()
 '
 
 measure() {
-    local engine="$1" url="$2" port event target served=0
-    port="$(free_port)"
-    export DATABASE_URL="$url" LOG_LEVEL=warning HOST=127.0.0.1 PORT="$port"
-    event="$("$BIN" demo | grep -o 'evt_[0-9a-z]*' | head -n 1)"
-    "$BIN" serve >"$WORK/server-$engine.log" 2>&1 &
-    SERVER=$!
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
-    target="http://127.0.0.1:$port/api/v1/public/events/$event"
-    curl -sf "$target" >/dev/null
+    local engine="$1" target served=0
+    serve_demo "$engine" "$2"
+    target="$DEMO_URL"
     echo "== $engine"
     echo "   started:                         $(rss)"
     mkfifo "$WORK/hold-$engine"
-    python3 -c "$HOLDER" "$port" "/api/v1/public/events/$event" "$IDLE" <"$WORK/hold-$engine" >"$WORK/held-$engine" &
+    python3 -c "$HOLDER" "$DEMO_PORT" "$DEMO_PATH" "$IDLE" <"$WORK/hold-$engine" >"$WORK/held-$engine" &
     local holder=$!
     exec 9>"$WORK/hold-$engine"
     for _ in $(seq 1 600); do grep -q open "$WORK/held-$engine" 2>/dev/null && break; sleep 0.1; done
@@ -77,7 +69,7 @@ measure() {
         printf '   after %9d requests:       %s   (%s req/s)\n' "$served" "$(rss)" "$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk.txt")"
     done
     unset RATE_SECONDS
-    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+    stop_server
 }
 
 for engine in $ENGINES; do

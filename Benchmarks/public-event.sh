@@ -11,29 +11,20 @@ ENGINES="${ENGINES:-sqlite postgres}"
 
 release_platform wrk
 WORK="$(mktemp -d /tmp/platform-bench.XXXXXX)"
-SERVER=""
 cleanup() {
-    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; fi
+    stop_server
     rm -rf "$WORK"
     stop_postgres
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 bench() {
-    local engine="$1" url="$2" port event
-    port="$(free_port)"
-    export DATABASE_URL="$url" LOG_LEVEL=warning HOST=127.0.0.1 PORT="$port"
-    event="$("$BIN" demo | grep -o 'evt_[0-9a-z]*' | head -n 1)"
-    "$BIN" serve >"$WORK/server-$engine.log" 2>&1 &
-    SERVER=$!
-    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
-    local target="http://127.0.0.1:$port/api/v1/public/events/$event"
-    curl -sf "$target" >/dev/null
+    local engine="$1" target
+    serve_demo "$engine" "$2"
+    target="$DEMO_URL"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "$target" >/dev/null   # warm-up
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$target" >"$WORK/wrk-$engine.txt"
-    kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=""
+    stop_server
     local rps p50 p90 p99 errors
     rps="$(awk '/Requests\/sec/ {print $2}' "$WORK/wrk-$engine.txt")"
     p50="$(awk '$1 == "50%" {print $2}' "$WORK/wrk-$engine.txt")"

@@ -64,6 +64,31 @@ debug_bench() {
     BENCH="$(swift build --show-bin-path)/platform-bench"
 }
 
+# A free loopback TCP port, for a server a benchmark starts.
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# The server a benchmark started in the background (its pid in SERVER): stopped and waited for.
+SERVER=""
+stop_server() {
+    if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=""; fi
+}
+
+# Seeds the demo into the database at URL and serves it with $BIN in the background (its log in
+# $WORK/server-ENGINE.log) until it answers: sets SERVER, DEMO_PORT, DEMO_PATH (the demo event's
+# public page) and DEMO_URL.
+serve_demo() { # ENGINE URL
+    local event
+    DEMO_PORT="$(free_port)"
+    export DATABASE_URL="$2" LOG_LEVEL=warning HOST=127.0.0.1 PORT="$DEMO_PORT"
+    event="$("$BIN" demo | grep -o 'evt_[0-9a-z]*' | head -n 1)"
+    "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
+    SERVER=$!
+    for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$DEMO_PORT/health" >/dev/null && break; sleep 0.1; done
+    DEMO_PATH="/api/v1/public/events/$event"
+    DEMO_URL="http://127.0.0.1:$DEMO_PORT$DEMO_PATH"
+    curl -sf "$DEMO_URL" >/dev/null
+}
+
 # Starts a throwaway PostgreSQL server on a free loopback port and sets PG_URL; it is stopped and
 # its data removed when the calling script exits. initdb and pg_ctl refuse root, hence runuser.
 PG_DIR=""

@@ -296,8 +296,8 @@ package struct Checkout: Sendable {
         if database.engine == .postgres, let idempotency {
             // One statement writes both, so it needs no BEGIN and COMMIT of its own.
             try await database.autocommit { sql in
-                try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now, answering: idempotency,
-                                                           with: answer.response)
+                try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now, answeringKey: idempotency.key,
+                                                           of: idempotency.scope, with: answer.response)
             }
         } else {
             try await database.transaction { sql in

@@ -48,10 +48,18 @@ struct LeaseStart: Sendable {
                                      _ work: @escaping @Sendable () async throws -> T) async throws -> T {
         try gate.start(watching: isClosed)
         let inner = InnerWork<T>()
-        gate.onClosed { inner.finish(.failure(DatabaseUnavailable(reason: "the connection closed mid-request"))) }
-        return try await withCheckedThrowingContinuation { continuation in
-            inner.wait(continuation)
-            Task { do { inner.finish(.success(try await work())) } catch { inner.finish(.failure(error)) } }
+        gate.onClosed {
+            inner.finish(.failure(DatabaseUnavailable(reason: "the connection closed mid-request")))
+            inner.cancel()
+        }
+        // The work is a task of its own, so a cancellation of the lease is handed on to it.
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                inner.wait(continuation)
+                inner.track(Task { do { inner.finish(.success(try await work())) } catch { inner.finish(.failure(error)) } })
+            }
+        } onCancel: {
+            inner.cancel()
         }
     }
 }
@@ -59,6 +67,22 @@ struct LeaseStart: Sendable {
 /// The result of work on a connection, or the news that the connection closed: whichever is first.
 private final class InnerWork<T: Sendable>: Sendable {
     private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, early: Result<T, any Error>?, done: Bool)>((nil, nil, false))
+    private let task = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
+    func track(_ work: Task<Void, Never>) {
+        let cancelled = task.withLock { state in
+            state.task = work
+            return state.cancelled
+        }
+        if cancelled { work.cancel() }
+    }
+
+    func cancel() {
+        task.withLock { state in
+            state.cancelled = true
+            return state.task
+        }?.cancel()
+    }
 
     func wait(_ continuation: CheckedContinuation<T, any Error>) {
         let early = state.withLock { state -> Result<T, any Error>? in
@@ -125,7 +149,12 @@ private final class LeaseGate<T: Sendable>: WatchedLease {
     }
 
     func track(_ work: Task<Void, Never>) {
-        state.withLock { $0.work = work }
+        // A caller answered before the work was tracked (cancelled, timed out) never had it cancelled.
+        let answeredUnbegun = state.withLock { state in
+            state.work = work
+            return state.answered && !state.begun
+        }
+        if answeredUnbegun { work.cancel() }
     }
 
     func start(watching isClosed: (@Sendable () -> Bool)?) throws {
@@ -149,8 +178,9 @@ private final class LeaseGate<T: Sendable>: WatchedLease {
     }
 
     /// Answers the caller with `error` unless the work has begun (then the work answers, and a
-    /// cancellation reaches it as it would in structured code).
-    func giveUp(_ error: any Error) {
+    /// cancellation reaches it as it would in structured code); true when it answered.
+    @discardableResult
+    func giveUp(_ error: any Error) -> Bool {
         let (continuation, work) = state.withLock { state -> (CheckedContinuation<T, any Error>?, Task<Void, Never>?) in
             if state.begun { return (nil, error is CancellationError ? state.work : nil) }
             guard !state.answered else { return (nil, nil) }
@@ -159,6 +189,7 @@ private final class LeaseGate<T: Sendable>: WatchedLease {
         }
         work?.cancel()
         continuation?.resume(throwing: error)
+        return continuation != nil
     }
 
     func check(at now: ContinuousClock.Instant) -> Bool {
@@ -181,8 +212,8 @@ private final class LeaseGate<T: Sendable>: WatchedLease {
         case .done: return false
         case .wait: return true
         case .timedOut:
-            giveUp(DatabaseUnavailable(reason: "no connection within \(timeout)"))
-            return false
+            // The work may have begun since: then it is watched on, for its connection.
+            return !giveUp(DatabaseUnavailable(reason: "no connection within \(timeout)"))
         case let .closed(action):
             action()
             return false

@@ -176,11 +176,11 @@ package struct OrderRepository: Sendable {
         _ = try await sql.execute(SetCheckout(order: id.rawValue, session: session, url: url, at: time.milliseconds))
     }
 
-    /// PostgreSQL only: the checkout session and the Idempotency-Key's answer in one statement.
-    func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp, answering request: IdempotentRequest,
+    /// PostgreSQL only: the checkout session and the answer of the Idempotency-Key `key` of `scope` in one statement.
+    func setCheckout(_ id: OrderID, session: String, url: String, at time: Timestamp, answeringKey key: String, of scope: String,
                      with response: StoredResponse) async throws {
         _ = try await sql.execute(SetCheckoutAndAnswer(order: id.rawValue, session: session, url: url, at: time.milliseconds,
-                                                       scope: request.scope, key: request.key, status: Int64(response.status), body: response.body))
+                                                       scope: scope, key: key, status: Int64(response.status), body: response.body))
     }
 
     func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {

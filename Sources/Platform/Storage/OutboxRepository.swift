@@ -87,8 +87,9 @@ package struct OutboxRepository: Sendable {
                 updated_at = \(bind: now.milliseconds)
             WHERE id IN (
                 SELECT id FROM outbox_messages
-                WHERE (status = 'queued' AND next_attempt_at <= \(bind: now.milliseconds))
-                   OR (status = 'sending' AND lease_until <= \(bind: now.milliseconds))
+                WHERE status IN ('queued', 'sending')
+                  AND ((status = 'queued' AND next_attempt_at <= \(bind: now.milliseconds))
+                       OR (status = 'sending' AND lease_until <= \(bind: now.milliseconds)))
                 ORDER BY next_attempt_at, id LIMIT \(bind: limit)\(lock))
             RETURNING \(Self.columns)
             """)

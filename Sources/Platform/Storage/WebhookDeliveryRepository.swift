@@ -61,8 +61,9 @@ package struct WebhookDeliveryRepository: Sendable {
             UPDATE webhook_deliveries SET status = 'sending', lease_until = \(bind: leaseUntil.milliseconds), attempts = attempts + 1
             WHERE id IN (
                 SELECT id FROM webhook_deliveries
-                WHERE (status = 'pending' AND next_attempt_at <= \(bind: now.milliseconds))
-                   OR (status = 'sending' AND lease_until <= \(bind: now.milliseconds))
+                WHERE status IN ('pending', 'sending')
+                  AND ((status = 'pending' AND next_attempt_at <= \(bind: now.milliseconds))
+                       OR (status = 'sending' AND lease_until <= \(bind: now.milliseconds)))
                 ORDER BY next_attempt_at, id LIMIT \(bind: limit)\(lock))
             RETURNING \(Self.columns)
             """).sorted { $0.id < $1.id }

@@ -75,6 +75,31 @@ import Testing
         #expect(leaseEnded.withLock { $0 })
     }
 
+    /// A caller cancelled while its work runs on the connection cancels that work, as structured
+    /// code would (a worker shut down mid-query, a request whose client went away).
+    @Test func cancellingACallerWhoseWorkBeganCancelsTheWork() async throws {
+        let record = Record()
+        let started = Mutex(false)
+        let caller = Task {
+            try await ConnectionLease.bounded(within: .seconds(5)) { start in
+                try await start(watching: { false }) {
+                    started.withLock { $0 = true }
+                    do {
+                        try await Task.sleep(for: .seconds(3_600))
+                    } catch {
+                        record.ran.withLock { $0 = true }
+                        throw error
+                    }
+                    return 1
+                }
+            }
+        }
+        for _ in 0..<200 where !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        caller.cancel()
+        await #expect(throws: CancellationError.self) { try await caller.value }
+        #expect(record.ran.withLock { $0 }, "the work's sleep was cancelled")
+    }
+
     @Test func workOnAnOpenConnectionIsNeverCut() async throws {
         let answer = try await ConnectionLease.bounded(within: .milliseconds(50)) { start in
             try await start(watching: { false }) {
