@@ -255,10 +255,10 @@ package struct Catalog: Sendable {
     /// - Throws: `PlatformError.notFound` when no such live event is found.
     package func shopEvent(_ id: EventID, organizerSlug: String? = nil) async throws -> (Organizer, Event, [TicketVariant]) {
         try await database.read { sql in
-            guard let event = try await EventRepository(sql).findLive(id),
+            guard let (event, variants) = try await EventRepository(sql).findLiveWithVariants(id),
                   let organizer = try await OrganizerRepository(sql).find(event.organizerID),
                   organizerSlug.map({ $0 == organizer.slug }) ?? true else { throw PlatformError.notFound("event") }
-            return (organizer, event, try await VariantRepository(sql).list(event: id).filter { $0.status.isPublic })
+            return (organizer, event, variants.filter { $0.status.isPublic })
         }
     }
 

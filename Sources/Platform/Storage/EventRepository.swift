@@ -52,17 +52,8 @@ package struct EventRepository: Sendable {
             .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
     }
 
-    /// A live event, as buyers may see it: not one of a suspended organizer.
-    func findLive(_ id: EventID) async throws -> Event? {
-        try await sql.raw("""
-            SELECT * FROM events WHERE id = \(bind: id.rawValue) AND status = 'live'
-              AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = events.organizer_id AND o.suspended_at IS NOT NULL)
-            """)
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
-    }
-
-    /// A live event with all its variants (by id), as `findLive` and `VariantRepository.list` read
-    /// them, in one prepared statement: the read of every order placed and every public event page.
+    /// A live event, as buyers may see it (not one of a suspended organizer), with all its variants
+    /// by id, in one prepared statement: the read of every order placed and every shop and event page.
     func findLiveWithVariants(_ id: EventID) async throws -> (Event, [TicketVariant])? {
         let rows = try await sql.execute(FindLiveEventWithVariants(event: id.rawValue))
         guard let first = rows.first else { return nil }

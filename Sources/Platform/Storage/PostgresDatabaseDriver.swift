@@ -87,8 +87,9 @@ final class PostgresDatabaseDriver: Database {
         try await leased { connection in try await Self.session(connection).inTransaction(body) }
     }
 
+    /// Outside a transaction every PostgreSQL statement commits on its own: the same as a read.
     func autocommit<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await leased { connection in try await body(Self.session(connection)) }
+        try await read(body)
     }
 
     private func leased<T: Sendable>(_ work: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
