@@ -73,9 +73,10 @@ struct WebhookBench: AsyncParsableCommand {
     @Option(help: "Concurrent senders.") var clients = 100
     @Option(help: "Webhooks (one paid order each).") var count = 5_000
     @Option(help: "Concurrent inbox workers while processing (default 1 on SQLite, 4 on PostgreSQL).") var workers: Int?
+    @Flag(help: "Queue no confirmation email per paid order (the target counts it queued).") var withoutConfirmation = false
 
     func run() async throws {
-        let platform = try await BenchPlatform.make(quota: Int64(count))
+        let platform = try await BenchPlatform.make(quota: Int64(count), mail: !withoutConfirmation)
         let checkout = platform.platform.checkout
         let input = CheckoutInput(eventID: platform.eventID, lines: [CartLine(variantID: platform.variantID, quantity: 1)],
                                   email: "buyer@bench.example", provider: "sandbox")
@@ -98,12 +99,18 @@ struct WebhookBench: AsyncParsableCommand {
         }
         let processing = clock.now - start
         let counts = try await platform.counts()
+        struct Queued: Decodable { let n: Int64 }
+        let queued = try await platform.database.read { sql in
+            try await sql.raw("SELECT COUNT(*) AS n FROM outbox_messages").first(decoding: Queued.self)?.n ?? 0
+        }
         print("""
-            webhooks on \(platform.database.engine): \(count) signed deliveries from \(clients) senders, \(drainers) inbox worker(s)
+            webhooks on \(platform.database.engine): \(count) signed deliveries from \(clients) senders, \(drainers) inbox worker(s), \
+            confirmation emails \(withoutConfirmation ? "not queued" : "queued")
               ingest: \(rate(accepted, ingest.elapsed)) verified deliveries/s stored, \(percentiles(ingest.samples.map(\.0))), \(count - accepted) not accepted
-              processing: \(rate(processed, processing)) webhooks/s applied (\(processed) in all); seats sold \(counts.sold), still held \(counts.reserved)
+              processing: \(rate(processed, processing)) webhooks/s applied (\(processed) in all); seats sold \(counts.sold), still held \(counts.reserved), \
+            emails queued \(queued)
             """)
         await platform.close()
-        if accepted != count || counts.sold != Int64(count) { throw ExitCode.failure }
+        if accepted != count || counts.sold != Int64(count) || queued != (withoutConfirmation ? 0 : Int64(count)) { throw ExitCode.failure }
     }
 }

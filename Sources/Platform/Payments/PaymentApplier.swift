@@ -143,7 +143,13 @@ package struct PaymentApplier: Sendable {
             // The observers (ledger, tickets) before the seats: a variant's row stays locked from
             // its update to the commit, and every payment for a popular variant waits for it.
             try await observers.handle(.paid(order), at: now, on: sql)
-            for line in order.lines { try await inventory.convertHeldToSold(line.variantID, line.quantity) }
+            for line in order.lines {
+                if let deferred = DeferredSeatConversions.current {
+                    deferred.add(line.variantID, line.quantity)
+                } else {
+                    try await inventory.convertHeldToSold(line.variantID, line.quantity)
+                }
+            }
             return .applied
         }
         if order.status.acceptsLatePayment && order.seats == .released && order.creditAmount > 0 {

@@ -167,7 +167,9 @@ struct PostgresSession: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        try await base.execute(sql: query, onRow)
+        guard try await AutoPrepared.run(query, on: self, onRow) else {
+            return try await base.execute(sql: query, onRow)
+        }
     }
 
     func withSession<R>(_ closure: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {

@@ -50,13 +50,14 @@ struct WebhookInboxRepository: Sendable {
             """).first() != nil
     }
 
-    /// The oldest due row, locked for this transaction; on PostgreSQL other workers skip it.
-    package func claimDue(now: Timestamp) async throws -> InboxRow? {
+    /// The oldest due rows, at most `limit`, locked for this transaction; on PostgreSQL other
+    /// workers skip them.
+    package func claimDue(now: Timestamp, limit: Int = 1) async throws -> [InboxRow] {
         let lock = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await sql.raw("""
             SELECT * FROM webhook_inbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= \(bind: now.milliseconds)
-            ORDER BY next_attempt_at, id LIMIT 1\(unsafeRaw: lock)
-            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.inboxRow()
+            ORDER BY next_attempt_at, id LIMIT \(bind: limit)\(unsafeRaw: lock)
+            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.inboxRow() }
     }
 
     package func finish(_ id: WebhookID, status: InboxStatus, error: String? = nil, at time: Timestamp) async throws {

@@ -124,6 +124,31 @@ import Testing
         }
     }
 
+    /// The worker takes due rows in batches of one transaction; a row that fails undoes its batch,
+    /// whose rows are then taken one at a time: the others apply, and the failure counts once.
+    @Test(arguments: TestEngines.all)
+    func aFailingWebhookInABatchCostsOnlyItsOwnAttempt(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            var orders: [String] = []
+            for _ in 0..<3 { orders.append(try #require(try await h.placeOrder().orderID)) }
+            _ = try await h.deliver(id: "a", type: "paid", order: orders[0], amount: 2_500)
+            _ = try await h.deliver(id: "b", type: "refunded", order: orders[1], amount: 2_500)
+            _ = try await h.deliver(id: "c", type: "paid", order: orders[2], amount: 2_500)
+            #expect(await h.drain() == 3)
+            #expect(try await h.order(orders[0]).string("status") == "paid")
+            #expect(try await h.order(orders[1]).string("status") == "pending")
+            #expect(try await h.order(orders[2]).string("status") == "paid")
+            #expect(try await h.variantCounts() == (2, 1), "two seats sold, one still held")
+            struct Row: Decodable, Equatable { let eventId: String, status: String, attempts: Int }
+            let rows = try await h.database.read { sql in
+                try await sql.raw("SELECT event_id, status, attempts FROM webhook_inbox ORDER BY event_id")
+                    .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+            #expect(rows == [Row(eventId: "a", status: "processed", attempts: 1), Row(eventId: "b", status: "failed", attempts: 1),
+                             Row(eventId: "c", status: "processed", attempts: 1)])
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func failingEventsBackOffAndDieAfterTheLastAttempt(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in

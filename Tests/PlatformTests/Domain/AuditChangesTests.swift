@@ -14,6 +14,14 @@ import Testing
         #expect(Self.object(changes) == ["account": ["to": "acct_2"], "status": ["from": "pending", "to": "paid"], "amount": ["to": 1_500]])
     }
 
+    @Test func fieldsAreWrittenAsSortedCompactJSON() {
+        let changes = AuditChanges.fields(["inside": (false, true), "admitted_by": (nil, "key_1/\"door\"\n"), "seats": (Int(2), Int64(3)),
+                                           "api_key": (nil, "k_secret")])
+        #expect(changes.json == #"{"admitted_by":{"to":"key_1/\"door\"\n"},"inside":{"from":false,"to":true},"seats":{"from":2,"to":3}}"#)
+        // A value of another type is still kept, through the general writer.
+        #expect(Self.object(.fields(["ratio": (nil, 0.5), "status": ("a", "b")])) == ["ratio": ["to": 0.5], "status": ["from": "a", "to": "b"]])
+    }
+
     @Test func aDiffNamesOnlyWhatChangedAndNeverASecret() {
         struct Body: Encodable { let title: String, venue: String?, secret: String, accessToken: String, updatedAt: Int, keyId: String }
         let before = Body(title: "A", venue: nil, secret: "s1", accessToken: "t1", updatedAt: 1, keyId: "key_1")

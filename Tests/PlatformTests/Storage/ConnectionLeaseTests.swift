@@ -61,7 +61,7 @@ import Testing
         let clock = ContinuousClock()
         let began = clock.now
         await #expect(throws: DatabaseUnavailable.self) {
-            try await ConnectionLease.bounded(within: .seconds(5)) { start in
+            try await ConnectionLease.bounded(within: .seconds(120)) { start in
                 defer { leaseEnded.withLock { $0 = true } }
                 return try await start(watching: { closed.withLock { $0 } }) {
                     closed.withLock { $0 = true }
@@ -71,7 +71,9 @@ import Testing
                 }
             }
         }
-        #expect(clock.now - began < .seconds(2), "answered about 200 ms after the close was seen")
+        // Answered because the close was seen (about 200 ms after it on an idle machine; 3.9 s once
+        // with every suite running on two loaded cores), not by the lease's deadline.
+        #expect(clock.now - began < .seconds(60), "answered once the close was seen, before the deadline")
         #expect(leaseEnded.withLock { $0 })
     }
 

@@ -120,4 +120,85 @@ private struct OverreadProbe: PreparedStatement {
             #expect(inTransaction.contains("platform_begin"), "a transaction opens with the prepared BEGIN")
         }
     }
+
+    /// SQLKit queries: the same text bound with values and with NULLs answers the same on both
+    /// engines; on PostgreSQL it runs as a named statement, one per text and bind types.
+    @Test(arguments: TestEngines.all)
+    func sqlKitQueriesAnswerTheSameWhetherPreparedOrNot(engine: DatabaseEngine) async throws {
+        try await withProbeTable(engine) { database in
+            struct Row: Decodable, Equatable { let id: String, note: String?, amount: Int64? }
+            struct Name: Decodable, CustomStringConvertible { let name: String, runs: Int64; var description: String { "\(name):\(runs)" } }
+            let rows = [Row(id: "a", note: "first", amount: 5), Row(id: "b", note: nil, amount: nil), Row(id: "c", note: "third", amount: nil)]
+            for row in rows {
+                try await database.transaction { sql in
+                    try await sql.raw("""
+                        INSERT INTO prepared_probe (id, note, amount, at) VALUES (\(bind: row.id), \(bind: row.note), \(bind: row.amount), 1)
+                        """).run()
+                }
+            }
+            let (found, named) = try await database.read { sql in
+                var found: [[Row]] = []
+                for (note, amount) in [("first", Int64?(5)), (nil, nil), ("third", nil), ("first", 5)] as [(String?, Int64?)] {
+                    found.append(try await sql.raw("""
+                        SELECT id, note, amount FROM prepared_probe
+                        WHERE note IS NOT DISTINCT FROM \(bind: note) AND amount IS NOT DISTINCT FROM \(bind: amount) ORDER BY id
+                        """).all(decoding: Row.self))
+                }
+                let named = engine == .postgres
+                    ? try await sql.raw("""
+                        SELECT name, generic_plans + custom_plans AS runs FROM pg_prepared_statements
+                        WHERE starts_with(statement, 'SELECT id, note, amount FROM prepared_probe')
+                        """).all(decoding: Name.self) : []
+                return (found, named)
+            }
+            #expect(found == [[rows[0]], [rows[1]], [rows[2]], [rows[0]]])
+            if engine == .postgres {
+                // Every call ran as a named statement: (text, int8), (NULL, NULL) and (text, NULL), the
+                // first reused by the fourth call unless another test's migration (DDL forgets every
+                // name) ran in between.
+                #expect(named.allSatisfy { $0.name.hasPrefix("auto_") } && named.map(\.runs).reduce(0, +) == 4, "\(named)")
+                #expect(named.count == 3 ? named.map(\.runs).max() == 2 : named.count == 4)
+            }
+        }
+    }
+
+    /// PostgresNIO keeps a failed preparation for the connection's life; a statement first prepared
+    /// in a transaction that had already failed must still run on that connection afterwards.
+    @Test(arguments: TestEngines.all)
+    func aStatementFirstPreparedInAFailedTransactionRunsAfterwards(engine: DatabaseEngine) async throws {
+        try await withProbeTable(engine) { database in
+            struct Row: Decodable, Equatable { let id: String }
+            let query: SQLQueryString = "SELECT id FROM prepared_probe WHERE at = \(bind: Int64(77)) ORDER BY id"
+            let (failed, after) = try await database.read { sql in
+                // One connection throughout: BEGIN and ROLLBACK by hand.
+                try await sql.raw("BEGIN").run()
+                _ = try? await sql.raw("SELECT 1 / \(bind: 0) AS x").run()
+                let failed: Bool
+                do {
+                    _ = try await sql.raw(query).all(decoding: Row.self)
+                    failed = false
+                } catch {
+                    failed = true
+                }
+                try await sql.raw("ROLLBACK").run()
+                try await sql.raw("INSERT INTO prepared_probe (id, at) VALUES ('late', 77)").run()
+                return (failed, try await sql.raw(query).all(decoding: Row.self))
+            }
+            #expect(failed == (engine == .postgres), "only PostgreSQL refuses statements in a failed transaction")
+            #expect(after == [Row(id: "late")])
+        }
+    }
+
+    @Test func onlySingleDataCommandsArePrepared() {
+        #expect(AutoPrepared.kind(of: "  SELECT 1") == .preparable)
+        #expect(AutoPrepared.kind(of: "\n(select id from t) UNION (select id from u)") == .preparable)
+        #expect(AutoPrepared.kind(of: "WITH x AS (SELECT 1) UPDATE t SET a = 1") == .preparable)
+        #expect(AutoPrepared.kind(of: "insert into t values ($1)") == .preparable)
+        #expect(AutoPrepared.kind(of: "CREATE TABLE t (id TEXT)") == .schemaChange)
+        #expect(AutoPrepared.kind(of: "UPDATE t SET a = 1; UPDATE u SET b = 2") == .schemaChange)
+        #expect(AutoPrepared.kind(of: "alter table t add column b text") == .schemaChange)
+        #expect(AutoPrepared.kind(of: "BEGIN") == .other)
+        #expect(AutoPrepared.kind(of: "SET LOCAL lock_timeout = '1s'") == .other)
+        #expect(AutoPrepared.kind(of: "SELECTION") == .other)
+    }
 }
