@@ -73,6 +73,9 @@ package struct InboxWorker: Sendable {
                 return handled
             }
         } catch where limit > 1 {
+            logger.info("webhook batch rolled back; its rows are taken one at a time", metadata: [
+                "error": "\(String(describing: error).prefix(300))",
+            ])
             var count = 0
             while count < limit, await processNext() { count += 1 }
             return count
@@ -99,7 +102,7 @@ package struct InboxWorker: Sendable {
         let (payments, providers) = (self.payments, self.providers)
         let inbox = WebhookInboxRepository(sql, engine: database.engine)
         var handled: [(InboxRow, PaymentOutcome)] = []
-        for row in try await inbox.claimDue(now: now, limit: limit) {
+        for (position, row) in try await inbox.claimDue(now: now, limit: limit).enumerated() {
             guard let handler = providers.provider(row.provider)?.handler(for: row.eventType) else {
                 try await inbox.finish(row.id, status: .ignored, at: now)
                 handled.append((row, .unchanged))
@@ -111,7 +114,9 @@ package struct InboxWorker: Sendable {
                     try await payments.apply(try handler(row.envelope), provider: row.provider, on: sql)
                 }
                 if case .captureRequired = outcome {
-                    try await inbox.postpone(row.id, until: now.adding(seconds: Self.captureLease))
+                    // The batch's captures and refunds run one after another after the commit: a
+                    // later row's capture starts later, and its row must not come due before.
+                    try await inbox.postpone(row.id, until: now.adding(seconds: Self.captureLease * Int64(position + 1)))
                 } else {
                     try await inbox.finish(row.id, status: .processed, at: now)
                 }

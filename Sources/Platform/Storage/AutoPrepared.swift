@@ -14,19 +14,39 @@ import Synchronization
 /// the unnamed statement of every call was. Left to the unnamed path: anything but SELECT, INSERT,
 /// UPDATE, DELETE and WITH, a bind PostgresNIO cannot encode directly, and every new text once
 /// `limit` are named (dynamic `IN` lists make texts without end; each named one costs memory in
-/// every connection's backend). DDL run through the driver (a migration) forgets every name, so no
-/// plan made for the tables before is used after.
+/// every connection's backend). PostgreSQL plans a prepared statement again after DDL on its tables;
+/// only a `SELECT *` whose columns changed fails (0A000), once, and is renamed (below). Migrations run before the server takes requests, so that is a concern for
+/// servers that keep running while another process migrates.
 ///
 /// PostgresNIO keeps a failed preparation per connection and answers every later call under that
-/// name with its error, so an error that may come from the preparation (a statement first prepared
-/// in a transaction already failed, a table or column missing, a plan whose result columns changed
-/// because the schema did) renames the statement: the next call prepares it afresh.
+/// name on that connection with its error, without asking the server. So when a call fails on a
+/// connection where its name has not yet run, the preparation may be what failed (a transaction
+/// already failed, a lock or statement timeout while parsing, a missing table): the statement is
+/// renamed and the next call prepares it afresh. Where the name has run before, the error is the
+/// execution's and the name stays, except for a plan whose result columns changed (0A000, a table
+/// altered by another process) or a statement the server no longer has (26000). A text renamed 10
+/// times runs unnamed from then on, so a statement that always fails (a read-only standby) does not
+/// leave a new statement on the server with every call.
 package enum AutoPrepared {
     /// Distinct statements named per process; new texts after these run unnamed.
     static let limit = 500
+    /// Renames of one text before it runs unnamed for good.
+    static let renameLimit = 10
 
-    /// The names given so far: the text and bind types to `auto_<n>`.
-    private static let names = Mutex<(byKey: [String: Int], next: Int)>(([:], 0))
+    private struct Entry {
+        /// The statement is `auto_<number>`; nil: it runs unnamed.
+        var number: Int?
+        var renames = 0
+    }
+
+    private struct Names {
+        var byKey: [String: Entry] = [:]
+        var next = 0
+        /// The statement numbers that have run on each connection: prepared there for certain.
+        var ran: [PostgresConnection.ID: Set<Int>] = [:]
+    }
+
+    private static let names = Mutex(Names())
 
     /// Runs `query` as a named prepared statement; false (nothing run) when it is left to the
     /// unnamed path.
@@ -34,17 +54,7 @@ package enum AutoPrepared {
     static func run(_ query: any SQLExpression, on session: PostgresSession,
                     _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws -> Bool {
         let (sql, binds) = session.serialize(query)
-        switch kind(of: sql) {
-        case .schemaChange:
-            // A plan prepared before may no longer fit the tables: later calls prepare afresh.
-            names.withLock { $0.byKey.removeAll() }
-            return false
-        case .other:
-            return false
-        case .preparable:
-            break
-        }
-        guard binds.count <= Int(UInt16.max) else { return false }
+        guard preparable(sql), binds.count <= Int(UInt16.max) else { return false }
         var bindings = PostgresBindings(capacity: binds.count)
         var key = sql
         key.append("\u{0}")
@@ -60,59 +70,55 @@ package enum AutoPrepared {
                 return false
             }
         }
-        guard let name = name(for: key) else { return false }
+        guard let number = number(for: key) else { return false }
+        let connection = session.connection.id
         do {
-            try await Statement.$current.withValue(Statement.Identity(name: name, sql: sql)) {
+            try await Statement.$current.withValue(Statement.Identity(name: "auto_\(number)", sql: sql)) {
                 for try await row in try await session.connection.execute(Statement(bindings: bindings), logger: session.logger) {
                     onRow(row.sql())
                 }
             }
         } catch let error as PSQLError {
-            if renames(error) { rename(key) }
+            names.withLock { names in
+                guard names.byKey[key]?.number == number, renames(error, ranBefore: names.ran[connection]?.contains(number) == true) else { return }
+                var entry = names.byKey[key] ?? Entry()
+                entry.renames += 1
+                entry.number = entry.renames < renameLimit ? names.next : nil
+                names.next += 1
+                names.byKey[key] = entry
+            }
             throw error
         }
+        names.withLock { _ = $0.ran[connection, default: []].insert(number) }
         return true
     }
 
-    package enum Kind: Equatable { case preparable, schemaChange, other }
-
-    /// One SELECT, INSERT, UPDATE, DELETE or WITH command is prepared; DDL (or several commands in
-    /// one text, as a migration has) changes the schema; anything else runs unnamed.
-    package static func kind(of sql: String) -> Kind {
+    /// One SELECT, INSERT, UPDATE, DELETE or WITH command; anything else (DDL, transaction control,
+    /// several commands in one text, as a migration has) runs unnamed.
+    package static func preparable(_ sql: String) -> Bool {
         let start = sql.utf8.drop(while: { $0 == 0x20 || $0 == 0x0A || $0 == 0x09 || $0 == 0x0D || $0 == 0x28 })
         let word = String(decoding: start.prefix(while: { (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }), as: UTF8.self)
             .uppercased()
-        if sql.utf8.contains(0x3B) || ["CREATE", "ALTER", "DROP", "TRUNCATE", "COMMENT", "GRANT", "REVOKE", "DO"].contains(word) {
-            return .schemaChange
-        }
-        return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains(word) ? .preparable : .other
+        return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains(word) && !sql.utf8.contains(0x3B)  // ";"
     }
 
-    private static func name(for key: String) -> String? {
+    private static func number(for key: String) -> Int? {
         names.withLock { names in
-            if let number = names.byKey[key] { return "auto_\(number)" }
+            if let entry = names.byKey[key] { return entry.number }
             guard names.byKey.count < limit else { return nil }
-            names.byKey[key] = names.next
+            names.byKey[key] = Entry(number: names.next)
             names.next += 1
-            return "auto_\(names.next - 1)"
+            return names.next - 1
         }
     }
 
-    private static func rename(_ key: String) {
-        names.withLock { names in
-            guard names.byKey[key] != nil else { return }
-            names.byKey[key] = names.next
-            names.next += 1
-        }
-    }
-
-    /// SQLSTATE classes an error of the preparation itself can carry: 25 (a transaction already
-    /// failed), 26 (no such statement), 0A (the cached plan's result changed), 42 (syntax, a missing
-    /// table or column, a missing privilege), 3F (a missing schema). Source:
-    /// https://www.postgresql.org/docs/current/errcodes-appendix.html
-    static func renames(_ error: PSQLError) -> Bool {
-        guard error.code == .server, let state = error.serverInfo?[.sqlState] else { return false }
-        return ["25", "26", "0A", "42", "3F"].contains(String(state.prefix(2)))
+    /// Whether a server's error on a named statement may have come from its preparation, or left
+    /// the name unusable (0A000: the cached plan's result changed; 26000: no such statement).
+    /// Codes: https://www.postgresql.org/docs/current/errcodes-appendix.html
+    static func renames(_ error: PSQLError, ranBefore: Bool) -> Bool {
+        guard error.code == .server else { return false }
+        let state = error.serverInfo?[.sqlState] ?? ""
+        return !ranBefore || state == "0A000" || state.hasPrefix("26")
     }
 
     private static func isNil(_ value: Any) -> Bool {

@@ -73,13 +73,14 @@ struct WebhookInboxRepository: Sendable {
         try await sql.raw("UPDATE webhook_inbox SET next_attempt_at = \(bind: time.milliseconds) WHERE id = \(bind: id.rawValue)").run()
     }
 
-    /// Counts a failed attempt: retried at `retryAt`, or dead once `maxAttempts` is reached.
+    /// Counts a failed attempt: retried at `retryAt`, or dead once `maxAttempts` is reached. A row
+    /// another worker finished meanwhile (its capture lease ran out) stays as that worker left it.
     func recordFailure(_ id: WebhookID, error: String, retryAt: Timestamp, maxAttempts: Int) async throws {
         try await sql.raw("""
             UPDATE webhook_inbox SET attempts = attempts + 1, last_error = \(bind: String(error.prefix(1000))),
                 status = CASE WHEN attempts + 1 >= \(bind: maxAttempts) THEN 'dead' ELSE 'failed' END,
                 next_attempt_at = \(bind: retryAt.milliseconds)
-            WHERE id = \(bind: id.rawValue)
+            WHERE id = \(bind: id.rawValue) AND status IN ('pending', 'failed')
             """).run()
     }
 
