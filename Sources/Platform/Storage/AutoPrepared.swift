@@ -15,8 +15,9 @@ import Synchronization
 /// UPDATE, DELETE and WITH, a bind PostgresNIO cannot encode directly, and every new text once
 /// `limit` are named (dynamic `IN` lists make texts without end; each named one costs memory in
 /// every connection's backend). PostgreSQL plans a prepared statement again after DDL on its tables;
-/// only a `SELECT *` whose columns changed fails (0A000), once, and is renamed (below). Migrations run before the server takes requests, so that is a concern for
-/// servers that keep running while another process migrates.
+/// only a `SELECT *` whose columns changed fails (0A000), once, and is renamed (below). Migrations
+/// run before the server takes requests, so that concerns servers that keep running while another
+/// process migrates.
 ///
 /// PostgresNIO keeps a failed preparation per connection and answers every later call under that
 /// name on that connection with its error, without asking the server. So when a call fails on a
@@ -80,8 +81,8 @@ package enum AutoPrepared {
             }
         } catch let error as PSQLError {
             names.withLock { names in
-                guard names.byKey[key]?.number == number, renames(error, ranBefore: names.ran[connection]?.contains(number) == true) else { return }
-                var entry = names.byKey[key] ?? Entry()
+                guard var entry = names.byKey[key], entry.number == number,
+                      renames(error, ranBefore: names.ran[connection]?.contains(number) == true) else { return }
                 entry.renames += 1
                 entry.number = entry.renames < renameLimit ? names.next : nil
                 names.next += 1

@@ -52,7 +52,7 @@ struct WebhookInboxRepository: Sendable {
 
     /// The oldest due rows, at most `limit`, locked for this transaction; on PostgreSQL other
     /// workers skip them.
-    package func claimDue(now: Timestamp, limit: Int = 1) async throws -> [InboxRow] {
+    package func claimDue(now: Timestamp, limit: Int) async throws -> [InboxRow] {
         let lock = engine == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await sql.raw("""
             SELECT * FROM webhook_inbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= \(bind: now.milliseconds)

@@ -124,6 +124,21 @@ import Testing
         }
     }
 
+    /// Payments applied in one batch move their seats from held to sold once, at the batch's end.
+    @Test(arguments: TestEngines.all)
+    func aBatchOfPaymentsSellsEverySeatItHeld(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            for index in 0..<3 {
+                let id = try #require(try await h.placeOrder().orderID)
+                _ = try await h.deliver(id: "pay-\(index)", type: "paid", order: id, amount: 2_500)
+            }
+            #expect(try await h.variantCounts() == (0, 3))
+            #expect(await h.drain() == 3)
+            #expect(try await h.variantCounts() == (3, 0), "three seats sold, none still held")
+            #expect(try await h.inboxCount(status: "processed") == 3)
+        }
+    }
+
     /// The worker takes due rows in batches of one transaction; a row that fails undoes its batch,
     /// whose rows are then taken one at a time: the others apply, and the failure counts once.
     @Test(arguments: TestEngines.all)
