@@ -93,4 +93,57 @@ import Testing
         #expect(at("2027-10-31T01:30:00Z", "Asia/Kolkata") == "2027-10-31T07:00:00+05:30")
         #expect(at("2027-10-31T01:30:00Z", "UTC") == "2027-10-31T01:30:00+00:00")
     }
+
+    /// The model is the JSON the dictionary it replaced gave, absent values written as null.
+    @Test func theModelIsTheJSONOfTheDictionaryItReplaced() throws {
+        let model = OrderConfirmation.Model(
+            organizer: .init(name: "Harness"), buyer: .init(name: nil, email: "b@example.com"),
+            event: .init(title: "Night", startsAt: "Saturday, 6 June 2026, 19:30 CEST", venue: nil),
+            order: .init(id: "ord_1", total: "EUR 25.00", url: "https://x.example/my-tickets/orders/ord_1?token=t"),
+            tickets: [.init(id: "tkt_1", variant: "Standing", seat: 1, price: "EUR 25.00", cid: "qr-tkt_1")])
+        let dictionary: [String: Any] = [
+            "organizer": ["name": "Harness"], "buyer": ["name": NSNull(), "email": "b@example.com"],
+            "event": ["title": "Night", "starts_at": "Saturday, 6 June 2026, 19:30 CEST", "venue": NSNull()],
+            "order": ["id": "ord_1", "total": "EUR 25.00", "url": "https://x.example/my-tickets/orders/ord_1?token=t"],
+            "tickets": [["id": "tkt_1", "variant": "Standing", "seat": 1, "price": "EUR 25.00", "cid": "qr-tkt_1"] as [String: Any]],
+        ]
+        let sender = MailAddress(email: "tickets@platform.example", name: "Harness")
+        let encoded = try MailContent(sender: sender, replyTo: nil, model: model).model
+        let serialized = try MailContent(sender: sender, replyTo: nil, modelObject: dictionary).model
+        #expect(encoded == serialized)
+        #expect(encoded.contains("\"venue\":null") && encoded.contains("\"name\":null"))
+    }
+
+    /// Payments applied in one inbox batch read the organizer, event and variants once; each email
+    /// still lists its own order's tickets.
+    @Test(arguments: TestEngines.all)
+    func eachPaymentOfABatchQueuesItsOwnConfirmation(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            var orders: [String: Int] = [:]
+            for quantity in 1...3 {
+                let placed = try await h.base.placeOrder(body: h.base.cart(quantity: quantity, email: "buyer\(quantity)@example.com"))
+                let id = try #require(placed.orderID)
+                orders[id] = quantity
+                _ = try await h.base.deliver(id: "evt-\(id)", type: "paid", order: id, amount: 2_500 * Int64(quantity), reference: "pay-\(id)")
+            }
+            #expect(await h.base.drain() == 3)
+            let engine = h.database.engine
+            let queued = try await h.database.read { sql in try await OutboxRepository(sql, engine: engine).list(statuses: [.queued], after: nil, limit: 10) }
+            #expect(queued.count == 3)
+            for message in queued {
+                let id = String(message.idempotencyKey.dropFirst("order-confirmation-".count))
+                let quantity = try #require(orders[id])
+                let model = try #require(try JSONSerialization.jsonObject(with: Data(message.content.model.utf8)) as? [String: Any])
+                let tickets = try #require(model["tickets"] as? [[String: Any]])
+                #expect(message.recipient == "buyer\(quantity)@example.com" && tickets.count == quantity)
+                #expect(try await h.count("tickets", where: "order_id = '\(id)'") == quantity)
+                for ticket in tickets {
+                    let ticketID = try #require(ticket["id"] as? String)
+                    #expect(try await h.count("tickets", where: "id = '\(ticketID)' AND order_id = '\(id)'") == 1)
+                }
+                #expect((model["organizer"] as? [String: Any])?["name"] as? String != nil)
+                #expect((model["event"] as? [String: Any])?["title"] as? String != nil)
+            }
+        }
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Times as people read them (emails, pages, exports): the local time of a zone with its UTC
 /// offset, so the hour that repeats when clocks go back is never ambiguous.
@@ -9,16 +10,34 @@ package enum LocalTime {
     package static func text(_ time: Timestamp, timezone: String) -> String {
         let zone = self.zone(timezone)
         let date = Date(timeIntervalSince1970: Double(time.milliseconds) / 1000)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_GB")
-        formatter.timeZone = zone
-        formatter.dateFormat = "EEEE, d MMMM yyyy, HH:mm"
-        let local = formatter.string(from: date)
+        let formatters = self.formatters(zone)
+        let local = formatters.local.string(from: date)
         if zone.identifier == "UTC" || zone.identifier == "GMT" { return "\(local) UTC" }
-        formatter.dateFormat = "zzz"
-        let abbreviation = formatter.string(from: date)
+        let abbreviation = formatters.abbreviation.string(from: date)
         let named = abbreviation.hasPrefix("GMT") || abbreviation.hasPrefix("UTC") ? "" : " \(abbreviation)"
         return "\(local)\(named) (UTC\(offset(zone.secondsFromGMT(for: date))), \(zone.identifier))"
+    }
+
+    /// Setting up an ICU formatter costs far more than formatting with it (a third of a confirmation
+    /// email's CPU), so each zone's pair is made once. `DateFormatter` locks its own state; zones are
+    /// a few hundred at most, and the cache starts over past that.
+    private static let cache = Mutex<[String: (local: DateFormatter, abbreviation: DateFormatter)]>([:])
+
+    private static func formatters(_ zone: TimeZone) -> (local: DateFormatter, abbreviation: DateFormatter) {
+        cache.withLock { cache in
+            if let found = cache[zone.identifier] { return found }
+            func formatter(_ pattern: String) -> DateFormatter {
+                let formatter = DateFormatter()
+                formatter.locale = Locale(identifier: "en_GB")
+                formatter.timeZone = zone
+                formatter.dateFormat = pattern
+                return formatter
+            }
+            let made = (local: formatter("EEEE, d MMMM yyyy, HH:mm"), abbreviation: formatter("zzz"))
+            if cache.count >= 1_000 { cache.removeAll() }
+            cache[zone.identifier] = made
+            return made
+        }
     }
 
     /// RFC 3339 in the zone's offset at that time, to the second: "2027-10-31T02:30:00+02:00" (for

@@ -35,7 +35,7 @@ package enum LedgerInvariants {
                    CAST(SUM(CASE WHEN status IN ('sending', 'sent') THEN amount ELSE 0 END) AS BIGINT) AS in_transit,
                    CAST(SUM(CASE WHEN status = 'settled' THEN amount ELSE 0 END) AS BIGINT) AS settled
             FROM payouts GROUP BY organizer_id, currency
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         var expected: [String: Int64] = [:]
         for row in rows {
             expected["payouts_in_transit:\(row.organizerId) \(row.currency)"] = row.inTransit
@@ -59,7 +59,7 @@ package enum LedgerInvariants {
                                           WHEN debit_account = 'organizer_pending:' || organizer_id THEN -amount ELSE 0 END) AS BIGINT) AS pending,
                    CAST(SUM(CASE WHEN kind = 'release' THEN 1 ELSE 0 END) AS BIGINT) AS released
             FROM ledger_transfers WHERE order_id IS NOT NULL GROUP BY order_id ORDER BY order_id
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
                 if row.pending < 0 { return "order \(row.orderId): pending net below zero (\(row.pending))" }
                 if row.released > 0 && row.pending != 0 { return "order \(row.orderId): released, yet \(row.pending) still pending" }
                 return nil
@@ -74,7 +74,7 @@ package enum LedgerInvariants {
             SELECT d.provider, d.provider_dispute_id, d.order_id, d.status, t.id, t.kind, t.amount
             FROM disputes d JOIN ledger_transfers t ON t.order_id = d.order_id AND t.kind LIKE 'dispute%'
             ORDER BY d.order_id, d.provider, d.provider_dispute_id
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         var found: [String] = []
         for (_, group) in Dictionary(grouping: rows, by: { "\($0.orderId):\($0.provider):\($0.providerDisputeId)" }).sorted(by: { $0.key < $1.key }) {
             let mine = group.filter { $0.id.hasSuffix(":\($0.orderId):\($0.provider):\($0.providerDisputeId)") }
@@ -136,7 +136,7 @@ package enum LedgerInvariants {
             SELECT id, status, total, refunded, provider, credit_pack_id, credit_amount FROM orders
             WHERE status IN (\(binds: paidStatuses)) OR id IN (SELECT order_id FROM ledger_transfers WHERE order_id IS NOT NULL)
             ORDER BY id
-            """).all(decoding: OrderRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: OrderRow.self, keyDecodingStrategy: .snakeCaseColumns)
         let byOrder = Dictionary(uniqueKeysWithValues: totals.map { ($0.orderID.rawValue, $0) })
         var found: [String] = []
         for order in orders {

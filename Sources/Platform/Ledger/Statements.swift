@@ -87,13 +87,13 @@ package struct Statements: Sendable {
         let (condition, select) = (conditions, Self.select)
         let (rows, more) = try await database.read { sql in
             var rows = try await sql.raw("\(select) WHERE \(condition) ORDER BY t.booked_at, t.id LIMIT \(bind: limit * 2 + 1)")
-                .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+                .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
             let more = rows.count > limit * 2
             if more, let last = rows.dropLast().last {
                 // The rest of the last millisecond, so no entry is cut in two.
                 rows = Array(rows.prefix { $0.bookedAt < last.bookedAt })
                 rows += try await sql.raw("\(select) WHERE \(condition) AND t.booked_at = \(bind: last.bookedAt) ORDER BY t.id")
-                    .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+                    .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
             }
             return (rows, more)
         }
@@ -131,7 +131,7 @@ package struct Statements: Sendable {
             let previous = try await sql.raw("""
                 SELECT covers_until FROM payouts WHERE organizer_id = \(bind: payout.organizerID.rawValue) AND currency = \(bind: payout.amount.currency.code)
                   AND id < \(bind: payout.id.rawValue) AND status NOT IN ('failed', 'returned') ORDER BY id DESC LIMIT 1
-                """).first(decoding: Previous.self, keyDecodingStrategy: .convertFromSnakeCase)?.coversUntil ?? -1
+                """).first(decoding: Previous.self, keyDecodingStrategy: .snakeCaseColumns)?.coversUntil ?? -1
             let rows = try await sql.raw("""
                 \(Self.select)
                 WHERE t.organizer_id = \(bind: payout.organizerID.rawValue) AND (t.credit_account = \(bind: account) OR t.debit_account = \(bind: account))
@@ -139,7 +139,7 @@ package struct Statements: Sendable {
                   AND t.booked_at > \(bind: previous) AND t.booked_at <= \(bind: payout.coversUntil.milliseconds)
                   AND t.kind NOT IN ('payout_sent', 'payout_settled', 'payout_failed', 'payout_returned')
                 ORDER BY t.booked_at, t.id
-                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+                """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
             return try Self.group(rows)
         }
     }

@@ -11,7 +11,7 @@ enum WalletInvariants {
                    CAST(COALESCE((SELECT SUM(g.remaining) FROM credit_grants g WHERE g.wallet_id = b.wallet_id AND g.currency = b.currency), 0) AS BIGINT)
                        AS granted
             FROM wallet_balances b ORDER BY b.wallet_id, b.currency
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         var ledger: [String: Int64] = [:]
         for row in accounts where row.account.hasPrefix("wallet") {
             ledger["\(row.account) \(row.currency)"] = LedgerAccount.balance(code: row.account, debits: row.debits, credits: row.credits)

@@ -67,7 +67,9 @@ package struct InboxWorker: Sendable {
                 // One row alone converts its seats at once, so a failure there is counted against it.
                 let seats = limit > 1 ? DeferredSeatConversions() : nil
                 let handled = try await DeferredSeatConversions.$current.withValue(seats) {
-                    try await applyDue(limit: limit, now: now, on: sql)
+                    try await BatchReads.$current.withValue(limit > 1 ? BatchReads() : nil) {
+                        try await applyDue(limit: limit, now: now, on: sql)
+                    }
                 }
                 try await seats?.write(on: sql)
                 return handled

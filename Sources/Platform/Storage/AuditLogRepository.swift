@@ -25,7 +25,7 @@ package struct AuditLogRepository: Sendable {
         return try await sql.raw("""
             WITH audited AS (\(Self.insertion(entries)))
             SELECT * FROM webhook_endpoints WHERE organizer_id IN (\(binds: organizers.map(\.rawValue))) AND status = 'enabled' ORDER BY id
-            """).all(decoding: WebhookEndpointRepository.Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.endpoint() }
+            """).all(decoding: WebhookEndpointRepository.Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.endpoint() }
     }
 
     private static let chunk = 500
@@ -67,7 +67,7 @@ package struct AuditLogRepository: Sendable {
             SELECT * FROM audit_log WHERE \(conditions) \
             ORDER BY id \(unsafeRaw: ascending ? "ASC" : "DESC") LIMIT \(bind: limit)
             """
-        return try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { row in
+        return try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { row in
             AuditEntry(id: try StoredValue.id(row.id), organizerID: try row.organizerId.map(StoredValue.id),
                        actor: AuditActor(kind: row.actorKind, id: row.actorId), action: row.action, subjectID: row.subjectId,
                        orderID: try row.orderId.map(StoredValue.id), eventID: try row.eventId.map(StoredValue.id), changes: row.changes,

@@ -44,7 +44,7 @@ package struct BuyerSessionRepository: Sendable {
         struct Row: Decodable { let email: String, expiresAt: Int64 }
         guard let row = try await sql.raw("""
             SELECT email, expires_at FROM buyer_sessions WHERE token_hash = \(bind: tokenHash) AND expires_at > \(bind: now.milliseconds)
-            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            """).first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns) else { return nil }
         return (row.email, Timestamp(milliseconds: row.expiresAt))
     }
 

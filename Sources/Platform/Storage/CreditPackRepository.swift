@@ -26,13 +26,13 @@ package struct CreditPackRepository: Sendable {
     }
 
     package func find(_ id: CreditPackID) async throws -> CreditPack? {
-        try await sql.raw("SELECT * FROM credit_packs WHERE id = \(bind: id.rawValue)").first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.pack()
+        try await sql.raw("SELECT * FROM credit_packs WHERE id = \(bind: id.rawValue)").first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.pack()
     }
 
     /// Every pack (or only the active ones), oldest first.
     package func list(activeOnly: Bool) async throws -> [CreditPack] {
         try await sql.raw("SELECT * FROM credit_packs \(unsafeRaw: activeOnly ? "WHERE active = 1 " : "")ORDER BY id")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.pack() }
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.pack() }
     }
 
     package func setActive(_ id: CreditPackID, _ active: Bool, at time: Timestamp) async throws -> Bool {

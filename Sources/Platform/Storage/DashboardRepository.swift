@@ -23,7 +23,7 @@ struct DashboardRepository: Sendable {
             SELECT event_id, currency, CAST(SUM(total - refunded) AS BIGINT) AS amount FROM orders
             WHERE organizer_id = \(bind: organizer.rawValue) AND provider = \(bind: Order.boxOfficeProvider) AND paid_at IS NOT NULL
             GROUP BY event_id, currency
-            """).all(decoding: Sales.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Sales.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     struct KindTotal: Decodable { let eventId: String, currency: String, kind: String, amount: Int64 }
@@ -36,7 +36,7 @@ struct DashboardRepository: Sendable {
             FROM ledger_transfers t JOIN orders o ON o.id = t.order_id
             WHERE t.organizer_id = \(bind: organizer.rawValue) AND t.kind IN (\(binds: kinds))
             GROUP BY o.event_id, t.currency, t.kind
-            """).all(decoding: KindTotal.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: KindTotal.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     struct Seats: Decodable { let eventId: String, sold: Int64, quota: Int64 }
@@ -47,7 +47,7 @@ struct DashboardRepository: Sendable {
             SELECT event_id, CAST(SUM(sold) AS BIGINT) AS sold, CAST(SUM(quota) AS BIGINT) AS quota FROM ticket_variants
             WHERE organizer_id = \(bind: organizer.rawValue) AND status IN ('live', 'sold_out')
             GROUP BY event_id
-            """).all(decoding: Seats.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Seats.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     struct Day: Decodable { let eventId: String, day: Int64, seats: Int64 }
@@ -59,7 +59,7 @@ struct DashboardRepository: Sendable {
             FROM orders o JOIN order_lines l ON l.order_id = o.id
             WHERE o.organizer_id = \(bind: organizer.rawValue) AND o.paid_at IS NOT NULL AND o.paid_at >= \(bind: from.milliseconds)
             GROUP BY o.event_id, o.paid_at / 86400000
-            """).all(decoding: Day.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Day.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     struct Attention: Decodable { let review: Int, failedRefunds: Int, openDisputes: Int }
@@ -70,6 +70,6 @@ struct DashboardRepository: Sendable {
             SELECT (SELECT COUNT(*) FROM orders WHERE organizer_id = \(bind: id) AND status = 'review') AS review,
                    (SELECT COUNT(*) FROM refunds WHERE organizer_id = \(bind: id) AND status = 'failed') AS failed_refunds,
                    (SELECT COUNT(*) FROM disputes WHERE organizer_id = \(bind: id) AND status = 'open') AS open_disputes
-            """).first(decoding: Attention.self, keyDecodingStrategy: .convertFromSnakeCase) ?? Attention(review: 0, failedRefunds: 0, openDisputes: 0)
+            """).first(decoding: Attention.self, keyDecodingStrategy: .snakeCaseColumns) ?? Attention(review: 0, failedRefunds: 0, openDisputes: 0)
     }
 }

@@ -40,7 +40,7 @@ struct DisputeRepository {
         struct Row: Decodable { let orderId: String, currency: String, amount: Int64, reason: String }
         guard let row = try await sql.raw("""
             SELECT order_id, currency, amount, reason FROM disputes WHERE provider = \(bind: provider) AND provider_dispute_id = \(bind: id)
-            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            """).first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns) else { return nil }
         return OrderDispute(provider: provider, id: id, orderID: try StoredValue.id(row.orderId),
                             amount: Money(minorUnits: row.amount, currency: try StoredValue.currency(row.currency)), reason: row.reason)
     }

@@ -43,13 +43,13 @@ package struct EventRepository: Sendable {
 
     package func find(_ id: EventID, organizer: OrganizerID) async throws -> Event? {
         try await sql.raw("SELECT * FROM events WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.event()
     }
 
     /// The organizer's event with this slug, if any.
     package func find(slug: String, organizer: OrganizerID) async throws -> Event? {
         try await sql.raw("SELECT * FROM events WHERE organizer_id = \(bind: organizer.rawValue) AND slug = \(bind: slug)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.event()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.event()
     }
 
     /// A live event, as buyers may see it (not one of a suspended organizer), with all its variants
@@ -64,7 +64,7 @@ package struct EventRepository: Sendable {
         try await sql.raw("""
             SELECT * FROM events WHERE organizer_id = \(bind: organizer.rawValue) AND id > \(bind: after?.rawValue ?? "")
             ORDER BY id LIMIT \(bind: limit)
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.event() }
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.event() }
     }
 
     package func update(_ event: Event) async throws {

@@ -38,7 +38,7 @@ struct IdempotencyRepository: Sendable {
         guard let row = try await sql.raw("""
             SELECT request_hash, state, response_status, response_body, created_at FROM idempotency_keys
             WHERE scope = \(bind: scope) AND idempotency_key = \(bind: key)
-            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return .inFlight }
+            """).first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns) else { return .inFlight }
         guard row.requestHash == requestHash else { return .mismatch }
         guard row.state == "done", let status = row.responseStatus, let body = row.responseBody else {
             // A claim older than any request runs belongs to a server that died mid-request: the

@@ -60,13 +60,13 @@ package struct LedgerRepository: Sendable {
     package func find(_ ids: [String]) async throws -> [Transfer] {
         guard !ids.isEmpty else { return [] }
         return try await sql.raw("SELECT \(Self.columns) FROM ledger_transfers WHERE id IN (\(binds: ids)) ORDER BY id")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.transfer() }
     }
 
     /// An order's transfers, in the order they were booked.
     package func forOrder(_ order: OrderID) async throws -> [Transfer] {
         try await sql.raw("SELECT \(Self.columns) FROM ledger_transfers WHERE order_id = \(bind: order.rawValue) ORDER BY booked_at, id")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.transfer() }
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.transfer() }
     }
 
     /// Every transfer into or out of a wallet's accounts (`wallet:`, `wallet_held:`, `wallet_owed:`),
@@ -76,11 +76,11 @@ package struct LedgerRepository: Sendable {
         let credited = try await sql.raw("""
             SELECT \(Self.columns) FROM ledger_transfers
             WHERE credit_account IN (\(binds: accounts)) AND credit_account >= 'wallet' AND credit_account < 'wallet~'
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         let debited = try await sql.raw("""
             SELECT \(Self.columns) FROM ledger_transfers
             WHERE debit_account IN (\(binds: accounts)) AND debit_account >= 'wallet' AND debit_account < 'wallet~'
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         var seen = Set<String>()
         return try (credited + debited).filter { seen.insert($0.id).inserted }.map { try $0.transfer() }
     }
@@ -119,7 +119,7 @@ package struct LedgerRepository: Sendable {
                    CAST(SUM(CASE WHEN kind = 'release' THEN 1 ELSE 0 END) AS BIGINT) AS released
             FROM ledger_transfers WHERE order_id IN (\(binds: orders.map(\.rawValue))) GROUP BY order_id, organizer_id, currency
             ORDER BY order_id
-            """).all(decoding: Pending.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+            """).all(decoding: Pending.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
                 guard row.released == 0, row.remaining > 0 else { return nil }
                 return (try StoredValue.id(row.orderId), try StoredValue.id(row.organizerId),
                         Money(minorUnits: row.remaining, currency: try StoredValue.currency(row.currency)))
@@ -190,7 +190,7 @@ package struct LedgerRepository: Sendable {
         return try await sql.raw("""
             SELECT organizer_id, currency, kind, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_transfers
             WHERE organizer_id IS NOT NULL GROUP BY organizer_id, currency, kind ORDER BY organizer_id, currency, kind
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map {
                 OrganizerKindTotals(organizerID: try StoredValue.id($0.organizerId), currency: $0.currency, kind: try StoredValue.enum($0.kind),
                                     amount: $0.amount)
             }
@@ -201,7 +201,7 @@ package struct LedgerRepository: Sendable {
         struct TotalsRow: Decodable { let orderId: String, kind: String, amount: Int64 }
         let rows = try await sql.raw("""
             SELECT order_id, kind, CAST(SUM(amount) AS BIGINT) AS amount FROM ledger_transfers WHERE order_id IS NOT NULL GROUP BY order_id, kind
-            """).all(decoding: TotalsRow.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: TotalsRow.self, keyDecodingStrategy: .snakeCaseColumns)
         return try Dictionary(grouping: rows, by: \.orderId).map { id, kinds in
             OrderTransferTotals(orderID: try StoredValue.id(id), amounts: Dictionary(uniqueKeysWithValues: try kinds.map {
                 (try StoredValue.enum($0.kind) as TransferKind, $0.amount)

@@ -33,7 +33,7 @@ package struct MemberRepository: Sendable {
             SELECT \(unsafeRaw: Self.columns) FROM members m WHERE m.email = \(bind: email) AND m.removed_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = m.organizer_id AND o.suspended_at IS NOT NULL)
             """)
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns) else { return nil }
         return (try row.member(), row.passwordHash)
     }
 
@@ -42,13 +42,13 @@ package struct MemberRepository: Sendable {
         let query: SQLQueryString = organizer.map {
             "SELECT \(unsafeRaw: Self.columns) FROM members m WHERE m.id = \(bind: id.rawValue) AND m.organizer_id = \(bind: $0.rawValue) AND m.removed_at IS NULL"
         } ?? "SELECT \(unsafeRaw: Self.columns) FROM members m WHERE m.id = \(bind: id.rawValue) AND m.organizer_id IS NULL AND m.removed_at IS NULL"
-        return try await sql.raw(query).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.member()
+        return try await sql.raw(query).first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.member()
     }
 
     package func list(organizer: OrganizerID) async throws -> [Member] {
         try await sql.raw("""
             SELECT \(unsafeRaw: Self.columns) FROM members m WHERE m.organizer_id = \(bind: organizer.rawValue) AND m.removed_at IS NULL ORDER BY m.id
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.member() }
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.member() }
     }
 
     func count(organizer: OrganizerID, role: MemberRole) async throws -> Int {
@@ -89,7 +89,7 @@ package struct MemberRepository: Sendable {
             SELECT \(unsafeRaw: Self.columns), s.expires_at FROM member_sessions s JOIN members m ON m.id = s.member_id
             WHERE s.token_hash = \(bind: tokenHash) AND s.expires_at > \(bind: now.milliseconds) AND m.removed_at IS NULL
               AND NOT EXISTS (SELECT 1 FROM organizers o WHERE o.id = m.organizer_id AND o.suspended_at IS NOT NULL)
-            """).first(decoding: SessionRow.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            """).first(decoding: SessionRow.self, keyDecodingStrategy: .snakeCaseColumns) else { return nil }
         let member = try Row(id: row.id, organizerId: row.organizerId, email: row.email, role: row.role, passwordHash: row.passwordHash,
                              createdAt: row.createdAt).member()
         return (member, Timestamp(milliseconds: row.expiresAt))
@@ -104,7 +104,7 @@ package struct MemberRepository: Sendable {
     func deleteSessions(member: MemberID) async throws -> Int {
         struct Row: Decodable { let tokenHash: String }
         return try await sql.raw("DELETE FROM member_sessions WHERE member_id = \(bind: member.rawValue) RETURNING token_hash")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).count
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).count
     }
 
     // MARK: Emailed links
@@ -135,7 +135,7 @@ package struct MemberRepository: Sendable {
         try await sql.raw("""
             SELECT purpose, email, organizer_id, role, member_id FROM member_links
             WHERE token_hash = \(bind: tokenHash) AND purpose = \(bind: purpose) AND used_at IS NULL AND expires_at > \(bind: now.milliseconds)
-            """).first(decoding: Link.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).first(decoding: Link.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     /// Uses the link in one conditional update, so that two uses cannot both succeed.
@@ -144,7 +144,7 @@ package struct MemberRepository: Sendable {
             UPDATE member_links SET used_at = \(bind: now.milliseconds)
             WHERE token_hash = \(bind: tokenHash) AND purpose = \(bind: purpose) AND used_at IS NULL AND expires_at > \(bind: now.milliseconds)
             RETURNING purpose, email, organizer_id, role, member_id
-            """).first(decoding: Link.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).first(decoding: Link.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 
     /// Drops sessions and links that ended before `time`.

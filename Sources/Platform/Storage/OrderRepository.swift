@@ -198,7 +198,7 @@ package struct OrderRepository: Sendable {
             ? "(SELECT json_agg(json_build_object('variant_id', l.variant_id, 'quantity', l.quantity, 'unit_price', l.unit_price))::text FROM order_lines l WHERE l.order_id = orders.id)"
             : "(SELECT json_group_array(json_object('variant_id', l.variant_id, 'quantity', l.quantity, 'unit_price', l.unit_price)) FROM order_lines l WHERE l.order_id = orders.id)"
         let rows = try await sql.raw("SELECT orders.*, \(lines) AS lines_json FROM orders " + clause)
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
         return try rows.map { row in

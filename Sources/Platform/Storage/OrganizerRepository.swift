@@ -64,7 +64,7 @@ package struct OrganizerRepository: Sendable {
 
     package func find(_ id: OrganizerID) async throws -> Organizer? {
         try await sql.raw("SELECT * FROM organizers WHERE id = \(bind: id.rawValue)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.organizer()
     }
 
     /// A tenant an admin may address: never the platform's own seller row.
@@ -76,13 +76,13 @@ package struct OrganizerRepository: Sendable {
     package func find(_ ids: [OrganizerID]) async throws -> [OrganizerID: Organizer] {
         guard !ids.isEmpty else { return [:] }
         let found = try await sql.raw("SELECT * FROM organizers WHERE id IN (\(binds: ids.map(\.rawValue)))")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.organizer() }
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.organizer() }
         return Dictionary(uniqueKeysWithValues: found.map { ($0.id, $0) })
     }
 
     package func find(slug: String) async throws -> Organizer? {
         try await sql.raw("SELECT * FROM organizers WHERE slug = \(bind: slug)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.organizer()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.organizer()
     }
 
     /// A page in ID (creation) order, starting after the given ID.
@@ -90,6 +90,6 @@ package struct OrganizerRepository: Sendable {
         try await sql.raw("""
             SELECT * FROM organizers WHERE id > \(bind: after?.rawValue ?? "") AND id <> \(bind: Organizer.platformID.rawValue)
             ORDER BY id LIMIT \(bind: limit)
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.organizer() }
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.organizer() }
     }
 }

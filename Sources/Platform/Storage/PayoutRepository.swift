@@ -28,7 +28,7 @@ package struct PayoutRepository: Sendable {
     }
 
     func all(_ query: SQLQueryString) async throws -> [Payout] {
-        try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.payout() }
+        try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.payout() }
     }
 
     /// Writes payouts as 'sending', leased to `owner` (a run) until `leaseUntil`, in one statement.
@@ -100,7 +100,7 @@ package struct PayoutRepository: Sendable {
             UPDATE payouts SET batch_id = \(bind: batch) WHERE id IN (\(binds: ids.map(\.rawValue))) AND batch_id IS NULL
             """).run()
         let rows = try await sql.raw("SELECT id, batch_id FROM payouts WHERE id IN (\(binds: ids.map(\.rawValue)))")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         return Dictionary(uniqueKeysWithValues: try rows.map { (try StoredValue.id($0.id), $0.batchId ?? batch) })
     }
 
@@ -182,14 +182,14 @@ package struct PayoutMethodRepository: Sendable {
 
     package func find(_ organizer: OrganizerID) async throws -> PayoutMethod? {
         try await sql.raw("SELECT * FROM payout_methods WHERE organizer_id = \(bind: organizer.rawValue)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.method()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.method()
     }
 
     /// Every organizer's method among `organizers`.
     func find(_ organizers: [OrganizerID]) async throws -> [OrganizerID: PayoutMethod] {
         guard !organizers.isEmpty else { return [:] }
         let rows = try await sql.raw("SELECT * FROM payout_methods WHERE organizer_id IN (\(binds: organizers.map(\.rawValue)))")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         return Dictionary(uniqueKeysWithValues: try rows.map { (try StoredValue.id($0.organizerId), $0.method()) })
     }
 

@@ -51,7 +51,7 @@ package struct RefundRepository: Sendable {
         try await sql.select().column(SQLLiteral.all).from("refunds")
             .where("status", .in, statuses).where("id", .greaterThan, after?.rawValue ?? "")
             .orderBy("id").limit(limit)
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(Self.record)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map(Self.record)
     }
 
     /// An order's refunds, oldest first.
@@ -59,7 +59,7 @@ package struct RefundRepository: Sendable {
         try await sql.select().column(SQLLiteral.all).from("refunds")
             .where("order_id", .equal, order.rawValue).where("organizer_id", .equal, organizer.rawValue)
             .orderBy("id")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map(Self.record)
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map(Self.record)
     }
 
     private static func record(_ row: Row) throws -> RefundRecord {

@@ -34,7 +34,7 @@ struct StrayPaymentRepository: Sendable {
         guard let row = try await sql.raw("""
             SELECT provider, reference, order_id, amount, currency, refunded FROM stray_payments
             WHERE provider = \(bind: provider) AND reference = \(bind: reference)
-            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            """).first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns) else { return nil }
         return StrayPayment(provider: row.provider, reference: row.reference, orderID: try StoredValue.id(row.orderId),
                             amount: Money(minorUnits: row.amount, currency: try StoredValue.currency(row.currency)), refunded: row.refunded)
     }

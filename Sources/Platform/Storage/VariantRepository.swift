@@ -33,12 +33,12 @@ package struct VariantRepository: Sendable {
 
     package func find(_ id: VariantID, organizer: OrganizerID) async throws -> TicketVariant? {
         try await sql.raw("SELECT * FROM ticket_variants WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.variant()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.variant()
     }
 
     package func list(event: EventID) async throws -> [TicketVariant] {
         try await sql.raw("SELECT * FROM ticket_variants WHERE event_id = \(bind: event.rawValue) ORDER BY id")
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.variant() }
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.variant() }
     }
 
     /// Writes the organizer-editable fields. The quota only changes if it still covers the seats sold

@@ -68,7 +68,7 @@ package struct WalletRepository: Sendable {
                 \(unsafeRaw: owing ? "AND EXISTS (SELECT 1 FROM wallet_balances o WHERE o.wallet_id = wallets.id AND o.owed > 0)" : "")
                 ORDER BY id LIMIT \(bind: limit))
             ORDER BY b.wallet_id, b.currency
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
                 guard let wallet = WalletID(row.walletId), let currency = Currency(code: row.currency) else { return nil }
                 return (wallet, row.email, WalletBalance(currency: currency, available: row.available, held: row.held, owed: row.owed))
             }
@@ -143,13 +143,13 @@ package struct WalletRepository: Sendable {
     }
 
     package func grant(_ id: CreditGrantID) async throws -> Grant? {
-        try await sql.raw("SELECT \(Self.grantColumns) FROM credit_grants WHERE id = \(bind: id.rawValue)").first(decoding: GrantRow.self, keyDecodingStrategy: .convertFromSnakeCase)?.grant()
+        try await sql.raw("SELECT \(Self.grantColumns) FROM credit_grants WHERE id = \(bind: id.rawValue)").first(decoding: GrantRow.self, keyDecodingStrategy: .snakeCaseColumns)?.grant()
     }
 
     /// The grant a pack order made, if any.
     package func grant(packOrder order: OrderID) async throws -> Grant? {
         try await sql.raw("SELECT \(Self.grantColumns) FROM credit_grants WHERE order_id = \(bind: order.rawValue) AND source = 'pack'")
-            .first(decoding: GrantRow.self, keyDecodingStrategy: .convertFromSnakeCase)?.grant()
+            .first(decoding: GrantRow.self, keyDecodingStrategy: .snakeCaseColumns)?.grant()
     }
 
     /// A wallet's grants in one currency with credit left, oldest first: the order credit is spent in.
@@ -157,13 +157,13 @@ package struct WalletRepository: Sendable {
         try await sql.raw("""
             SELECT \(Self.grantColumns) FROM credit_grants
             WHERE wallet_id = \(bind: wallet.rawValue) AND currency = \(bind: currency.code) AND remaining > 0 ORDER BY granted_at, id
-            """).all(decoding: GrantRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.grant() }
+            """).all(decoding: GrantRow.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.grant() }
     }
 
     /// Every grant of a wallet, newest first.
     package func grants(_ wallet: WalletID) async throws -> [Grant] {
         try await sql.raw("SELECT \(Self.grantColumns) FROM credit_grants WHERE wallet_id = \(bind: wallet.rawValue) ORDER BY granted_at DESC, id DESC")
-            .all(decoding: GrantRow.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.grant() }
+            .all(decoding: GrantRow.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.grant() }
     }
 
     /// Grants with credit left whose expiry is due, soonest first.
@@ -223,7 +223,7 @@ package struct WalletRepository: Sendable {
         struct Row: Decodable { let orderId: String, walletId: String, currency: String, amount: Int64, status: String, refunded: Int64 }
         guard let row = try await sql.raw("""
             SELECT order_id, wallet_id, currency, amount, status, refunded FROM credit_spends WHERE order_id = \(bind: order.rawValue)
-            """).first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase),
+            """).first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns),
             let id = OrderID(row.orderId), let wallet = WalletID(row.walletId), let currency = Currency(code: row.currency) else { return nil }
         return Spend(orderID: id, wallet: wallet, amount: Money(minorUnits: row.amount, currency: currency), status: row.status, refunded: row.refunded)
     }
@@ -255,7 +255,7 @@ package struct WalletRepository: Sendable {
         struct Row: Decodable { let grantId: String, amount: Int64, returned: Int64 }
         return try await sql.raw("""
             SELECT grant_id, amount, returned FROM credit_spend_grants WHERE order_id = \(bind: order.rawValue) ORDER BY grant_id
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).compactMap { row in
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).compactMap { row in
                 CreditGrantID(row.grantId).map { ($0, row.amount, row.returned) }
             }
     }
@@ -274,7 +274,7 @@ extension WalletRepository {
         struct Row: Decodable { let id: String, creditPackId: String }
         let rows = try await sql.raw("""
             SELECT id, credit_pack_id FROM orders WHERE id IN (\(binds: orders.map(\.rawValue))) AND credit_pack_id IS NOT NULL
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
         return Dictionary(rows.compactMap { row in OrderID(row.id).flatMap { id in CreditPackID(row.creditPackId).map { (id, $0) } } },
                           uniquingKeysWith: { first, _ in first })
     }

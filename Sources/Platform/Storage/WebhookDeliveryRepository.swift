@@ -25,7 +25,7 @@ package struct WebhookDeliveryRepository: Sendable {
     }
 
     private func load(_ query: SQLQueryString) async throws -> [OutgoingDelivery] {
-        try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.delivery() }
+        try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.delivery() }
     }
 
     struct NewDelivery {
@@ -140,7 +140,7 @@ package struct WebhookDeliveryRepository: Sendable {
         return try await sql.raw("""
             SELECT attempt, started_at, duration_ms, status_code, error, response_body FROM webhook_attempts
             WHERE delivery_id = \(bind: id.rawValue) ORDER BY attempt
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map {
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map {
                 WebhookAttempt(attempt: $0.attempt, startedAt: Timestamp(milliseconds: $0.startedAt), durationMilliseconds: $0.durationMs,
                                statusCode: $0.statusCode, error: $0.error, responseBody: $0.responseBody)
             }

@@ -65,13 +65,13 @@ package struct WebhookEndpointRepository: Sendable {
 
     package func find(_ id: WebhookEndpointID, organizer: OrganizerID) async throws -> WebhookEndpoint? {
         try await sql.raw("SELECT * FROM webhook_endpoints WHERE id = \(bind: id.rawValue) AND organizer_id = \(bind: organizer.rawValue)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.endpoint()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.endpoint()
     }
 
     /// The endpoint with its signing secrets, for the sender.
     func withSecrets(_ id: WebhookEndpointID) async throws -> (WebhookEndpoint, WebhookSecrets)? {
         guard let row = try await sql.raw("SELECT * FROM webhook_endpoints WHERE id = \(bind: id.rawValue)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase) else { return nil }
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns) else { return nil }
         return (try row.endpoint(), row.secrets)
     }
 
@@ -79,7 +79,7 @@ package struct WebhookEndpointRepository: Sendable {
         try await sql.raw("""
             SELECT * FROM webhook_endpoints WHERE organizer_id = \(bind: organizer.rawValue) AND id > \(bind: after?.rawValue ?? "")
             ORDER BY id LIMIT \(bind: limit)
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.endpoint() }
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.endpoint() }
     }
 
     /// The enabled endpoints of these organizers.
@@ -88,7 +88,7 @@ package struct WebhookEndpointRepository: Sendable {
         for chunk in organizers.sorted().chunks(of: 500) {
             found += try await sql.raw("""
                 SELECT * FROM webhook_endpoints WHERE organizer_id IN (\(binds: chunk.map(\.rawValue))) AND status = 'enabled' ORDER BY id
-                """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.endpoint() }
+                """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.endpoint() }
         }
         return found
     }

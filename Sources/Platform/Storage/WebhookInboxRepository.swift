@@ -57,7 +57,7 @@ struct WebhookInboxRepository: Sendable {
         return try await sql.raw("""
             SELECT * FROM webhook_inbox WHERE status IN ('pending', 'failed') AND next_attempt_at <= \(bind: now.milliseconds)
             ORDER BY next_attempt_at, id LIMIT \(bind: limit)\(unsafeRaw: lock)
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.inboxRow() }
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.inboxRow() }
     }
 
     package func finish(_ id: WebhookID, status: InboxStatus, error: String? = nil, at time: Timestamp) async throws {
@@ -86,14 +86,14 @@ struct WebhookInboxRepository: Sendable {
 
     package func find(_ id: WebhookID) async throws -> InboxRow? {
         try await sql.raw("SELECT * FROM webhook_inbox WHERE id = \(bind: id.rawValue)")
-            .first(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)?.inboxRow()
+            .first(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)?.inboxRow()
     }
 
     package func list(statuses: [InboxStatus], after: WebhookID?, limit: Int) async throws -> [InboxRow] {
         try await sql.select().column(SQLLiteral.all).from("webhook_inbox")
             .where("status", .in, statuses.map(\.rawValue)).where("id", .greaterThan, after?.rawValue ?? "")
             .orderBy("id").limit(limit)
-            .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { try $0.inboxRow() }
+            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { try $0.inboxRow() }
     }
 
     /// Deletes processed and ignored rows received before `cutoff`; dead and failed rows stay for admins.

@@ -21,24 +21,26 @@ struct OrderConfirmation: Sendable {
     let settings: TicketMailSettings
 
     func enqueue(_ order: Order, event: Event, tickets: [Ticket], at time: Timestamp, on sql: any SQLDatabase) async throws {
-        guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
-        let variants = Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
+        let organizer = try await BatchReads.value("organizer:\(order.organizerID)") {
+            guard let organizer = try await OrganizerRepository(sql).find(order.organizerID) else { throw PlatformError.notFound("organizer") }
+            return organizer
+        }
+        let variants = try await BatchReads.value("variant-names:\(event.id)") {
+            Dictionary(uniqueKeysWithValues: try await VariantRepository(sql).list(event: event.id).map { ($0.id, $0.name) })
+        }
         let token = try await OrderRepository(sql).issueAccessToken(order.id, purpose: "confirmation email", at: time)
-        let model: [String: Any] = [
-            "organizer": ["name": organizer.name],
-            "buyer": ["name": order.buyerName as Any, "email": order.email],
-            "event": ["title": event.title, "starts_at": Self.localTime(event.startsAt, timezone: event.timezone), "venue": event.venue as Any],
-            "order": ["id": order.id.rawValue, "total": order.total.description,
-                      "url": "\(settings.baseURL)/my-tickets/orders/\(order.id)?token=\(token)"],
-            "tickets": tickets.map { ticket in
-                ["id": ticket.id.rawValue, "variant": variants[ticket.variantID] ?? "Ticket", "seat": ticket.seat,
-                 "price": Money(minorUnits: ticket.unitPrice, currency: order.total.currency).description,
-                 "cid": Self.contentID(ticket)] as [String: Any]
-            },
-        ]
+        let model = Model(
+            organizer: .init(name: organizer.name),
+            buyer: .init(name: order.buyerName, email: order.email),
+            event: .init(title: event.title, startsAt: Self.localTime(event.startsAt, timezone: event.timezone), venue: event.venue),
+            order: .init(id: order.id.rawValue, total: order.total.description, url: "\(settings.baseURL)/my-tickets/orders/\(order.id)?token=\(token)"),
+            tickets: tickets.map { ticket in
+                .init(id: ticket.id.rawValue, variant: variants[ticket.variantID] ?? "Ticket", seat: ticket.seat,
+                      price: Money(minorUnits: ticket.unitPrice, currency: order.total.currency).description, cid: Self.contentID(ticket))
+            })
         let (sender, replyTo) = organizer.mailSender(platformAddress: settings.from)
         let content = try MailContent(
-            sender: sender, replyTo: replyTo, modelObject: model,
+            sender: sender, replyTo: replyTo, model: model,
             images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) }
                 // The event for the buyer's calendar, as a file beside the QR codes.
                 + [InlineImage(contentID: "", filename: "event.ics", renderer: "calendar",
@@ -49,6 +51,45 @@ struct OrderConfirmation: Sendable {
     }
 
     static func contentID(_ ticket: Ticket) -> String { "qr-\(ticket.id.rawValue)" }
+
+    /// What the `order_confirmation` templates read. Absent values are written as null, as they were
+    /// when the model was a dictionary.
+    struct Model: Encodable {
+        struct Named: Encodable { let name: String }
+        struct Buyer: Encodable {
+            let name: String?
+            let email: String
+            enum CodingKeys: String, CodingKey { case name, email }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(name, forKey: .name)
+                try container.encode(email, forKey: .email)
+            }
+        }
+        struct EventPart: Encodable {
+            let title: String
+            let startsAt: String
+            let venue: String?
+            enum CodingKeys: String, CodingKey { case title, startsAt = "starts_at", venue }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(title, forKey: .title)
+                try container.encode(startsAt, forKey: .startsAt)
+                try container.encode(venue, forKey: .venue)
+            }
+        }
+        struct OrderPart: Encodable { let id: String, total: String, url: String }
+        struct TicketPart: Encodable {
+            let id: String, variant: String
+            let seat: Int64
+            let price: String, cid: String
+        }
+        let organizer: Named
+        let buyer: Buyer
+        let event: EventPart
+        let order: OrderPart
+        let tickets: [TicketPart]
+    }
 
     /// "Saturday, 6 June 2026, 19:30 CEST (UTC+02:00, Europe/Berlin)": the time people will see on
     /// the door, with its offset (see `LocalTime`).

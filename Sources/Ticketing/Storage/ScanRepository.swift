@@ -84,6 +84,6 @@ struct ScanRepository: Sendable {
         try await sql.raw("""
             SELECT id, ticket_id, device, direction, source, result, scanned_at FROM checkin_scans
             WHERE event_id = \(bind: event.rawValue) AND id > \(bind: after?.rawValue ?? "") ORDER BY id LIMIT \(bind: limit)
-            """).all(decoding: Listed.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: Listed.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 }

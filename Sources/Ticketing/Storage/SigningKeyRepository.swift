@@ -21,7 +21,7 @@ struct SigningKeyRepository: Sendable {
     func all() async throws -> [StoredSigningKey] {
         try await sql.raw("""
             SELECT kid, algorithm, public_key, sealed_private_key, created_at FROM ticket_signing_keys ORDER BY created_at, kid
-            """).all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase).map { row in
+            """).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns).map { row in
             guard let algorithm = TokenAlgorithm(rawValue: row.algorithm) else {
                 throw TicketingConfigurationError("stored signing key \(row.kid) has unknown algorithm \(row.algorithm)")
             }

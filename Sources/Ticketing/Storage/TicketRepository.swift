@@ -131,7 +131,7 @@ struct TicketRepository: Sendable {
                    SUM(CASE WHEN status = 'valid' AND admitted_at IS NOT NULL THEN 1 ELSE 0 END) AS admitted,
                    SUM(CASE WHEN status = 'valid' AND inside = 1 THEN 1 ELSE 0 END) AS inside
             FROM tickets WHERE event_id = \(bind: event.rawValue) GROUP BY variant_id
-            """).all(decoding: VariantCounts.self, keyDecodingStrategy: .convertFromSnakeCase)
+            """).all(decoding: VariantCounts.self, keyDecodingStrategy: .snakeCaseColumns)
     }
 }
 

@@ -55,8 +55,11 @@ package struct TicketLifecycle: OrderLifecycleObserver {
     }
 
     func issue(_ order: Order, at time: Timestamp, on sql: any SQLDatabase) async throws {
-        guard let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else {
-            throw PlatformError.notFound("event")
+        let event = try await BatchReads.value("event:\(order.organizerID):\(order.eventID)") {
+            guard let event = try await EventRepository(sql).find(order.eventID, organizer: order.organizerID) else {
+                throw PlatformError.notFound("event")
+            }
+            return event
         }
         let expires = (event.endsAt ?? event.startsAt).milliseconds / 1000 + validAfterEndSeconds
         let tickets = TicketRepository(sql)

@@ -194,11 +194,7 @@ private struct OverreadProbe: PreparedStatement {
     @Test func anExecutionErrorKeepsTheStatementName() async throws {
         guard TestEngines.all.contains(.postgres) else { return }
         try await withProbeTable(.postgres) { database in
-            struct Quotient: Decodable { let q: Int64 }
             struct Name: Decodable { let name: String }
-            @Sendable func divide(_ sql: any SQLDatabase, by divisor: Int64) async throws -> Int64? {
-                try await sql.raw("SELECT 840 / \(bind: divisor) AS q").first(decoding: Quotient.self)?.q
-            }
             let (first, failed, after, names) = try await database.read { sql in
                 let first = try await divide(sql, by: 2)
                 let failed = await (try? divide(sql, by: 0)) == nil
@@ -224,4 +220,10 @@ private struct OverreadProbe: PreparedStatement {
         #expect(!AutoPrepared.preparable("SET LOCAL lock_timeout = '1s'"))
         #expect(!AutoPrepared.preparable("SELECTION"))
     }
+}
+
+private struct Quotient: Decodable { let q: Int64 }
+
+private func divide(_ sql: any SQLDatabase, by divisor: Int64) async throws -> Int64? {
+    try await sql.raw("SELECT 840 / \(bind: divisor) AS q").first(decoding: Quotient.self)?.q
 }
