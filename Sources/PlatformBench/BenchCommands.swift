@@ -46,11 +46,13 @@ struct CheckoutBench: AsyncParsableCommand {
         let platform = try await BenchPlatform.make(quota: seats, extra: settings)
         let path = "/api/v1/public/events/\(platform.eventID)/orders"
         let body = #"{"lines":[{"variant_id":"\#(platform.variantID)","quantity":1}],"email":"buyer@bench.example","provider":"\#(provider)"}"#
+        let cpu = CPUTime.now()
         let result = try await platform.serving(workers: true) { port in
             try await socketLoad(port: port, clients: clients, total: orders, request: { index in
                 SocketClient.post(path, json: body, headers: [("Idempotency-Key", "bench-\(index)")])
             }, judge: { status, _ in status })
         }
+        let used = CPUTime.now().per("order request", since: cpu, count: result.samples.count, clients: true)
         let counts = try await platform.counts()
         let placed = result.samples.filter { $0.1 == 201 }.count
         let refused = result.samples.filter { $0.1 == 409 }.count
@@ -60,6 +62,7 @@ struct CheckoutBench: AsyncParsableCommand {
             checkout (\(provider)) on \(platform.database.engine): \(clients) clients, \(orders) orders for \(seats) seats of one variant
               \(rate(result.samples.count, result.elapsed)) requests/s (\(rate(placed, result.elapsed)) orders placed/s), \(percentiles(result.samples.map(\.0)))
               placed \(placed), refused as sold out \(refused), other answers \(other); held \(counts.reserved), oversold \(oversold)
+              \(used)
             """)
         await platform.close()
         if oversold > 0 || other > 0 { throw ExitCode.failure }
@@ -92,12 +95,14 @@ struct WebhookBench: AsyncParsableCommand {
         let drainers = workers ?? (platform.database.engine == .postgres ? 4 : 1)
         let worker = platform.platform.inbox
         let clock = ContinuousClock()
+        let cpu = CPUTime.now()
         let start = clock.now
         let processed = await withTaskGroup(of: Int.self) { group in
             for _ in 0..<drainers { group.addTask { await worker.drain() } }
             return await group.reduce(0, +)
         }
         let processing = clock.now - start
+        let used = CPUTime.now().per("webhook", since: cpu, count: processed)
         let counts = try await platform.counts()
         struct Queued: Decodable { let n: Int64 }
         let queued = try await platform.database.read { sql in
@@ -109,6 +114,7 @@ struct WebhookBench: AsyncParsableCommand {
               ingest: \(rate(accepted, ingest.elapsed)) verified deliveries/s stored, \(percentiles(ingest.samples.map(\.0))), \(count - accepted) not accepted
               processing: \(rate(processed, processing)) webhooks/s applied (\(processed) in all); seats sold \(counts.sold), still held \(counts.reserved), \
             emails queued \(queued)
+              \(used)
             """)
         await platform.close()
         if accepted != count || counts.sold != Int64(count) || queued != (withoutConfirmation ? 0 : Int64(count)) { throw ExitCode.failure }

@@ -88,6 +88,7 @@ struct ScanBench: AsyncParsableCommand {
         let deviceKeys = keys
         let list = tokens
         let admittedMark = Array(#""result":"admitted""#.utf8)
+        let cpu = CPUTime.now()
         let result = try await platform.serving(workers: false) { port in
             try await socketLoad(port: port, clients: devices, total: list.count, request: { index in
                 SocketClient.post("/api/v1/checkin/scan", json: #"{"token":"\#(list[index])","nonce":"bench-\#(index)"}"#,
@@ -96,10 +97,12 @@ struct ScanBench: AsyncParsableCommand {
                 status == 200 && body.firstRange(of: admittedMark) != nil ? 200 : 0
             })
         }
+        let used = CPUTime.now().per("scan", since: cpu, count: result.samples.count, clients: true)
         let admitted = result.samples.filter { $0.1 == 200 }.count
         print("""
             scan on \(platform.database.engine): \(list.count) tickets, each scanned once by \(devices) concurrent devices
               \(rate(result.samples.count, result.elapsed)) scans/s, \(percentiles(result.samples.map(\.0))); admitted \(admitted)
+              \(used)
             """)
         await platform.close()
         if admitted != list.count { throw ExitCode.failure }
