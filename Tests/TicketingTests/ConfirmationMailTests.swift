@@ -83,6 +83,11 @@ import Testing
         for line in ics.components(separatedBy: "\r\n") { #expect(line.utf8.count <= 75, "\(line)") }
         let unfolded = ics.replacingOccurrences(of: "\r\n ", with: "")
         #expect(unfolded.contains("Live " + String(repeating: "é", count: 60) + "\r\n"), "folded whole characters only")
+        // Control characters, C0, DEL and C1 (U+0085), are dropped; a title without any is kept as it is.
+        for (title, written) in [("Bell\u{7}Del\u{7F}End", "BellDelEnd"), ("Next\u{85}Line Ünïcödé", "NextLine Ünïcödé")] {
+            event.title = title
+            #expect(EventCalendar.ics(event, organizer: "Demo", host: "tickets.example", stamp: now).contains("SUMMARY:\(written)\r\n"))
+        }
     }
 
     @Test func exportsGiveTheLocalTimeWithItsOffset() {

@@ -26,6 +26,9 @@ package enum EventCalendar {
 
     /// TEXT values: backslash, semicolon and comma escaped, line breaks as \n (RFC 5545 §3.3.11).
     static func escape(_ text: String) -> String {
+        // Most values need nothing: no byte below a space, DEL, a C1 control's lead byte (0xC2
+        // 0x80-0x9F), a backslash, semicolon or comma.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 == 0xC2 || $0 == 0x5C || $0 == 0x3B || $0 == 0x2C }) { return text }
         var out = ""
         for character in text {
             switch character {
@@ -46,6 +49,7 @@ package enum EventCalendar {
 
     /// Lines longer than 75 octets are folded: CRLF and a space, never inside a character (§3.1).
     static func fold(_ line: String) -> String {
+        if line.utf8.count <= 75 { return line }
         var folded = "", width = 0
         for character in line {
             let size = String(character).utf8.count
