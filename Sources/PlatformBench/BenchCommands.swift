@@ -52,7 +52,7 @@ struct CheckoutBench: AsyncParsableCommand {
                 SocketClient.post(path, json: body, headers: [("Idempotency-Key", "bench-\(index)")])
             }, judge: { status, _ in status })
         }
-        let used = CPUTime.now().per("order request", since: cpu, count: result.samples.count, clients: true)
+        let used = CPUTime.now().per("order request", since: cpu, count: result.samples.count, engine: platform.database.engine, clients: true)
         let counts = try await platform.counts()
         let placed = result.samples.filter { $0.1 == 201 }.count
         let refused = result.samples.filter { $0.1 == 409 }.count
@@ -102,7 +102,7 @@ struct WebhookBench: AsyncParsableCommand {
             return await group.reduce(0, +)
         }
         let processing = clock.now - start
-        let used = CPUTime.now().per("webhook", since: cpu, count: processed)
+        let used = CPUTime.now().per("webhook", since: cpu, count: processed, engine: platform.database.engine)
         let counts = try await platform.counts()
         struct Queued: Decodable { let n: Int64 }
         let queued = try await platform.database.read { sql in

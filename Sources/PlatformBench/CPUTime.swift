@@ -1,8 +1,10 @@
 import Foundation
+import Platform
 
-/// CPU seconds (user and system) spent so far by this process and by PostgreSQL's processes on
-/// this machine, read from /proc. Throughput moves with a shared machine's load; CPU per operation
-/// moves much less, so A/B comparisons quote both.
+/// CPU seconds (user and system) spent so far by this process and by every process named
+/// `postgres` on this machine (run no other cluster beside a measurement), read from /proc.
+/// Throughput moves with a shared machine's load; CPU per operation moves much less, so A/B
+/// comparisons quote both.
 struct CPUTime {
     let platform: Double
     let postgres: Double
@@ -31,9 +33,11 @@ struct CPUTime {
 
     /// "CPU per webhook: platform 3.10 ms, PostgreSQL 2.40 ms" since `start`, over `count` operations;
     /// `clients` when this process also ran the load's clients, whose CPU is then in the first figure.
-    func per(_ what: String, since start: CPUTime, count: Int, clients: Bool = false) -> String {
+    /// On SQLite there is no PostgreSQL figure.
+    func per(_ what: String, since start: CPUTime, count: Int, engine: DatabaseEngine, clients: Bool = false) -> String {
         let n = Double(max(count, 1))
-        return String(format: "CPU per %@: platform%@ %.2f ms, PostgreSQL %.2f ms", what, clients ? " with its load clients" : "",
-                      (platform - start.platform) * 1000 / n, (postgres - start.postgres) * 1000 / n)
+        let own = String(format: "CPU per %@: platform%@ %.2f ms", what, clients ? " with its load clients" : "", (platform - start.platform) * 1000 / n)
+        guard engine == .postgres else { return own }
+        return own + String(format: ", PostgreSQL %.2f ms", (postgres - start.postgres) * 1000 / n)
     }
 }

@@ -97,7 +97,7 @@ struct ScanBench: AsyncParsableCommand {
                 status == 200 && body.firstRange(of: admittedMark) != nil ? 200 : 0
             })
         }
-        let used = CPUTime.now().per("scan", since: cpu, count: result.samples.count, clients: true)
+        let used = CPUTime.now().per("scan", since: cpu, count: result.samples.count, engine: platform.database.engine, clients: true)
         let admitted = result.samples.filter { $0.1 == 200 }.count
         print("""
             scan on \(platform.database.engine): \(list.count) tickets, each scanned once by \(devices) concurrent devices

@@ -113,7 +113,7 @@ import Testing
             "tickets": [["id": "tkt_1", "variant": "Standing", "seat": 1, "price": "EUR 25.00", "cid": "qr-tkt_1"] as [String: Any]],
         ]
         let sender = MailAddress(email: "tickets@platform.example", name: "Harness")
-        let encoded = try MailContent(sender: sender, replyTo: nil, model: model).model
+        let encoded = try MailContent(sender: sender, replyTo: nil, modelValue: model).model
         let serialized = try MailContent(sender: sender, replyTo: nil, modelObject: dictionary).model
         #expect(encoded == serialized)
         #expect(encoded.contains("\"venue\":null") && encoded.contains("\"name\":null"))

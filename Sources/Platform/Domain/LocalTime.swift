@@ -19,8 +19,9 @@ package enum LocalTime {
     }
 
     /// Setting up an ICU formatter costs far more than formatting with it (a third of a confirmation
-    /// email's CPU), so each zone's pair is made once. `DateFormatter` locks its own state; zones are
-    /// a few hundred at most, and the cache starts over past that.
+    /// email's CPU), so each zone's pair is made once. `DateFormatter` locks its own state, so texts of
+    /// one zone are made one at a time: far cheaper than a formatter each. Zones are a few hundred at
+    /// most, and the cache starts over past that.
     private static let cache = Mutex<[String: (local: DateFormatter, abbreviation: DateFormatter)]>([:])
 
     private static func formatters(_ zone: TimeZone) -> (local: DateFormatter, abbreviation: DateFormatter) {

@@ -67,10 +67,10 @@ package struct MailContent: Sendable, Hashable, Codable {
 
     /// With the model given as a value that encodes to a JSON object, stored with sorted keys. Cheaper than
     /// `modelObject`, which bridges every value through `NSDictionary`: the path of every paid order's email.
-    package init(sender: MailAddress, replyTo: String?, model: some Encodable, images: [InlineImage] = []) throws {
+    package init(sender: MailAddress, replyTo: String?, modelValue: some Encodable, images: [InlineImage] = []) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        self.init(sender: sender, replyTo: replyTo, model: String(decoding: try encoder.encode(model), as: UTF8.self), images: images)
+        self.init(sender: sender, replyTo: replyTo, model: String(decoding: try encoder.encode(modelValue), as: UTF8.self), images: images)
     }
 }
 

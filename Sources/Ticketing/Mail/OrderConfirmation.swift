@@ -40,7 +40,7 @@ struct OrderConfirmation: Sendable {
             })
         let (sender, replyTo) = organizer.mailSender(platformAddress: settings.from)
         let content = try MailContent(
-            sender: sender, replyTo: replyTo, model: model,
+            sender: sender, replyTo: replyTo, modelValue: model,
             images: tickets.map { InlineImage(contentID: Self.contentID($0), filename: "ticket-\($0.seat).png", renderer: "qr", value: $0.token) }
                 // The event for the buyer's calendar, as a file beside the QR codes.
                 + [InlineImage(contentID: "", filename: "event.ics", renderer: "calendar",

@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 
 from browser_kit import Browser, By, expect, run
-from selenium.common.exceptions import ElementClickInterceptedException
+from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
 from selenium.webdriver.common.keys import Keys
 
 
@@ -126,7 +126,7 @@ def main():
     if driver.find_element(By.ID, "answer").is_displayed():
         try:
             driver.find_element(By.ID, "answer").click()
-        except ElementClickInterceptedException:
+        except (ElementClickInterceptedException, ElementNotInteractableException):
             pass  # it put itself away between the look and the tap, as it does after a few seconds
     driver.find_element(By.CSS_SELECTOR, "#manual summary").click()
     driver.find_element(By.ID, "search").send_keys("door-test@" + Keys.ENTER)
