@@ -26,28 +26,17 @@ enum SnakeCaseColumns {
         return column
     }
 
-    /// SQLKit's `convertedToSnakeCase` (Utilities/StringHandling.swift, after Foundation's
-    /// JSONEncoder), which SQLKit keeps internal, quirks included: `organizerID` reads `organizer_iD`
-    /// and `URLPath` reads `u_rL_path`, so row types spell such names `organizerId`.
+    /// SQLKit's own `convertedToSnakeCase`, quirks included (`organizerID` reads `organizer_iD`, so
+    /// row types spell such names `organizerId`). SQLKit keeps it internal; its query encoder applies
+    /// it to a key, so one key is encoded to learn the column name.
     static func snakeCase(_ name: String) -> String {
-        guard !name.isEmpty else { return name }
-        var words: [Range<String.Index>] = []
-        var wordStart = name.startIndex, searchIndex = name.index(after: wordStart)
-        while let upper = name[searchIndex...].firstIndex(where: \.isUppercase) {
-            words.append(wordStart..<upper)
-            wordStart = upper
-            guard let lower = name[upper...].firstIndex(where: \.isLowercase) else { break }
-            searchIndex = lower
-            if lower != name.index(after: upper) {
-                let beforeLower = name.index(before: lower)
-                words.append(upper..<beforeLower)
-                wordStart = beforeLower
+        struct OneKey: Encodable {
+            let name: String
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Column.self)
+                try container.encode(0, forKey: Column(stringValue: name))
             }
         }
-        words.append(wordStart..<name.endIndex)
-        return words.map { word in
-            let text = name[word]
-            return text.isEmpty ? "" : "\(text[text.startIndex].lowercased())\(text.dropFirst())"
-        }.joined(separator: "_")
+        return (try? SQLQueryEncoder(keyEncodingStrategy: .convertToSnakeCase).encode(OneKey(name: name)).first?.0) ?? name
     }
 }
