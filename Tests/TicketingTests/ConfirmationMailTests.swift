@@ -148,7 +148,37 @@ import Testing
                 }
                 #expect((model["organizer"] as? [String: Any])?["name"] as? String != nil)
                 #expect((model["event"] as? [String: Any])?["title"] as? String != nil)
+                // The link's token, written with the batch's other tokens, opens this order and no other.
+                let link = try #require((model["order"] as? [String: Any])?["url"] as? String)
+                let url = try #require(URLComponents(string: link))
+                let token = try #require(url.queryItems?.first { $0.name == "token" }?.value)
+                let read = try await h.client.get("/api/v1/public/orders/\(id)?token=\(token)")
+                #expect(read.status == .ok && read.string("id") == id)
+                let other = try #require(orders.keys.first { $0 != id })
+                #expect(try await h.client.get("/api/v1/public/orders/\(other)?token=\(token)").status == .notFound)
             }
+        }
+    }
+
+    /// A payment and its refund in one batch: the refund finds the tickets the payment issued,
+    /// though the batch writes them together at its end.
+    @Test(arguments: TestEngines.all)
+    func aRefundInThePaymentsBatchRefundsItsTickets(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            // Seats sold before: the refund's release does not undercut the batch's deferred sale,
+            // which would send the batch back to one row at a time.
+            let earlier = try await h.paidOrder(quantity: 2)
+            let id = try #require(try await h.base.placeOrder(body: h.base.cart(quantity: 2)).orderID)
+            _ = try await h.base.deliver(id: "evt-paid", type: "paid", order: id, amount: 5_000, reference: "pay-\(id)")
+            h.clock.advance(seconds: 1)
+            _ = try await h.base.deliver(id: "evt-refund", type: "refunded", order: id, amount: 5_000, reference: "pay-\(id)")
+            #expect(await h.base.drain() == 2)
+            #expect(try await h.count("webhook_inbox", where: "status = 'processed'") == 3, "both applied, in one batch")
+            #expect(try await h.count("tickets", where: "order_id = '\(id)' AND status = 'refunded'") == 2)
+            #expect(try await h.count("tickets", where: "order_id = '\(id)' AND status <> 'refunded'") == 0)
+            #expect(try await h.count("outbox_messages", where: "idempotency_key = 'order-confirmation-\(id)'") == 1)
+            #expect(try await h.count("tickets", where: "order_id = '\(earlier.id)' AND status = 'valid'") == 2)
+            #expect(try await h.base.variantCounts() == (2, 0), "the earlier order's seats sold, the refunded ones back")
         }
     }
 }

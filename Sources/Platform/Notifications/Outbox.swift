@@ -31,6 +31,13 @@ package enum Outbox {
             content: notice.content, idempotencyKey: notice.idempotencyKey, at: time)
     }
 
+    /// Queues `notice` as `enqueue` does; inside an inbox batch, with the batch's other emails in
+    /// one statement when the batch ends (`BatchWrites`).
+    package static func enqueueInBatch(_ notice: Notice, at time: Timestamp, on sql: any SQLDatabase) async throws {
+        try await BatchWrites.insert(OutboxRepository.batchedInsert(
+            (MessageID.generate(at: time), notice.kind, notice.organizer, notice.recipient, notice.content, notice.idempotencyKey), at: time), on: sql)
+    }
+
     /// Queues many notices in one statement, each unless its key is queued already.
     package static func enqueue(_ notices: [Notice], at time: Timestamp, on sql: any SQLDatabase) async throws {
         try await OutboxRepository(sql, engine: DatabaseEngine(of: sql)).insert(notices.map { notice in

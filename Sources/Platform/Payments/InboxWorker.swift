@@ -65,12 +65,15 @@ package struct InboxWorker: Sendable {
         do {
             handled = try await database.transaction { sql in
                 // One row alone converts its seats at once, so a failure there is counted against it.
-                let seats = limit > 1 ? DeferredSeatConversions() : nil
+                let (seats, writes) = limit > 1 ? (DeferredSeatConversions(), BatchWrites()) : (nil, nil)
                 let handled = try await DeferredSeatConversions.$current.withValue(seats) {
-                    try await BatchReads.$current.withValue(limit > 1 ? BatchReads() : nil) {
-                        try await applyDue(limit: limit, now: now, on: sql)
+                    try await BatchWrites.$current.withValue(writes) {
+                        try await BatchReads.$current.withValue(limit > 1 ? BatchReads() : nil) {
+                            try await applyDue(limit: limit, now: now, on: sql)
+                        }
                     }
                 }
+                try await writes?.flush(on: sql)
                 try await seats?.write(on: sql)
                 return handled
             }
@@ -104,6 +107,8 @@ package struct InboxWorker: Sendable {
         let (payments, providers) = (self.payments, self.providers)
         let inbox = WebhookInboxRepository(sql, engine: database.engine)
         var handled: [(InboxRow, PaymentOutcome)] = []
+        // Marked together once the batch is applied: one statement instead of one per row.
+        var processed: [WebhookID] = []
         for (position, row) in try await inbox.claimDue(now: now, limit: limit).enumerated() {
             guard let handler = providers.provider(row.provider)?.handler(for: row.eventType) else {
                 try await inbox.finish(row.id, status: .ignored, at: now)
@@ -111,16 +116,19 @@ package struct InboxWorker: Sendable {
                 continue
             }
             do {
+                let command = try handler(row.envelope)
+                // A refund or a dispute may read the tickets and emails the batch's payments left for its end.
+                if case .paid = command {} else { try await BatchWrites.current?.flush(on: sql) }
                 // What the webhook changes is the provider's doing; its inbox row is the request.
                 let outcome = try await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
-                    try await payments.apply(try handler(row.envelope), provider: row.provider, on: sql)
+                    try await payments.apply(command, provider: row.provider, on: sql)
                 }
                 if case .captureRequired = outcome {
                     // The batch's captures and refunds run one after another after the commit: a
                     // later row's capture starts later, and its row must not come due before.
                     try await inbox.postpone(row.id, until: now.adding(seconds: Self.captureLease * Int64(position + 1)))
                 } else {
-                    try await inbox.finish(row.id, status: .processed, at: now)
+                    processed.append(row.id)
                 }
                 handled.append((row, outcome))
             } catch let error as WebhookPayloadError {
@@ -131,6 +139,7 @@ package struct InboxWorker: Sendable {
                 throw Failure(row: row, error: error)
             }
         }
+        try await inbox.finishProcessed(processed, at: now)
         return handled
     }
 

@@ -1,4 +1,3 @@
-import Foundation
 import PluginKit
 import SQLKit
 
@@ -6,15 +5,49 @@ package struct OrderRepository: Sendable {
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
-    struct Row: Decodable {
-        let id: String, organizerId: String, eventId: String, status: String, seats: String, email: String, buyerName: String?
-        let currency: String, total: Int64, refunded: Int64, provider: String, providerSession: String?, providerPayment: String?
-        let checkoutUrl: String?, reviewReason: String?, disputeReason: String?, expiresAt: Int64, paidAt: Int64?
-        let createdAt: Int64, updatedAt: Int64, feeBps: Int?, linesJson: String?, creditPackId: String?, creditAmount: Int64
+    /// The columns `order(_:)` reads, in its order; the last is the order's lines as text,
+    /// `variant quantity unit_price` joined by commas (ids hold neither), read in the same statement
+    /// because every payment loads its order. `string_agg` is PostgreSQL's and SQLite's (3.44).
+    static let columnList = """
+        id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider, provider_session,
+        provider_payment, checkout_url, review_reason, dispute_reason, expires_at, paid_at, created_at, updated_at, fee_bps,
+        credit_pack_id, credit_amount,
+        (SELECT string_agg(l.variant_id || ' ' || l.quantity || ' ' || l.unit_price, ',') FROM order_lines l WHERE l.order_id = orders.id)
+        """
+
+    /// A row of `columnList`, in that order.
+    /// - Throws: `StoredValue.Corrupt` for a value that does not parse, `StatementColumnsError` for a short row.
+    static func order(_ row: inout StatementColumns) throws -> Order {
+        let id: OrderID = try StoredValue.id(row.text()), organizer: OrganizerID = try StoredValue.id(row.text())
+        let event: EventID = try StoredValue.id(row.text())
+        let status: OrderStatus = try StoredValue.enum(row.text()), seats: SeatState = try StoredValue.enum(row.text())
+        let (email, buyerName, currency) = (try row.text(), try row.optionalText(), try StoredValue.currency(row.text()))
+        let (total, refunded, provider) = (try row.integer(), try row.integer(), try row.text())
+        let (session, payment, checkoutURL) = (try row.optionalText(), try row.optionalText(), try row.optionalText())
+        let (reviewReason, disputeReason) = (try row.optionalText(), try row.optionalText())
+        let (expiresAt, paidAt, createdAt, updatedAt) = (try row.integer(), try row.optionalInteger(), try row.integer(), try row.integer())
+        let (fee, pack, credit, lines) = (try row.optionalInteger(), try row.optionalText(), try row.integer(), try row.optionalText())
+        var order = Order(
+            id: id, organizerID: organizer, eventID: event, status: status, seats: seats, email: email, buyerName: buyerName,
+            total: Money(minorUnits: total, currency: currency), refunded: refunded, provider: provider, providerSession: session,
+            providerPayment: payment, checkoutURL: checkoutURL, reviewReason: reviewReason, disputeReason: disputeReason,
+            expiresAt: Timestamp(milliseconds: expiresAt), paidAt: StoredValue.timestamp(paidAt), createdAt: Timestamp(milliseconds: createdAt),
+            updatedAt: Timestamp(milliseconds: updatedAt), lines: try Self.lines(lines ?? ""))
+        order.feeBasisPoints = fee.map { Int($0) }
+        order.creditPackID = try pack.map { try StoredValue.id($0) }
+        order.creditAmount = credit
+        return order
     }
 
-    struct LineRow: Decodable {
-        let variantId: String, quantity: Int64, unitPrice: Int64
+    /// The lines of `columnList`'s last column, by variant id.
+    private static func lines(_ text: String) throws -> [OrderLine] {
+        try text.split(separator: ",").map { line in
+            let parts = line.split(separator: " ")
+            guard parts.count == 3, let quantity = Int64(parts[1]), let unitPrice = Int64(parts[2]) else {
+                throw StoredValue.Corrupt(description: "stored order line '\(line)' is malformed")
+            }
+            return OrderLine(variantID: try StoredValue.id(String(parts[0])), quantity: quantity, unitPrice: unitPrice)
+        }.sorted { $0.variantID.rawValue < $1.variantID.rawValue }
     }
 
     /// Writes the order with its lines; its fee rate is the organizer's at this moment.
@@ -26,7 +59,7 @@ package struct OrderRepository: Sendable {
     }
 
     package func find(_ id: OrderID) async throws -> Order? {
-        try await load("WHERE id = \(bind: id.rawValue)").first
+        try await sql.execute(FindOrder(id: id)).first
     }
 
     package func find(_ id: OrderID, organizer: OrganizerID) async throws -> Order? {
@@ -70,13 +103,12 @@ package struct OrderRepository: Sendable {
             """)
     }
 
-    /// A further access token to the order, for a link in an email; only its hash is kept.
+    /// A further access token to the order, for a link in an email; only its hash is kept. Inside an
+    /// inbox batch it is written with the batch's other tokens (`BatchWrites`).
     package func issueAccessToken(_ id: OrderID, purpose: String, at time: Timestamp) async throws -> String {
         let token = SecretToken.make(marker: "ord_tok_")
-        try await sql.raw("""
-            INSERT INTO order_access_tokens (token_hash, order_id, purpose, created_at)
-            VALUES (\(bind: SecretToken.hash(token)), \(bind: id.rawValue), \(bind: purpose), \(bind: time.milliseconds))
-            """).run()
+        try await BatchWrites.insert(BatchedInsert("INSERT INTO order_access_tokens (token_hash, order_id, purpose, created_at) VALUES",
+                                                   row: [SecretToken.hash(token), id.rawValue, purpose, time.milliseconds]), on: sql)
         return token
     }
 
@@ -190,36 +222,23 @@ package struct OrderRepository: Sendable {
             """).first() != nil
     }
 
-    /// The orders of `clause` (what follows `FROM orders`), each read with its lines in the same
-    /// statement: every payment loads its order, and on SQLite each statement costs about as much as
-    /// the work it does.
+    /// The orders of `clause` (what follows `FROM orders`), each read with its lines.
     private func load(_ clause: SQLQueryString) async throws -> [Order] {
-        let lines: SQLQueryString = DatabaseEngine(of: sql) == .postgres
-            ? "(SELECT json_agg(json_build_object('variant_id', l.variant_id, 'quantity', l.quantity, 'unit_price', l.unit_price))::text FROM order_lines l WHERE l.order_id = orders.id)"
-            : "(SELECT json_group_array(json_object('variant_id', l.variant_id, 'quantity', l.quantity, 'unit_price', l.unit_price)) FROM order_lines l WHERE l.order_id = orders.id)"
-        let rows = try await sql.raw("SELECT orders.*, \(lines) AS lines_json FROM orders " + clause)
-            .all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try rows.map { row in
-            let currency = try StoredValue.currency(row.currency)
-            var order = Order(
-                id: try StoredValue.id(row.id), organizerID: try StoredValue.id(row.organizerId), eventID: try StoredValue.id(row.eventId),
-                status: try StoredValue.enum(row.status), seats: try StoredValue.enum(row.seats), email: row.email,
-                buyerName: row.buyerName, total: Money(minorUnits: row.total, currency: currency), refunded: row.refunded,
-                provider: row.provider, providerSession: row.providerSession, providerPayment: row.providerPayment,
-                checkoutURL: row.checkoutUrl, reviewReason: row.reviewReason, disputeReason: row.disputeReason,
-                expiresAt: Timestamp(milliseconds: row.expiresAt), paidAt: StoredValue.timestamp(row.paidAt),
-                createdAt: Timestamp(milliseconds: row.createdAt), updatedAt: Timestamp(milliseconds: row.updatedAt),
-                lines: try decoder.decode([LineRow].self, from: Data((row.linesJson ?? "[]").utf8)).sorted { $0.variantId < $1.variantId }.map {
-                    OrderLine(variantID: try StoredValue.id($0.variantId), quantity: $0.quantity, unitPrice: $0.unitPrice)
-                })
-            order.feeBasisPoints = row.feeBps
-            order.creditPackID = try row.creditPackId.map { try StoredValue.id($0) }
-            order.creditAmount = row.creditAmount
-            return order
+        try await sql.raw("SELECT \(unsafeRaw: Self.columnList) FROM orders " + clause).all().map { row in
+            var columns = StatementColumns(row)
+            return try Self.order(&columns)
         }
     }
+}
+
+/// Every payment, refund and order page reads its order by id, so this is prepared.
+private struct FindOrder: PreparedStatement {
+    static let name = "platform_find_order"
+    static let sql = "SELECT \(OrderRepository.columnList) FROM orders WHERE id = $1"
+    let id: OrderID
+    var values: [StatementValue] { [.text(id.rawValue)] }
+
+    static func row(_ columns: inout StatementColumns) throws -> Order { try OrderRepository.order(&columns) }
 }
 
 private struct InsertOrder: PreparedStatement {

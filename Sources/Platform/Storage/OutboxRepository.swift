@@ -59,22 +59,22 @@ package struct OutboxRepository: Sendable {
 
     /// The `INSERT` of the messages, skipping any whose idempotency key is queued already.
     private static func insertion(_ messages: [NewMessage], at time: Timestamp) throws -> SQLQueryString {
+        let rows = try messages.map { try batchedInsert($0, at: time) }
+        return BatchWrites.statement(rows[0].head, rows.map(\.row), rows[0].tail)
+    }
+
+    /// One message's row of the outbox's `INSERT`, which skips a message whose idempotency key is
+    /// queued already.
+    static func batchedInsert(_ message: NewMessage, at time: Timestamp) throws -> BatchedInsert {
         // Stored with Swift's own key names: the API's snake-case strategy would not read `contentID` back.
-        let encoder = JSONEncoder()
-        var query: SQLQueryString = """
+        let payload = String(decoding: try JSONEncoder().encode(message.content), as: UTF8.self)
+        return BatchedInsert("""
             INSERT INTO outbox_messages (id, kind, organizer_id, recipient, payload, idempotency_key, status, attempts,
                                          next_attempt_at, created_at, updated_at)
             VALUES
-            """
-        for (index, message) in messages.enumerated() {
-            let payload = String(decoding: try encoder.encode(message.content), as: UTF8.self)
-            query += index == 0 ? " " : ", "
-            query += """
-                (\(bind: message.id.rawValue), \(bind: message.kind.rawValue), \(bind: message.organizer?.rawValue), \(bind: message.recipient), \
-                \(bind: payload), \(bind: message.key), 'queued', 0, \(bind: time.milliseconds), \(bind: time.milliseconds), \(bind: time.milliseconds))
-                """
-        }
-        return query + " ON CONFLICT (idempotency_key) DO NOTHING"
+            """, row: [message.id.rawValue, message.kind.rawValue, message.organizer?.rawValue, message.recipient, payload, message.key,
+                       "queued", Int64(0), time.milliseconds, time.milliseconds, time.milliseconds],
+            tail: "ON CONFLICT (idempotency_key) DO NOTHING")
     }
 
     /// Leases up to `limit` due messages (queued and due, or leased by a worker whose lease ran out)

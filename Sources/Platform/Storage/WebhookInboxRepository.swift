@@ -68,6 +68,16 @@ struct WebhookInboxRepository: Sendable {
             """).run()
     }
 
+    /// Marks the rows processed, with one attempt counted each: one statement for a batch's rows.
+    func finishProcessed(_ ids: [WebhookID], at time: Timestamp) async throws {
+        guard !ids.isEmpty else { return }
+        try await sql.raw("""
+            UPDATE webhook_inbox SET status = 'processed', processed_at = \(bind: time.milliseconds), last_error = NULL,
+                attempts = attempts + 1
+            WHERE id IN (\(binds: ids.map(\.rawValue)))
+            """).run()
+    }
+
     /// Leaves a claimed row pending until `time` without counting an attempt (its capture is running).
     func postpone(_ id: WebhookID, until time: Timestamp) async throws {
         try await sql.raw("UPDATE webhook_inbox SET next_attempt_at = \(bind: time.milliseconds) WHERE id = \(bind: id.rawValue)").run()

@@ -28,15 +28,15 @@ struct TicketRepository: Sendable {
         }
     }
 
+    /// Inserts the ticket; in an inbox batch, with the batch's other tickets when it ends (`BatchWrites`).
     func insert(_ ticket: Ticket) async throws {
-        try await sql.raw("""
+        try await BatchWrites.insert(BatchedInsert("""
             INSERT INTO tickets (id, organizer_id, event_id, variant_id, order_id, seat, unit_price, status, version, token,
                                  created_at, updated_at)
-            VALUES (\(bind: ticket.id.rawValue), \(bind: ticket.organizerID.rawValue), \(bind: ticket.eventID.rawValue),
-                    \(bind: ticket.variantID.rawValue), \(bind: ticket.orderID.rawValue), \(bind: ticket.seat), \(bind: ticket.unitPrice),
-                    \(bind: ticket.status.rawValue), \(bind: ticket.version), \(bind: ticket.token), \(bind: ticket.createdAt.milliseconds),
-                    \(bind: ticket.createdAt.milliseconds))
-            """).run()
+            VALUES
+            """, row: [ticket.id.rawValue, ticket.organizerID.rawValue, ticket.eventID.rawValue, ticket.variantID.rawValue,
+                       ticket.orderID.rawValue, ticket.seat, ticket.unitPrice, ticket.status.rawValue, ticket.version, ticket.token,
+                       ticket.createdAt.milliseconds, ticket.createdAt.milliseconds]), on: sql)
     }
 
     func find(_ id: TicketID) async throws -> Ticket? {

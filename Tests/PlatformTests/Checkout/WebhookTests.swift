@@ -135,7 +135,14 @@ import Testing
             #expect(try await h.variantCounts() == (0, 3))
             #expect(await h.drain() == 3)
             #expect(try await h.variantCounts() == (3, 0), "three seats sold, none still held")
-            #expect(try await h.inboxCount(status: "processed") == 3)
+            // The batch marks its rows in one statement: each processed once, at the batch's time.
+            struct Row: Decodable, Equatable { let status: String, attempts: Int, processedAt: Int64?, lastError: String? }
+            let rows = try await h.database.read { sql in
+                try await sql.raw("SELECT status, attempts, processed_at, last_error FROM webhook_inbox ORDER BY event_id")
+                    .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+            let processed = Row(status: "processed", attempts: 1, processedAt: h.clock.now().milliseconds, lastError: nil)
+            #expect(rows == [processed, processed, processed])
         }
     }
 

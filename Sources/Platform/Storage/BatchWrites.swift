@@ -1,0 +1,76 @@
+import SQLKit
+import Synchronization
+
+/// One row of an INSERT that an inbox batch may write together with its others: `head` is the
+/// statement up to and including `VALUES`, `tail` what follows the rows (an `ON CONFLICT` clause).
+package struct BatchedInsert: Sendable {
+    let head: String
+    let row: [any Encodable & Sendable]
+    let tail: String
+
+    package init(_ head: String, row: [any Encodable & Sendable], tail: String = "") {
+        self.head = head
+        self.row = row
+        self.tail = tail
+    }
+}
+
+/// Rows a batch's payments insert and nothing in the batch reads back (a paid order's tickets, the
+/// access token of its confirmation and the email in the outbox), written with one multi-row
+/// INSERT per statement instead of one each: when the batch ends, and before any command other
+/// than a payment applies, since a refund or a dispute may read them. Set by `InboxWorker` with
+/// `BatchReads`; outside a batch every insert runs at once. A batch is one transaction, so its
+/// rows still appear together or not at all.
+package final class BatchWrites: Sendable {
+    @TaskLocal static var current: BatchWrites?
+
+    /// Rows per statement: far below PostgreSQL's 65,535 bound values for any of these tables.
+    static let rowsPerStatement = 500
+
+    private struct Pending {
+        let head: String, tail: String
+        var rows: [[any Encodable & Sendable]]
+    }
+
+    /// In the order each statement was first asked for, so tables are written in the order a
+    /// single payment writes them.
+    private let pending = Mutex<[Pending]>([])
+
+    /// Runs `insert` now, or keeps its row for the batch's statement of the same head and tail.
+    package static func insert(_ insert: BatchedInsert, on sql: any SQLDatabase) async throws {
+        guard let writes = current else { return try await sql.raw(statement(insert.head, [insert.row], insert.tail)).run() }
+        writes.pending.withLock { pending in
+            if let index = pending.firstIndex(where: { $0.head == insert.head && $0.tail == insert.tail }) {
+                pending[index].rows.append(insert.row)
+            } else {
+                pending.append(Pending(head: insert.head, tail: insert.tail, rows: [insert.row]))
+            }
+        }
+    }
+
+    /// Writes every kept row and forgets them.
+    func flush(on sql: any SQLDatabase) async throws {
+        let taken = pending.withLock { pending in
+            defer { pending.removeAll() }
+            return pending
+        }
+        for statement in taken {
+            var start = 0
+            while start < statement.rows.count {
+                let end = min(start + Self.rowsPerStatement, statement.rows.count)
+                try await sql.raw(Self.statement(statement.head, Array(statement.rows[start..<end]), statement.tail)).run()
+                start = end
+            }
+        }
+    }
+
+    /// `head`, the rows, then `tail`.
+    static func statement(_ head: String, _ rows: [[any Encodable & Sendable]], _ tail: String) -> SQLQueryString {
+        var query = SQLQueryString(head)
+        for (index, row) in rows.enumerated() {
+            query += index == 0 ? " (" : ", ("
+            query += "\(binds: row))"
+        }
+        return tail.isEmpty ? query : query + " " + SQLQueryString(tail)
+    }
+}

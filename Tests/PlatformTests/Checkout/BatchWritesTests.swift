@@ -1,0 +1,74 @@
+@testable import Platform
+import PlatformTesting
+import SQLKit
+import Testing
+
+@Suite struct BatchWritesTests {
+    private struct Count: Decodable { let n: Int64 }
+
+    private func count(_ sql: any SQLDatabase) async throws -> Int64 {
+        try await sql.raw("SELECT COUNT(*) AS n FROM batch_rows").first(decoding: Count.self)?.n ?? -1
+    }
+
+    private func row(_ id: String, _ n: Int64, note: String?, tail: String = "") -> BatchedInsert {
+        BatchedInsert("INSERT INTO batch_rows (id, n, note) VALUES", row: [id, n, note], tail: tail)
+    }
+
+    /// Outside a batch a row is written at once; inside, kept until the flush, which writes them all
+    /// (more than one statement's worth, NULLs and a conflict clause included) and keeps nothing.
+    @Test(arguments: TestEngines.all)
+    func keptRowsAreWrittenAtTheFlush(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
+            try await database.transaction { sql in
+                try await sql.raw("CREATE TABLE batch_rows (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)").run()
+            }
+            try await database.transaction { sql in
+                try await BatchWrites.insert(row("first", 0, note: "alone"), on: sql)
+                #expect(try await count(sql) == 1, "outside a batch the row is written at once")
+            }
+            let total = BatchWrites.rowsPerStatement * 2 + 1
+            try await database.transaction { sql in
+                let writes = BatchWrites()
+                try await BatchWrites.$current.withValue(writes) {
+                    for index in 1...total {
+                        try await BatchWrites.insert(row("r\(index)", Int64(index), note: index % 2 == 0 ? "even" : nil), on: sql)
+                    }
+                    try await BatchWrites.insert(row("first", 99, note: nil, tail: "ON CONFLICT (id) DO NOTHING"), on: sql)
+                    #expect(try await count(sql) == 1, "kept until the flush")
+                    try await writes.flush(on: sql)
+                }
+                #expect(try await count(sql) == Int64(total) + 1)
+                try await writes.flush(on: sql)
+                #expect(try await count(sql) == Int64(total) + 1, "a second flush writes nothing again")
+            }
+            struct Row: Decodable, Equatable { let id: String, n: Int64, note: String? }
+            let rows = try await database.read { sql in
+                try await sql.raw("SELECT id, n, note FROM batch_rows WHERE id IN ('first', 'r1', 'r2', 'r1001') ORDER BY id")
+                    .all(decoding: Row.self)
+            }
+            #expect(rows == [Row(id: "first", n: 0, note: "alone"), Row(id: "r1", n: 1, note: nil), Row(id: "r1001", n: 1001, note: nil),
+                             Row(id: "r2", n: 2, note: "even")])
+        }
+    }
+
+    /// A flush that fails throws, and its transaction keeps none of the batch's rows.
+    @Test(arguments: TestEngines.all)
+    func aFailedFlushKeepsNothing(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
+            try await database.transaction { sql in
+                try await sql.raw("CREATE TABLE batch_rows (id TEXT PRIMARY KEY, n BIGINT NOT NULL, note TEXT)").run()
+            }
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { sql in
+                    let writes = BatchWrites()
+                    try await BatchWrites.$current.withValue(writes) {
+                        try await BatchWrites.insert(row("a", 1, note: nil), on: sql)
+                        try await BatchWrites.insert(row("a", 2, note: nil), on: sql)
+                    }
+                    try await writes.flush(on: sql)
+                }
+            }
+            #expect(try await database.read { sql in try await count(sql) } == 0)
+        }
+    }
+}
