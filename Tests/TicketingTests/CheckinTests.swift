@@ -26,6 +26,31 @@ import Testing
         }
     }
 
+    /// A re-scan of a ticket inside is answered from the one read of an entry: the same answer the
+    /// full check gives (here by ticket id), recorded once per nonce, a retry given the same bytes.
+    @Test(arguments: TestEngines.all) func aReScanIsAnsweredAsTheFullCheckAnswersIt(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder()
+            let gateA = try await h.device("Gate A"), gateB = try await h.device("Gate B")
+            #expect(try await h.scan(order.tokens[0], key: gateA.key).string("result") == "admitted")
+            h.clock.advance(minutes: 1)
+            let again = try await h.scan(order.tokens[0], key: gateB.key, nonce: "n1")
+            #expect(again.string("result") == "already_admitted", "\(again.text)")
+            #expect(again.string("first_admitted_by") == gateA.id && again.string("first_admitted_by_name") == "Gate A")
+            let retry = try await h.scan(order.tokens[0], key: gateB.key, nonce: "n1")
+            #expect(retry.text == again.text, "a retry of the nonce gets the first answer's bytes")
+            #expect(try await h.count("checkin_scans", where: "result = 'already_admitted' AND device = '\(gateB.id)'") == 1)
+
+            let full = try await h.client.post("/api/v1/checkin/scan", key: gateB.key,
+                                               json: #"{"ticket_id":"\#(order.ticketIDs[0])","nonce":"n2"}"#)
+            var fast = again.json, checked = full.json
+            #expect(fast.removeValue(forKey: "scan_id") != nil && checked.removeValue(forKey: "scan_id") != nil)
+            #expect(NSDictionary(dictionary: fast) == NSDictionary(dictionary: checked), "\(again.text) against \(full.text)")
+            #expect(try await h.count("checkin_scans", where: "result = 'already_admitted'") == 2)
+            #expect(try await h.count("audit_log", where: "action IN ('ticket.admitted', 'ticket.reentered')") == 1, "only the admission changed the ticket")
+        }
+    }
+
     @Test(arguments: TestEngines.all) func otherOrganizersAndOtherEventsCannotUseATicket(engine: DatabaseEngine) async throws {
         try await TicketingHarness.run(engine) { h in
             let order = try await h.paidOrder()

@@ -67,17 +67,18 @@ package struct CheckinService: Sendable {
         } ?? ""  // never empty: the transaction always answers
     }
 
-    /// The common entry, in one read and one write: a ticket that can be admitted, presented with
-    /// exactly the token the server issued and stored for it. That token is authentic without
-    /// checking its Ed25519 signature, which was the largest cost of a scan. Nil when the scan is
-    /// anything else; the full check then decides it and says why.
+    /// The common entries, in one read and one write: a ticket that can be admitted, or one inside
+    /// already (a re-scan), presented with exactly the token the server issued and stored for it.
+    /// That token is authentic without checking its Ed25519 signature, which was the largest cost
+    /// of a scan. Nil when the scan is anything else; the full check then decides it and says why.
     private func admitAsIssued(_ token: String, by scanner: Scanner, nonce: String?, now: Timestamp) async throws -> String? {
         guard let claims = TokenVerifier.unverifiedClaims(token), TokenVerifier.judge(claims, now: now) == .valid(claims),
               scanner.event.map({ $0.rawValue == claims.evt }) ?? true, let id = TicketID(claims.sub),
-              let (ticket, published) = try await database.read({ sql in try await TicketRepository(sql).findForEntry(id) }),
+              let (ticket, published, admittedByLabel) = try await database.read({ sql in try await TicketRepository(sql).findForEntry(id) }),
               ticket.token.constantTimeEquals(token), ticket.organizerID == scanner.organizer, ticket.eventID.rawValue == claims.evt,
-              ticket.variantID.rawValue == claims.var, ticket.version == claims.ver, ticket.status == .valid, ticket.blockedAt == nil,
-              !ticket.inside else { return nil }
+              ticket.variantID.rawValue == claims.var, ticket.version == claims.ver, ticket.status == .valid, ticket.blockedAt == nil
+        else { return nil }
+        guard !ticket.inside else { return try await alreadyInside(ticket, admittedByLabel: admittedByLabel, by: scanner, nonce: nonce, now: now) }
         var admitted = ticket
         admitted.inside = true
         admitted.admittedAt = ticket.admittedAt ?? now
@@ -90,6 +91,21 @@ package struct CheckinService: Sendable {
         let action = ticket.admittedAt == nil ? "ticket.admitted" : "ticket.reentered"
         return try await Admission(before: ticket, after: admitted, record: record, change: trail.change(action, before: ticket, after: admitted),
                                    published: published && action == "ticket.admitted").write(to: database, at: now) ? record.answer : nil
+    }
+
+    /// A re-scan of a ticket inside, answered as the full check would (`already_admitted`, with the
+    /// first admission's device by name) and recorded in one statement: it changes no ticket, so
+    /// there is nothing to audit.
+    private func alreadyInside(_ ticket: Ticket, admittedByLabel: String?, by scanner: Scanner, nonce: String?,
+                               now: Timestamp) async throws -> String {
+        var answer = ScanAnswer(result: .alreadyAdmitted, ticket: ticket, scanID: ScanID.generate(at: now), at: now)
+        if ticket.admittedBy.flatMap(APIKeyID.init) != nil { answer.firstAdmittedByName = admittedByLabel }
+        let record = try ScanRecord(id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket.eventID,
+                                    ticket: ticket.id, device: scanner.device, nonce: nonce, direction: .entry, offline: false,
+                                    answer: answer, scannedAt: now, recordedAt: now)
+        // A nonce used before: its first answer is given back (`retried`).
+        guard try await database.autocommit({ sql in try await ScanRepository(sql).insert(record) }) else { throw ScanRepository.NonceTaken() }
+        return record.answer
     }
 
     /// The answer, the ticket it is about, and the change to audit when the scan moved the ticket.

@@ -43,9 +43,10 @@ struct TicketRepository: Sendable {
         try await sql.execute(FindTicket(id: id)).first
     }
 
-    /// The ticket, and whether an enabled webhook endpoint of its organizer subscribes to
-    /// admissions: the one read of an entry at the door.
-    func findForEntry(_ id: TicketID) async throws -> (ticket: Ticket, published: Bool)? {
+    /// The ticket, whether an enabled webhook endpoint of its organizer subscribes to admissions,
+    /// and the label of the device that first admitted it (nil if none did): the one read of an
+    /// entry at the door.
+    func findForEntry(_ id: TicketID) async throws -> (ticket: Ticket, published: Bool, admittedByLabel: String?)? {
         try await sql.execute(FindTicketForEntry(id: id)).first
     }
 
@@ -150,15 +151,16 @@ private struct FindTicketForEntry: PreparedStatement {
     static let sql = """
         SELECT \(TicketRepository.columnList),
             CAST(CASE WHEN EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.organizer_id = tickets.organizer_id AND w.status = 'enabled'
-                                   AND w.events LIKE '%,ticket.admitted,%') THEN 1 ELSE 0 END AS BIGINT) AS published
+                                   AND w.events LIKE '%,ticket.admitted,%') THEN 1 ELSE 0 END AS BIGINT) AS published,
+            (SELECT a.label FROM api_keys a WHERE a.id = tickets.admitted_by) AS admitted_by_label
         FROM tickets WHERE id = $1
         """
     let id: TicketID
     var values: [StatementValue] { [.text(id.rawValue)] }
 
-    static func row(_ columns: inout StatementColumns) throws -> (ticket: Ticket, published: Bool) {
+    static func row(_ columns: inout StatementColumns) throws -> (ticket: Ticket, published: Bool, admittedByLabel: String?) {
         let ticket = try TicketRepository.ticket(&columns)
-        return (ticket, try columns.integer() == 1)
+        return (ticket, try columns.integer() == 1, try columns.optionalText())
     }
 }
 
