@@ -87,7 +87,7 @@ struct ScanBench: AsyncParsableCommand {
             keys.append(key.secret)
         }
         let (deviceKeys, list, devices, engine) = (keys, tokens, devices, platform.database.engine)
-        /// Every ticket scanned once more by the devices; a sample counts as 200 when its answer holds `expected`.
+        /// Every ticket scanned once by the devices; a sample counts as 200 when its answer holds `expected`.
         @Sendable func pass(_ port: Int, nonce: String, expected: String) async throws -> (elapsed: Duration, samples: [(Duration, UInt)], cpu: String) {
             let mark = Array(#""result":"\#(expected)""#.utf8)
             let cpu = CPUTime.now()

@@ -51,6 +51,35 @@ import Testing
         }
     }
 
+    /// A re-scan's record is written only while the ticket is inside as it was read: after an exit,
+    /// or once the ticket changed, nothing is written and the full check decides.
+    @Test(arguments: TestEngines.all) func aReScanIsRecordedOnlyWhileTheTicketIsAsRead(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine) { h in
+            let order = try await h.paidOrder()
+            let door = try await h.device("Gate A")
+            #expect(try await h.scan(order.tokens[0], key: door.key).string("result") == "admitted")
+            let id = try #require(TicketID(order.ticketIDs[0]))
+            let inside = try #require(try await h.database.read { sql in try await TicketRepository(sql).find(id) })
+            @Sendable func record(_ nonce: String) throws -> ScanRecord {
+                let answer = ScanAnswer(result: .alreadyAdmitted, ticket: inside, scanID: ScanID.generate(at: h.clock.now()), at: h.clock.now())
+                return try ScanRecord(id: try #require(ScanID(answer.scanId)), organizer: inside.organizerID, event: inside.eventID,
+                                      ticket: inside.id, device: door.id, nonce: nonce, direction: .entry, offline: false, answer: answer,
+                                      scannedAt: h.clock.now(), recordedAt: h.clock.now())
+            }
+            let first = try record("r1")
+            #expect(try await h.database.autocommit { sql in try await ScanRepository(sql).insert(first, whileInside: inside) })
+            #expect(try await !h.database.autocommit { sql in try await ScanRepository(sql).insert(first, whileInside: inside) },
+                    "the nonce is taken")
+            #expect(try await h.scan(order.tokens[0], key: door.key, direction: "exit").string("result") == "exited")
+            let second = try record("r2")
+            #expect(try await !h.database.autocommit { sql in try await ScanRepository(sql).insert(second, whileInside: inside) },
+                    "the ticket left after it was read")
+            #expect(try await h.count("checkin_scans", where: "nonce IN ('r1', 'r2')") == 1)
+            // Scanned again now, it is a re-entry: admitted, not already inside.
+            #expect(try await h.scan(order.tokens[0], key: door.key, nonce: "r3").string("result") == "admitted")
+        }
+    }
+
     @Test(arguments: TestEngines.all) func otherOrganizersAndOtherEventsCannotUseATicket(engine: DatabaseEngine) async throws {
         try await TicketingHarness.run(engine) { h in
             let order = try await h.paidOrder()

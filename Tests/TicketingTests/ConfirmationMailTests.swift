@@ -173,7 +173,7 @@ import Testing
             h.clock.advance(seconds: 1)
             _ = try await h.base.deliver(id: "evt-refund", type: "refunded", order: id, amount: 5_000, reference: "pay-\(id)")
             #expect(await h.base.drain() == 2)
-            #expect(try await h.count("webhook_inbox", where: "status = 'processed'") == 3, "both applied, in one batch")
+            #expect(try await h.count("webhook_inbox", where: "status = 'processed'") == 3, "the earlier payment and both of this order's applied")
             #expect(try await h.count("tickets", where: "order_id = '\(id)' AND status = 'refunded'") == 2)
             #expect(try await h.count("tickets", where: "order_id = '\(id)' AND status <> 'refunded'") == 0)
             #expect(try await h.count("outbox_messages", where: "idempotency_key = 'order-confirmation-\(id)'") == 1)

@@ -33,7 +33,7 @@ package enum Outbox {
 
     /// Queues `notice` as `enqueue` does; inside an inbox batch, with the batch's other emails in
     /// one statement when the batch ends (`BatchWrites`).
-    package static func enqueueInBatch(_ notice: Notice, at time: Timestamp, on sql: any SQLDatabase) async throws {
+    package static func enqueueBatchable(_ notice: Notice, at time: Timestamp, on sql: any SQLDatabase) async throws {
         try await BatchWrites.insert(OutboxRepository.batchedInsert(
             (MessageID.generate(at: time), notice.kind, notice.organizer, notice.recipient, notice.content, notice.idempotencyKey), at: time), on: sql)
     }

@@ -117,7 +117,7 @@ package struct InboxWorker: Sendable {
             }
             do {
                 let command = try handler(row.envelope)
-                // A refund or a dispute may read the tickets and emails the batch's payments left for its end.
+                // A refund may read the tickets the batch's payments left for its end.
                 if case .paid = command {} else { try await BatchWrites.current?.flush(on: sql) }
                 // What the webhook changes is the provider's doing; its inbox row is the request.
                 let outcome = try await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {

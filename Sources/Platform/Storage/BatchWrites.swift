@@ -3,6 +3,7 @@ import Synchronization
 
 /// One row of an INSERT that an inbox batch may write together with its others: `head` is the
 /// statement up to and including `VALUES`, `tail` what follows the rows (an `ON CONFLICT` clause).
+/// Both are SQL as written, so they must be literals of the code, never input.
 package struct BatchedInsert: Sendable {
     let head: String
     let row: [any Encodable & Sendable]
@@ -18,14 +19,15 @@ package struct BatchedInsert: Sendable {
 /// Rows a batch's payments insert and nothing in the batch reads back (a paid order's tickets, the
 /// access token of its confirmation and the email in the outbox), written with one multi-row
 /// INSERT per statement instead of one each: when the batch ends, and before any command other
-/// than a payment applies, since a refund or a dispute may read them. Set by `InboxWorker` with
+/// than a payment applies, since a refund may read the tickets. Set by `InboxWorker` with
 /// `BatchReads`; outside a batch every insert runs at once. A batch is one transaction, so its
-/// rows still appear together or not at all.
+/// rows still appear together or not at all. A kept row is written on the connection `flush` is
+/// given, not the one `insert` was: only the batch's own transaction may insert while it is set.
 package final class BatchWrites: Sendable {
     @TaskLocal static var current: BatchWrites?
 
-    /// Rows per statement: far below PostgreSQL's 65,535 bound values for any of these tables.
-    static let rowsPerStatement = 500
+    /// The most rows per statement: far below PostgreSQL's 65,535 bound values for any of these tables.
+    static let rowsPerStatement = 256
 
     private struct Pending {
         let head: String, tail: String
@@ -48,7 +50,8 @@ package final class BatchWrites: Sendable {
         }
     }
 
-    /// Writes every kept row and forgets them.
+    /// Writes every kept row on `sql` (the batch's transaction) and forgets them.
+    /// - Throws: what the database throws for an insert; the caller's transaction then rolls back.
     func flush(on sql: any SQLDatabase) async throws {
         let taken = pending.withLock { pending in
             defer { pending.removeAll() }
@@ -56,12 +59,24 @@ package final class BatchWrites: Sendable {
         }
         for statement in taken {
             var start = 0
-            while start < statement.rows.count {
-                let end = min(start + Self.rowsPerStatement, statement.rows.count)
-                try await sql.raw(Self.statement(statement.head, Array(statement.rows[start..<end]), statement.tail)).run()
-                start = end
+            for size in Self.chunks(statement.rows.count) {
+                try await sql.raw(Self.statement(statement.head, Array(statement.rows[start..<start + size]), statement.tail)).run()
+                start += size
             }
         }
+    }
+
+    /// `count` rows as statements of powers of two rows, largest first (13: 8, 4, 1). On PostgreSQL
+    /// each distinct text is a prepared statement in every connection (`AutoPrepared`, which names
+    /// 500 at most), so a table gets at most nine texts rather than one per row count.
+    static func chunks(_ count: Int) -> [Int] {
+        var left = count, sizes: [Int] = []
+        while left > 0 {
+            let size = min(rowsPerStatement, 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount))
+            sizes.append(size)
+            left -= size
+        }
+        return sizes
     }
 
     /// `head`, the rows, then `tail`.

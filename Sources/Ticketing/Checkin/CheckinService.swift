@@ -94,18 +94,24 @@ package struct CheckinService: Sendable {
     }
 
     /// A re-scan of a ticket inside, answered as the full check would (`already_admitted`, with the
-    /// first admission's device by name) and recorded in one statement: it changes no ticket, so
-    /// there is nothing to audit.
+    /// first admission's device by name) and recorded in one statement while the ticket is still as
+    /// read: it changes no ticket, so there is nothing to audit. Nil when nothing was written (the
+    /// ticket moved, or the nonce is taken): the full check then decides, or gives the nonce's answer.
     private func alreadyInside(_ ticket: Ticket, admittedByLabel: String?, by scanner: Scanner, nonce: String?,
-                               now: Timestamp) async throws -> String {
-        var answer = ScanAnswer(result: .alreadyAdmitted, ticket: ticket, scanID: ScanID.generate(at: now), at: now)
-        if ticket.admittedBy.flatMap(APIKeyID.init) != nil { answer.firstAdmittedByName = admittedByLabel }
+                               now: Timestamp) async throws -> String? {
+        let answer = Self.alreadyAdmitted(ticket, admittedByLabel: admittedByLabel, scanID: ScanID.generate(at: now), at: now)
         let record = try ScanRecord(id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket.eventID,
                                     ticket: ticket.id, device: scanner.device, nonce: nonce, direction: .entry, offline: false,
                                     answer: answer, scannedAt: now, recordedAt: now)
-        // A nonce used before: its first answer is given back (`retried`).
-        guard try await database.autocommit({ sql in try await ScanRepository(sql).insert(record) }) else { throw ScanRepository.NonceTaken() }
-        return record.answer
+        let written = try await database.autocommit { sql in try await ScanRepository(sql).insert(record, whileInside: ticket) }
+        return written ? record.answer : nil
+    }
+
+    /// The answer to an entry of a ticket inside; the admitting device is named when it is a key.
+    private static func alreadyAdmitted(_ ticket: Ticket, admittedByLabel: String?, scanID: ScanID, at now: Timestamp) -> ScanAnswer {
+        var answer = ScanAnswer(result: .alreadyAdmitted, ticket: ticket, scanID: scanID, at: now)
+        if ticket.admittedBy.flatMap(APIKeyID.init) != nil { answer.firstAdmittedByName = admittedByLabel }
+        return answer
     }
 
     /// The answer, the ticket it is about, and the change to audit when the scan moved the ticket.
@@ -156,11 +162,9 @@ package struct CheckinService: Sendable {
             return answer(.notInside)
         }
         if let reason = ticket.blockedReason { return answer(.blocked, reason) }
-        var already = answer(.alreadyAdmitted)
-        if let device = ticket.admittedBy.flatMap(APIKeyID.init) {
-            already.0.firstAdmittedByName = try await APIKeyRepository(sql).label(device)
-        }
-        return already
+        var label: String?
+        if let device = ticket.admittedBy.flatMap(APIKeyID.init) { label = try await APIKeyRepository(sql).label(device) }
+        return (Self.alreadyAdmitted(ticket, admittedByLabel: label, scanID: scanID, at: now), ticket, nil)
     }
 
     /// Blocks (with a reason) or unblocks a ticket of this organizer; both are logged with the actor.

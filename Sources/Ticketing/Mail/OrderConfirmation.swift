@@ -46,7 +46,7 @@ struct OrderConfirmation: Sendable {
                 + [InlineImage(contentID: "", filename: "event.ics", renderer: "calendar",
                                value: EventCalendar.ics(event, organizer: organizer.name, host: URLComponents(string: settings.baseURL)?.host ?? "localhost",
                                                         stamp: time))])
-        try await Outbox.enqueueInBatch(Notice(kind: .orderConfirmation, organizer: order.organizerID, recipient: order.email, content: content,
+        try await Outbox.enqueueBatchable(Notice(kind: .orderConfirmation, organizer: order.organizerID, recipient: order.email, content: content,
                                         idempotencyKey: "order-confirmation-\(order.id)"), at: time, on: sql)
     }
 

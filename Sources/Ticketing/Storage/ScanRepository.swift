@@ -55,6 +55,29 @@ private struct InsertScan: PreparedStatement {
     static func row(_ columns: inout StatementColumns) throws -> String { try columns.text() }
 }
 
+/// A re-scan's record, written only while the ticket is still inside as it was read (`ticket`):
+/// an exit, a refund or a block in between writes nothing, and the full check decides the scan.
+private struct InsertReScan: PreparedStatement {
+    static let name = "ticketing_insert_rescan"
+    static let sql = """
+        INSERT INTO checkin_scans (id, organizer_id, event_id, ticket_id, device, nonce, direction, source, result, answer,
+                                   scanned_at, recorded_at)
+        SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+        WHERE EXISTS (SELECT 1 FROM tickets t WHERE t.id = $4 AND t.version = $13 AND t.status = 'valid' AND t.blocked_at IS NULL
+                      AND t.inside = 1 AND t.admitted_at IS NOT DISTINCT FROM $14 AND t.admitted_by IS NOT DISTINCT FROM $15)
+        ON CONFLICT (device, nonce) DO NOTHING
+        RETURNING id
+        """
+    let scan: ScanRecord
+    let ticket: Ticket
+
+    var values: [StatementValue] {
+        InsertScan(scan: scan).values + [.integer(ticket.version), .integer(ticket.admittedAt?.milliseconds), .text(ticket.admittedBy)]
+    }
+
+    static func row(_ columns: inout StatementColumns) throws -> String { try columns.text() }
+}
+
 struct ScanRepository: Sendable {
     let sql: any SQLDatabase
     init(_ sql: any SQLDatabase) { self.sql = sql }
@@ -66,6 +89,12 @@ struct ScanRepository: Sendable {
     @discardableResult
     func insert(_ scan: ScanRecord) async throws -> Bool {
         try await !sql.execute(InsertScan(scan: scan)).isEmpty
+    }
+
+    /// Records a re-scan of `ticket` while the ticket is still inside as read; false when it is not,
+    /// or when this device's nonce is already recorded (nothing is written either way).
+    func insert(_ scan: ScanRecord, whileInside ticket: Ticket) async throws -> Bool {
+        try await !sql.execute(InsertReScan(scan: scan, ticket: ticket)).isEmpty
     }
 
     /// The answer (JSON) already given to this device's nonce, if any.

@@ -43,12 +43,22 @@ import Testing
             }
             struct Row: Decodable, Equatable { let id: String, n: Int64, note: String? }
             let rows = try await database.read { sql in
-                try await sql.raw("SELECT id, n, note FROM batch_rows WHERE id IN ('first', 'r1', 'r2', 'r1001') ORDER BY id")
+                try await sql.raw("SELECT id, n, note FROM batch_rows WHERE id IN ('first', 'r1', 'r2', \(bind: "r\(total)")) ORDER BY id")
                     .all(decoding: Row.self)
             }
-            #expect(rows == [Row(id: "first", n: 0, note: "alone"), Row(id: "r1", n: 1, note: nil), Row(id: "r1001", n: 1001, note: nil),
-                             Row(id: "r2", n: 2, note: "even")])
+            // 513 rows: two statements of 256 rows and one of 1.
+            #expect(rows == [Row(id: "first", n: 0, note: "alone"), Row(id: "r1", n: 1, note: nil), Row(id: "r2", n: 2, note: "even"),
+                             Row(id: "r\(total)", n: Int64(total), note: nil)])
         }
+    }
+
+    /// Rows go in statements of powers of two, largest first, at most `rowsPerStatement` each.
+    @Test func rowsAreSplitInPowersOfTwo() {
+        #expect(BatchWrites.chunks(0) == [])
+        #expect(BatchWrites.chunks(1) == [1])
+        #expect(BatchWrites.chunks(13) == [8, 4, 1])
+        #expect(BatchWrites.chunks(16) == [16])
+        #expect(BatchWrites.chunks(600) == [256, 256, 64, 16, 8])
     }
 
     /// A flush that fails throws, and its transaction keeps none of the batch's rows.

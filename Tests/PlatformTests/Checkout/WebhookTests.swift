@@ -135,7 +135,7 @@ import Testing
             #expect(try await h.variantCounts() == (0, 3))
             #expect(await h.drain() == 3)
             #expect(try await h.variantCounts() == (3, 0), "three seats sold, none still held")
-            // The batch marks its rows in one statement: each processed once, at the batch's time.
+            // Each row processed once, at the batch's time.
             struct Row: Decodable, Equatable { let status: String, attempts: Int, processedAt: Int64?, lastError: String? }
             let rows = try await h.database.read { sql in
                 try await sql.raw("SELECT status, attempts, processed_at, last_error FROM webhook_inbox ORDER BY event_id")
