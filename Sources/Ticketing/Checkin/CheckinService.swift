@@ -84,9 +84,7 @@ package struct CheckinService: Sendable {
         admitted.admittedAt = ticket.admittedAt ?? now
         admitted.admittedBy = ticket.admittedBy ?? scanner.device
         let answer = ScanAnswer(result: .admitted, ticket: admitted, scanID: ScanID.generate(at: now), at: now)
-        let record = try ScanRecord(id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket.eventID,
-                                    ticket: ticket.id, device: scanner.device, nonce: nonce, direction: .entry, offline: false,
-                                    answer: answer, scannedAt: now, recordedAt: now)
+        let record = try Self.onlineEntry(answer, of: ticket, by: scanner, nonce: nonce, at: now)
         // Only the first entry is news to integrators; entering again after an exit is audited apart.
         let action = ticket.admittedAt == nil ? "ticket.admitted" : "ticket.reentered"
         return try await Admission(before: ticket, after: admitted, record: record, change: trail.change(action, before: ticket, after: admitted),
@@ -100,11 +98,16 @@ package struct CheckinService: Sendable {
     private func alreadyInside(_ ticket: Ticket, admittedByLabel: String?, by scanner: Scanner, nonce: String?,
                                now: Timestamp) async throws -> String? {
         let answer = Self.alreadyAdmitted(ticket, admittedByLabel: admittedByLabel, scanID: ScanID.generate(at: now), at: now)
-        let record = try ScanRecord(id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket.eventID,
-                                    ticket: ticket.id, device: scanner.device, nonce: nonce, direction: .entry, offline: false,
-                                    answer: answer, scannedAt: now, recordedAt: now)
+        let record = try Self.onlineEntry(answer, of: ticket, by: scanner, nonce: nonce, at: now)
         let written = try await database.autocommit { sql in try await ScanRepository(sql).insert(record, whileInside: ticket) }
         return written ? record.answer : nil
+    }
+
+    /// The record of an online entry scan of `ticket`, answered `answer`, on the one-read path.
+    private static func onlineEntry(_ answer: ScanAnswer, of ticket: Ticket, by scanner: Scanner, nonce: String?,
+                                    at now: Timestamp) throws -> ScanRecord {
+        try ScanRecord(id: try StoredValue.id(answer.scanId), organizer: scanner.organizer, event: ticket.eventID, ticket: ticket.id,
+                       device: scanner.device, nonce: nonce, direction: .entry, offline: false, answer: answer, scannedAt: now, recordedAt: now)
     }
 
     /// The answer to an entry of a ticket inside; the admitting device is named when it is a key.
