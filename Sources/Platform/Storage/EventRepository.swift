@@ -30,6 +30,7 @@ package struct EventRepository: Sendable {
     }
 
     package func insert(_ event: Event) async throws {
+        CatalogChanges.note()
         try await sql.raw("""
             INSERT INTO events (id, organizer_id, title, venue, starts_at, ends_at, timezone, currency, status,
                                 reservation_minutes, redirect_origins, created_at, updated_at, slug)
@@ -68,6 +69,7 @@ package struct EventRepository: Sendable {
     }
 
     package func update(_ event: Event) async throws {
+        CatalogChanges.note()
         try await sql.raw("""
             UPDATE events SET title = \(bind: event.title), venue = \(bind: event.venue),
                 starts_at = \(bind: event.startsAt.milliseconds), ends_at = \(bind: event.endsAt?.milliseconds),

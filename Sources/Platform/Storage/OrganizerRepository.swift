@@ -47,6 +47,7 @@ package struct OrganizerRepository: Sendable {
 
     /// Suspends the organizer at `time`, or (nil) reinstates it.
     func setSuspended(_ organizer: OrganizerID, at time: Timestamp?) async throws {
+        CatalogChanges.note()
         try await sql.raw("UPDATE organizers SET suspended_at = \(bind: time?.milliseconds) WHERE id = \(bind: organizer.rawValue)").run()
     }
 

@@ -21,6 +21,7 @@ package struct VariantRepository: Sendable {
     }
 
     package func insert(_ variant: TicketVariant) async throws {
+        CatalogChanges.note()
         try await sql.raw("""
             INSERT INTO ticket_variants (id, organizer_id, event_id, name, price, quota, max_per_order, sales_start, sales_end,
                                          status, sold, reserved, created_at, updated_at)
@@ -45,6 +46,7 @@ package struct VariantRepository: Sendable {
     /// and reserved at the moment of the write, so a concurrent checkout can never be oversold by an
     /// edit; false when that condition (or the row) failed.
     package func update(_ variant: TicketVariant) async throws -> Bool {
+        CatalogChanges.note()
         let row = try await sql.raw("""
             UPDATE ticket_variants SET name = \(bind: variant.name), price = \(bind: variant.price), quota = \(bind: variant.quota),
                 max_per_order = \(bind: variant.maxPerOrder), sales_start = \(bind: variant.salesStart?.milliseconds),
