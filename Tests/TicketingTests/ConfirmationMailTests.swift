@@ -132,6 +132,7 @@ import Testing
                 _ = try await h.base.deliver(id: "evt-\(id)", type: "paid", order: id, amount: 2_500 * Int64(quantity), reference: "pay-\(id)")
             }
             #expect(await h.base.drain() == 3)
+            #expect(h.base.platform.inbox.batchesRolledBack == 0, "the three were applied as one batch")
             let engine = h.database.engine
             let queued = try await h.database.read { sql in try await OutboxRepository(sql, engine: engine).list(statuses: [.queued], after: nil, limit: 10) }
             #expect(queued.count == 3)
@@ -173,6 +174,7 @@ import Testing
             h.clock.advance(seconds: 1)
             _ = try await h.base.deliver(id: "evt-refund", type: "refunded", order: id, amount: 5_000, reference: "pay-\(id)")
             #expect(await h.base.drain() == 2)
+            #expect(h.base.platform.inbox.batchesRolledBack == 0, "the payment and the refund were applied as one batch")
             #expect(try await h.count("webhook_inbox", where: "status = 'processed'") == 3, "the earlier payment and both of this order's applied")
             #expect(try await h.count("tickets", where: "order_id = '\(id)' AND status = 'refunded'") == 2)
             #expect(try await h.count("tickets", where: "order_id = '\(id)' AND status <> 'refunded'") == 0)

@@ -1,6 +1,8 @@
 import Logging
+import Metrics
 import PluginKit
 import SQLKit
+import Synchronization
 
 /// Takes stored webhooks in order, runs each through its provider's handler and applies the
 /// resulting command in the same transaction that marks the row processed. A failure rolls that
@@ -18,6 +20,17 @@ package struct InboxWorker: Sendable {
     let refunds: RefundService
     let capture: PaymentCapture
     let logger: Logger
+    private let rollbacks = Rollbacks()
+
+    private final class Rollbacks: Sendable {
+        let count = Atomic<Int>(0)
+        let counter = Counter(label: "platform_inbox_batches_rolled_back_total")
+    }
+
+    /// Batches this worker rolled back and took again one row at a time: a row that fails on its
+    /// own does that, and so would a fault of the batch's own writes, which the retry then hides.
+    /// Also counted in the metric `platform_inbox_batches_rolled_back_total`.
+    package var batchesRolledBack: Int { rollbacks.count.load(ordering: .relaxed) }
 
     package init(database: any Database, clock: any WallClock, providers: PaymentProviders, payments: PaymentApplier, refunds: RefundService,
                  capture: PaymentCapture, logger: Logger) {
@@ -78,6 +91,8 @@ package struct InboxWorker: Sendable {
                 return handled
             }
         } catch where limit > 1 {
+            rollbacks.count.wrappingAdd(1, ordering: .relaxed)
+            rollbacks.counter.increment()
             logger.info("webhook batch rolled back; its rows are taken one at a time", metadata: [
                 "error": "\(String(describing: error).prefix(300))",
             ])

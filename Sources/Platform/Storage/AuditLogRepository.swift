@@ -6,7 +6,12 @@ package struct AuditLogRepository: Sendable {
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
+    /// Inserts the entries; in an inbox batch (`BatchWrites`) they join the batch's insert.
     func insert(_ entries: [AuditEntry]) async throws {
+        if BatchWrites.current != nil {
+            for entry in entries { try await BatchWrites.insert(BatchedInsert(Self.head, row: Self.values(entry)), on: sql) }
+            return
+        }
         for chunk in entries.chunks(of: Self.chunk) { try await sql.raw(Self.insertion(chunk)).run() }
     }
 
@@ -30,20 +35,18 @@ package struct AuditLogRepository: Sendable {
 
     private static let chunk = 500
 
+    private static let head = """
+        INSERT INTO audit_log (id, organizer_id, actor_kind, actor_id, action, subject_id, order_id, event_id, changes, request_id, created_at) \
+        VALUES
+        """
+
+    private static func values(_ entry: AuditEntry) -> [any Encodable & Sendable] {
+        [entry.id.rawValue, entry.organizerID?.rawValue, entry.actor.kind, entry.actor.id, entry.action, entry.subjectID,
+         entry.orderID?.rawValue, entry.eventID?.rawValue, entry.changes, entry.requestID, entry.createdAt.milliseconds]
+    }
+
     private static func insertion(_ entries: [AuditEntry]) -> SQLQueryString {
-        var query: SQLQueryString = """
-            INSERT INTO audit_log (id, organizer_id, actor_kind, actor_id, action, subject_id, order_id, event_id, changes, request_id, created_at)
-            VALUES
-            """
-        for (index, entry) in entries.enumerated() {
-            query += index == 0 ? " " : ", "
-            query += """
-                (\(bind: entry.id.rawValue), \(bind: entry.organizerID?.rawValue), \(bind: entry.actor.kind), \(bind: entry.actor.id), \
-                \(bind: entry.action), \(bind: entry.subjectID), \(bind: entry.orderID?.rawValue), \(bind: entry.eventID?.rawValue), \
-                \(bind: entry.changes), \(bind: entry.requestID), \(bind: entry.createdAt.milliseconds))
-                """
-        }
-        return query
+        BatchWrites.statement(head, entries.map(values), "")
     }
 
     /// Entries matching `filter`, newest first (oldest first with `ascending`), after the cursor.

@@ -135,6 +135,7 @@ import Testing
             #expect(try await h.variantCounts() == (0, 3))
             #expect(await h.drain() == 3)
             #expect(try await h.variantCounts() == (3, 0), "three seats sold, none still held")
+            #expect(h.platform.inbox.batchesRolledBack == 0, "the three were applied as one batch")
             // Each row processed once, at the batch's time.
             struct Row: Decodable, Equatable { let status: String, attempts: Int, processedAt: Int64?, lastError: String? }
             let rows = try await h.database.read { sql in
@@ -157,6 +158,7 @@ import Testing
             _ = try await h.deliver(id: "b", type: "refunded", order: orders[1], amount: 2_500)
             _ = try await h.deliver(id: "c", type: "paid", order: orders[2], amount: 2_500)
             #expect(await h.drain() == 3)
+            #expect(h.platform.inbox.batchesRolledBack == 1, "the batch was rolled back once")
             #expect(try await h.order(orders[0]).string("status") == "paid")
             #expect(try await h.order(orders[1]).string("status") == "pending")
             #expect(try await h.order(orders[2]).string("status") == "paid")

@@ -54,6 +54,37 @@ import Testing
         }
     }
 
+    /// Payments applied in one inbox batch write their audit entries together and read the
+    /// organizer's endpoints once; each order still gets its own entry and its own event.
+    @Test(arguments: TestEngines.all)
+    func eachPaymentOfABatchIsAuditedAndPublishedOnce(engine: DatabaseEngine) async throws {
+        let receiver = FakeWebhookReceiver()
+        try await receiver.serve { base in
+            try await WebhookFixture.run(engine) { h in
+                _ = try await WebhookFixture.register(h, url: "\(base)/hooks", events: #"["order.paid"]"#)
+                var orders: [String] = []
+                for quantity in 1...3 {
+                    let order = try #require(try await h.placeOrder(body: h.cart(quantity: quantity)).orderID)
+                    orders.append(order)
+                    _ = try await h.deliver(id: "evt-\(order)", type: "paid", order: order, amount: 2_500 * Int64(quantity), reference: "pay-\(order)")
+                }
+                #expect(await h.drain() == 3)
+                #expect(h.platform.inbox.batchesRolledBack == 0, "the three were applied as one batch")
+                struct Row: Decodable { let orderId: String, actorKind: String, requestId: String? }
+                let entries = try await h.database.read { sql in
+                    try await sql.raw("SELECT order_id, actor_kind, request_id FROM audit_log WHERE action = 'order.paid' ORDER BY order_id")
+                        .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+                }
+                #expect(entries.map(\.orderId) == orders.sorted())
+                #expect(entries.allSatisfy { $0.actorKind == "provider" && $0.requestId?.hasPrefix("whk_") == true })
+                try await WebhookFixture.sendAll(h, rounds: 1)
+                let got = receiver.received
+                #expect(got.map(\.type) == ["order.paid", "order.paid", "order.paid"])
+                #expect(Set(got.compactMap { ($0.json["data"] as? [String: Any])?["id"] as? String }) == Set(orders))
+            }
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func threeFailuresThenSuccessDeliverOnceMoreWithTheSameEvent(engine: DatabaseEngine) async throws {
         let receiver = FakeWebhookReceiver()
