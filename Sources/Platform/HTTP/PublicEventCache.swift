@@ -7,7 +7,8 @@ import Synchronization
 /// (`CatalogChanges`). The answer tells other caches `max-age=5`, so no reader is promised fresher
 /// availability than this keeps. Only found events are kept, and at most `capacity` of them: ids
 /// that answer 404 keep nothing. Readers that arrive while an answer is being filled wait for that
-/// fill rather than each reading the database.
+/// fill rather than each reading the database. A fill read under way for an older count is not
+/// joined: a reader that saw a newer count starts its own.
 package final class PublicEventCache: Sendable {
     private enum Slot {
         case kept(ByteBuffer, changes: Int, filledAt: Int64)
@@ -42,16 +43,20 @@ package final class PublicEventCache: Sendable {
         enum Found { case kept(ByteBuffer), filling(Task<ByteBuffer, any Error>, token: Int) }
         let found: Found = slots.withLock { state in
             switch state.slots[id] {
-            case let .kept(body, kept, filledAt) where kept == changes && (0..<lifetime).contains(now - filledAt):
+            // The count only grows: what was read at a later count is at least as fresh as this reader needs.
+            case let .kept(body, kept, filledAt) where kept >= changes && (0..<lifetime).contains(now - filledAt):
                 return .kept(body)
-            case let .filling(task, filling, _, token) where filling == changes:
+            case let .filling(task, filling, _, token) where filling >= changes:
                 return .filling(task, token: token)
             default:
                 if state.slots.count >= capacity, state.slots[id] == nil {
+                    // Fills under way stay, so their readers still share them.
                     state.slots = state.slots.filter {
-                        if case let .kept(_, kept, filledAt) = $0.value { kept == changes && (0..<lifetime).contains(now - filledAt) } else { true }
+                        if case let .kept(_, kept, filledAt) = $0.value { kept >= changes && (0..<lifetime).contains(now - filledAt) } else { true }
                     }
-                    if state.slots.count >= capacity { state.slots.removeAll() }
+                    if state.slots.count >= capacity {
+                        state.slots = state.slots.filter { if case .filling = $0.value { true } else { false } }
+                    }
                 }
                 state.fills &+= 1
                 let task = Task { try await fill() }

@@ -24,7 +24,6 @@ package struct InboxWorker: Sendable {
 
     private final class Rollbacks: Sendable {
         let count = Atomic<Int>(0)
-        let counter = Counter(label: "platform_inbox_batches_rolled_back_total")
     }
 
     /// Batches this worker rolled back and took again one row at a time: a row that fails on its
@@ -92,7 +91,8 @@ package struct InboxWorker: Sendable {
             }
         } catch where limit > 1 {
             rollbacks.count.wrappingAdd(1, ordering: .relaxed)
-            rollbacks.counter.increment()
+            // Made here, not with the worker: the metrics system is set up after the platform is built.
+            Counter(label: "platform_inbox_batches_rolled_back_total").increment()
             logger.info("webhook batch rolled back; its rows are taken one at a time", metadata: [
                 "error": "\(String(describing: error).prefix(300))",
             ])

@@ -44,9 +44,11 @@ extension SQLDatabase {
     func inTransaction<T: Sendable>(begin: some PreparedStatement = Begin(),
                                     _ body: @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         _ = try await execute(begin)
+        let noted = CatalogChanges.Noted()
         do {
-            let result = try await body(self)
+            let result = try await CatalogChanges.$transaction.withValue(noted) { try await body(self) }
             _ = try await execute(Commit())
+            CatalogChanges.committed(noted)
             return result
         } catch {
             try? await raw("ROLLBACK").run()

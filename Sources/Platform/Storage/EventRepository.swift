@@ -30,7 +30,6 @@ package struct EventRepository: Sendable {
     }
 
     package func insert(_ event: Event) async throws {
-        CatalogChanges.note()
         try await sql.raw("""
             INSERT INTO events (id, organizer_id, title, venue, starts_at, ends_at, timezone, currency, status,
                                 reservation_minutes, redirect_origins, created_at, updated_at, slug)
@@ -40,6 +39,7 @@ package struct EventRepository: Sendable {
                     \(bind: try Self.originsJSON(event.redirectOrigins)), \(bind: event.createdAt.milliseconds),
                     \(bind: event.updatedAt.milliseconds), \(bind: event.slug))
             """).run()
+        CatalogChanges.note()
     }
 
     package func find(_ id: EventID, organizer: OrganizerID) async throws -> Event? {
@@ -69,7 +69,6 @@ package struct EventRepository: Sendable {
     }
 
     package func update(_ event: Event) async throws {
-        CatalogChanges.note()
         try await sql.raw("""
             UPDATE events SET title = \(bind: event.title), venue = \(bind: event.venue),
                 starts_at = \(bind: event.startsAt.milliseconds), ends_at = \(bind: event.endsAt?.milliseconds),
@@ -79,6 +78,7 @@ package struct EventRepository: Sendable {
                 slug = \(bind: event.slug)
             WHERE id = \(bind: event.id.rawValue) AND organizer_id = \(bind: event.organizerID.rawValue)
             """).run()
+        CatalogChanges.note()
     }
 }
 

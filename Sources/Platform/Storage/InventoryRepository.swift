@@ -3,39 +3,41 @@ import SQLKit
 
 /// Seat counters of ticket variants. Each move is one conditional UPDATE: taking seats succeeds only
 /// while `sold + reserved + n <= quota` holds at the moment of the write, so concurrent buyers can
-/// never oversell, and no event-wide lock is taken. Every move is noted in `CatalogChanges`.
+/// never oversell, and no event-wide lock is taken. Every move made is noted in `CatalogChanges`.
 struct InventoryRepository: Sendable {
     let sql: any SQLDatabase
     package init(_ sql: any SQLDatabase) { self.sql = sql }
 
     /// Holds `n` seats for a pending order; false when fewer than `n` are left.
     func reserve(_ variant: VariantID, _ n: Int64) async throws -> Bool {
-        CatalogChanges.note()
-        return try await !sql.execute(ReserveSeats(variant: variant.rawValue, seats: n)).isEmpty
+        let taken = try await !sql.execute(ReserveSeats(variant: variant.rawValue, seats: n)).isEmpty
+        if taken { CatalogChanges.note() }
+        return taken
     }
 
     /// Sells `n` seats that no reservation holds (a payment that arrived after its reservation ended).
     func sellUnreserved(_ variant: VariantID, _ n: Int64) async throws -> Bool {
-        CatalogChanges.note()
-        return try await sql.raw("""
+        let sold = try await sql.raw("""
             UPDATE ticket_variants SET sold = sold + \(bind: n)
             WHERE id = \(bind: variant.rawValue) AND sold + reserved + \(bind: n) <= quota RETURNING id
             """).first() != nil
+        if sold { CatalogChanges.note() }
+        return sold
     }
 
     func convertHeldToSold(_ variant: VariantID, _ n: Int64) async throws {
-        CatalogChanges.note()
         try await sql.raw("UPDATE ticket_variants SET reserved = reserved - \(bind: n), sold = sold + \(bind: n) WHERE id = \(bind: variant.rawValue)").run()
+        CatalogChanges.note()
     }
 
     func releaseHeld(_ variant: VariantID, _ n: Int64) async throws {
-        CatalogChanges.note()
         try await sql.raw("UPDATE ticket_variants SET reserved = reserved - \(bind: n) WHERE id = \(bind: variant.rawValue)").run()
+        CatalogChanges.note()
     }
 
     func releaseSold(_ variant: VariantID, _ n: Int64) async throws {
-        CatalogChanges.note()
         try await sql.raw("UPDATE ticket_variants SET sold = sold - \(bind: n) WHERE id = \(bind: variant.rawValue)").run()
+        CatalogChanges.note()
     }
 }
 

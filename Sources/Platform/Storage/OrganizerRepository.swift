@@ -47,8 +47,8 @@ package struct OrganizerRepository: Sendable {
 
     /// Suspends the organizer at `time`, or (nil) reinstates it.
     func setSuspended(_ organizer: OrganizerID, at time: Timestamp?) async throws {
-        CatalogChanges.note()
         try await sql.raw("UPDATE organizers SET suspended_at = \(bind: time?.milliseconds) WHERE id = \(bind: organizer.rawValue)").run()
+        CatalogChanges.note()
     }
 
     /// Sets (or, with nil, clears) the organizer's own fee; orders placed from now on are booked at it.

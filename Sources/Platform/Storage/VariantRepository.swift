@@ -21,7 +21,6 @@ package struct VariantRepository: Sendable {
     }
 
     package func insert(_ variant: TicketVariant) async throws {
-        CatalogChanges.note()
         try await sql.raw("""
             INSERT INTO ticket_variants (id, organizer_id, event_id, name, price, quota, max_per_order, sales_start, sales_end,
                                          status, sold, reserved, created_at, updated_at)
@@ -30,6 +29,7 @@ package struct VariantRepository: Sendable {
                     \(bind: variant.salesStart?.milliseconds), \(bind: variant.salesEnd?.milliseconds), \(bind: variant.status.rawValue),
                     0, 0, \(bind: variant.createdAt.milliseconds), \(bind: variant.updatedAt.milliseconds))
             """).run()
+        CatalogChanges.note()
     }
 
     package func find(_ id: VariantID, organizer: OrganizerID) async throws -> TicketVariant? {
@@ -46,7 +46,6 @@ package struct VariantRepository: Sendable {
     /// and reserved at the moment of the write, so a concurrent checkout can never be oversold by an
     /// edit; false when that condition (or the row) failed.
     package func update(_ variant: TicketVariant) async throws -> Bool {
-        CatalogChanges.note()
         let row = try await sql.raw("""
             UPDATE ticket_variants SET name = \(bind: variant.name), price = \(bind: variant.price), quota = \(bind: variant.quota),
                 max_per_order = \(bind: variant.maxPerOrder), sales_start = \(bind: variant.salesStart?.milliseconds),
@@ -56,6 +55,7 @@ package struct VariantRepository: Sendable {
               AND sold + reserved <= \(bind: variant.quota)
             RETURNING id
             """).first()
+        if row != nil { CatalogChanges.note() }
         return row != nil
     }
 

@@ -15,7 +15,7 @@ import Testing
         @Sendable func read(_ id: EventID) async throws -> String {
             let body = try await cache.answer(id) {
                 let n = fills.withLock { $0 += 1; return $0 }
-                return ByteBuffer(string: "\(id == Self.first ? "first" : "second") #\(n)")
+                return ByteBuffer(string: "\(id == Self.first ? "first" : id == Self.second ? "second" : "third") #\(n)")
             }
             return String(buffer: body)
         }
@@ -29,13 +29,16 @@ import Testing
         changes.withLock { $0 += 1 }
         #expect(try await read(Self.first) == "first #4", "refilled after a change")
         #expect(try await read(Self.second) == "second #5")
+        changes.withLock { $0 -= 1 }
+        #expect(try await read(Self.first) == "first #4", "a reader that saw an older count takes what a newer one kept")
+        changes.withLock { $0 += 1 }
         clock.set(Self.start)
         #expect(try await read(Self.first) == "first #6", "a clock set back keeps nothing older than now")
 
         struct Missing: Error {}
         await #expect(throws: Missing.self) { _ = try await cache.answer(Self.third) { throw Missing() } }
         await #expect(throws: Missing.self) { _ = try await cache.answer(Self.third) { throw Missing() } }
-        #expect(fills.withLock { $0 } == 6, "a failed fill keeps nothing")
+        #expect(try await read(Self.third) == "third #7", "a failed fill keeps nothing: the next reader fills")
     }
 
     /// At most `capacity` events are kept: a full cache drops what expired, then everything.
@@ -52,7 +55,19 @@ import Testing
         try await read(Self.third)
         #expect(fills.withLock { $0 } == 3, "the newest is kept")
         try await read(Self.first)
-        #expect(fills.withLock { $0 } == 4, "the full cache was emptied for c")
+        #expect(fills.withLock { $0 } == 4, "the full cache, nothing expired, was emptied for the third")
+
+        func at(_ milliseconds: Int64) { clock.set(Timestamp(milliseconds: Self.start.milliseconds + milliseconds)) }
+        at(1_100)
+        try await read(Self.second)
+        at(1_500)
+        try await read(Self.third)
+        #expect(fills.withLock { $0 } == 6, "the third and the first had expired")
+        at(2_150)
+        try await read(Self.first)
+        #expect(fills.withLock { $0 } == 7)
+        try await read(Self.third)
+        #expect(fills.withLock { $0 } == 7, "the second, expired, made room; the third, fresh, was kept")
     }
 
     /// A reader that comes while the answer is being filled waits for that fill instead of reading too.
