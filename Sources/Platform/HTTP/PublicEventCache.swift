@@ -39,12 +39,13 @@ package final class PublicEventCache: Sendable {
         // Read before the rows are: a write noted meanwhile leaves the new entry stale at once.
         let changes = self.changes()
         let now = clock.now().milliseconds
-        let (lifetime, capacity) = (self.lifetime, self.capacity)
+        // The count only grows: what was read at a later count is at least as fresh as this reader needs.
+        let lifetime = self.lifetime
+        func fresh(_ kept: Int, _ filledAt: Int64) -> Bool { kept >= changes && (0..<lifetime).contains(now - filledAt) }
         enum Found { case kept(ByteBuffer), filling(Task<ByteBuffer, any Error>, token: Int) }
         let found: Found = slots.withLock { state in
             switch state.slots[id] {
-            // The count only grows: what was read at a later count is at least as fresh as this reader needs.
-            case let .kept(body, kept, filledAt) where kept >= changes && (0..<lifetime).contains(now - filledAt):
+            case let .kept(body, kept, filledAt) where fresh(kept, filledAt):
                 return .kept(body)
             case let .filling(task, filling, _, token) where filling >= changes:
                 return .filling(task, token: token)
@@ -52,7 +53,7 @@ package final class PublicEventCache: Sendable {
                 if state.slots.count >= capacity, state.slots[id] == nil {
                     // Fills under way stay, so their readers still share them.
                     state.slots = state.slots.filter {
-                        if case let .kept(_, kept, filledAt) = $0.value { kept >= changes && (0..<lifetime).contains(now - filledAt) } else { true }
+                        if case let .kept(_, kept, filledAt) = $0.value { fresh(kept, filledAt) } else { true }
                     }
                     if state.slots.count >= capacity {
                         state.slots = state.slots.filter { if case .filling = $0.value { true } else { false } }

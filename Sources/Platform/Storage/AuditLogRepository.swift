@@ -17,8 +17,15 @@ package struct AuditLogRepository: Sendable {
 
     /// Inserts the entries and reads the enabled webhook endpoints of `organizers`: on PostgreSQL
     /// in one statement (a data-modifying CTE), so that a change that may publish an event costs
-    /// one round trip more than the change, not two; elsewhere one after the other.
+    /// one round trip more than the change, not two; elsewhere one after the other. In an inbox
+    /// batch the entries join the batch's insert and the endpoints are read once per batch.
     func insert(_ entries: [AuditEntry], readingEndpointsOf organizers: [OrganizerID]) async throws -> [WebhookEndpoint] {
+        if BatchWrites.current != nil {
+            try await insert(entries)
+            return try await BatchReads.value("webhook-endpoints:" + organizers.map(\.rawValue).joined(separator: ",")) {
+                try await WebhookEndpointRepository(sql).enabled(organizers: organizers)
+            }
+        }
         guard DatabaseEngine(of: sql) == .postgres, entries.count <= Self.chunk, organizers.count <= Self.chunk else {
             try await insert(entries)
             return try await WebhookEndpointRepository(sql).enabled(organizers: organizers)

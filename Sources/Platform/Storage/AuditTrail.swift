@@ -23,17 +23,7 @@ package enum AuditTrail {
             return OutgoingWebhooks.Event(type: type, organizer: organizer, subject: change.subject, data: data)
         }
         guard !events.isEmpty else { return try await AuditLogRepository(sql).insert(entries) }
-        let organizers = Array(Set(events.map(\.organizer))).sorted()
-        let endpoints: [WebhookEndpoint]
-        if BatchWrites.current != nil {
-            // An inbox batch: the entries join its insert, and each organizer's endpoints are read once.
-            try await AuditLogRepository(sql).insert(entries)
-            endpoints = try await BatchReads.value("webhook-endpoints:" + organizers.map(\.rawValue).joined(separator: ",")) {
-                try await WebhookEndpointRepository(sql).enabled(organizers: organizers)
-            }
-        } else {
-            endpoints = try await AuditLogRepository(sql).insert(entries, readingEndpointsOf: organizers)
-        }
+        let endpoints = try await AuditLogRepository(sql).insert(entries, readingEndpointsOf: Array(Set(events.map(\.organizer))).sorted())
         try await OutgoingWebhooks.publish(events, to: endpoints, at: time, on: sql)
     }
 

@@ -3,8 +3,8 @@ import Synchronization
 /// Rows an inbox batch reads for every payment and writes for none (an order's organizer and
 /// event, the event's variant names, the organizer's enabled webhook endpoints), read once per
 /// batch. A batch is one transaction of at most `InboxWorker.batchSize` webhooks, so a later
-/// payment in it sees what an earlier one read, as if it had come a moment sooner. Set by `InboxWorker` around a batch's rows; outside a batch
-/// every read goes to the database.
+/// payment in it sees what an earlier one read, as if it had come a moment sooner. Set by
+/// `InboxWorker` around a batch's rows; outside a batch every read goes to the database.
 package final class BatchReads: Sendable {
     @TaskLocal static var current: BatchReads?
 

@@ -18,8 +18,8 @@ package struct BatchedInsert: Sendable {
 
 /// Rows a batch's commands insert and nothing in the batch reads back (a paid order's tickets, the
 /// access token of its confirmation, the email in the outbox, audit entries), written with one
-/// multi-row INSERT per statement instead of one each: when the batch ends, and before any command other
-/// than a payment applies, since a refund may read the tickets. Set by `InboxWorker` with
+/// multi-row INSERT per statement instead of one each: when the batch ends, and before any command
+/// other than a payment applies, since a refund may read the tickets. Set by `InboxWorker` with
 /// `BatchReads`; outside a batch every insert runs at once. A batch is one transaction, so its
 /// rows still appear together or not at all. A kept row is written on the connection `flush` is
 /// given, not the one `insert` was: only the batch's own transaction may insert while it is set.
