@@ -1,3 +1,4 @@
+import Logging
 import PostgresKit
 import PostgresNIO
 import SQLKit
@@ -14,10 +15,13 @@ import Synchronization
 /// the unnamed statement of every call was. Left to the unnamed path: anything but SELECT, INSERT,
 /// UPDATE, DELETE and WITH, a bind PostgresNIO cannot encode directly, and every new text once
 /// `limit` are named (dynamic `IN` lists make texts without end; each named one costs memory in
-/// every connection's backend). PostgreSQL plans a prepared statement again after DDL on its tables;
-/// only a `SELECT *` whose columns changed fails (0A000), once, and is renamed (below). Migrations
-/// run before the server takes requests, so that concerns servers that keep running while another
-/// process migrates.
+/// every connection's backend), and whatever runs inside `unnamed` (an inbox batch's multi-row
+/// inserts, whose row counts and NULLs make new texts and bind types in nearly every batch).
+/// A database (its pool) keeps its own names: the whole test suite, in one process, asks for more
+/// than 500, and one test's statements must not depend on what others ran. PostgreSQL plans a prepared
+/// statement again after DDL on its tables; only a `SELECT *` whose columns changed fails (0A000),
+/// once, and is renamed (below). Migrations run before the server takes requests, so that concerns
+/// servers that keep running while another process migrates.
 ///
 /// PostgresNIO keeps a failed preparation per connection and answers every later call under that
 /// name on that connection with its error, without asking the server. So when a call fails on a
@@ -28,11 +32,20 @@ import Synchronization
 /// altered by another process) or a statement the server no longer has (26000). A text renamed 10
 /// times runs unnamed from then on, so a statement that always fails (a read-only standby) does not
 /// leave a new statement on the server with every call.
-package enum AutoPrepared {
-    /// Distinct statements named per process; new texts after these run unnamed.
-    static let limit = 500
+package final class AutoPrepared: Sendable {
+    /// Distinct statements named per database; new texts after these run unnamed (said once in the log).
+    package static let limit = 500
     /// Renames of one text before it runs unnamed for good.
     static let renameLimit = 10
+
+    @TaskLocal private static var skipped = false
+
+    /// Runs `body` with its SQLKit queries on the unnamed path: for texts that would rarely run twice.
+    static func unnamed<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await $skipped.withValue(true, operation: body)
+    }
+
+    init() {}
 
     private struct Entry {
         /// The statement is `auto_<number>`; nil: it runs unnamed.
@@ -43,19 +56,21 @@ package enum AutoPrepared {
     private struct Names {
         var byKey: [String: Entry] = [:]
         var next = 0
+        var toldFull = false
         /// The statement numbers that have run on each connection: prepared there for certain.
         var ran: [PostgresConnection.ID: Set<Int>] = [:]
     }
 
-    private static let names = Mutex(Names())
+    private let names = Mutex(Names())
 
     /// Runs `query` as a named prepared statement; false (nothing run) when it is left to the
     /// unnamed path.
     /// - Throws: what PostgreSQL or PostgresNIO throws for the statement.
-    static func run(_ query: any SQLExpression, on session: PostgresSession,
+    func run(_ query: any SQLExpression, on session: PostgresSession,
                     _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws -> Bool {
+        guard !Self.skipped else { return false }
         let (sql, binds) = session.serialize(query)
-        guard preparable(sql), binds.count <= Int(UInt16.max) else { return false }
+        guard Self.preparable(sql), binds.count <= Int(UInt16.max) else { return false }
         var bindings = PostgresBindings(capacity: binds.count)
         var key = sql
         key.append("\u{0}")
@@ -64,14 +79,14 @@ package enum AutoPrepared {
             if let value = bind as? any PostgresThrowingDynamicTypeEncodable {
                 try bindings.append(value, context: .default)
                 key.append("\(value.psqlType.rawValue):\(value.psqlFormat.rawValue),")
-            } else if isNil(bind) {
+            } else if Self.isNil(bind) {
                 bindings.appendNull()
                 key.append("n,")
             } else {
                 return false
             }
         }
-        guard let number = number(for: key) else { return false }
+        guard let number = number(for: key, logger: session.logger) else { return false }
         let connection = session.connection.id
         do {
             try await Statement.$current.withValue(Statement.Identity(name: "auto_\(number)", sql: sql)) {
@@ -82,9 +97,9 @@ package enum AutoPrepared {
         } catch let error as PSQLError {
             names.withLock { names in
                 guard var entry = names.byKey[key], entry.number == number,
-                      renames(error, ranBefore: names.ran[connection]?.contains(number) == true) else { return }
+                      Self.renames(error, ranBefore: names.ran[connection]?.contains(number) == true) else { return }
                 entry.renames += 1
-                entry.number = entry.renames < renameLimit ? names.next : nil
+                entry.number = entry.renames < Self.renameLimit ? names.next : nil
                 names.next += 1
                 names.byKey[key] = entry
             }
@@ -103,14 +118,23 @@ package enum AutoPrepared {
         return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains(word) && !sql.utf8.contains(0x3B)  // ";"
     }
 
-    private static func number(for key: String) -> Int? {
-        names.withLock { names in
-            if let entry = names.byKey[key] { return entry.number }
-            guard names.byKey.count < limit else { return nil }
+    private func number(for key: String, logger: Logger) -> Int? {
+        let (number, full) = names.withLock { names -> (Int?, Bool) in
+            if let entry = names.byKey[key] { return (entry.number, false) }
+            guard names.byKey.count < Self.limit else {
+                defer { names.toldFull = true }
+                return (nil, !names.toldFull)
+            }
             names.byKey[key] = Entry(number: names.next)
             names.next += 1
-            return names.next - 1
+            return (names.next - 1, false)
         }
+        if full {
+            // Said once: from here on every new text is parsed and planned at each call.
+            logger.warning("\(Self.limit) statements are prepared by name; new statement texts now run unnamed",
+                           metadata: ["text": "\(key.prefix(while: { $0 != "\u{0}" }).prefix(200))"])
+        }
+        return number
     }
 
     /// Whether a server's error on a named statement may have come from its preparation, or left

@@ -58,25 +58,17 @@ package final class BatchWrites: Sendable {
             return pending
         }
         for statement in taken {
-            var start = 0
-            for size in Self.chunks(statement.rows.count) {
-                try await sql.raw(Self.statement(statement.head, Array(statement.rows[start..<start + size]), statement.tail)).run()
-                start += size
+            for rows in statement.rows.chunks(of: Self.rowsPerStatement) {
+                let query = Self.statement(statement.head, rows, statement.tail)
+                // A row alone has the text of the insert outside a batch. Rows together make a new
+                // text for nearly every batch (their count, their NULLs), not worth a name each.
+                if rows.count == 1 {
+                    try await sql.raw(query).run()
+                } else {
+                    try await AutoPrepared.unnamed { try await sql.raw(query).run() }
+                }
             }
         }
-    }
-
-    /// `count` rows as statements of powers of two rows, largest first (13: 8, 4, 1). On PostgreSQL
-    /// each distinct text is a prepared statement in every connection (`AutoPrepared`, which names
-    /// 500 at most), so a table gets at most nine texts rather than one per row count.
-    static func chunks(_ count: Int) -> [Int] {
-        var left = count, sizes: [Int] = []
-        while left > 0 {
-            let size = min(rowsPerStatement, 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount))
-            sizes.append(size)
-            left -= size
-        }
-        return sizes
     }
 
     /// `head`, the rows, then `tail`.

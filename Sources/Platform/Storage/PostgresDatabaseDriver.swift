@@ -10,6 +10,8 @@ final class PostgresDatabaseDriver: Database {
     let engine = DatabaseEngine.postgres
     let client: PostgresClient
     private let runTask: Task<Void, Never>
+    /// The names of this pool's prepared statements (`AutoPrepared`).
+    let prepared = AutoPrepared()
 
     private init(client: PostgresClient) {
         self.client = client
@@ -80,11 +82,11 @@ final class PostgresDatabaseDriver: Database {
     static let connectionWait: Duration = .seconds(30)
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await leased { connection in try await body(Self.session(connection)) }
+        try await leased { [prepared] connection in try await body(Self.session(connection, prepared)) }
     }
 
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await leased { connection in try await Self.session(connection).inTransaction(body) }
+        try await leased { [prepared] connection in try await Self.session(connection, prepared).inTransaction(body) }
     }
 
     /// Outside a transaction every PostgreSQL statement commits on its own: the same as a read.
@@ -128,8 +130,8 @@ final class PostgresDatabaseDriver: Database {
         }
     }
 
-    private static func session(_ connection: PostgresConnection) -> PostgresSession {
-        PostgresSession(connection: connection, base: connection.sql(queryLogLevel: nil))
+    private static func session(_ connection: PostgresConnection, _ prepared: AutoPrepared) -> PostgresSession {
+        PostgresSession(connection: connection, base: connection.sql(queryLogLevel: nil), prepared: prepared)
     }
 
     func close() async {

@@ -155,6 +155,8 @@ private struct PostgresStatement<S: PreparedStatement>: PostgresPreparedStatemen
 struct PostgresSession: SQLDatabase {
     let connection: PostgresConnection
     let base: any SQLDatabase
+    /// The statement names of the database this connection belongs to.
+    let prepared: AutoPrepared
 
     var logger: Logger { base.logger }
     var eventLoop: any EventLoop { base.eventLoop }
@@ -167,7 +169,7 @@ struct PostgresSession: SQLDatabase {
     }
 
     func execute(sql query: any SQLExpression, _ onRow: @escaping @Sendable (any SQLRow) -> Void) async throws {
-        guard try await AutoPrepared.run(query, on: self, onRow) else {
+        guard try await prepared.run(query, on: self, onRow) else {
             return try await base.execute(sql: query, onRow)
         }
     }

@@ -22,7 +22,7 @@ from browser_kit import Browser, By, Select, expect, run
 
 def fetch(url, key=None):
     request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"} if key else {})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         return response.status, response.headers, response.read()
 
 

@@ -39,7 +39,7 @@ def call(url, method="GET", body=None, key=None, form=None):
 
     opener = urllib.request.build_opener(NoRedirect)
     try:
-        with opener.open(urllib.request.Request(url, data=data, headers=headers, method=method), timeout=10) as response:
+        with opener.open(urllib.request.Request(url, data=data, headers=headers, method=method), timeout=60) as response:
             return response.status, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()

@@ -85,9 +85,9 @@ import Testing
             return ByteBuffer(string: "filled again")
         }
         let first = Task { @Sendable in try await cache.answer(Self.first, fill: slowFill) }
-        while fills.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        for _ in 0..<5_000 where fills.withLock({ $0 }) == 0 { try await Task.sleep(for: .milliseconds(1)) }
         let second = Task { @Sendable in try await cache.answer(Self.first, fill: quickFill) }
-        while arrived.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(1)) }
+        for _ in 0..<5_000 where arrived.withLock({ $0 }) < 2 { try await Task.sleep(for: .milliseconds(1)) }
         try await Task.sleep(for: .milliseconds(50))
         open.yield()
         #expect(String(buffer: try await first.value) == "filled once")

@@ -208,6 +208,32 @@ private struct OverreadProbe: PreparedStatement {
         }
     }
 
+    /// Each database names its own statements: one that used up its names leaves another's alone,
+    /// and past the limit a new text still answers, unnamed.
+    @Test func aDatabaseThatUsedUpItsNamesLeavesAnotherAlone() async throws {
+        guard TestEngines.all.contains(.postgres) else { return }
+        struct Name: Decodable { let name: String }
+        @Sendable func namedAfterAQuotient(_ sql: any SQLDatabase) async throws -> [String] {
+            let quotient = try await divide(sql, by: 2)
+            #expect(quotient == 420)
+            return try await sql.raw("SELECT name FROM pg_prepared_statements WHERE starts_with(statement, 'SELECT 840 /')")
+                .all(decoding: Name.self).map(\.name)
+        }
+        try await withProbeTable(.postgres) { full in
+            let names = try await full.read { sql in
+                for text in 0..<AutoPrepared.limit {
+                    _ = try await sql.raw("SELECT \(unsafeRaw: String(text)) AS text, \(bind: Int64(text)) AS bound").run()
+                }
+                return try await namedAfterAQuotient(sql)
+            }
+            #expect(names.isEmpty, "this database has no name left: \(names)")
+            try await withProbeTable(.postgres) { other in
+                let names = try await other.read { sql in try await namedAfterAQuotient(sql) }
+                #expect(names.count == 1, "a new database names its statements: \(names)")
+            }
+        }
+    }
+
     @Test func onlySingleDataCommandsArePrepared() {
         #expect(AutoPrepared.preparable("  SELECT 1"))
         #expect(AutoPrepared.preparable("\n(select id from t) UNION (select id from u)"))
