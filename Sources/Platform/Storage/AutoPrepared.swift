@@ -18,10 +18,10 @@ import Synchronization
 /// every connection's backend), and whatever runs inside `unnamed` (an inbox batch's multi-row
 /// inserts, whose row counts and NULLs make new texts and bind types in nearly every batch).
 /// A database (its pool) keeps its own names: the whole test suite, in one process, asks for more
-/// than 500, and one test's statements must not depend on what others ran. PostgreSQL plans a prepared
-/// statement again after DDL on its tables; only a `SELECT *` whose columns changed fails (0A000),
-/// once, and is renamed (below). Migrations run before the server takes requests, so that concerns
-/// servers that keep running while another process migrates.
+/// than 500, and one test's statements must not depend on what others ran. PostgreSQL plans a
+/// prepared statement again after DDL on its tables; only a `SELECT *` whose columns changed fails
+/// (0A000), once, and is renamed (below). Migrations run before the server takes requests, so that
+/// concerns servers that keep running while another process migrates.
 ///
 /// PostgresNIO keeps a failed preparation per connection and answers every later call under that
 /// name on that connection with its error, without asking the server. So when a call fails on a
