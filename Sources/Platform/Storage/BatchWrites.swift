@@ -17,7 +17,8 @@ package struct BatchedInsert: Sendable {
 }
 
 /// Rows a batch's commands insert and nothing in the batch reads back (a paid order's tickets, the
-/// access token of its confirmation, the email in the outbox, audit entries), written with one
+/// access token of its confirmation, the email in the outbox, audit entries, the ledger transfers
+/// of its payment), written with one
 /// multi-row INSERT per statement instead of one each: when the batch ends, and before any command
 /// other than a payment applies, since a refund may read the tickets. Set by `InboxWorker` with
 /// `BatchReads`; outside a batch every insert runs at once. A batch is one transaction, so its
@@ -37,6 +38,15 @@ package final class BatchWrites: Sendable {
     /// In the order each statement was first asked for, so tables are written in the order a
     /// single payment writes them.
     private let pending = Mutex<[Pending]>([])
+    /// Posted through `LedgerRepository.post` at the flush, so its repeat check still runs.
+    private let transfers = Mutex<[Transfer]>([])
+
+    /// Keeps a payment's transfers for the flush when a batch is under way; false outside one.
+    static func keep(_ new: [Transfer]) -> Bool {
+        guard let writes = current else { return false }
+        writes.transfers.withLock { $0.append(contentsOf: new) }
+        return true
+    }
 
     /// Runs `insert` now, or keeps its row for the batch's statement of the same head and tail.
     package static func insert(_ insert: BatchedInsert, on sql: any SQLDatabase) async throws {
@@ -51,11 +61,18 @@ package final class BatchWrites: Sendable {
     }
 
     /// Writes every kept row on `sql` (the batch's transaction) and forgets them.
-    /// - Throws: what the database throws for an insert; the caller's transaction then rolls back.
+    /// - Throws: what the database throws for an insert, or `LedgerConflict`; the caller's
+    ///   transaction then rolls back.
     func flush(on sql: any SQLDatabase) async throws {
-        let taken = pending.withLock { pending in
+        let (taken, postings) = (pending.withLock { pending in
             defer { pending.removeAll() }
             return pending
+        }, transfers.withLock { transfers in
+            defer { transfers.removeAll() }
+            return transfers
+        })
+        for chunk in postings.chunks(of: Self.rowsPerStatement) {
+            try await AutoPrepared.unnamed { try await LedgerRepository(sql).post(chunk) }
         }
         for statement in taken {
             for rows in statement.rows.chunks(of: Self.rowsPerStatement) {

@@ -57,6 +57,14 @@ package struct LedgerRepository: Sendable {
         }
     }
 
+    /// A payment's transfers: posted at once, or in an inbox batch kept for the batch's flush
+    /// (`BatchWrites`), where they are posted together and checked as `post` checks them.
+    /// - Throws: `LedgerConflict` when posted at once and an id was booked with another movement.
+    package func postPayment(_ transfers: [Transfer]) async throws {
+        if BatchWrites.keep(transfers) { return }
+        try await post(transfers)
+    }
+
     package func find(_ ids: [String]) async throws -> [Transfer] {
         guard !ids.isEmpty else { return [] }
         return try await sql.raw("SELECT \(Self.columns) FROM ledger_transfers WHERE id IN (\(binds: ids)) ORDER BY id")

@@ -79,4 +79,44 @@ import Testing
             #expect(try await database.read { sql in try await count(sql) } == 0)
         }
     }
+
+    /// In an inbox batch a payment's transfers wait for the flush, which posts them together with
+    /// the same repeat check: a repeat changes nothing, a conflict rolls the whole batch back.
+    @Test(arguments: TestEngines.all)
+    func aBatchPostsPaymentsAtItsFlushAndStillRefusesAConflict(engine: DatabaseEngine) async throws {
+        try await withTestDatabase(engine) { database in
+            let now = Timestamp(seconds: 1_780_000_000)
+            let organizer = OrganizerID.generate(at: now)
+            @Sendable func transfer(_ id: String, _ amount: Int64) -> Transfer {
+                Transfer(id: id, kind: .orderNet, amount: Money(minorUnits: amount, currency: .eur), debit: .clearing(provider: "test"),
+                         credit: .organizerPending(organizer), organizerID: organizer, orderID: nil, bookedAt: now)
+            }
+            @Sendable func booked(_ sql: any SQLDatabase) async throws -> [Int64] {
+                try await LedgerRepository(sql).find(["test:1", "test:2", "test:3"]).map(\.amount)
+            }
+            try await database.transaction { sql in
+                let writes = BatchWrites()
+                try await BatchWrites.$current.withValue(writes) {
+                    try await LedgerRepository(sql).postPayment([transfer("test:1", 700), transfer("test:2", 300)])
+                    try await LedgerRepository(sql).postPayment([transfer("test:1", 700)])
+                }
+                #expect(try await booked(sql) == [], "kept until the flush")
+                try await writes.flush(on: sql)
+                #expect(try await booked(sql) == [700, 300])
+            }
+            await #expect(throws: LedgerConflict.self) {
+                try await database.transaction { sql in
+                    let writes = BatchWrites()
+                    try await BatchWrites.$current.withValue(writes) {
+                        try await LedgerRepository(sql).postPayment([transfer("test:3", 100)])
+                        try await LedgerRepository(sql).postPayment([transfer("test:1", 701)])
+                    }
+                    try await writes.flush(on: sql)
+                }
+            }
+            #expect(try await database.read { sql in try await booked(sql) } == [700, 300], "the conflict's batch left nothing")
+            try await database.transaction { sql in try await LedgerRepository(sql).postPayment([transfer("test:3", 100)]) }
+            #expect(try await database.read { sql in try await booked(sql) } == [700, 300, 100], "outside a batch it is posted at once")
+        }
+    }
 }
