@@ -21,7 +21,8 @@ package enum EventCalendar {
 
     /// `20271031T003000Z`.
     static func utc(_ time: Timestamp) -> String {
-        String(time.rfc3339.prefix(19)).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + "Z"
+        // Not through `replacingOccurrences`: every confirmation email stamps three of these.
+        String(decoding: time.rfc3339.utf8.prefix(19).filter { $0 != UInt8(ascii: "-") && $0 != UInt8(ascii: ":") }, as: UTF8.self) + "Z"
     }
 
     /// TEXT values: backslash, semicolon and comma escaped, line breaks as \n (RFC 5545 §3.3.11).

@@ -124,16 +124,28 @@ package struct InboxWorker: Sendable {
         var handled: [(InboxRow, PaymentOutcome)] = []
         // Marked together once the batch is applied: one statement instead of one per row.
         var processed: [WebhookID] = []
-        for (position, row) in try await inbox.claimDue(now: now, limit: limit).enumerated() {
-            guard let handler = providers.provider(row.provider)?.handler(for: row.eventType) else {
+        let rows = try await inbox.claimDue(now: now, limit: limit)
+        // Each row's command, decoded once; nil for a row no handler takes.
+        let commands = rows.map { row in
+            providers.provider(row.provider)?.handler(for: row.eventType).map { handler in Result { try handler(row.envelope) } }
+        }
+        var paidOrders: [OrderID] = []
+        for case let .success(.paid(order, _, _, _))? in commands { paidOrders.append(order) }
+        try await BatchReads.prefetchOrders(paidOrders, on: sql)
+        for (position, (row, decoded)) in zip(rows, commands).enumerated() {
+            guard let decoded else {
                 try await inbox.finish(row.id, status: .ignored, at: now)
                 handled.append((row, .unchanged))
                 continue
             }
             do {
-                let command = try handler(row.envelope)
-                // A refund may read the tickets the batch's payments left for its end.
-                if case .paid = command {} else { try await BatchWrites.current?.flush(on: sql) }
+                let command = try decoded.get()
+                if case .paid = command {} else {
+                    // A refund may read the tickets the batch's payments left for its end, and
+                    // may change an order whose row the batch read at its start.
+                    try await BatchWrites.current?.flush(on: sql)
+                    BatchReads.forgetOrders()
+                }
                 // What the webhook changes is the provider's doing; its inbox row is the request.
                 let outcome = try await AuditScope.acting(as: .provider(row.provider), requestID: row.id.rawValue) {
                     try await payments.apply(command, provider: row.provider, on: sql)

@@ -1,14 +1,20 @@
+import PluginKit
+import SQLKit
 import Synchronization
 
 /// Rows an inbox batch reads for every payment and writes for none (an order's organizer and
 /// event, the event's variant names, the organizer's enabled webhook endpoints), read once per
 /// batch. A batch is one transaction of at most `InboxWorker.batchSize` webhooks, so a later
-/// payment in it sees what an earlier one read, as if it had come a moment sooner. Set by
+/// payment in it sees what an earlier one read, as if it had come a moment sooner. It also holds
+/// the orders of the batch's payments, read in one statement and each given out once. Set by
 /// `InboxWorker` around a batch's rows; outside a batch every read goes to the database.
 package final class BatchReads: Sendable {
     @TaskLocal static var current: BatchReads?
 
     private let values = Mutex<[String: any Sendable]>([:])
+    /// The orders the batch's payments are for, read together when the batch starts; each is
+    /// given to the first `OrderRepository.find` of its id and then read anew.
+    private let orders = Mutex<[OrderID: Order]>([:])
 
     /// What `load` gives, or what it gave earlier in this batch for `key`.
     /// - Parameter key: names the row and what was read of it ("organizer:org_…").
@@ -19,5 +25,26 @@ package final class BatchReads: Sendable {
         let value = try await load()
         reads.values.withLock { $0[key] = value }
         return value
+    }
+
+    /// Reads the orders of the batch's payments in one statement, for their first `find`.
+    static func prefetchOrders(_ ids: [OrderID], on sql: any SQLDatabase) async throws {
+        guard let reads = current, ids.count > 1 else { return }
+        let found = try await OrderRepository(sql).findAll(Array(Set(ids)).sorted())
+        reads.orders.withLock { orders in
+            for order in found { orders[order.id] = order }
+        }
+    }
+
+    /// The prefetched order, once: a second read of the same id goes to the database, since the
+    /// batch may have changed the row meanwhile.
+    static func takeOrder(_ id: OrderID) -> Order? {
+        current?.orders.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Drops every prefetched order: called before a command that may change orders other than
+    /// its own (anything but a payment) applies.
+    static func forgetOrders() {
+        current?.orders.withLock { $0.removeAll() }
     }
 }

@@ -59,8 +59,16 @@ package struct OrderRepository: Sendable {
         }
     }
 
+    /// The order, or in an inbox batch the row its start read for it (`BatchReads.prefetchOrders`).
     package func find(_ id: OrderID) async throws -> Order? {
-        try await sql.execute(FindOrder(id: id)).first
+        if let prefetched = BatchReads.takeOrder(id) { return prefetched }
+        return try await sql.execute(FindOrder(id: id)).first
+    }
+
+    /// The orders of `ids` that exist, in id order.
+    func findAll(_ ids: [OrderID]) async throws -> [Order] {
+        guard !ids.isEmpty else { return [] }
+        return try await load("WHERE id IN (\(binds: ids.map(\.rawValue))) ORDER BY id")
     }
 
     package func find(_ id: OrderID, organizer: OrganizerID) async throws -> Order? {

@@ -147,6 +147,31 @@ import Testing
         }
     }
 
+    /// A batch reads its payments' orders together when it starts, each row for the first payment
+    /// of its order only: a second payment of the same order in the batch reads the order paid, so
+    /// it is recorded as a second charge, and the batch is not rolled back.
+    @Test(arguments: TestEngines.all)
+    func aSecondPaymentOfAnOrderInTheSameBatchIsASecondCharge(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let first = try #require(try await h.placeOrder().orderID)
+            let other = try #require(try await h.placeOrder().orderID)
+            _ = try await h.deliver(id: "pay-1", type: "paid", order: first, amount: 2_500, reference: "ch_1")
+            _ = try await h.deliver(id: "pay-2", type: "paid", order: other, amount: 2_500, reference: "ch_2")
+            _ = try await h.deliver(id: "pay-3", type: "paid", order: first, amount: 2_500, reference: "ch_3")
+            #expect(await h.drain() == 3)
+            #expect(h.platform.inbox.batchesRolledBack == 0, "the three were applied as one batch")
+            #expect(try await h.order(first).string("status") == "paid")
+            #expect(try await h.order(other).string("status") == "paid")
+            #expect(try await h.variantCounts() == (2, 0))
+            struct Stray: Decodable, Equatable { let reference: String, orderId: String }
+            let strays = try await h.database.read { sql in
+                try await sql.raw("SELECT reference, order_id FROM stray_payments ORDER BY reference")
+                    .all(decoding: Stray.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+            #expect(strays == [Stray(reference: "ch_3", orderId: first)])
+        }
+    }
+
     /// The worker takes due rows in batches of one transaction; a row that fails undoes its batch,
     /// whose rows are then taken one at a time: the others apply, and the failure counts once.
     @Test(arguments: TestEngines.all)
