@@ -215,13 +215,20 @@ package struct Checkout: Sendable {
             // locked from its update to the commit, and every checkout of it waits for that. Every
             // path locks an order's rows in this order: the order, the wallet, then the seats.
             try await payments.observers.handle(.placed(order), at: now, on: sql)
-            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
-            // The credit part is held in this transaction: a wallet that cannot pay it reserves nothing.
-            if let credit {
-                try await CreditLedger().hold(order, wallet: credit.wallet, amount: Money(minorUnits: credit.amount, currency: order.total.currency),
-                                              at: now, on: sql)
+            if credit == nil, order.lines.count == 1, DatabaseEngine(of: sql) == .postgres {
+                // The common cart: one statement writes the order and takes its seats, the last of the transaction.
+                guard try await OrderRepository(sql).insertTakingSeats(order, accessTokenHash: SecretToken.hash(accessToken)) else {
+                    throw SeatReservation.shortage(of: order.lines[0], variants)
+                }
+            } else {
+                try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+                // The credit part is held in this transaction: a wallet that cannot pay it reserves nothing.
+                if let credit {
+                    try await CreditLedger().hold(order, wallet: credit.wallet, amount: Money(minorUnits: credit.amount, currency: order.total.currency),
+                                                  at: now, on: sql)
+                }
+                try await SeatReservation(sql).take(priced.lines, of: variants)
             }
-            try await SeatReservation(sql).take(priced.lines, of: variants)
             if paidNow {
                 // Nothing to pay, paid at the door or with credit: paid here, so its tickets and confirmation follow in this transaction.
                 let reference = input.boxOffice.map { "box_office:\($0):\(order.id)" } ?? (paidByCredit ? "credits:\(order.id)" : "free")

@@ -14,9 +14,12 @@ struct SeatReservation {
         let inventory = InventoryRepository(sql)
         // Variants in a fixed order, so two carts never wait on each other's rows in opposite orders.
         for line in lines.sorted(by: { $0.variantID < $1.variantID }) {
-            guard try await inventory.reserve(line.variantID, line.quantity) else {
-                throw PlatformError.conflict("not enough \(variants[line.variantID]?.name ?? "this ticket") tickets left for \(line.quantity)")
-            }
+            guard try await inventory.reserve(line.variantID, line.quantity) else { throw Self.shortage(of: line, variants) }
         }
+    }
+
+    /// The 409 of a line whose variant has fewer seats left than it asks for.
+    static func shortage(of line: OrderLine, _ variants: [VariantID: TicketVariant]) -> PlatformError {
+        .conflict("not enough \(variants[line.variantID]?.name ?? "this ticket") tickets left for \(line.quantity)")
     }
 }

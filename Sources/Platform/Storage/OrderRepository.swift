@@ -59,6 +59,17 @@ package struct OrderRepository: Sendable {
         }
     }
 
+    /// On PostgreSQL, writes an order of one line in the statement that takes its seats (the
+    /// conditional update of `InventoryRepository.reserve`), one round trip instead of three: the
+    /// order and its line are written only if the seats were taken. False, with nothing written,
+    /// when fewer seats are left than the line asks for.
+    package func insertTakingSeats(_ order: Order, accessTokenHash: String) async throws -> Bool {
+        precondition(order.lines.count == 1, "one line only")
+        let placed = try await !sql.execute(InsertOrderTakingSeats(order: order, accessTokenHash: accessTokenHash)).isEmpty
+        if placed { CatalogChanges.note() }
+        return placed
+    }
+
     /// The order, or in an inbox batch the row its start read for it (`BatchReads.prefetchOrders`).
     package func find(_ id: OrderID) async throws -> Order? {
         if let prefetched = BatchReads.takeOrder(id) { return prefetched }
@@ -265,6 +276,34 @@ private struct InsertOrder: PreparedStatement {
          .text(order.provider), .text(accessTokenHash), .integer(order.expiresAt.milliseconds), .integer(order.createdAt.milliseconds),
          .integer(order.updatedAt.milliseconds), .text(order.creditPackID?.rawValue), .integer(order.creditAmount),
          .integer(Int64(FeePolicy.standard.basisPoints))]
+    }
+}
+
+/// `InsertOrder`, its one line and `ReserveSeats` in one statement: the seats are taken first
+/// (`seats`), the order written only where they were (`placed`), then its line, whose row is the
+/// answer. PostgreSQL runs the foreign-key check of the line at the end of the statement, when the
+/// order is there.
+private struct InsertOrderTakingSeats: PreparedStatement {
+    static let name = "platform_insert_order_taking_seats"
+    static let sql = """
+        WITH seats AS (
+            UPDATE ticket_variants SET reserved = reserved + $19 WHERE id = $18 AND sold + reserved + $19 <= quota RETURNING id
+        ), placed AS (
+            INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, refunded, provider,
+                                access_token_hash, expires_at, created_at, updated_at, credit_pack_id, credit_amount, fee_bps)
+            SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 0, $10, $11, $12, $13, $14, $15, $16,
+                   COALESCE((SELECT fee_bps FROM organizers WHERE id = $2), $17)
+            WHERE EXISTS (SELECT 1 FROM seats)
+            RETURNING id
+        )
+        INSERT INTO order_lines (order_id, organizer_id, variant_id, quantity, unit_price)
+        SELECT id, $2, $18, $19, $20 FROM placed RETURNING order_id
+        """
+    let order: Order, accessTokenHash: String
+    var values: [StatementValue] {
+        let line = order.lines[0]
+        return InsertOrder(order: order, accessTokenHash: accessTokenHash).values
+            + [.text(line.variantID.rawValue), .integer(line.quantity), .integer(line.unitPrice)]
     }
 }
 

@@ -88,7 +88,23 @@ import Testing
             #expect(tooMany.status == .conflict)
             #expect(tooMany.string("detail") == "not enough GA tickets left for 2")
             #expect(try await h.variantCounts() == (0, 2))
-            #expect(try await h.placeOrder(body: h.cart(quantity: 1)).status == .created)
+            #expect(try await rowCounts(h.database, tables: ["orders", "order_lines"]) == ["orders": 1, "order_lines": 1],
+                    "the refused order left nothing")
+            struct Count: Decodable { let n: Int64 }
+            let strayAudit = try await h.database.read { sql in
+                try await sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE order_id IS NOT NULL AND order_id NOT IN (SELECT id FROM orders)")
+                    .first(decoding: Count.self)?.n
+            }
+            #expect(strayAudit == 0, "nor an audit entry of it")
+            // Ten buyers at once for the last seat: one gets it, the others are told it is gone.
+            let replies = try await withThrowingTaskGroup(of: APITestClient.Reply.self) { group in
+                for _ in 0..<10 { group.addTask { try await h.placeOrder(body: h.cart(quantity: 1)) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.filter { $0.status == .created }.count == 1)
+            #expect(replies.filter { $0.status == .conflict }.count == 9)
+            #expect(try await h.variantCounts() == (0, 3))
+            #expect(try await rowCounts(h.database, tables: ["orders", "order_lines"]) == ["orders": 2, "order_lines": 2])
         }
     }
 
