@@ -216,7 +216,9 @@ package struct Checkout: Sendable {
             // path locks an order's rows in this order: the order, the wallet, then the seats.
             try await payments.observers.handle(.placed(order), at: now, on: sql)
             if credit == nil, order.lines.count == 1, DatabaseEngine(of: sql) == .postgres {
-                // The common cart: one statement writes the order and takes its seats, the last of the transaction.
+                // The common cart: one statement takes the seats and writes the order and its line
+                // (no other transaction sees the new order's row, so the lock order holds), the
+                // last of the transaction unless the order is paid here.
                 guard try await OrderRepository(sql).insertTakingSeats(order, accessTokenHash: SecretToken.hash(accessToken)) else {
                     throw SeatReservation.shortage(of: order.lines[0], variants)
                 }

@@ -15,7 +15,7 @@ package struct LedgerPostings: OrderLifecycleObserver {
         case let .paid(order):
             // A credit pack's purchase books credit, not an organizer's sale: the wallet's postings do.
             guard order.creditPackID == nil else { return }
-            // Nothing in a batch of payments reads the ledger, and a refund flushes the batch first.
+            // Nothing in a batch of payments reads the ledger; any other command flushes the batch first.
             try await LedgerRepository(sql).postPayment(try await payment(of: order, at: time, on: sql))
         case let .refundRequested(order, refund, amount):
             // The hold release must not move the order's net between the read and the posting.

@@ -141,8 +141,9 @@ package struct InboxWorker: Sendable {
             do {
                 let command = try decoded.get()
                 if case .paid = command {} else {
-                    // A refund may read the tickets the batch's payments left for its end, and
-                    // may change an order whose row the batch read at its start.
+                    // A refund, a dispute or a payout event may read the tickets and ledger
+                    // transfers the batch's payments left for its end, and may change an order
+                    // whose row the batch read at its start.
                     try await BatchWrites.current?.flush(on: sql)
                     BatchReads.forgetOrders()
                 }

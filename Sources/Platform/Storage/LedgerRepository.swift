@@ -29,10 +29,20 @@ package struct LedgerRepository: Sendable {
         }
     }
 
-    /// Appends the transfers in one statement. Ids already booked with the same movement are
-    /// repeats and change nothing.
-    /// - Throws: `LedgerConflict` when an id was booked with another movement.
-    package func post(_ transfers: [Transfer]) async throws {
+    /// Appends the transfers in one statement. Ids already booked, or given twice, with the same
+    /// movement are repeats and change nothing.
+    /// - Throws: `LedgerConflict` when an id was booked, or is given twice, with another movement.
+    package func post(_ given: [Transfer]) async throws {
+        // An id twice in one INSERT would be kept once by ON CONFLICT, its second movement unchecked.
+        var seen: [String: Transfer] = [:]
+        let transfers = try given.filter { transfer in
+            guard let first = seen[transfer.id] else {
+                seen[transfer.id] = transfer
+                return true
+            }
+            guard first.sameMovement(as: transfer) else { throw LedgerConflict(transferID: transfer.id) }
+            return false
+        }
         guard !transfers.isEmpty else { return }
         var query: SQLQueryString = """
             INSERT INTO ledger_transfers (id, kind, currency, amount, debit_account, credit_account, organizer_id, order_id, payout_id, booked_at)

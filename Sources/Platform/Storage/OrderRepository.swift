@@ -281,8 +281,8 @@ private struct InsertOrder: PreparedStatement {
 
 /// `InsertOrder`, its one line and `ReserveSeats` in one statement: the seats are taken first
 /// (`seats`), the order written only where they were (`placed`), then its line, whose row is the
-/// answer. PostgreSQL runs the foreign-key check of the line at the end of the statement, when the
-/// order is there.
+/// answer. The line's foreign key to the order is checked at COMMIT (migration 0024), when the order
+/// is there.
 private struct InsertOrderTakingSeats: PreparedStatement {
     static let name = "platform_insert_order_taking_seats"
     static let sql = """

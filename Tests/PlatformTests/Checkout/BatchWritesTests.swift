@@ -81,7 +81,8 @@ import Testing
     }
 
     /// In an inbox batch a payment's transfers wait for the flush, which posts them together with
-    /// the same repeat check: a repeat changes nothing, a conflict rolls the whole batch back.
+    /// the same repeat check: a repeat changes nothing, a conflict (with a booked transfer, or
+    /// within the batch) rolls the whole batch back.
     @Test(arguments: TestEngines.all)
     func aBatchPostsPaymentsAtItsFlushAndStillRefusesAConflict(engine: DatabaseEngine) async throws {
         try await withTestDatabase(engine) { database in
@@ -115,6 +116,25 @@ import Testing
                 }
             }
             #expect(try await database.read { sql in try await booked(sql) } == [700, 300], "the conflict's batch left nothing")
+            await #expect(throws: LedgerConflict.self, "one id twice in a batch, with two movements") {
+                try await database.transaction { sql in
+                    let writes = BatchWrites()
+                    try await BatchWrites.$current.withValue(writes) {
+                        try await LedgerRepository(sql).postPayment([transfer("test:3", 100)])
+                        try await LedgerRepository(sql).postPayment([transfer("test:3", 101)])
+                    }
+                    try await writes.flush(on: sql)
+                }
+            }
+            #expect(try await database.read { sql in try await booked(sql) } == [700, 300])
+            try await database.transaction { sql in
+                let writes = BatchWrites()
+                try await BatchWrites.$current.withValue(writes) {
+                    try await LedgerRepository(sql).postPayment([transfer("test:1", 700), transfer("test:2", 300)])
+                }
+                try await writes.flush(on: sql)
+            }
+            #expect(try await database.read { sql in try await booked(sql) } == [700, 300], "a repeat of booked transfers changes nothing")
             try await database.transaction { sql in try await LedgerRepository(sql).postPayment([transfer("test:3", 100)]) }
             #expect(try await database.read { sql in try await booked(sql) } == [700, 300, 100], "outside a batch it is posted at once")
         }

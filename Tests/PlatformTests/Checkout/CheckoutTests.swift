@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Platform
 import PlatformTesting
+import SQLKit
 import Testing
 
 @Suite struct CheckoutTests {
@@ -89,7 +90,7 @@ import Testing
             #expect(tooMany.string("detail") == "not enough GA tickets left for 2")
             #expect(try await h.variantCounts() == (0, 2))
             #expect(try await rowCounts(h.database, tables: ["orders", "order_lines"]) == ["orders": 1, "order_lines": 1],
-                    "the refused order left nothing")
+                    "the refused order left nothing (its statement is tested alone below)")
             struct Count: Decodable { let n: Int64 }
             let strayAudit = try await h.database.read { sql in
                 try await sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE order_id IS NOT NULL AND order_id NOT IN (SELECT id FROM orders)")
@@ -105,6 +106,45 @@ import Testing
             #expect(replies.filter { $0.status == .conflict }.count == 9)
             #expect(try await h.variantCounts() == (0, 3))
             #expect(try await rowCounts(h.database, tables: ["orders", "order_lines"]) == ["orders": 2, "order_lines": 2])
+        }
+    }
+
+    /// On PostgreSQL a one-line order is written in the statement that takes its seats: with too few
+    /// seats left it writes nothing, otherwise the order, its line and the held seats together.
+    @Test func oneStatementWritesAnOrderOnlyWithItsSeats() async throws {
+        guard TestEngines.all.contains(.postgres) else { return }
+        try await CheckoutHarness.run(.postgres, quota: 5) { h in
+            let placed = try #require(try await h.placeOrder(body: h.cart(quantity: 2)).orderID)
+            let template = try #require(try await h.database.read { sql in try await OrderRepository(sql).find(try StoredValue.id(placed)) })
+            @Sendable func order(quantity: Int64) -> Order {
+                let line = template.lines[0]
+                return Order(
+                    id: .generate(at: h.clock.now()), organizerID: template.organizerID, eventID: template.eventID, status: .pending,
+                    seats: .held, email: template.email, buyerName: nil, total: template.total, refunded: 0, provider: template.provider,
+                    providerSession: nil, providerPayment: nil, checkoutURL: nil, reviewReason: nil, disputeReason: nil,
+                    expiresAt: template.expiresAt, paidAt: nil, createdAt: template.createdAt, updatedAt: template.updatedAt,
+                    lines: [OrderLine(variantID: line.variantID, quantity: quantity, unitPrice: line.unitPrice)])
+            }
+            struct Counts: Decodable, Equatable { let orders: Int64, lines: Int64, reserved: Int64 }
+            @Sendable func counts(_ sql: any SQLDatabase) async throws -> Counts? {
+                try await sql.raw("""
+                    SELECT (SELECT COUNT(*) FROM orders) AS orders, (SELECT COUNT(*) FROM order_lines) AS lines,
+                           (SELECT reserved FROM ticket_variants WHERE id = \(bind: h.variantID)) AS reserved
+                    """).first(decoding: Counts.self)
+            }
+            try await h.database.transaction { sql in
+                let (tooMany, fits) = (order(quantity: 4), order(quantity: 3))
+                let refused = try await OrderRepository(sql).insertTakingSeats(tooMany, accessTokenHash: "hash-1")
+                let afterRefusal = try await counts(sql)
+                let placed = try await OrderRepository(sql).insertTakingSeats(fits, accessTokenHash: "hash-2")
+                let afterPlacing = try await counts(sql)
+                let stored = try await OrderRepository(sql).find(fits.id)
+                #expect(refused == false)
+                #expect(afterRefusal == Counts(orders: 1, lines: 1, reserved: 2), "nothing written, seats untouched")
+                #expect(placed)
+                #expect(afterPlacing == Counts(orders: 2, lines: 2, reserved: 5))
+                #expect(stored?.lines == fits.lines)
+            }
         }
     }
 
