@@ -64,13 +64,14 @@ package final class BatchWrites: Sendable {
     /// - Throws: what the database throws for an insert, or `LedgerConflict`; the caller's
     ///   transaction then rolls back.
     func flush(on sql: any SQLDatabase) async throws {
-        let (taken, postings) = (pending.withLock { pending in
+        let taken = pending.withLock { pending in
             defer { pending.removeAll() }
             return pending
-        }, transfers.withLock { transfers in
+        }
+        let postings = transfers.withLock { transfers in
             defer { transfers.removeAll() }
             return transfers
-        })
+        }
         for chunk in postings.chunks(of: Self.rowsPerStatement) {
             try await AutoPrepared.unnamed { try await LedgerRepository(sql).post(chunk) }
         }

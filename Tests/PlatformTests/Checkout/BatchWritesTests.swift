@@ -95,6 +95,14 @@ import Testing
             @Sendable func booked(_ sql: any SQLDatabase) async throws -> [Int64] {
                 try await LedgerRepository(sql).find(["test:1", "test:2", "test:3"]).map(\.amount)
             }
+            /// Each list posted as one payment's transfers in a batch, then the batch's flush.
+            @Sendable func batch(_ payments: [[Transfer]], on sql: any SQLDatabase) async throws {
+                let writes = BatchWrites()
+                try await BatchWrites.$current.withValue(writes) {
+                    for transfers in payments { try await LedgerRepository(sql).postPayment(transfers) }
+                }
+                try await writes.flush(on: sql)
+            }
             try await database.transaction { sql in
                 let writes = BatchWrites()
                 try await BatchWrites.$current.withValue(writes) {
@@ -107,32 +115,18 @@ import Testing
             }
             await #expect(throws: LedgerConflict.self) {
                 try await database.transaction { sql in
-                    let writes = BatchWrites()
-                    try await BatchWrites.$current.withValue(writes) {
-                        try await LedgerRepository(sql).postPayment([transfer("test:3", 100)])
-                        try await LedgerRepository(sql).postPayment([transfer("test:1", 701)])
-                    }
-                    try await writes.flush(on: sql)
+                    try await batch([[transfer("test:3", 100)], [transfer("test:1", 701)]], on: sql)
                 }
             }
             #expect(try await database.read { sql in try await booked(sql) } == [700, 300], "the conflict's batch left nothing")
             await #expect(throws: LedgerConflict.self, "one id twice in a batch, with two movements") {
                 try await database.transaction { sql in
-                    let writes = BatchWrites()
-                    try await BatchWrites.$current.withValue(writes) {
-                        try await LedgerRepository(sql).postPayment([transfer("test:3", 100)])
-                        try await LedgerRepository(sql).postPayment([transfer("test:3", 101)])
-                    }
-                    try await writes.flush(on: sql)
+                    try await batch([[transfer("test:3", 100)], [transfer("test:3", 101)]], on: sql)
                 }
             }
             #expect(try await database.read { sql in try await booked(sql) } == [700, 300])
             try await database.transaction { sql in
-                let writes = BatchWrites()
-                try await BatchWrites.$current.withValue(writes) {
-                    try await LedgerRepository(sql).postPayment([transfer("test:1", 700), transfer("test:2", 300)])
-                }
-                try await writes.flush(on: sql)
+                try await batch([[transfer("test:1", 700), transfer("test:2", 300)]], on: sql)
             }
             #expect(try await database.read { sql in try await booked(sql) } == [700, 300], "a repeat of booked transfers changes nothing")
             try await database.transaction { sql in try await LedgerRepository(sql).postPayment([transfer("test:3", 100)]) }
