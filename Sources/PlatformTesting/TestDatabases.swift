@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Platform
 import SQLKit
+import Synchronization
 
 /// The engines a storage test runs on. SQLite always; PostgreSQL when `TEST_DATABASE_URL` is set,
 /// and always under `CI=true`, where a missing database makes the PostgreSQL cases fail, not vanish.
@@ -74,32 +75,69 @@ package func withTestDatabase<T: Sendable>(
 /// A new schema for one test, dropped afterwards.
 private func postgresRun<T: Sendable>(url: String, logger: Logger, _ body: (any Database) async throws -> T) async throws -> T {
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
-    let admin = try await DatabaseFactory.open(url: url, logger: logger)
-    try await admin.transaction { sql in try await sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run() }
+    let admin = try await DatabaseFactory.open(url: url, logger: logger, startupTimeout: testStartupTimeout)
+    do {
+        try await admin.transaction { sql in try await sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run() }
+    } catch {
+        await closeWithin(admin, what: "the admin pool of \(schema)")
+        throw error
+    }
     let separator = url.contains("?") ? "&" : "?"
     do {
-        let database = try await DatabaseFactory.open(url: url + separator + "search_path=\(schema)&pool_size=4", logger: logger)
+        let database = try await DatabaseFactory.open(url: url + separator + "search_path=\(schema)&pool_size=4", logger: logger,
+                                                      startupTimeout: testStartupTimeout)
         let result = try await migratedRun(database, logger: logger, body)
         try await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
-        await admin.close()
+        await closeWithin(admin, what: "the admin pool of \(schema)")
         return result
     } catch {
         try? await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
-        await admin.close()
+        await closeWithin(admin, what: "the admin pool of \(schema)")
         throw error
     }
 }
+
+/// The whole suite runs at once on two cores, where a first connection can wait longer than the
+/// 10 s a server allows itself at start-up; a test is not about how fast PostgreSQL answers.
+private let testStartupTimeout: Duration = .seconds(60)
 
 private func migratedRun<T: Sendable>(_ database: any Database, logger: Logger, _ body: (any Database) async throws -> T) async throws -> T {
     do {
         try await Migrator.load(directory: Migrator.defaultDirectory(), engine: database.engine).migrate(database, logger: logger)
         let result = try await body(database)
-        await database.close()
+        await closeWithin(database, what: "a test database")
         return result
     } catch {
-        await database.close()
+        await closeWithin(database, what: "a test database")
         throw error
     }
+}
+
+/// Closes `database`, waiting at most `limit`. A close that has not returned by then is named on
+/// standard error and left to finish on its own, so that one stuck pool cannot keep its test, and
+/// the PostgreSQL slot that test holds, from ending.
+private func closeWithin(_ database: any Database, what: String, limit: Duration = .seconds(60)) async {
+    let waiter = Waiter()
+    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        waiter.continuation.withLock { $0 = continuation }
+        let timer = Task {
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled, let continuation = waiter.take() else { return }
+            FileHandle.standardError.write(Data("closing \(what) took more than \(limit); the test goes on without it\n".utf8))
+            continuation.resume()
+        }
+        Task {
+            await database.close()
+            timer.cancel()
+            waiter.take()?.resume()
+        }
+    }
+}
+
+/// The one continuation of `closeWithin`, resumed by whichever of the close and the timer ends first.
+private final class Waiter: Sendable {
+    let continuation = Mutex<CheckedContinuation<Void, Never>?>(nil)
+    func take() -> CheckedContinuation<Void, Never>? { continuation.withLock { $0.take() } }
 }
 
 /// Row counts of the given tables (the rows matching `condition`): a rejected request must leave
