@@ -89,6 +89,9 @@ package struct InboxWorker: Sendable {
                 try await seats?.write(on: sql)
                 return handled
             }
+        } catch is CancellationError {
+            // The server is stopping: the transaction rolled back and its rows stay due for the next claim.
+            return 0
         } catch where limit > 1 {
             rollbacks.count.wrappingAdd(1, ordering: .relaxed)
             // Made here, not with the worker: the metrics system is set up after the platform is built.
@@ -102,7 +105,7 @@ package struct InboxWorker: Sendable {
         } catch let failure as Failure {
             return await record(failure, now: now) ? 1 : 0
         } catch {
-            logger.error("inbox worker failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+            logger.error("inbox batch failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
             return 0
         }
         for (row, outcome) in handled {
@@ -111,7 +114,9 @@ package struct InboxWorker: Sendable {
             } catch let failure as Failure {
                 _ = await record(failure, now: now)
             } catch {
-                logger.error("inbox worker failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+                logger.error("capture or refund after an inbox commit failed", metadata: [
+                    "webhook": "\(row.id)", "error": "\(String(describing: error).prefix(300))",
+                ])
             }
         }
         return handled.count

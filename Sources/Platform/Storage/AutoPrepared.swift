@@ -45,7 +45,7 @@ package final class AutoPrepared: Sendable {
         try await $skipped.withValue(true, operation: body)
     }
 
-    init() {}
+    package init() {}
 
     private struct Entry {
         /// The statement is `auto_<number>`; nil: it runs unnamed.
@@ -57,8 +57,7 @@ package final class AutoPrepared: Sendable {
         var byKey: [String: Entry] = [:]
         var next = 0
         var toldFull = false
-        /// The statement numbers that have run on each connection: prepared there for certain.
-        var ran: [PostgresConnection.ID: Set<Int>] = [:]
+        var ran = StatementsRun()
     }
 
     private let names = Mutex(Names())
@@ -97,7 +96,7 @@ package final class AutoPrepared: Sendable {
         } catch let error as PSQLError {
             names.withLock { names in
                 guard var entry = names.byKey[key], entry.number == number,
-                      Self.renames(error, ranBefore: names.ran[connection]?.contains(number) == true) else { return }
+                      Self.renames(error, ranBefore: names.ran.contains(number, on: connection)) else { return }
                 entry.renames += 1
                 entry.number = entry.renames < Self.renameLimit ? names.next : nil
                 names.next += 1
@@ -105,7 +104,7 @@ package final class AutoPrepared: Sendable {
             }
             throw error
         }
-        names.withLock { _ = $0.ran[connection, default: []].insert(number) }
+        names.withLock { $0.ran.record(number, on: connection) }
         return true
     }
 
@@ -118,7 +117,8 @@ package final class AutoPrepared: Sendable {
         return ["SELECT", "INSERT", "UPDATE", "DELETE", "WITH"].contains(word) && !sql.utf8.contains(0x3B)  // ";"
     }
 
-    private func number(for key: String, logger: Logger) -> Int? {
+    /// The number of the statement named for `key`, numbering it if it is new; nil when it runs unnamed.
+    package func number(for key: String, logger: Logger) -> Int? {
         let (number, full) = names.withLock { names -> (Int?, Bool) in
             if let entry = names.byKey[key] { return (entry.number, false) }
             guard names.byKey.count < Self.limit else {
@@ -169,4 +169,27 @@ package final class AutoPrepared: Sendable {
         func makeBindings() throws -> PostgresBindings { bindings }
         func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
     }
+}
+
+/// The statement numbers that have run on each connection: prepared there for certain. A pool
+/// replaces its connections over a server's life, so it remembers at most `connections` of them
+/// and then starts afresh: a connection forgotten while alive only has a later failed statement
+/// renamed once (prepared again), as if it had not run there.
+package struct StatementsRun: Sendable {
+    package static let connections = 256
+    private var byConnection: [PostgresConnection.ID: Set<Int>] = [:]
+
+    package init() {}
+
+    package mutating func record(_ number: Int, on connection: PostgresConnection.ID) {
+        if byConnection[connection] == nil, byConnection.count >= Self.connections { byConnection.removeAll(keepingCapacity: true) }
+        byConnection[connection, default: []].insert(number)
+    }
+
+    package func contains(_ number: Int, on connection: PostgresConnection.ID) -> Bool {
+        byConnection[connection]?.contains(number) == true
+    }
+
+    /// Connections remembered now.
+    package var count: Int { byConnection.count }
 }

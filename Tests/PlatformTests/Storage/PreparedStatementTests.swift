@@ -1,6 +1,8 @@
+import Logging
 import Platform
 import PlatformTesting
 import SQLKit
+import Synchronization
 import Testing
 
 private struct Probe: Sendable, Equatable {
@@ -235,6 +237,34 @@ private struct OverreadProbe: PreparedStatement {
         }
     }
 
+    /// Past the limit a new text runs unnamed, said once in the log; a text named before keeps its name.
+    @Test func theLimitOfNamesIsSaidOnceAndKeepsTheNamesGiven() {
+        let records = LogRecords()
+        let logger = Logger(label: "test") { _ in records }
+        let prepared = AutoPrepared()
+        let numbers = (0..<AutoPrepared.limit).map { prepared.number(for: "SELECT \($0)", logger: logger) }
+        #expect(numbers == Array(0..<AutoPrepared.limit).map { Optional($0) })
+        #expect(records.warnings.isEmpty)
+        #expect(prepared.number(for: "SELECT 'new'", logger: logger) == nil)
+        #expect(prepared.number(for: "SELECT 'newer'", logger: logger) == nil)
+        #expect(prepared.number(for: "SELECT 7", logger: logger) == 7)
+        #expect(records.warnings == ["\(AutoPrepared.limit) statements are prepared by name; new statement texts now run unnamed"])
+    }
+
+    /// A pool's connections come and go: what ran where is kept for a bounded number of them.
+    @Test func whatRanIsRememberedForABoundedNumberOfConnections() {
+        var ran = StatementsRun()
+        for connection in 0..<StatementsRun.connections {
+            ran.record(1, on: connection)
+            ran.record(2, on: connection)
+        }
+        #expect(ran.count == StatementsRun.connections)
+        #expect(ran.contains(2, on: 0) && !ran.contains(3, on: 0))
+        ran.record(1, on: StatementsRun.connections)
+        #expect(ran.count == 1, "the connections before are forgotten, so the map stays bounded")
+        #expect(ran.contains(1, on: StatementsRun.connections) && !ran.contains(1, on: 0))
+    }
+
     @Test func onlySingleDataCommandsArePrepared() {
         #expect(AutoPrepared.preparable("  SELECT 1"))
         #expect(AutoPrepared.preparable("\n(select id from t) UNION (select id from u)"))
@@ -253,4 +283,19 @@ private struct Quotient: Decodable { let q: Int64 }
 
 private func divide(_ sql: any SQLDatabase, by divisor: Int64) async throws -> Int64? {
     try await sql.raw("SELECT 840 / \(bind: divisor) AS q").first(decoding: Quotient.self)?.q
+}
+
+/// Keeps the warnings logged, for a test to read.
+private final class LogRecords: LogHandler, @unchecked Sendable {
+    private let lock = Mutex<[String]>([])
+    var warnings: [String] { lock.withLock { $0 } }
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        if event.level == .warning { lock.withLock { $0.append(event.message.description) } }
+    }
 }
