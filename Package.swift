@@ -303,17 +303,19 @@ let package = Package(
 // `scripts/fuzz` builds the libFuzzer targets (Fuzz/) with PLATFORM_FUZZ=1 in the tests' build folder:
 // only this package's parsers are instrumented (-sanitize=fuzzer), so the dependencies, built as the
 // tests built them, are not compiled again. The targets have no `main` of libFuzzer's (main.swift
-// runs its driver), and no build without PLATFORM_FUZZ sees them.
+// runs its driver), and no build without PLATFORM_FUZZ sees them. With PLATFORM_FUZZ=1 build only
+// `--product platform-fuzz`: anything else would link instrumented modules without libFuzzer.
 if Context.environment["PLATFORM_FUZZ"] == "1" {
     let fuzzer: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer"])]
-    for target in package.targets where ["PluginKit", "Platform", "Ticketing", "Sandbox", "Stripe", "PayPal"].contains(target.name) {
+    let parsers = ["Platform", "Ticketing", "Stripe", "PayPal", "Sandbox"]
+    for target in package.targets where (parsers + ["PluginKit"]).contains(target.name) {
         target.swiftSettings = (target.swiftSettings ?? []) + fuzzer
     }
     package.products.append(.executable(name: "platform-fuzz", targets: ["PlatformFuzz"]))
     package.targets.append(.executableTarget(
         name: "PlatformFuzz",
-        dependencies: ["Platform", "Ticketing", "Stripe", "PayPal", "Sandbox",
-                       .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio")],
+        dependencies: parsers.map { .target(name: $0) }
+            + [.product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "NIOCore", package: "swift-nio")],
         path: "Fuzz/Sources/PlatformFuzz",
         swiftSettings: fuzzer,
         linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]))

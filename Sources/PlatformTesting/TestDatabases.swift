@@ -54,7 +54,7 @@ package func withTestDatabase<T: Sendable>(
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("platform-test-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = try await DatabaseFactory.open(url: "sqlite:" + directory.appendingPathComponent("test.sqlite").path, logger: logger)
-        return try await migratedRun(database, logger: logger, body)
+        return try await migratedRun(database, logger: logger, body).outcome.get()
     case .postgres:
         guard let url = TestEngines.postgresURL else {
             throw TestDatabaseError(description: "CI=true but TEST_DATABASE_URL is not set: PostgreSQL tests cannot run")
@@ -72,72 +72,81 @@ package func withTestDatabase<T: Sendable>(
     }
 }
 
-/// A new schema for one test, dropped afterwards.
+/// A new schema for one test, dropped afterwards (unless its pool would not close: see `closeWithin`).
 private func postgresRun<T: Sendable>(url: String, logger: Logger, _ body: (any Database) async throws -> T) async throws -> T {
     let schema = "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(20)
     let admin = try await DatabaseFactory.open(url: url, logger: logger, startupTimeout: testStartupTimeout)
+    let separator = url.contains("?") ? "&" : "?"
+    var outcome: Result<T, any Error>
+    var stuck = false
     do {
         try await admin.transaction { sql in try await sql.raw("CREATE SCHEMA \(unsafeRaw: schema)").run() }
-    } catch {
-        await closeWithin(admin, what: "the admin pool of \(schema)")
-        throw error
-    }
-    let separator = url.contains("?") ? "&" : "?"
-    do {
         let database = try await DatabaseFactory.open(url: url + separator + "search_path=\(schema)&pool_size=4", logger: logger,
                                                       startupTimeout: testStartupTimeout)
-        let result = try await migratedRun(database, logger: logger, body)
-        try await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
-        await closeWithin(admin, what: "the admin pool of \(schema)")
-        return result
+        let run = await migratedRun(database, logger: logger, body)
+        (outcome, stuck) = (run.outcome, !run.closed)
     } catch {
-        try? await admin.transaction { sql in try await sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run() }
-        await closeWithin(admin, what: "the admin pool of \(schema)")
-        throw error
+        outcome = .failure(error)
     }
+    // A pool that would not close may still hold locks on the schema's tables, which DROP would
+    // wait for without end: its schema is left on the throwaway test server instead.
+    if !stuck {
+        do {
+            try await admin.transaction { sql in try await sql.raw("DROP SCHEMA IF EXISTS \(unsafeRaw: schema) CASCADE").run() }
+        } catch {
+            if case .success = outcome { outcome = .failure(error) }
+        }
+    }
+    await closeWithin(admin, what: "the admin pool of \(schema)")
+    return try outcome.get()
 }
 
 /// The whole suite runs at once on two cores, where a first connection can wait longer than the
-/// 10 s a server allows itself at start-up; a test is not about how fast PostgreSQL answers.
-private let testStartupTimeout: Duration = .seconds(60)
+/// 10 s a server allows itself at start-up; a test is not about how fast PostgreSQL answers. The
+/// first query waits at most the pool's 30 s for its connection as well.
+private let testStartupTimeout: Duration = .seconds(30)
 
-private func migratedRun<T: Sendable>(_ database: any Database, logger: Logger, _ body: (any Database) async throws -> T) async throws -> T {
+/// Migrates `database`, runs `body` on it and closes it; `closed` is false when the close did not
+/// end in time.
+private func migratedRun<T: Sendable>(_ database: any Database, logger: Logger,
+                                      _ body: (any Database) async throws -> T) async -> (outcome: Result<T, any Error>, closed: Bool) {
+    let outcome: Result<T, any Error>
     do {
         try await Migrator.load(directory: Migrator.defaultDirectory(), engine: database.engine).migrate(database, logger: logger)
-        let result = try await body(database)
-        await closeWithin(database, what: "a test database")
-        return result
+        outcome = .success(try await body(database))
     } catch {
-        await closeWithin(database, what: "a test database")
-        throw error
+        outcome = .failure(error)
     }
+    return (outcome, await closeWithin(database, what: "a test database"))
 }
 
-/// Closes `database`, waiting at most `limit`. A close that has not returned by then is named on
-/// standard error and left to finish on its own, so that one stuck pool cannot keep its test, and
-/// the PostgreSQL slot that test holds, from ending.
-private func closeWithin(_ database: any Database, what: String, limit: Duration = .seconds(60)) async {
+/// Closes `database`, waiting at most `limit`; true when it closed in time. A close that has not
+/// returned by then is named on standard error and left to finish on its own, so that one stuck
+/// pool cannot keep its test, and the PostgreSQL slot that test holds, from ending (its few
+/// connections then count against the server's limit beside the slots').
+@discardableResult
+private func closeWithin(_ database: any Database, what: String, limit: Duration = .seconds(60)) async -> Bool {
     let waiter = Waiter()
-    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    return await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
         waiter.continuation.withLock { $0 = continuation }
         let timer = Task {
             try? await Task.sleep(for: limit)
             guard !Task.isCancelled, let continuation = waiter.take() else { return }
             FileHandle.standardError.write(Data("closing \(what) took more than \(limit); the test goes on without it\n".utf8))
-            continuation.resume()
+            continuation.resume(returning: false)
         }
         Task {
             await database.close()
             timer.cancel()
-            waiter.take()?.resume()
+            waiter.take()?.resume(returning: true)
         }
     }
 }
 
 /// The one continuation of `closeWithin`, resumed by whichever of the close and the timer ends first.
 private final class Waiter: Sendable {
-    let continuation = Mutex<CheckedContinuation<Void, Never>?>(nil)
-    func take() -> CheckedContinuation<Void, Never>? { continuation.withLock { $0.take() } }
+    let continuation = Mutex<CheckedContinuation<Bool, Never>?>(nil)
+    func take() -> CheckedContinuation<Bool, Never>? { continuation.withLock { $0.take() } }
 }
 
 /// Row counts of the given tables (the rows matching `condition`): a rejected request must leave

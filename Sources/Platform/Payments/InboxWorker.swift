@@ -89,8 +89,8 @@ package struct InboxWorker: Sendable {
                 try await seats?.write(on: sql)
                 return handled
             }
-        } catch is CancellationError {
-            // The server is stopping: the transaction rolled back and its rows stay due for the next claim.
+        } catch let error where Self.isCancellation(error) {
+            // The server is stopping: nothing of the batch was written, and its rows stay due for the next claim.
             return 0
         } catch where limit > 1 {
             rollbacks.count.wrappingAdd(1, ordering: .relaxed)
@@ -105,16 +105,19 @@ package struct InboxWorker: Sendable {
         } catch let failure as Failure {
             return await record(failure, now: now) ? 1 : 0
         } catch {
-            logger.error("inbox batch failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
+            logger.error("inbox claim or commit failed", metadata: ["error": "\(String(describing: error).prefix(300))"])
             return 0
         }
         for (row, outcome) in handled {
             do {
                 try await afterCommit(row, outcome)
+            } catch let error where Self.isCancellation(error) {
+                // The server is stopping: a row waiting for its capture comes due again after its lease.
+                break
             } catch let failure as Failure {
                 _ = await record(failure, now: now)
             } catch {
-                logger.error("capture or refund after an inbox commit failed", metadata: [
+                logger.error("marking a webhook dead after its capture was refused failed", metadata: [
                     "webhook": "\(row.id)", "error": "\(String(describing: error).prefix(300))",
                 ])
             }
@@ -190,6 +193,11 @@ package struct InboxWorker: Sendable {
                 await refunds.refundAutomatically(order, amount: amount, reason: "automatic: \(row.provider) event \(row.eventID) could not be honoured")
             }
         }
+    }
+
+    /// A stop of the server, bare or as a row's failure: nothing to count against the row.
+    private static func isCancellation(_ error: any Error) -> Bool {
+        error is CancellationError || (error as? Failure)?.error is CancellationError
     }
 
     /// Counts the failed attempt against its row (retried with backoff, or dead); false when even

@@ -172,22 +172,34 @@ package final class AutoPrepared: Sendable {
 }
 
 /// The statement numbers that have run on each connection: prepared there for certain. A pool
-/// replaces its connections over a server's life, so it remembers at most `connections` of them
-/// and then starts afresh: a connection forgotten while alive only has a later failed statement
-/// renamed once (prepared again), as if it had not run there.
+/// replaces its connections over a server's life, so it remembers at most `connections` of them:
+/// when a new one comes past that, the half used longest ago is forgotten. A pool's live
+/// connections run statements all the time, so what goes is in practice connections closed long
+/// ago; a live one forgotten would have its next failed statement renamed, as if new.
 package struct StatementsRun: Sendable {
     package static let connections = 256
-    private var byConnection: [PostgresConnection.ID: Set<Int>] = [:]
+    private struct Record {
+        var numbers: Set<Int>
+        /// The `clock` of its last statement.
+        var lastUse: Int
+    }
+    private var byConnection: [PostgresConnection.ID: Record] = [:]
+    private var clock = 0
 
     package init() {}
 
     package mutating func record(_ number: Int, on connection: PostgresConnection.ID) {
-        if byConnection[connection] == nil, byConnection.count >= Self.connections { byConnection.removeAll(keepingCapacity: true) }
-        byConnection[connection, default: []].insert(number)
+        clock += 1
+        if byConnection[connection] == nil, byConnection.count >= Self.connections {
+            let oldest = byConnection.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(Self.connections / 2)
+            for (id, _) in oldest { byConnection[id] = nil }
+        }
+        byConnection[connection, default: Record(numbers: [], lastUse: 0)].numbers.insert(number)
+        byConnection[connection]?.lastUse = clock
     }
 
     package func contains(_ number: Int, on connection: PostgresConnection.ID) -> Bool {
-        byConnection[connection]?.contains(number) == true
+        byConnection[connection]?.numbers.contains(number) == true
     }
 
     /// Connections remembered now.

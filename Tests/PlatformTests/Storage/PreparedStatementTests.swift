@@ -251,18 +251,22 @@ private struct OverreadProbe: PreparedStatement {
         #expect(records.warnings == ["\(AutoPrepared.limit) statements are prepared by name; new statement texts now run unnamed"])
     }
 
-    /// A pool's connections come and go: what ran where is kept for a bounded number of them.
+    /// A pool's connections come and go: what ran where is kept for a bounded number of them, and
+    /// the ones forgotten are those used longest ago.
     @Test func whatRanIsRememberedForABoundedNumberOfConnections() {
         var ran = StatementsRun()
-        for connection in 0..<StatementsRun.connections {
+        let limit = StatementsRun.connections
+        for connection in 0..<limit {
             ran.record(1, on: connection)
             ran.record(2, on: connection)
         }
-        #expect(ran.count == StatementsRun.connections)
+        #expect(ran.count == limit)
         #expect(ran.contains(2, on: 0) && !ran.contains(3, on: 0))
-        ran.record(1, on: StatementsRun.connections)
-        #expect(ran.count == 1, "the connections before are forgotten, so the map stays bounded")
-        #expect(ran.contains(1, on: StatementsRun.connections) && !ran.contains(1, on: 0))
+        ran.record(3, on: 0)  // connection 0 is now the one used last
+        ran.record(1, on: limit)
+        #expect(ran.count == limit / 2 + 1, "half of them are forgotten, so the map stays bounded")
+        #expect(ran.contains(1, on: limit) && ran.contains(3, on: 0) && ran.contains(2, on: limit - 1))
+        #expect(!ran.contains(1, on: 1) && !ran.contains(1, on: limit / 2), "the ones used longest ago go")
     }
 
     @Test func onlySingleDataCommandsArePrepared() {
@@ -285,15 +289,21 @@ private func divide(_ sql: any SQLDatabase, by divisor: Int64) async throws -> I
     try await sql.raw("SELECT 840 / \(bind: divisor) AS q").first(decoding: Quotient.self)?.q
 }
 
-/// Keeps the warnings logged, for a test to read.
-private final class LogRecords: LogHandler, @unchecked Sendable {
+/// Keeps the warnings logged, for a test to read; every level is logged and metadata is not kept.
+private final class LogRecords: LogHandler, Sendable {
     private let lock = Mutex<[String]>([])
     var warnings: [String] { lock.withLock { $0 } }
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata {
+        get { [:] }
+        set {}
+    }
+    var logLevel: Logger.Level {
+        get { .trace }
+        set {}
+    }
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
+        get { nil }
+        set {}
     }
     func log(event: LogEvent) {
         if event.level == .warning { lock.withLock { $0.append(event.message.description) } }
