@@ -179,9 +179,14 @@ package final class AutoPrepared: Sendable {
 package struct StatementsRun: Sendable {
     package static let connections = 256
     private struct Record {
-        var numbers: Set<Int>
+        var numbers: Set<Int> = []
         /// The `clock` of its last statement.
-        var lastUse: Int
+        var lastUse = 0
+
+        mutating func ran(_ number: Int, at time: Int) {
+            numbers.insert(number)
+            lastUse = time
+        }
     }
     private var byConnection: [PostgresConnection.ID: Record] = [:]
     private var clock = 0
@@ -194,8 +199,8 @@ package struct StatementsRun: Sendable {
             let oldest = byConnection.sorted { $0.value.lastUse < $1.value.lastUse }.prefix(Self.connections / 2)
             for (id, _) in oldest { byConnection[id] = nil }
         }
-        byConnection[connection, default: Record(numbers: [], lastUse: 0)].numbers.insert(number)
-        byConnection[connection]?.lastUse = clock
+        // One lookup: this runs after every named statement.
+        byConnection[connection, default: Record()].ran(number, at: clock)
     }
 
     package func contains(_ number: Int, on connection: PostgresConnection.ID) -> Bool {
