@@ -56,6 +56,8 @@ package struct Checkout: Sendable {
     /// Ends an order whose checkout could not be opened: the same applier every path that changes an order uses.
     let payments: PaymentApplier
     package let keys: IdempotencyKeys
+    /// Queues checkouts of one variant before their transaction (`SeatAdmission`).
+    package let admission: SeatAdmission
     let baseURL: String
     /// Whether buyers come back from the provider to the order's page (`/my-tickets/orders/{id}`)
     /// or, on a server without pages, to the order's JSON.
@@ -68,6 +70,7 @@ package struct Checkout: Sendable {
         self.providers = providers
         self.payments = payments
         self.keys = IdempotencyKeys(database: database, clock: clock)
+        self.admission = SeatAdmission(limit: SeatAdmission.perVariant)
         self.baseURL = baseURL
         self.buyerPages = buyerPages
     }
@@ -100,7 +103,10 @@ package struct Checkout: Sendable {
     private func run(_ input: CheckoutInput, idempotency: IdempotentRequest?) async throws -> Outcome {
         let provider = try validated(input)
         let accessToken = SecretToken.make(marker: "ord_tok_")
-        switch try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency) {
+        let reservation = try await admission.admitted(to: input.cart.lines.map(\.variantID)) {
+            try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency)
+        }
+        switch reservation {
         case let .earlier(answer):
             return .earlier(answer)
         case let .free(placed, answer):

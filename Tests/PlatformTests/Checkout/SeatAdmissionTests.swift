@@ -1,0 +1,126 @@
+import Platform
+import Synchronization
+import Testing
+
+/// The queue in front of a variant's seat-taking transactions, without a database: how many run,
+/// who goes next, and that carts over the same variants never wait on each other.
+@Suite(.timeLimit(.minutes(1))) struct SeatAdmissionTests {
+    static let now = Timestamp(seconds: 1_780_000_000)
+    let a = VariantID.generate(at: now), b = VariantID.generate(at: now)
+
+    @Test func aVariantAdmitsItsLimitAndTheRestInTheOrderTheyCame() async throws {
+        let admission = SeatAdmission(limit: 2)
+        let entered = Shared<[Int]>([])
+        let gates = (0..<5).map { _ in Gate() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for buyer in 0..<5 {
+                group.addTask {
+                    try await admission.admitted(to: [a]) {
+                        entered.value.withLock { $0.append(buyer) }
+                        await gates[buyer].wait()
+                    }
+                }
+                // One at a time, so that the order they came in is known.
+                try await until { admission.count(a).running + admission.count(a).waiting == buyer + 1 }
+            }
+            #expect(admission.count(a) == (running: 2, waiting: 3))
+            #expect(entered.value.withLock { $0 } == [0, 1])
+            gates[1].open()
+            try await until { entered.value.withLock { $0 } == [0, 1, 2] }
+            #expect(admission.count(a) == (running: 2, waiting: 2))
+            gates[0].open()
+            gates[2].open()
+            try await until { entered.value.withLock { $0 } == [0, 1, 2, 3, 4] }
+            gates[3].open()
+            gates[4].open()
+            try await group.waitForAll()
+        }
+        #expect(admission.count(a) == (running: 0, waiting: 0))
+        #expect(admission.variantsQueued == 0)
+    }
+
+    @Test func anotherVariantDoesNotWait() async throws {
+        let admission = SeatAdmission(limit: 1)
+        let gate = Gate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await admission.admitted(to: [a]) { await gate.wait() } }
+            try await until { admission.count(a).running == 1 }
+            let ran = try await admission.admitted(to: [b]) { admission.count(b) }
+            #expect(ran == (running: 1, waiting: 0))
+            #expect(admission.count(a) == (running: 1, waiting: 0))
+            gate.open()
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func aFailedCheckoutGivesItsPlaceToTheNext() async throws {
+        struct Refused: Error {}
+        let admission = SeatAdmission(limit: 1)
+        await #expect(throws: Refused.self) { try await admission.admitted(to: [a, b]) { throw Refused() } }
+        #expect(admission.count(a) == (running: 0, waiting: 0))
+        #expect(admission.count(b) == (running: 0, waiting: 0))
+        #expect(try await admission.admitted(to: [a]) { 7 } == 7)
+        #expect(admission.variantsQueued == 0)
+    }
+
+    /// A cart naming its variants in either order, or one twice, takes them in one order: with one
+    /// place per variant, opposite orders would otherwise each hold one and wait for the other.
+    @Test func cartsOverTheSameVariantsInOppositeOrdersAllGetThrough() async throws {
+        let admission = SeatAdmission(limit: 1)
+        let done = Shared(0)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for buyer in 0..<400 {
+                let cart = buyer % 3 == 0 ? [a, b] : buyer % 3 == 1 ? [b, a] : [b, b, a]
+                group.addTask {
+                    try await admission.admitted(to: cart) {
+                        #expect(admission.count(a).running == 1 && admission.count(b).running == 1)
+                        await Task.yield()
+                        done.value.withLock { $0 += 1 }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(done.value.withLock { $0 } == 400)
+        #expect(admission.variantsQueued == 0)
+    }
+
+    /// Waits, yielding, until `condition` holds; fails after 10,000 tries.
+    private func until(_ condition: () -> Bool) async throws {
+        for _ in 0..<10_000 {
+            if condition() { return }
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        Issue.record("condition never held")
+        throw CancellationError()
+    }
+}
+
+private final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ value: Value) { self.value = Mutex(value) }
+}
+
+/// A door a task waits at until the test opens it.
+private final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { waiter in
+            let open = state.withLock { state in
+                if !state.open { state.waiters.append(waiter) }
+                return state.open
+            }
+            if open { waiter.resume() }
+        }
+    }
+
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+}
