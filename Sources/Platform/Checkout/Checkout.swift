@@ -44,8 +44,9 @@ package struct PlacedOrder: Sendable {
 
 /// Places orders, in four named steps and two transactions:
 /// 1. `validated`: the cart and the buyer's fields, without the database;
-/// 2. `reserve`, one transaction: the Idempotency-Key is claimed, the cart priced, the seats taken
-///    with one conditional update per variant (all lines or none), the pending order written;
+/// 2. `reserve`, one transaction once `SeatAdmission` lets the cart's variants in: the
+///    Idempotency-Key is claimed, the cart priced, the seats taken with one conditional update per
+///    variant (all lines or none), the pending order written;
 /// 3. `openCheckout`: the provider's checkout, asked outside any transaction; if it fails the
 ///    seats and the key are given back at once;
 /// 4. `complete`, one transaction: the checkout session and the key's answer are recorded.

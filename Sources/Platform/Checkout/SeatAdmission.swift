@@ -1,43 +1,92 @@
 import Synchronization
 
 /// Lets at most `limit` checkouts of one variant run their seat-taking transaction at a time in this
-/// process; the others wait here, first come first served, holding no connection.
+/// process; the others wait here, first come first served, before they take a connection.
 ///
 /// Why: a hot variant's row is locked from the update that takes its seats to the commit, so its
 /// checkouts run one after another whatever the number of buyers. Queued on that lock inside
 /// PostgreSQL, each waiting checkout holds a connection, an open transaction and a backend, and each
-/// commit hands the row to the next waiter there. With 32 buyers on one variant and no admission,
-/// PostgreSQL spent 2.1-2.4 ms of CPU per order request and p99 was 400-460 ms; admitting 4 at a
-/// time, 1.0-1.3 ms and 73-86 ms, with 30-55% more orders placed a second (docs/performance.md).
-/// Waiting here costs a continuation. The database's conditional update still decides who gets the
-/// last seat, across processes too.
+/// commit hands the row to the next waiter there. With 32 buyers on one variant, admitting 4 at a
+/// time cut PostgreSQL's CPU per order request from 2.1-2.6 ms to 1.2-1.5 ms and p99 from 370-460 ms
+/// to 88-104 ms, and placed 6-47% more orders a second (docs/performance.md, the sitting of
+/// 2026-12-02, afternoon). The database's conditional update still decides who gets the last seat,
+/// across processes too.
+///
+/// A cart of several variants takes them in variant order and keeps the places it has while it
+/// waits for the next: no two carts wait on each other, but a cart queued on a hot variant holds a
+/// place of its other variants meanwhile. Waiting ignores cancellation; a checkout cancelled while
+/// it waited gives its place up unused when admitted.
 package final class SeatAdmission: Sendable {
     /// Measured with 2, 3, 4 and 8: 2 leaves the row idle between commits, more than 4 gains nothing
     /// and queues more inside PostgreSQL.
     package static let perVariant = 4
-    /// Seat-taking transactions of one variant let run at once: enough to keep its row busy while
-    /// the next ones do their statements before the seat update.
+    /// Transactions of one variant let run at once: enough to keep its row busy while the next
+    /// ones run their statements before the seat update.
     package let limit: Int
+    /// Longer in the queue means the checkouts ahead are stuck (the database is down or hung): the
+    /// checkout is answered 503 then, as one waiting that long for a connection is.
+    let maxWait: Duration
     private let lines = Mutex<[VariantID: Line]>([:])
 
+    /// One variant's checkouts: those running, and those waiting from `head` on, in arrival order.
     private struct Line {
         var running = 0
         var waiting: [CheckedContinuation<Void, Never>] = []
         var head = 0
+
+        mutating func enterOrQueue(_ waiter: CheckedContinuation<Void, Never>?, limit: Int) -> Bool {
+            guard running < limit else {
+                if let waiter { waiting.append(waiter) }
+                return false
+            }
+            running += 1
+            return true
+        }
+
+        /// The next waiter, who takes the leaver's place; nil when none waits and the place is freed.
+        mutating func leave() -> CheckedContinuation<Void, Never>? {
+            guard head < waiting.count else {
+                assert(running > 0, "a place left twice")
+                running -= 1
+                return nil
+            }
+            let next = waiting[head]
+            head += 1
+            if head == waiting.count {
+                waiting.removeAll(keepingCapacity: true)
+                head = 0
+            } else if head >= 64, head * 2 >= waiting.count {
+                // A queue that never empties during a rush must not keep every waiter it had.
+                waiting.removeFirst(head)
+                head = 0
+            }
+            return next
+        }
     }
 
-    /// - Parameter limit: at least 1.
-    package init(limit: Int) {
+    /// - Parameters:
+    ///   - limit: at least 1.
+    ///   - maxWait: the longest a checkout waits for its turn before it is refused.
+    package init(limit: Int, maxWait: Duration = PostgresDatabaseDriver.connectionWait) {
         precondition(limit >= 1, "an admission lets at least one checkout run")
         self.limit = limit
+        self.maxWait = maxWait
     }
 
-    /// Runs `body` once each of `variants` admits it, taking them in a fixed order so that two carts
-    /// never wait on each other; rethrows what `body` throws.
+    /// Runs `body` once each of `variants` admits it, and gives the places up when it ends.
+    /// - Throws: `DatabaseUnavailable` (503) after waiting longer than `maxWait` for one variant,
+    ///   `CancellationError` when cancelled while waiting, and what `body` throws.
     package func admitted<T>(to variants: [VariantID], _ body: () async throws -> T) async throws -> T {
-        let ordered = Array(Set(variants)).sorted()
-        for variant in ordered { await enter(variant) }
-        defer { for variant in ordered.reversed() { leave(variant) } }
+        var entered: [VariantID] = []
+        defer { for variant in entered.reversed() { leave(variant) } }
+        for variant in Set(variants).sorted() {
+            let waited = await enter(variant)
+            entered.append(variant)
+            if waited > maxWait {
+                throw DatabaseUnavailable(reason: "the checkouts ahead of this one took more than \(maxWait.components.seconds) s")
+            }
+        }
+        try Task.checkCancellation()
         return try await body()
     }
 
@@ -49,45 +98,27 @@ package final class SeatAdmission: Sendable {
     /// Variants with a checkout running or waiting, for tests: one with nobody left is forgotten.
     package var variantsQueued: Int { lines.withLock(\.count) }
 
-    private func enter(_ variant: VariantID) async {
-        if enterOrQueue(variant, nil) { return }
+    /// Takes a place of `variant`, waiting for one when all are taken; returns how long it waited.
+    private func enter(_ variant: VariantID) async -> Duration {
+        let limit = self.limit
+        if lines.withLock({ $0[variant, default: Line()].enterOrQueue(nil, limit: limit) }) { return .zero }
+        let clock = ContinuousClock(), start = clock.now
         await withCheckedContinuation { waiter in
             // Another checkout may have left since the first try: then this one enters at once.
-            if enterOrQueue(variant, waiter) { waiter.resume() }
+            if lines.withLock({ $0[variant, default: Line()].enterOrQueue(waiter, limit: limit) }) { waiter.resume() }
         }
+        return clock.now - start
     }
 
-    /// Takes a place if one is free; else queues `waiter`, if given.
-    private func enterOrQueue(_ variant: VariantID, _ waiter: CheckedContinuation<Void, Never>?) -> Bool {
-        lines.withLock { lines in
-            var line = lines[variant, default: Line()]
-            defer { lines[variant] = line }
-            guard line.running < limit else {
-                if let waiter { line.waiting.append(waiter) }
-                return false
-            }
-            line.running += 1
-            return true
-        }
-    }
-
-    /// Hands the place to the first waiter, or frees it; a variant with nobody left is forgotten.
     private func leave(_ variant: VariantID) {
         let next: CheckedContinuation<Void, Never>? = lines.withLock { lines in
-            guard var line = lines[variant] else { return nil }
-            if line.head < line.waiting.count {
-                let next = line.waiting[line.head]
-                line.head += 1
-                if line.head == line.waiting.count {
-                    line.waiting.removeAll(keepingCapacity: true)
-                    line.head = 0
-                }
-                lines[variant] = line
-                return next
+            guard lines[variant] != nil else {
+                assertionFailure("left a variant never entered")
+                return nil
             }
-            line.running -= 1
-            lines[variant] = line.running == 0 ? nil : line
-            return nil
+            let next = lines[variant]?.leave()
+            if lines[variant]?.running == 0 { lines[variant] = nil }
+            return next
         }
         next?.resume()
     }

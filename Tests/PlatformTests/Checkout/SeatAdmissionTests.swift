@@ -1,4 +1,5 @@
 import Platform
+import PlatformTesting
 import Synchronization
 import Testing
 
@@ -13,6 +14,8 @@ import Testing
         let entered = Shared<[Int]>([])
         let gates = (0..<5).map { _ in Gate() }
         try await withThrowingTaskGroup(of: Void.self) { group in
+            // Opened however the test ends: a failure must not leave the group waiting for ever.
+            defer { gates.forEach { $0.open() } }
             for buyer in 0..<5 {
                 group.addTask {
                     try await admission.admitted(to: [a]) {
@@ -24,7 +27,7 @@ import Testing
                 try await until { admission.count(a).running + admission.count(a).waiting == buyer + 1 }
             }
             #expect(admission.count(a) == (running: 2, waiting: 3))
-            #expect(entered.value.withLock { $0 } == [0, 1])
+            try await until { entered.value.withLock { $0 } == [0, 1] }
             gates[1].open()
             try await until { entered.value.withLock { $0 } == [0, 1, 2] }
             #expect(admission.count(a) == (running: 2, waiting: 2))
@@ -43,6 +46,8 @@ import Testing
         let admission = SeatAdmission(limit: 1)
         let gate = Gate()
         try await withThrowingTaskGroup(of: Void.self) { group in
+            // Opened however the test ends: a failure must not leave the group waiting for ever.
+            defer { gate.open() }
             group.addTask { try await admission.admitted(to: [a]) { await gate.wait() } }
             try await until { admission.count(a).running == 1 }
             let ran = try await admission.admitted(to: [b]) { admission.count(b) }
@@ -67,32 +72,102 @@ import Testing
     /// place per variant, opposite orders would otherwise each hold one and wait for the other.
     @Test func cartsOverTheSameVariantsInOppositeOrdersAllGetThrough() async throws {
         let admission = SeatAdmission(limit: 1)
+        let gate = Gate()
         let done = Shared(0)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for buyer in 0..<400 {
-                let cart = buyer % 3 == 0 ? [a, b] : buyer % 3 == 1 ? [b, a] : [b, b, a]
-                group.addTask {
-                    try await admission.admitted(to: cart) {
-                        #expect(admission.count(a).running == 1 && admission.count(b).running == 1)
-                        await Task.yield()
-                        done.value.withLock { $0 += 1 }
-                    }
+        // Unstructured, so that carts stuck waiting on each other fail the test instead of hanging it.
+        _ = Task { try await admission.admitted(to: [a, b]) { await gate.wait() } }
+        try await until { admission.count(b).running == 1 }
+        // Queued on a: unsorted, the second would take b and wait for a, the first a and wait for b.
+        _ = Task { try await admission.admitted(to: [a, b]) { done.value.withLock { $0 += 1 } } }
+        try await until { admission.count(a).waiting == 1 }
+        _ = Task { try await admission.admitted(to: [b, a]) { done.value.withLock { $0 += 1 } } }
+        try await until { admission.count(a).waiting == 2 }
+        for buyer in 0..<300 {
+            let cart = buyer % 3 == 0 ? [a, b] : buyer % 3 == 1 ? [b, a] : [b, b, a]
+            _ = Task {
+                try await admission.admitted(to: cart) {
+                    #expect(admission.count(a).running == 1 && admission.count(b).running == 1)
+                    await Task.yield()
+                    done.value.withLock { $0 += 1 }
                 }
             }
+        }
+        gate.open()
+        try await until { done.value.withLock { $0 } == 302 && admission.variantsQueued == 0 }
+    }
+
+    /// Checkouts behind one stuck longer than the wait allowed are refused with a 503 and run nothing.
+    @Test func aCheckoutWaitingTooLongIsRefused() async throws {
+        let admission = SeatAdmission(limit: 1, maxWait: .milliseconds(50))
+        let gate = Gate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Opened however the test ends: a failure must not leave the group waiting for ever.
+            defer { gate.open() }
+            group.addTask { try await admission.admitted(to: [a]) { await gate.wait() } }
+            try await until { admission.count(a).running == 1 }
+            let late = Task { try await admission.admitted(to: [b, a]) { Issue.record("ran after waiting too long") } }
+            try await until { admission.count(a).waiting == 1 }
+            try await Task.sleep(for: .milliseconds(100))
+            gate.open()
+            await #expect(throws: DatabaseUnavailable.self) { try await late.value }
             try await group.waitForAll()
         }
-        #expect(done.value.withLock { $0 } == 400)
+        #expect(admission.variantsQueued == 0)
+        #expect(try await admission.admitted(to: [a]) { 1 } == 1)
+    }
+
+    @Test func aCheckoutCancelledWhileWaitingRunsNothing() async throws {
+        let admission = SeatAdmission(limit: 1)
+        let gate = Gate()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // Opened however the test ends: a failure must not leave the group waiting for ever.
+            defer { gate.open() }
+            group.addTask { try await admission.admitted(to: [a]) { await gate.wait() } }
+            try await until { admission.count(a).running == 1 }
+            let gone = Task { try await admission.admitted(to: [a]) { Issue.record("ran after being cancelled") } }
+            try await until { admission.count(a).waiting == 1 }
+            gone.cancel()
+            gate.open()
+            await #expect(throws: CancellationError.self) { try await gone.value }
+            try await group.waitForAll()
+        }
         #expect(admission.variantsQueued == 0)
     }
 
-    /// Waits, yielding, until `condition` holds; fails after 10,000 tries.
-    private func until(_ condition: () -> Bool) async throws {
+    /// The checkout itself waits: with its variant's places all taken, an order is neither written
+    /// nor holding seats until one is given up.
+    @Test(arguments: TestEngines.all)
+    func anOrderWaitsForAPlaceBeforeItsTransaction(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let admission = h.platform.checkout.admission, variant = try #require(VariantID(h.variantID))
+            let gate = Gate()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // Opened however the test ends: a failure must not leave the group waiting for ever.
+                defer { gate.open() }
+                for _ in 0..<admission.limit { group.addTask { try await admission.admitted(to: [variant]) { await gate.wait() } } }
+                try await until { admission.count(variant).running == admission.limit }
+                let order = Task { try await h.placeOrder() }
+                try await until { admission.count(variant).waiting == 1 }
+                try await Task.sleep(for: .milliseconds(50))
+                #expect(try await h.variantCounts() == (0, 0))
+                gate.open()
+                #expect(try await order.value.status == .created)
+                #expect(try await h.variantCounts() == (0, 1))
+                try await group.waitForAll()
+            }
+            #expect(admission.variantsQueued == 0)
+        }
+    }
+
+    struct NeverHeld: Error {}
+
+    /// Waits until `condition` holds, trying every millisecond; fails after 10,000 tries.
+    private func until(_ condition: () async throws -> Bool) async throws {
         for _ in 0..<10_000 {
-            if condition() { return }
+            if try await condition() { return }
             try await Task.sleep(for: .milliseconds(1))
         }
-        Issue.record("condition never held")
-        throw CancellationError()
+        throw NeverHeld()
     }
 }
 
