@@ -83,14 +83,16 @@ package struct Checkout: Sendable {
 
     /// Places an order under an Idempotency-Key: the 201 answer, or the key's earlier answer again.
     /// - Throws: `IdempotencyConflict`, `ValidationFailure` (422), `PlatformError` (404 no live event,
-    ///   409 not enough seats, 400 a redirect outside the event's origins), `ProviderError`.
+    ///   409 not enough seats, 400 a redirect outside the event's origins), `ProviderError`,
+    ///   `DatabaseUnavailable` (503, also after 30 s in a variant's `SeatAdmission` queue),
+    ///   `CancellationError` when cancelled while queued.
     package func place(_ input: CheckoutInput, idempotency: IdempotentRequest) async throws -> IdempotentAnswer {
         switch try await run(input, idempotency: idempotency) {
         case let .placed(_, answer), let .earlier(answer): answer
         }
     }
 
-    /// Places an order without an Idempotency-Key (seeding, benchmarks).
+    /// Places an order without an Idempotency-Key (seeding, benchmarks); throws as the other `place`.
     package func place(_ input: CheckoutInput) async throws -> PlacedOrder {
         guard case let .placed(placed, _) = try await run(input, idempotency: nil) else { throw PlatformError.conflict("unexpected earlier answer") }
         return placed

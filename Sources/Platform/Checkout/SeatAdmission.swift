@@ -14,59 +14,96 @@ import Synchronization
 ///
 /// A cart of several variants takes them in variant order and keeps the places it has while it
 /// waits for the next: no two carts wait on each other, but a cart queued on a hot variant holds a
-/// place of its other variants meanwhile. Waiting ignores cancellation; a checkout cancelled while
-/// it waited gives its place up unused when admitted.
+/// place of its other variants meanwhile.
 package final class SeatAdmission: Sendable {
-    /// Measured with 2, 3, 4 and 8: 2 leaves the row idle between commits, more than 4 gains nothing
-    /// and queues more inside PostgreSQL.
+    /// Measured with 2, 4 and 8: 2 leaves the row idle between commits, 8 gains nothing on 4 and
+    /// queues more inside PostgreSQL.
     package static let perVariant = 4
     /// Transactions of one variant let run at once: enough to keep its row busy while the next
     /// ones run their statements before the seat update.
     package let limit: Int
-    /// Longer in the queue means the checkouts ahead are stuck (the database is down or hung): the
-    /// checkout is answered 503 then, as one waiting that long for a connection is.
+    /// A checkout that waited this long leaves the queue: the checkouts ahead are stuck (the
+    /// database is down or hung), and it is answered 503 as one waiting that long for a connection is.
     let maxWait: Duration
     private let lines = Mutex<[VariantID: Line]>([:])
+    private let lastWaiter = Atomic<UInt64>(0)
 
-    /// One variant's checkouts: those running, and those waiting from `head` on, in arrival order.
+    private enum Turn { case admitted, timedOut, cancelled }
+
+    private struct Waiter {
+        let id: UInt64
+        let since: ContinuousClock.Instant
+        let turn: CheckedContinuation<Turn, Never>
+    }
+
+    /// One variant's checkouts: those running, and those waiting from `head` on in arrival order
+    /// (nil where one left the queue early).
     private struct Line {
         var running = 0
-        var waiting: [CheckedContinuation<Void, Never>] = []
+        var waiting: [Waiter?] = []
         var head = 0
+        /// Whether a task is watching the queue for waiters that waited too long.
+        var watched = false
 
-        mutating func enterOrQueue(_ waiter: CheckedContinuation<Void, Never>?, limit: Int) -> Bool {
-            guard running < limit else {
-                if let waiter { waiting.append(waiter) }
-                return false
-            }
+        var first: Waiter? {
+            waiting[head...].lazy.compactMap { $0 }.first
+        }
+
+        var isIdle: Bool { running == 0 && first == nil }
+
+        mutating func enter(limit: Int) -> Bool {
+            guard running < limit else { return false }
             running += 1
             return true
         }
 
+        /// Takes a place if one is free, else queues `waiter`; whether a watcher must be started.
+        mutating func enterOrQueue(_ waiter: Waiter, limit: Int) -> (entered: Bool, watch: Bool) {
+            if enter(limit: limit) { return (true, false) }
+            waiting.append(waiter)
+            defer { watched = true }
+            return (false, !watched)
+        }
+
         /// The next waiter, who takes the leaver's place; nil when none waits and the place is freed.
-        mutating func leave() -> CheckedContinuation<Void, Never>? {
-            guard head < waiting.count else {
-                assert(running > 0, "a place left twice")
+        mutating func leave() -> Waiter? {
+            while head < waiting.count, waiting[head] == nil { head += 1 }
+            defer { trim() }
+            guard head < waiting.count, let next = waiting[head] else {
                 running -= 1
                 return nil
             }
-            let next = waiting[head]
+            waiting[head] = nil
             head += 1
+            return next
+        }
+
+        /// Takes waiter `id` out of the queue, if it is still there.
+        mutating func remove(_ id: UInt64) -> Waiter? {
+            guard let index = waiting[head...].firstIndex(where: { $0?.id == id }) else { return nil }
+            defer {
+                waiting[index] = nil
+                trim()
+            }
+            return waiting[index]
+        }
+
+        /// A queue that never empties during a rush must not keep every waiter it had.
+        private mutating func trim() {
+            while head < waiting.count, waiting[head] == nil { head += 1 }
             if head == waiting.count {
                 waiting.removeAll(keepingCapacity: true)
                 head = 0
             } else if head >= 64, head * 2 >= waiting.count {
-                // A queue that never empties during a rush must not keep every waiter it had.
                 waiting.removeFirst(head)
                 head = 0
             }
-            return next
         }
     }
 
     /// - Parameters:
     ///   - limit: at least 1.
-    ///   - maxWait: the longest a checkout waits for its turn before it is refused.
+    ///   - maxWait: the longest a checkout waits in a queue before it is refused.
     package init(limit: Int, maxWait: Duration = PostgresDatabaseDriver.connectionWait) {
         precondition(limit >= 1, "an admission lets at least one checkout run")
         self.limit = limit
@@ -74,52 +111,95 @@ package final class SeatAdmission: Sendable {
     }
 
     /// Runs `body` once each of `variants` admits it, and gives the places up when it ends.
-    /// - Throws: `DatabaseUnavailable` (503) after waiting longer than `maxWait` for one variant,
+    /// - Throws: `DatabaseUnavailable` (503) after waiting `maxWait` in one variant's queue,
     ///   `CancellationError` when cancelled while waiting, and what `body` throws.
     package func admitted<T>(to variants: [VariantID], _ body: () async throws -> T) async throws -> T {
         var entered: [VariantID] = []
         defer { for variant in entered.reversed() { leave(variant) } }
         for variant in Set(variants).sorted() {
-            let waited = await enter(variant)
+            try await enter(variant)
             entered.append(variant)
-            if waited > maxWait {
-                throw DatabaseUnavailable(reason: "the checkouts ahead of this one took more than \(maxWait.components.seconds) s")
-            }
         }
+        // Cancelled as its turn came: the places go to the next at once.
         try Task.checkCancellation()
         return try await body()
     }
 
     /// Checkouts of `variant` running or waiting, for tests.
     package func count(_ variant: VariantID) -> (running: Int, waiting: Int) {
-        lines.withLock { lines in lines[variant].map { ($0.running, $0.waiting.count - $0.head) } ?? (0, 0) }
+        lines.withLock { lines in lines[variant].map { ($0.running, $0.waiting[$0.head...].count { $0 != nil }) } ?? (0, 0) }
     }
 
     /// Variants with a checkout running or waiting, for tests: one with nobody left is forgotten.
     package var variantsQueued: Int { lines.withLock(\.count) }
 
-    /// Takes a place of `variant`, waiting for one when all are taken; returns how long it waited.
-    private func enter(_ variant: VariantID) async -> Duration {
+    /// Takes a place of `variant`, waiting in its queue when all are taken.
+    private func enter(_ variant: VariantID) async throws {
         let limit = self.limit
-        if lines.withLock({ $0[variant, default: Line()].enterOrQueue(nil, limit: limit) }) { return .zero }
-        let clock = ContinuousClock(), start = clock.now
-        await withCheckedContinuation { waiter in
-            // Another checkout may have left since the first try: then this one enters at once.
-            if lines.withLock({ $0[variant, default: Line()].enterOrQueue(waiter, limit: limit) }) { waiter.resume() }
+        // In place (`default:`), so that a long queue is not copied under the lock.
+        if lines.withLock({ $0[variant, default: Line()].enter(limit: limit) }) { return }
+        let id = lastWaiter.wrappingAdd(1, ordering: .relaxed).newValue
+        let turn = await withTaskCancellationHandler {
+            await withCheckedContinuation { (turn: CheckedContinuation<Turn, Never>) in
+                // Under the lock with `onCancel`'s removal: a cancellation either comes first and is
+                // seen here, or finds the waiter in the queue.
+                let step = lines.withLock { lines -> (entered: Bool, watch: Bool)? in
+                    if Task.isCancelled { return nil }
+                    return lines[variant, default: Line()].enterOrQueue(Waiter(id: id, since: .now, turn: turn), limit: limit)
+                }
+                switch step {
+                case nil: turn.resume(returning: .cancelled)
+                case (entered: true, _)?: turn.resume(returning: .admitted)
+                case (entered: false, watch: true)?: Task { await watch(variant) }
+                case (entered: false, watch: false)?: break
+                }
+            }
+        } onCancel: {
+            lines.withLock { $0[variant]?.remove(id) }?.turn.resume(returning: .cancelled)
         }
-        return clock.now - start
+        switch turn {
+        case .admitted: return
+        case .cancelled: throw CancellationError()
+        case .timedOut: throw DatabaseUnavailable(reason: "the checkouts ahead of this one on its ticket took longer than \(maxWait)")
+        }
     }
 
     private func leave(_ variant: VariantID) {
-        let next: CheckedContinuation<Void, Never>? = lines.withLock { lines in
+        let next = lines.withLock { lines -> Waiter? in
             guard lines[variant] != nil else {
                 assertionFailure("left a variant never entered")
                 return nil
             }
             let next = lines[variant]?.leave()
-            if lines[variant]?.running == 0 { lines[variant] = nil }
+            if lines[variant]?.isIdle == true { lines[variant] = nil }
             return next
         }
-        next?.resume()
+        next?.turn.resume(returning: .admitted)
+    }
+
+    /// Sends the waiters of `variant` who waited `maxWait` away, until its queue is empty. One task
+    /// per queue: waiters leave in the order they came, so only the first one's time matters.
+    private func watch(_ variant: VariantID) async {
+        while true {
+            let due = lines.withLock { lines -> ContinuousClock.Instant? in
+                guard let first = lines[variant]?.first else {
+                    lines[variant]?.watched = false
+                    return nil
+                }
+                return first.since + maxWait
+            }
+            guard let due else { return }
+            try? await Task.sleep(until: due, clock: .continuous)
+            let now = ContinuousClock.now
+            let late = lines.withLock { lines -> [Waiter] in
+                var late: [Waiter] = []
+                while let first = lines[variant]?.first, first.since + maxWait <= now, let waiter = lines[variant]?.remove(first.id) {
+                    late.append(waiter)
+                }
+                if lines[variant]?.isIdle == true { lines[variant] = nil }
+                return late
+            }
+            for waiter in late { waiter.turn.resume(returning: .timedOut) }
+        }
     }
 }
