@@ -42,8 +42,8 @@ package final class SeatAdmission: Sendable {
         var running = 0
         var waiting: [Waiter?] = []
         var head = 0
-        /// Whether a task is watching the queue for waiters that waited too long.
-        var watched = false
+        /// The task watching the queue for waiters that waited too long, if one does.
+        var watcher: UInt64?
 
         var first: Waiter? {
             waiting[head...].lazy.compactMap { $0 }.first
@@ -57,12 +57,14 @@ package final class SeatAdmission: Sendable {
             return true
         }
 
-        /// Takes a place if one is free, else queues `waiter`; whether a watcher must be started.
+        /// Takes a place if one is free, else queues `waiter`; whether a watcher (named by the
+        /// waiter's id) must be started.
         mutating func enterOrQueue(_ waiter: Waiter, limit: Int) -> (entered: Bool, watch: Bool) {
             if enter(limit: limit) { return (true, false) }
             waiting.append(waiter)
-            defer { watched = true }
-            return (false, !watched)
+            guard watcher == nil else { return (false, false) }
+            watcher = waiter.id
+            return (false, true)
         }
 
         /// The next waiter, who takes the leaver's place; nil when none waits and the place is freed.
@@ -70,6 +72,7 @@ package final class SeatAdmission: Sendable {
             while head < waiting.count, waiting[head] == nil { head += 1 }
             defer { trim() }
             guard head < waiting.count, let next = waiting[head] else {
+                assert(running > 0, "a place left twice")
                 running -= 1
                 return nil
             }
@@ -117,6 +120,7 @@ package final class SeatAdmission: Sendable {
         var entered: [VariantID] = []
         defer { for variant in entered.reversed() { leave(variant) } }
         for variant in Set(variants).sorted() {
+            try Task.checkCancellation()
             try await enter(variant)
             entered.append(variant)
         }
@@ -150,7 +154,7 @@ package final class SeatAdmission: Sendable {
                 switch step {
                 case nil: turn.resume(returning: .cancelled)
                 case (entered: true, _)?: turn.resume(returning: .admitted)
-                case (entered: false, watch: true)?: Task { await watch(variant) }
+                case (entered: false, watch: true)?: Task.detached { await self.watch(variant, as: id) }
                 case (entered: false, watch: false)?: break
                 }
             }
@@ -177,26 +181,32 @@ package final class SeatAdmission: Sendable {
         next?.turn.resume(returning: .admitted)
     }
 
-    /// Sends the waiters of `variant` who waited `maxWait` away, until its queue is empty. One task
-    /// per queue: waiters leave in the order they came, so only the first one's time matters.
-    private func watch(_ variant: VariantID) async {
+    /// Sends the waiters of `variant` who waited `maxWait` away, until its queue is empty or another
+    /// watcher took over (after the line was forgotten and made again). One task per queue: waiters
+    /// leave in the order they came, so only the first one's time matters.
+    private func watch(_ variant: VariantID, as watcher: UInt64) async {
         while true {
             let due = lines.withLock { lines -> ContinuousClock.Instant? in
+                guard lines[variant]?.watcher == watcher else { return nil }
                 guard let first = lines[variant]?.first else {
-                    lines[variant]?.watched = false
+                    lines[variant]?.watcher = nil
                     return nil
                 }
                 return first.since + maxWait
             }
             guard let due else { return }
-            try? await Task.sleep(until: due, clock: .continuous)
+            do {
+                try await Task.sleep(until: due, clock: .continuous)
+            } catch {
+                lines.withLock { lines in if lines[variant]?.watcher == watcher { lines[variant]?.watcher = nil } }
+                return
+            }
             let now = ContinuousClock.now
             let late = lines.withLock { lines -> [Waiter] in
                 var late: [Waiter] = []
                 while let first = lines[variant]?.first, first.since + maxWait <= now, let waiter = lines[variant]?.remove(first.id) {
                     late.append(waiter)
                 }
-                if lines[variant]?.isIdle == true { lines[variant] = nil }
                 return late
             }
             for waiter in late { waiter.turn.resume(returning: .timedOut) }
