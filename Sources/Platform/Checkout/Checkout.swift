@@ -84,7 +84,8 @@ package struct Checkout: Sendable {
     /// Places an order under an Idempotency-Key: the 201 answer, or the key's earlier answer again.
     /// - Throws: `IdempotencyConflict`, `ValidationFailure` (422), `PlatformError` (404 no live event,
     ///   409 not enough seats, 400 a redirect outside the event's origins), `ProviderError`,
-    ///   `DatabaseUnavailable` (503, also after 30 s in a variant's `SeatAdmission` queue),
+    ///   `DatabaseUnavailable` (503, also after 30 s in a variant's `SeatAdmission` queue
+    ///   without a checkout of the variant ending),
     ///   `CancellationError` when cancelled while queued.
     package func place(_ input: CheckoutInput, idempotency: IdempotentRequest) async throws -> IdempotentAnswer {
         switch try await run(input, idempotency: idempotency) {

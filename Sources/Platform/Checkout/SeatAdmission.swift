@@ -22,8 +22,10 @@ package final class SeatAdmission: Sendable {
     /// Transactions of one variant let run at once: enough to keep its row busy while the next
     /// ones run their statements before the seat update.
     package let limit: Int
-    /// A checkout that waited this long leaves the queue: the checkouts ahead are stuck (the
-    /// database is down or hung), and it is answered 503 as one waiting that long for a connection is.
+    /// A checkout that waited this long while no checkout of its variant ended leaves the queue: the
+    /// checkouts ahead are stuck (the database is down or hung), and it is answered 503 as one
+    /// waiting that long for a connection is. A queue that moves, however slowly, keeps its waiters:
+    /// a long one on a busy machine is not a fault.
     let maxWait: Duration
     private let lines = Mutex<[VariantID: Line]>([:])
     private let lastWaiter = Atomic<UInt64>(0)
@@ -42,6 +44,8 @@ package final class SeatAdmission: Sendable {
         var running = 0
         var waiting: [Waiter?] = []
         var head = 0
+        /// When a checkout of the variant last ended (or the line was made).
+        var progress = ContinuousClock.now
         /// The task watching the queue for waiters that waited too long, if one does.
         var watcher: UInt64?
 
@@ -69,6 +73,7 @@ package final class SeatAdmission: Sendable {
 
         /// The next waiter, who takes the leaver's place; nil when none waits and the place is freed.
         mutating func leave() -> Waiter? {
+            progress = .now
             while head < waiting.count, waiting[head] == nil { head += 1 }
             defer { trim() }
             guard head < waiting.count, let next = waiting[head] else {
@@ -106,7 +111,7 @@ package final class SeatAdmission: Sendable {
 
     /// - Parameters:
     ///   - limit: at least 1.
-    ///   - maxWait: the longest a checkout waits in a queue before it is refused.
+    ///   - maxWait: the longest a checkout waits in a queue that does not move before it is refused.
     package init(limit: Int, maxWait: Duration = PostgresDatabaseDriver.connectionWait) {
         precondition(limit >= 1, "an admission lets at least one checkout run")
         self.limit = limit
@@ -114,7 +119,8 @@ package final class SeatAdmission: Sendable {
     }
 
     /// Runs `body` once each of `variants` admits it, and gives the places up when it ends.
-    /// - Throws: `DatabaseUnavailable` (503) after waiting `maxWait` in one variant's queue,
+    /// - Throws: `DatabaseUnavailable` (503) after waiting `maxWait` in one variant's queue while
+    ///   no checkout of the variant ended,
     ///   `CancellationError` when cancelled while waiting, and what `body` throws.
     package func admitted<T>(to variants: [VariantID], _ body: () async throws -> T) async throws -> T {
         var entered: [VariantID] = []
@@ -164,7 +170,7 @@ package final class SeatAdmission: Sendable {
         switch turn {
         case .admitted: return
         case .cancelled: throw CancellationError()
-        case .timedOut: throw DatabaseUnavailable(reason: "the checkouts ahead of this one on its ticket took longer than \(maxWait)")
+        case .timedOut: throw DatabaseUnavailable(reason: "the checkouts ahead of this one on its ticket have not moved for \(maxWait)")
         }
     }
 
@@ -192,7 +198,7 @@ package final class SeatAdmission: Sendable {
                     lines[variant]?.watcher = nil
                     return nil
                 }
-                return first.since + maxWait
+                return max(first.since, lines[variant]?.progress ?? first.since) + maxWait
             }
             guard let due else { return }
             do {
@@ -204,6 +210,7 @@ package final class SeatAdmission: Sendable {
             let now = ContinuousClock.now
             let late = lines.withLock { lines -> [Waiter] in
                 var late: [Waiter] = []
+                guard let progress = lines[variant]?.progress, progress + maxWait <= now else { return late }
                 while let first = lines[variant]?.first, first.since + maxWait <= now, let waiter = lines[variant]?.remove(first.id) {
                     late.append(waiter)
                 }

@@ -126,6 +126,19 @@ import Testing
         #expect(try await admission.admitted(to: [a, b]) { 1 } == 1)
     }
 
+    /// A queue that moves keeps its waiters, however much longer than `maxWait` the last one waits.
+    @Test func aSlowQueueThatMovesRefusesNobody() async throws {
+        let admission = SeatAdmission(limit: 1, maxWait: .seconds(2))
+        let start = ContinuousClock.now
+        let ends = (0..<6).map { _ in
+            outcome { try await admission.admitted(to: [a]) { try? await Task.sleep(for: .milliseconds(700)) } }
+        }
+        try await until { ends.allSatisfy { $0.value.withLock { $0 } != nil } }
+        #expect(ContinuousClock.now - start >= .seconds(4))
+        #expect(ends.allSatisfy { $0.value.withLock { $0 } is Succeeded })
+        #expect(admission.variantsQueued == 0)
+    }
+
     /// A checkout cancelled while it waits leaves the queue at once and runs nothing.
     @Test func aCheckoutCancelledWhileWaitingRunsNothing() async throws {
         let admission = SeatAdmission(limit: 1)
