@@ -46,17 +46,10 @@ import Testing
 
     @Test func anotherVariantDoesNotWait() async throws {
         let admission = SeatAdmission(limit: 1)
-        let gate = Gate()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Opened however the test ends: a failure must not leave the group waiting for ever.
-            defer { gate.open() }
-            group.addTask { try await admission.admitted(to: [a]) { await gate.wait() } }
-            try await until { admission.count(a).running == 1 }
+        try await whileOneRuns(a, in: admission) {
             let ran = try await admission.admitted(to: [b]) { admission.count(b) }
             #expect(ran == (running: 1, waiting: 0))
             #expect(admission.count(a) == (running: 1, waiting: 0))
-            gate.open()
-            try await group.waitForAll()
         }
     }
 
@@ -99,17 +92,12 @@ import Testing
     }
 
     /// A checkout behind stuck ones leaves the queue after `maxWait` with a 503, runs nothing, and
-    /// gives up the places it held, while those ahead still run.
+    /// gives up the places it held, while the one ahead stays stuck.
     @Test func aCheckoutWaitingTooLongIsRefused() async throws {
         try #require(a < b)
         // Long enough that the test sees the waiter queued on a loaded machine.
         let admission = SeatAdmission(limit: 1, maxWait: .seconds(2))
-        let gate = Gate()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Opened however the test ends: a failure must not leave the group waiting for ever.
-            defer { gate.open() }
-            group.addTask { try await admission.admitted(to: [b]) { await gate.wait() } }
-            try await until { admission.count(b).running == 1 }
+        try await whileOneRuns(b, in: admission) {
             let start = ContinuousClock.now
             let late = outcome { try await admission.admitted(to: [a, b]) { _ = Issue.record("ran after waiting too long") } }
             try await until { admission.count(b).waiting == 1 }
@@ -119,8 +107,6 @@ import Testing
             #expect(ContinuousClock.now - start >= .seconds(2))
             #expect(admission.count(a) == (running: 0, waiting: 0))
             #expect(admission.count(b) == (running: 1, waiting: 0))
-            gate.open()
-            try await group.waitForAll()
         }
         #expect(admission.variantsQueued == 0)
         #expect(try await admission.admitted(to: [a, b]) { 1 } == 1)
@@ -142,12 +128,7 @@ import Testing
     /// A checkout cancelled while it waits leaves the queue at once and runs nothing.
     @Test func aCheckoutCancelledWhileWaitingRunsNothing() async throws {
         let admission = SeatAdmission(limit: 1)
-        let gate = Gate()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            // Opened however the test ends: a failure must not leave the group waiting for ever.
-            defer { gate.open() }
-            group.addTask { try await admission.admitted(to: [a]) { await gate.wait() } }
-            try await until { admission.count(a).running == 1 }
+        try await whileOneRuns(a, in: admission) {
             let gone = Task { try await admission.admitted(to: [a]) { _ = Issue.record("ran after being cancelled") } }
             let goneOutcome = outcome { try await gone.value }
             try await until { admission.count(a).waiting == 1 }
@@ -158,12 +139,10 @@ import Testing
             let already = outcome {
                 withUnsafeCurrentTask { $0?.cancel() }
                 try await admission.admitted(to: [a]) { _ = Issue.record("ran though cancelled before it queued") }
-            }
-            try await until { already.value.withLock { $0 } != nil }
-            #expect(already.value.withLock { $0 } is CancellationError)
-            #expect(admission.count(a) == (running: 1, waiting: 0))
-            gate.open()
-            try await group.waitForAll()
+        }
+        try await until { already.value.withLock { $0 } != nil }
+        #expect(already.value.withLock { $0 } is CancellationError)
+        #expect(admission.count(a) == (running: 1, waiting: 0))
         }
         #expect(admission.variantsQueued == 0)
     }
@@ -201,6 +180,20 @@ import Testing
             }
             #expect(admission.variantsQueued == 0)
         }
+    }
+}
+
+/// Runs `body` while one checkout of `variant` holds its place, then lets that checkout end.
+private func whileOneRuns(_ variant: VariantID, in admission: SeatAdmission, _ body: () async throws -> Void) async throws {
+    let gate = Gate()
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        // Opened however the test ends: a failure must not leave the group waiting for ever.
+        defer { gate.open() }
+        group.addTask { try await admission.admitted(to: [variant]) { await gate.wait() } }
+        try await until { admission.count(variant).running == 1 }
+        try await body()
+        gate.open()
+        try await group.waitForAll()
     }
 }
 
