@@ -35,6 +35,29 @@ import Testing
         }
     }
 
+    /// Placed at once, free orders share a batch's transaction (`CheckoutBatches`), where their
+    /// tickets, confirmations and audit entries are written together: each still gets its own.
+    @Test(arguments: TestEngines.all)
+    func freeOrdersPlacedAtOnceEachGetTheirTickets(engine: DatabaseEngine) async throws {
+        try await TicketingHarness.run(engine, price: 0) { h in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<20 {
+                    let body = #"{"lines":[{"variant_id":"\#(h.base.variantID)","quantity":1}],"email":"guest\#(index)@example.com"}"#
+                    group.addTask { try await h.base.placeOrder(body: body).status.code }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses == Array(repeating: 201, count: 20))
+            #expect(try await h.base.variantCounts() == (20, 0))
+            #expect(try await h.count("tickets") == 20)
+            #expect(try await h.count("orders", where: "status = 'paid'") == 20)
+            #expect(try await h.count("outbox_messages", where: "kind = 'order_confirmation'") == 20)
+            #expect(try await h.count("audit_log", where: "action IN ('order.placed', 'order.paid')") == 40)
+            #expect(h.base.platform.checkout.largestBatch > 1, "the orders shared a batch")
+            #expect(h.base.platform.checkout.batchesFailed == 0)
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func anOrderThatCostsSomethingStillNeedsAProvider(engine: DatabaseEngine) async throws {
         try await TicketingHarness.run(engine) { h in

@@ -44,9 +44,10 @@ package struct PlacedOrder: Sendable {
 
 /// Places orders, in four named steps and two transactions:
 /// 1. `validated`: the cart and the buyer's fields, without the database;
-/// 2. `reserve`, one transaction once `SeatAdmission` lets the cart's variants in: the
-///    Idempotency-Key is claimed, the cart priced, the seats taken with one conditional update per
-///    variant (all lines or none), the pending order written;
+/// 2. `reserve`, one transaction: the Idempotency-Key is claimed, the cart priced, the seats taken
+///    with one conditional update per variant (all lines or none), the pending order written. A
+///    cart of one line without credit runs it in its variant's next batch (`CheckoutBatches`);
+///    other carts, and one whose batch failed, once `SeatAdmission` lets the cart's variants in;
 /// 3. `openCheckout`: the provider's checkout, asked outside any transaction; if it fails the
 ///    seats and the key are given back at once;
 /// 4. `complete`, one transaction: the checkout session and the key's answer are recorded.
@@ -59,6 +60,12 @@ package struct Checkout: Sendable {
     package let keys: IdempotencyKeys
     /// Queues checkouts of one variant before their transaction (`SeatAdmission`).
     package let admission: SeatAdmission
+    /// Runs the reserve transactions of one-line carts of a variant together.
+    let batches: CheckoutBatches<VariantID, BatchedReservation, Reservation>
+    /// The most checkouts one reserve transaction has taken so far, for tests and benchmarks.
+    package var largestBatch: Int { batches.largestBatch }
+    /// Batches of several checkouts that failed (`CheckoutBatches.batchesFailed`).
+    package var batchesFailed: Int { batches.batchesFailed }
     let baseURL: String
     /// Whether buyers come back from the provider to the order's page (`/my-tickets/orders/{id}`)
     /// or, on a server without pages, to the order's JSON.
@@ -72,6 +79,9 @@ package struct Checkout: Sendable {
         self.payments = payments
         self.keys = IdempotencyKeys(database: database, clock: clock)
         self.admission = SeatAdmission(limit: SeatAdmission.perVariant)
+        self.batches = CheckoutBatches(maxBatch: Self.maxBatch, runners: Self.batchRunners) { [database] batch in
+            try await Self.reserve(batch, on: database)
+        }
         self.baseURL = baseURL
         self.buyerPages = buyerPages
     }
@@ -107,8 +117,17 @@ package struct Checkout: Sendable {
     private func run(_ input: CheckoutInput, idempotency: IdempotentRequest?) async throws -> Outcome {
         let provider = try validated(input)
         let accessToken = SecretToken.make(marker: "ord_tok_")
-        let reservation = try await admission.admitted(to: input.cart.lines.map(\.variantID)) {
-            try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency)
+        let reservation: Reservation
+        if let variant = Self.batchable(input), let batched = try await batches.run(variant, BatchedReservation(scope: AuditScope.current) { sql, seats in
+            try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, holding: seats, on: sql)
+        }) {
+            reservation = batched
+        } else {
+            reservation = try await admission.admitted(to: input.cart.lines.map(\.variantID)) {
+                try await database.transaction { sql in
+                    try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, on: sql)
+                }
+            }
         }
         switch reservation {
         case let .earlier(answer):
@@ -144,7 +163,7 @@ package struct Checkout: Sendable {
 
     // MARK: 2. Reserve
 
-    private enum Reservation: Sendable {
+    enum Reservation: Sendable {
         case earlier(IdempotentAnswer)
         /// The pending order holding its seats, and what the provider is asked to sell.
         case reserved(Order, CheckoutRequest)
@@ -180,89 +199,93 @@ package struct Checkout: Sendable {
         return wanted > 0 ? (wallet, wanted) : nil
     }
 
+    /// The reserve step in the caller's transaction; in a batch, the seats of an order not paid
+    /// here are left to `seats`, which the batch takes at its end.
     private func reserve(_ input: CheckoutInput, provider: (any PaymentProvider)?, accessToken: String,
-                         idempotency: IdempotentRequest?) async throws -> Reservation {
-        let (keys, now, payments) = (self.keys, clock.now(), self.payments)
+                         idempotency: IdempotentRequest?, holding seats: DeferredSeats? = nil, on sql: any SQLDatabase) async throws -> Reservation {
+        let now = clock.now()
         let minimumMinutes = provider?.minimumCheckoutMinutes ?? 0
-        return try await database.transaction { sql in
-            if let idempotency, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
-            guard let (event, list) = try await EventRepository(sql).findLiveWithVariants(input.eventID) else { throw PlatformError.notFound("event") }
-            try checkRedirect(input.successURL, field: "success_url", event: event)
-            try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
-            let variants = Dictionary(uniqueKeysWithValues: list.map { ($0.id, $0) })
-            let priced = try input.cart.price(variants, currency: event.currency, at: now)
-            let free = priced.total.minorUnits == 0
-            let credit = try await creditPart(of: priced.total, input, on: sql)
-            let paidByCredit = credit?.amount == priced.total.minorUnits
-            let paidNow = free || input.boxOffice != nil || paidByCredit
-            let providerID: String
-            if free {
-                providerID = Self.freeProvider
-            } else if input.boxOffice != nil {
-                providerID = Self.boxOfficeProvider
-            } else if paidByCredit {
-                providerID = Self.creditProvider
-            } else if let provider, provider.id != Self.creditProvider {
-                // Before any seat is taken: an amount the provider would refuse reserves nothing.
-                let due = Money(minorUnits: priced.total.minorUnits - (credit?.amount ?? 0), currency: priced.total.currency)
-                let unitPrices = priced.lines.map { Money(minorUnits: $0.unitPrice, currency: priced.total.currency) }
-                if let reason = provider.refusal(of: due, unitPrices: unitPrices) { throw ValidationFailure(field: "provider", reason) }
-                providerID = provider.id
-            } else if credit != nil {
-                throw ValidationFailure(field: "provider", "is required for the part credit does not pay; one of: \(providers.ids.filter { $0 != Self.creditProvider }.joined(separator: ", "))")
-            } else {
-                throw ValidationFailure(field: "provider", "is required for an order that costs something; one of: \(providers.ids.joined(separator: ", "))")
-            }
-            var order = Order(
-                id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
-                buyerName: input.name, total: priced.total, refunded: 0, provider: providerID,
-                providerSession: nil, providerPayment: nil,
-                checkoutURL: nil, reviewReason: nil, disputeReason: nil,
-                expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
-                createdAt: now, updatedAt: now, lines: priced.lines)
-            order.creditAmount = credit?.amount ?? 0
-            // Told, written and its credit held before the seats are taken: a hot variant's row stays
-            // locked from its update to the commit, and every checkout of it waits for that. Every
-            // path locks an order's rows in this order: the order, the wallet, then the seats.
-            try await payments.observers.handle(.placed(order), at: now, on: sql)
-            if credit == nil, order.lines.count == 1, DatabaseEngine(of: sql) == .postgres {
-                // The common cart: one statement takes the seats and writes the order and its line
-                // (no other transaction sees the new order's row, so the lock order holds), the
-                // last of the transaction unless the order is paid here.
-                guard try await OrderRepository(sql).insertTakingSeats(order, accessTokenHash: SecretToken.hash(accessToken)) else {
-                    throw SeatReservation.shortage(of: order.lines[0], variants)
-                }
-            } else {
-                try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
-                // The credit part is held in this transaction: a wallet that cannot pay it reserves nothing.
-                if let credit {
-                    try await CreditLedger().hold(order, wallet: credit.wallet, amount: Money(minorUnits: credit.amount, currency: order.total.currency),
-                                                  at: now, on: sql)
-                }
-                try await SeatReservation(sql).take(priced.lines, of: variants)
-            }
-            if paidNow {
-                // Nothing to pay, paid at the door or with credit: paid here, so its tickets and confirmation follow in this transaction.
-                let reference = input.boxOffice.map { "box_office:\($0):\(order.id)" } ?? (paidByCredit ? "credits:\(order.id)" : "free")
-                _ = try await payments.apply(.paid(order: order.id, amount: order.providerDue, currency: order.total.currency.code,
-                                                   paymentReference: reference), provider: providerID, on: sql)
-                guard let paid = try await OrderRepository(sql).find(order.id) else { throw PlatformError.notFound("order") }
-                let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(paid), checkoutUrl: nil, accessToken: accessToken))
-                let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
-                if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
-                return .free(PlacedOrder(order: paid, accessToken: accessToken), answer)
-            }
-            let orderPage = baseURL + Self.orderPagePath(order.id, accessToken: accessToken, pages: buyerPages)
-            return .reserved(order, CheckoutRequest(
-                orderID: order.id, eventTitle: event.title,
-                lines: order.creditAmount > 0
-                    // Providers charge the sum of the lines: the credit's part shows as already paid.
-                    ? [.init(name: "\(event.title): tickets, less \(Money(minorUnits: order.creditAmount, currency: order.total.currency)) of credit",
-                             unitPrice: order.providerDue, quantity: 1)]
-                    : order.lines.map { .init(name: variants[$0.variantID]?.name ?? "Ticket", unitPrice: $0.unitPrice, quantity: $0.quantity) },
-                total: Money(minorUnits: order.providerDue, currency: order.total.currency), email: order.email, successURL: input.successURL ?? orderPage, cancelURL: input.cancelURL ?? orderPage,
-                expiresAt: order.expiresAt, idempotencyKey: "checkout-\(order.id)"))
+        if let idempotency, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
+        let live = try await BatchReads.value("live-event:\(input.eventID)") { try await EventRepository(sql).findLiveWithVariants(input.eventID) }
+        guard let (event, list) = live else { throw PlatformError.notFound("event") }
+        try checkRedirect(input.successURL, field: "success_url", event: event)
+        try checkRedirect(input.cancelURL, field: "cancel_url", event: event)
+        let variants = Dictionary(uniqueKeysWithValues: list.map { ($0.id, $0) })
+        let priced = try input.cart.price(variants, currency: event.currency, at: now)
+        let free = priced.total.minorUnits == 0
+        let credit = try await creditPart(of: priced.total, input, on: sql)
+        let paidByCredit = credit?.amount == priced.total.minorUnits
+        let paidNow = free || input.boxOffice != nil || paidByCredit
+        let providerID: String
+        if free {
+            providerID = Self.freeProvider
+        } else if input.boxOffice != nil {
+            providerID = Self.boxOfficeProvider
+        } else if paidByCredit {
+            providerID = Self.creditProvider
+        } else if let provider, provider.id != Self.creditProvider {
+            // Before any seat is taken: an amount the provider would refuse reserves nothing.
+            let due = Money(minorUnits: priced.total.minorUnits - (credit?.amount ?? 0), currency: priced.total.currency)
+            let unitPrices = priced.lines.map { Money(minorUnits: $0.unitPrice, currency: priced.total.currency) }
+            if let reason = provider.refusal(of: due, unitPrices: unitPrices) { throw ValidationFailure(field: "provider", reason) }
+            providerID = provider.id
+        } else if credit != nil {
+            throw ValidationFailure(field: "provider", "is required for the part credit does not pay; one of: \(providers.ids.filter { $0 != Self.creditProvider }.joined(separator: ", "))")
+        } else {
+            throw ValidationFailure(field: "provider", "is required for an order that costs something; one of: \(providers.ids.joined(separator: ", "))")
         }
+        var order = Order(
+            id: .generate(at: now), organizerID: event.organizerID, eventID: event.id, status: .pending, seats: .held, email: input.email,
+            buyerName: input.name, total: priced.total, refunded: 0, provider: providerID,
+            providerSession: nil, providerPayment: nil,
+            checkoutURL: nil, reviewReason: nil, disputeReason: nil,
+            expiresAt: now.adding(minutes: Int64(max(event.reservationMinutes, minimumMinutes))), paidAt: nil,
+            createdAt: now, updatedAt: now, lines: priced.lines)
+        order.creditAmount = credit?.amount ?? 0
+        // Told, written and its credit held before the seats are taken: a hot variant's row stays
+        // locked from its update to the commit, and every checkout of it waits for that. Every
+        // path locks an order's rows in this order: the order, the wallet, then the seats.
+        try await payments.observers.handle(.placed(order), at: now, on: sql)
+        if let seats, credit == nil, !paidNow {
+            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            seats.hold(priced.lines, of: variants)
+        } else if credit == nil, order.lines.count == 1, DatabaseEngine(of: sql) == .postgres {
+            // The common cart: one statement takes the seats and writes the order and its line
+            // (no other transaction sees the new order's row, so the lock order holds), the
+            // last of the transaction unless the order is paid here.
+            guard try await OrderRepository(sql).insertTakingSeats(order, accessTokenHash: SecretToken.hash(accessToken)) else {
+                throw SeatReservation.shortage(of: order.lines[0], variants)
+            }
+        } else {
+            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            // The credit part is held in this transaction: a wallet that cannot pay it reserves nothing.
+            if let credit {
+                try await CreditLedger().hold(order, wallet: credit.wallet, amount: Money(minorUnits: credit.amount, currency: order.total.currency),
+                                              at: now, on: sql)
+            }
+            try await SeatReservation(sql).take(priced.lines, of: variants)
+        }
+        if paidNow {
+            // Nothing to pay, paid at the door or with credit: paid here, so its tickets and confirmation follow in this transaction.
+            let reference = input.boxOffice.map { "box_office:\($0):\(order.id)" } ?? (paidByCredit ? "credits:\(order.id)" : "free")
+            _ = try await payments.apply(.paid(order: order.id, amount: order.providerDue, currency: order.total.currency.code,
+                                               paymentReference: reference), provider: providerID, on: sql)
+            guard let paid = try await OrderRepository(sql).find(order.id) else { throw PlatformError.notFound("order") }
+            let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(paid), checkoutUrl: nil, accessToken: accessToken))
+            let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
+            if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
+            return .free(PlacedOrder(order: paid, accessToken: accessToken), answer)
+        }
+        let orderPage = baseURL + Self.orderPagePath(order.id, accessToken: accessToken, pages: buyerPages)
+        return .reserved(order, CheckoutRequest(
+            orderID: order.id, eventTitle: event.title,
+            lines: order.creditAmount > 0
+                // Providers charge the sum of the lines: the credit's part shows as already paid.
+                ? [.init(name: "\(event.title): tickets, less \(Money(minorUnits: order.creditAmount, currency: order.total.currency)) of credit",
+                         unitPrice: order.providerDue, quantity: 1)]
+                : order.lines.map { .init(name: variants[$0.variantID]?.name ?? "Ticket", unitPrice: $0.unitPrice, quantity: $0.quantity) },
+            total: Money(minorUnits: order.providerDue, currency: order.total.currency), email: order.email, successURL: input.successURL ?? orderPage, cancelURL: input.cancelURL ?? orderPage,
+            expiresAt: order.expiresAt, idempotencyKey: "checkout-\(order.id)"))
     }
 
     /// Buyers may only be sent back to the event's allowlisted origins or to this platform.

@@ -5,10 +5,12 @@ import Synchronization
 /// Rows an inbox batch reads for every payment and writes for none (an order's organizer and
 /// event, the event's variant names, the organizer's enabled webhook endpoints), read once per
 /// batch. A batch is one transaction of at most `InboxWorker.batchSize` webhooks, so a later
-/// payment in it sees what an earlier one read, as if it had come a moment sooner. It also holds
+/// payment in it sees what an earlier one read, as if it had come a moment sooner. A batch of
+/// checkouts (`Checkout.reserve(_:on:)`) reads its live event and the endpoints so too. It also holds
 /// the orders of the batch's payments, which the batch does write: read in one statement and each
 /// given out once, so a read after the batch may have changed one goes to the database. Set by
-/// `InboxWorker` around a batch's rows; outside a batch every read goes to the database.
+/// `InboxWorker` around a batch's rows, and around a batch of checkouts; outside a batch every
+/// read goes to the database.
 package final class BatchReads: Sendable {
     @TaskLocal static var current: BatchReads?
 
@@ -22,7 +24,8 @@ package final class BatchReads: Sendable {
     /// - Throws: whatever `load` throws; nothing is kept then.
     package static func value<T: Sendable>(_ key: String, _ load: () async throws -> T) async throws -> T {
         guard let reads = current else { return try await load() }
-        if let found = reads.values.withLock({ $0[key] }) as? T { return found }
+        // Unwrapped before the cast: a missing key cast to an optional `T` would be a nil found.
+        if let found = reads.values.withLock({ $0[key] }), let value = found as? T { return value }
         let value = try await load()
         reads.values.withLock { $0[key] = value }
         return value

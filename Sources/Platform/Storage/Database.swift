@@ -79,6 +79,8 @@ package struct DatabaseUnavailable: Error, CustomStringConvertible {
     /// What the driver said, without the connection's settings.
     package let reason: String
     package var description: String { "the database is unavailable (\(reason))" }
+
+    package init(reason: String) { self.reason = reason }
 }
 
 /// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`

@@ -25,4 +25,23 @@ import Testing
         }
         #expect(loads.withLock { $0 } == 5, "a and b once each, c once after its failed read")
     }
+
+    /// A read whose value may be nil (a live event that may not exist) loads on its first read
+    /// and keeps a nil it found, as any other value.
+    @Test func anOptionalValueIsLoadedOnceToo() async throws {
+        let loads = Mutex(0)
+        @Sendable func read(_ key: String) async throws -> String? {
+            try await BatchReads.value(key) { () async throws -> String? in
+                loads.withLock { $0 += 1 }
+                return key == "missing" ? nil : "value of \(key)"
+            }
+        }
+        try await BatchReads.$current.withValue(BatchReads()) { () async throws in
+            #expect(try await read("a") == "value of a")
+            #expect(try await read("a") == "value of a")
+            #expect(try await read("missing") == nil)
+            #expect(try await read("missing") == nil)
+        }
+        #expect(loads.withLock { $0 } == 2)
+    }
 }

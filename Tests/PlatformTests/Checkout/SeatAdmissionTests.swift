@@ -151,12 +151,16 @@ import Testing
 /// The checkout itself waits at the admission, on both engines. Outside the suite above: it waits
 /// for a test database, which has no place in that suite's time limit.
 @Suite struct SeatAdmissionCheckoutTests {
-    /// The checkout itself waits: with its variant's places all taken, an order is neither written
-    /// nor holding seats until one is given up.
+    /// The checkout itself waits: with its variant's places all taken, an order of two lines (one
+    /// line joins a batch instead, `CheckoutBatchesTests`) is neither written nor holding seats
+    /// until one is given up.
     @Test(arguments: TestEngines.all)
     func anOrderWaitsForAPlaceBeforeItsTransaction(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
             let admission = h.platform.checkout.admission, variant = try #require(VariantID(h.variantID))
+            let other = try await h.client.createVariant(h.organizerKey, event: h.eventID, name: "Balcony")
+            let twoLines = #"{"lines":[{"variant_id":"\#(h.variantID)","quantity":1},{"variant_id":"\#(other)","quantity":1}],"#
+                + #""email":"buyer@example.com","provider":"test"}"#
             let gate = Gate()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // Opened however the test ends: a failure must not leave the group waiting for ever.
@@ -165,7 +169,7 @@ import Testing
                 try await until { admission.count(variant).running == admission.limit }
                 let status = Shared<Int?>(nil)
                 let order = Task {
-                    let reply = try await h.placeOrder()
+                    let reply = try await h.placeOrder(body: twoLines)
                     status.value.withLock { $0 = reply.status.code }
                 }
                 defer { order.cancel() }
@@ -194,65 +198,5 @@ private func whileOneRuns(_ variant: VariantID, in admission: SeatAdmission, _ b
         try await body()
         gate.open()
         try await group.waitForAll()
-    }
-}
-
-private struct NeverHeld: Error {}
-
-/// Ran to its end without an error.
-private struct Succeeded: Error {}
-
-/// What `body`, run in a task of its own, ends with: nil while it runs, so that a test can wait for
-/// it with a bound (awaiting the task's value would hang the test with a broken queue).
-private func outcome(_ body: @escaping @Sendable () async throws -> Void) -> Shared<(any Error)?> {
-    let ended = Shared<(any Error)?>(nil)
-    Task {
-        do {
-            try await body()
-            ended.value.withLock { $0 = Succeeded() }
-        } catch {
-            ended.value.withLock { $0 = error }
-        }
-    }
-    return ended
-}
-
-/// Waits until `condition` holds, looking every millisecond; fails after 20 s.
-private func until(_ condition: () async throws -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let deadline = ContinuousClock.now + .seconds(20)
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(1))
-    }
-    Issue.record("the condition never held", sourceLocation: sourceLocation)
-    throw NeverHeld()
-}
-
-private final class Shared<Value: Sendable>: Sendable {
-    let value: Mutex<Value>
-    init(_ value: Value) { self.value = Mutex(value) }
-}
-
-/// A door a task waits at until the test opens it.
-private final class Gate: Sendable {
-    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    func wait() async {
-        await withCheckedContinuation { waiter in
-            let open = state.withLock { state in
-                if !state.open { state.waiters.append(waiter) }
-                return state.open
-            }
-            if open { waiter.resume() }
-        }
-    }
-
-    func open() {
-        let waiters = state.withLock { state in
-            state.open = true
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume() }
     }
 }

@@ -1,0 +1,185 @@
+import Platform
+import SQLKit
+import PlatformTesting
+import Synchronization
+import Testing
+
+/// The batches of a variant's reserve transactions, without a database: who shares a batch, and
+/// what each checkout is answered when its batch fails.
+@Suite(.timeLimit(.minutes(1))) struct CheckoutBatchesTests {
+    struct Refused: Error {}
+
+    /// Items ending in "!" make their batch throw, after `failure` if given; each batch waits at
+    /// `gate` first.
+    final class Runs: Sendable {
+        let gate = Gate()
+        let batches = Mutex<[[String]]>([])
+        let failure: (any Error & Sendable)?
+
+        init(failure: (any Error & Sendable)? = nil) { self.failure = failure }
+
+        func run(_ items: [String]) async throws -> [String] {
+            batches.withLock { $0.append(items) }
+            await gate.wait()
+            if let failure { throw failure }
+            if items.contains(where: { $0.hasSuffix("!") }) { throw Refused() }
+            return items.map { "done \($0)" }
+        }
+
+        var started: Int { batches.withLock { $0.joined().count } }
+    }
+
+    /// Runs `run(item)` for each of `items`, each once the one before it queued or started, so
+    /// that they join batches in that order.
+    static func submit(_ items: [String], to batches: CheckoutBatches<Int, String, String>, _ runs: Runs,
+                       _ answers: Shared<[String: String]>) async throws {
+        for (index, item) in items.enumerated() {
+            Task {
+                let answer: String
+                do {
+                    answer = try await batches.run(1, item) ?? "alone"
+                } catch {
+                    answer = "\(type(of: error))"
+                }
+                answers.value.withLock { $0[item] = answer }
+            }
+            try await until({ batches.count(1).queued + runs.started == index + 1 }, "\(item) queued: \(batches.count(1)), \(runs.started) started")
+        }
+    }
+
+    @Test func checkoutsThatQueueWhileTheRunnersAreBusyShareTheNextBatch() async throws {
+        let runs = Runs()
+        let batches = CheckoutBatches<Int, String, String>(maxBatch: 3, runners: 2) { try await runs.run($0) }
+        let answers = Shared<[String: String]>([:])
+        try await Self.submit(["a", "b", "c", "d", "e", "f", "g"], to: batches, runs, answers)
+        #expect(batches.count(1) == (queued: 5, running: 2))
+        runs.gate.open()
+        try await until { answers.value.withLock(\.count) == 7 }
+        // The two runners take the next batches in turn, in whichever order they then start.
+        #expect(Set(runs.batches.withLock { $0 }) == [["a"], ["b"], ["c", "d", "e"], ["f", "g"]])
+        #expect(answers.value.withLock { $0 } == Dictionary(uniqueKeysWithValues: "abcdefg".map { ("\($0)", "done \($0)") }))
+        #expect(batches.largestBatch == 3)
+        try await until { batches.keysRunning == 0 }
+    }
+
+    @Test func aFailedBatchOfSeveralSendsEachToRunAloneAndABatchOfOneGetsItsError() async throws {
+        let runs = Runs()
+        let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1) { try await runs.run($0) }
+        let answers = Shared<[String: String]>([:])
+        try await Self.submit(["x!", "a", "b!", "c"], to: batches, runs, answers)
+        runs.gate.open()
+        try await until { answers.value.withLock(\.count) == 4 }
+        #expect(runs.batches.withLock { $0 } == [["x!"], ["a", "b!", "c"]])
+        #expect(answers.value.withLock { $0 } == ["x!": "Refused", "a": "alone", "b!": "alone", "c": "alone"])
+        try await until { batches.keysRunning == 0 }
+    }
+
+    @Test func anUnreachableDatabaseIsEveryonesAnswer() async throws {
+        let runs = Runs(failure: DatabaseUnavailable(reason: "test"))
+        let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1) { try await runs.run($0) }
+        let answers = Shared<[String: String]>([:])
+        try await Self.submit(["a", "b", "c"], to: batches, runs, answers)
+        runs.gate.open()
+        try await until { answers.value.withLock(\.count) == 3 }
+        #expect(runs.batches.withLock { $0 } == [["a"], ["b", "c"]])
+        #expect(answers.value.withLock { $0 } == ["a": "DatabaseUnavailable", "b": "DatabaseUnavailable", "c": "DatabaseUnavailable"])
+    }
+
+    @Test func anotherVariantHasItsOwnRunners() async throws {
+        let runs = Runs()
+        let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1) { try await runs.run($0) }
+        let answers = Shared<[String: String]>([:])
+        try await Self.submit(["a"], to: batches, runs, answers)
+        let other = outcome {
+            let answer = try await batches.run(2, "z")
+            #expect(answer == "done z")
+        }
+        try await until { runs.batches.withLock(\.count) == 2 }
+        #expect(batches.keysRunning == 2)
+        runs.gate.open()
+        try await until { other.value.withLock { $0 } != nil && answers.value.withLock(\.count) == 1 }
+        #expect(other.value.withLock { $0 } is Succeeded)
+        try await until { batches.keysRunning == 0 }
+    }
+
+    @Test func aCheckoutCancelledBeforeItQueuesRunsNothing() async throws {
+        let runs = Runs()
+        runs.gate.open()
+        let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1) { try await runs.run($0) }
+        let cancelled = outcome {
+            withUnsafeCurrentTask { $0?.cancel() }
+            _ = try await batches.run(1, "a")
+        }
+        try await until { cancelled.value.withLock { $0 } != nil }
+        #expect(cancelled.value.withLock { $0 } is CancellationError)
+        #expect(runs.batches.withLock { $0 }.isEmpty)
+    }
+}
+
+/// Batched checkouts through the API, on both engines: one checkout's failure is its own, and a
+/// batch never takes more seats than are left.
+@Suite struct CheckoutBatchCheckoutTests {
+    struct Count: Decodable { let n: Int64 }
+
+    /// Thirty buyers of one variant at once, one of whom names a redirect outside the event's
+    /// origins: every other order is placed, with its seat and its audit entry, and hers writes nothing.
+    @Test(arguments: TestEngines.all)
+    func aBadOrderInABatchIsRefusedAloneAndTheOthersArePlaced(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for index in 0..<30 {
+                    let extra = index == 17 ? #","success_url":"https://elsewhere.example/thanks""# : ""
+                    group.addTask { try await h.placeOrder(body: h.cart(email: "buyer\(index)@example.com", extra: extra)).status.code }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.sorted() == Array(repeating: 201, count: 29) + [400])
+            #expect(try await h.variantCounts() == (0, 29))
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM orders", h) == 29)
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'order.placed'", h) == 29)
+            #expect(h.platform.checkout.largestBatch > 1, "the orders shared a batch")
+            #expect(h.platform.checkout.batchesFailed <= 1, "only the bad order's batch failed")
+        }
+    }
+
+    /// Twenty-five buyers at once for ten seats: batches that would take more than are left fail
+    /// whole, their orders run alone, and exactly ten are placed.
+    @Test(arguments: TestEngines.all)
+    func batchesNeverTakeMoreSeatsThanAreLeft(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine, quota: 10) { h in
+            let statuses = try await Self.placeAtOnce(25, h)
+            #expect(statuses == Array(repeating: 201, count: 10) + Array(repeating: 409, count: 15))
+            #expect(try await h.variantCounts() == (0, 10))
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM orders", h) == 10)
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM audit_log WHERE action = 'order.placed'", h) == 10)
+        }
+    }
+
+    /// The organizer's endpoints are read once for a batch, and each order is still published.
+    @Test(arguments: TestEngines.all)
+    func eachOrderOfABatchIsPublishedOnce(engine: DatabaseEngine) async throws {
+        try await WebhookFixture.run(engine) { h in
+            _ = try await WebhookFixture.register(h, url: "http://127.0.0.1:9/hooks", events: #"["order.placed"]"#)
+            let statuses = try await Self.placeAtOnce(20, h)
+            #expect(statuses == Array(repeating: 201, count: 20))
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE type = 'order.placed'", h) == 20)
+            #expect(try await Self.count("SELECT COUNT(DISTINCT subject_id) AS n FROM webhook_deliveries", h) == 20)
+            #expect(h.platform.checkout.largestBatch > 1, "the orders shared a batch")
+            #expect(h.platform.checkout.batchesFailed == 0)
+        }
+    }
+
+    /// The statuses of `count` orders of one seat placed at once, sorted.
+    static func placeAtOnce(_ count: Int, _ h: CheckoutHarness) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<count {
+                group.addTask { try await h.placeOrder(body: h.cart(email: "buyer\(index)@example.com")).status.code }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }.sorted()
+        }
+    }
+
+    static func count(_ query: String, _ h: CheckoutHarness) async throws -> Int64 {
+        try await h.database.read { sql in try await sql.raw("\(unsafeRaw: query)").first(decoding: Count.self)?.n ?? -1 }
+    }
+}
