@@ -19,19 +19,19 @@ extension Checkout {
     /// A checkout's reserve step, run in its batch's transaction as whoever placed it.
     struct BatchedReservation: Sendable {
         let scope: AuditScope
-        let work: @Sendable (any SQLDatabase, DeferredSeats) async throws -> Reservation
+        /// Given the batch's held seats when it has several checkouts; nil for one alone.
+        let work: @Sendable (any SQLDatabase, DeferredSeats?) async throws -> Reservation
     }
 
-    /// One transaction for a batch's reserve steps, whose seats are taken together at its end.
-    /// Several also share their audit entries' insert and their reads of the event and of its
-    /// organizer's webhook endpoints (`BatchWrites`, `BatchReads`, as an inbox batch does); one
-    /// alone writes as a checkout outside a batch.
+    /// One transaction for a batch's reserve steps. Several take their seats together at its end
+    /// and share their audit entries' insert and their reads of the event and of its organizer's
+    /// webhook endpoints (`BatchWrites`, `BatchReads`, as an inbox batch does); one alone runs as
+    /// a checkout outside a batch, its seats taken in the statement that writes its order.
     /// - Throws: what any step throws, or the 409 of `SeatReservation` when the batch's seats are
     ///   more than are left; nothing of the batch is then written.
     static func reserve(_ batch: [BatchedReservation], on database: any Database) async throws -> [Reservation] {
         try await database.transaction { sql in
-            let seats = DeferredSeats()
-            let writes = batch.count > 1 ? BatchWrites() : nil
+            let (seats, writes) = batch.count > 1 ? (DeferredSeats(), BatchWrites()) : (nil, nil)
             let reservations = try await BatchWrites.$current.withValue(writes) {
                 try await BatchReads.$current.withValue(batch.count > 1 ? BatchReads() : nil) {
                     var reservations: [Reservation] = []
@@ -42,7 +42,7 @@ extension Checkout {
                 }
             }
             try await writes?.flush(on: sql)
-            try await seats.take(on: sql)
+            try await seats?.take(on: sql)
             return reservations
         }
     }

@@ -95,8 +95,9 @@ package struct Checkout: Sendable {
     /// - Throws: `IdempotencyConflict`, `ValidationFailure` (422), `PlatformError` (404 no live event,
     ///   409 not enough seats, 400 a redirect outside the event's origins), `ProviderError`,
     ///   `DatabaseUnavailable` (503, also after 30 s in a variant's `SeatAdmission` queue
-    ///   without a checkout of the variant ending),
-    ///   `CancellationError` when cancelled while queued.
+    ///   without a checkout of the variant ending; a one-line cart queued for its variant's batch
+    ///   waits for the batches ahead without that bound), `CancellationError` when cancelled
+    ///   while queued in `SeatAdmission` or before joining a batch.
     package func place(_ input: CheckoutInput, idempotency: IdempotentRequest) async throws -> IdempotentAnswer {
         switch try await run(input, idempotency: idempotency) {
         case let .placed(_, answer), let .earlier(answer): answer

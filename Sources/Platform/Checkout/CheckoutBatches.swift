@@ -14,11 +14,15 @@ import Synchronization
 /// A batch either commits whole or not at all. When a batch of several fails, its checkouts are
 /// answered `nil` and each runs alone, so one checkout's error (sold out, a bad redirect, an
 /// Idempotency-Key in use) never becomes another's. A batch of one is answered its own error.
+/// A checkout that waited `maxWait` while no batch of its variant ended is answered 503, as in
+/// `SeatAdmission`: the batches ahead are stuck. Once queued it cannot leave otherwise.
 package final class CheckoutBatches<Key: Hashable & Sendable, Item: Sendable, Output: Sendable>: Sendable {
     /// The most checkouts one transaction takes.
     package let maxBatch: Int
     /// The most batches of one variant running at once.
     package let runners: Int
+    /// How long a checkout waits in a queue that does not move before it is refused.
+    let maxWait: Duration
     /// Runs items in one transaction: an output for each, in order, or throws for all.
     private let runBatch: @Sendable ([Item]) async throws -> [Output]
     /// Each variant with a runner; one without has no entry.
@@ -29,20 +33,28 @@ package final class CheckoutBatches<Key: Hashable & Sendable, Item: Sendable, Ou
     private struct Queue {
         var pending: [Pending] = []
         var runners = 0
+        /// When a batch of the key last ended (or the queue was made).
+        var progress = ContinuousClock.now
+        /// Whether a task watches the queue for checkouts that waited too long.
+        var watched = false
     }
 
     private struct Pending {
         let item: Item
+        let since: ContinuousClock.Instant
         let answer: CheckedContinuation<Result<Output, any Error>?, Never>
     }
 
     /// - Parameters:
     ///   - maxBatch, runners: at least 1.
+    ///   - maxWait: the longest a checkout waits in a queue that does not move before it is refused.
     ///   - runBatch: one transaction for all the items; it throws (and writes nothing) if any fails.
-    package init(maxBatch: Int, runners: Int, runBatch: @escaping @Sendable ([Item]) async throws -> [Output]) {
+    package init(maxBatch: Int, runners: Int, maxWait: Duration = PostgresDatabaseDriver.connectionWait,
+                 runBatch: @escaping @Sendable ([Item]) async throws -> [Output]) {
         precondition(maxBatch >= 1 && runners >= 1, "a batch takes at least one checkout, and a variant has a runner")
         self.maxBatch = maxBatch
         self.runners = runners
+        self.maxWait = maxWait
         self.runBatch = runBatch
     }
 
@@ -50,19 +62,25 @@ package final class CheckoutBatches<Key: Hashable & Sendable, Item: Sendable, Ou
     /// - Returns: its output once its batch committed; nil when its batch of several failed, and
     ///   the caller must run it alone.
     /// - Throws: what the batch threw when `item` was alone in it, or when the database could not
-    ///   be reached (`DatabaseUnavailable`: running alone would not help); `CancellationError` when
-    ///   cancelled before it queued. Once queued it is run: its batch may already be writing.
+    ///   be reached (`DatabaseUnavailable`: running alone would not help, also after `maxWait` in a
+    ///   queue where no batch ended); `CancellationError` when cancelled before it queued. Once
+    ///   queued it is run: its batch may already be writing.
     package func run(_ key: Key, _ item: Item) async throws -> Output? {
         try Task.checkCancellation()
         let result = await withCheckedContinuation { (answer: CheckedContinuation<Result<Output, any Error>?, Never>) in
             let runners = self.runners
-            let starts = queues.withLock { queues -> Bool in
-                queues[key, default: Queue()].pending.append(Pending(item: item, answer: answer))
-                guard queues[key, default: Queue()].runners < runners else { return false }
-                queues[key]?.runners += 1
-                return true
+            let (starts, watch) = queues.withLock { queues -> (Bool, Bool) in
+                queues[key, default: Queue()].pending.append(Pending(item: item, since: .now, answer: answer))
+                if queues[key, default: Queue()].runners < runners {
+                    queues[key]?.runners += 1
+                    return (true, false)
+                }
+                guard queues[key]?.watched == false else { return (false, false) }
+                queues[key]?.watched = true
+                return (false, true)
             }
             if starts { Task.detached { await self.drain(key) } }
+            if watch { Task.detached { await self.watch(key) } }
         }
         return try result?.get()
     }
@@ -99,6 +117,36 @@ package final class CheckoutBatches<Key: Hashable & Sendable, Item: Sendable, Ou
                 }
                 for pending in batch { pending.answer.resume(returning: alone ? nil : .failure(error)) }
             }
+            queues.withLock { $0[key]?.progress = .now }
+        }
+    }
+
+    /// Answers 503 to the checkouts of `key` that waited `maxWait` while no batch of it ended,
+    /// until none waits. One task per queue: checkouts leave in the order they came, so only the
+    /// first one's time matters. (A queue forgotten and made again while its watcher sleeps may
+    /// have two for a while; each checkout is still taken out, and answered, once under the lock.)
+    private func watch(_ key: Key) async {
+        let maxWait = self.maxWait
+        while true {
+            let due = queues.withLock { queues -> ContinuousClock.Instant? in
+                guard let first = queues[key]?.pending.first, let progress = queues[key]?.progress else {
+                    queues[key]?.watched = false
+                    return nil
+                }
+                return max(first.since, progress) + maxWait
+            }
+            guard let due else { return }
+            // Detached and never cancelled: the sleep ends at `due`.
+            try? await Task.sleep(until: due, clock: .continuous)
+            let now = ContinuousClock.now
+            let late = queues.withLock { queues -> [Pending] in
+                guard let progress = queues[key]?.progress, progress + maxWait <= now else { return [] }
+                let count = queues[key]?.pending.prefix { $0.since + maxWait <= now }.count ?? 0
+                defer { queues[key]?.pending.removeFirst(count) }
+                return Array(queues[key]?.pending.prefix(count) ?? [])
+            }
+            let refusal = DatabaseUnavailable(reason: "the checkouts ahead of this one on its ticket have not moved for \(maxWait)")
+            for pending in late { pending.answer.resume(returning: .failure(refusal)) }
         }
     }
 

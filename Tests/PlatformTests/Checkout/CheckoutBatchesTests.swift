@@ -29,9 +29,9 @@ import Testing
         var started: Int { batches.withLock { $0.joined().count } }
     }
 
-    /// Runs `run(item)` for each of `items`, each once the one before it queued or started, so
-    /// that they join batches in that order.
-    static func submit(_ items: [String], to batches: CheckoutBatches<Int, String, String>, _ runs: Runs,
+    /// Runs `run(item)` for each of `items` in turn: each of the first `starting` once its batch
+    /// started, each later one once it queued, so that they join batches in that order.
+    static func submit(_ items: [String], starting: Int, to batches: CheckoutBatches<Int, String, String>, _ runs: Runs,
                        _ answers: Shared<[String: String]>) async throws {
         for (index, item) in items.enumerated() {
             Task {
@@ -43,7 +43,8 @@ import Testing
                 }
                 answers.value.withLock { $0[item] = answer }
             }
-            try await until({ batches.count(1).queued + runs.started == index + 1 }, "\(item) queued: \(batches.count(1)), \(runs.started) started")
+            try await until({ index < starting ? runs.started == index + 1 : batches.count(1).queued == index + 1 - starting },
+                            "\(item): \(batches.count(1)), \(runs.started) started")
         }
     }
 
@@ -51,7 +52,7 @@ import Testing
         let runs = Runs()
         let batches = CheckoutBatches<Int, String, String>(maxBatch: 3, runners: 2) { try await runs.run($0) }
         let answers = Shared<[String: String]>([:])
-        try await Self.submit(["a", "b", "c", "d", "e", "f", "g"], to: batches, runs, answers)
+        try await Self.submit(["a", "b", "c", "d", "e", "f", "g"], starting: 2, to: batches, runs, answers)
         #expect(batches.count(1) == (queued: 5, running: 2))
         runs.gate.open()
         try await until { answers.value.withLock(\.count) == 7 }
@@ -66,7 +67,7 @@ import Testing
         let runs = Runs()
         let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1) { try await runs.run($0) }
         let answers = Shared<[String: String]>([:])
-        try await Self.submit(["x!", "a", "b!", "c"], to: batches, runs, answers)
+        try await Self.submit(["x!", "a", "b!", "c"], starting: 1, to: batches, runs, answers)
         runs.gate.open()
         try await until { answers.value.withLock(\.count) == 4 }
         #expect(runs.batches.withLock { $0 } == [["x!"], ["a", "b!", "c"]])
@@ -78,18 +79,54 @@ import Testing
         let runs = Runs(failure: DatabaseUnavailable(reason: "test"))
         let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1) { try await runs.run($0) }
         let answers = Shared<[String: String]>([:])
-        try await Self.submit(["a", "b", "c"], to: batches, runs, answers)
+        try await Self.submit(["a", "b", "c"], starting: 1, to: batches, runs, answers)
         runs.gate.open()
         try await until { answers.value.withLock(\.count) == 3 }
         #expect(runs.batches.withLock { $0 } == [["a"], ["b", "c"]])
         #expect(answers.value.withLock { $0 } == ["a": "DatabaseUnavailable", "b": "DatabaseUnavailable", "c": "DatabaseUnavailable"])
     }
 
+    /// Behind a batch that never ends, queued checkouts are answered 503 once they waited
+    /// `maxWait`; the stuck batch's own checkout still gets its answer when it ends.
+    @Test func aCheckoutQueuedBehindAStuckBatchIsRefused() async throws {
+        let runs = Runs()
+        defer { runs.gate.open() }
+        let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1, maxWait: .seconds(2)) { try await runs.run($0) }
+        let answers = Shared<[String: String]>([:])
+        let start = ContinuousClock.now
+        try await Self.submit(["a", "b", "c"], starting: 1, to: batches, runs, answers)
+        try await until { answers.value.withLock(\.count) == 2 }
+        #expect(ContinuousClock.now - start >= .seconds(2))
+        #expect(answers.value.withLock { $0 } == ["b": "DatabaseUnavailable", "c": "DatabaseUnavailable"])
+        #expect(batches.count(1) == (queued: 0, running: 1))
+        runs.gate.open()
+        try await until { answers.value.withLock(\.count) == 3 }
+        #expect(answers.value.withLock { $0["a"] } == "done a")
+        try await until { batches.keysRunning == 0 }
+    }
+
+    /// A queue that moves keeps its checkouts, however long each waits in all.
+    @Test func aSlowQueueThatMovesRefusesNobody() async throws {
+        let batches = CheckoutBatches<Int, String, String>(maxBatch: 1, runners: 1, maxWait: .seconds(2)) { items in
+            try await Task.sleep(for: .milliseconds(700))
+            return items.map { "done \($0)" }
+        }
+        let answers = Shared<[String: String]>([:])
+        for item in ["a", "b", "c", "d", "e", "f"] {
+            Task {
+                let answer = (try? await batches.run(1, item)) ?? nil
+                answers.value.withLock { $0[item] = answer ?? "refused" }
+            }
+        }
+        try await until { answers.value.withLock(\.count) == 6 }
+        #expect(answers.value.withLock { $0 } == Dictionary(uniqueKeysWithValues: "abcdef".map { ("\($0)", "done \($0)") }))
+    }
+
     @Test func anotherVariantHasItsOwnRunners() async throws {
         let runs = Runs()
         let batches = CheckoutBatches<Int, String, String>(maxBatch: 4, runners: 1) { try await runs.run($0) }
         let answers = Shared<[String: String]>([:])
-        try await Self.submit(["a"], to: batches, runs, answers)
+        try await Self.submit(["a"], starting: 1, to: batches, runs, answers)
         let other = outcome {
             let answer = try await batches.run(2, "z")
             #expect(answer == "done z")
