@@ -50,7 +50,8 @@ package struct PlacedOrder: Sendable {
 ///    other carts, and one whose batch failed, once `SeatAdmission` lets the cart's variants in;
 /// 3. `openCheckout`: the provider's checkout, asked outside any transaction; if it fails the
 ///    seats and the key are given back at once;
-/// 4. `complete`, one transaction: the checkout session and the key's answer are recorded.
+/// 4. `complete`, one transaction: the checkout session and the key's answer are recorded, with
+///    those of the event's other orders completing at the same time (`CheckoutBatches`).
 package struct Checkout: Sendable {
     let database: any Database
     let clock: any WallClock
@@ -62,8 +63,12 @@ package struct Checkout: Sendable {
     package let admission: SeatAdmission
     /// Runs the reserve transactions of one-line carts of a variant together.
     let batches: CheckoutBatches<VariantID, BatchedReservation, Reservation>
+    /// Records the checkout sessions of an event's orders together (`complete`).
+    let completions: CheckoutBatches<EventID, RecordedCheckout, Void>
     /// The most checkouts one reserve transaction has taken so far, for tests and benchmarks.
     package var largestBatch: Int { batches.largestBatch }
+    /// The most orders one statement has recorded the checkout sessions of, for tests and benchmarks.
+    package var largestCompletion: Int { completions.largestBatch }
     /// Batches of several checkouts that failed (`CheckoutBatches.batchesFailed`).
     package var batchesFailed: Int { batches.batchesFailed }
     let baseURL: String
@@ -81,6 +86,10 @@ package struct Checkout: Sendable {
         self.admission = SeatAdmission(limit: SeatAdmission.perVariant)
         self.batches = CheckoutBatches(maxBatch: Self.maxBatch, runners: Self.batchRunners) { [database] batch in
             try await Self.reserve(batch, on: database)
+        }
+        self.completions = CheckoutBatches(maxBatch: Self.maxCompletions, runners: Self.batchRunners) { [database] batch in
+            try await Self.record(batch, on: database)
+            return batch.map { _ in () }
         }
         self.baseURL = baseURL
         self.buyerPages = buyerPages
@@ -335,18 +344,10 @@ package struct Checkout: Sendable {
         let placed = PlacedOrder(order: order, accessToken: accessToken)
         let json = try JSONCoding.encoder.encode(PlacedOrderBody(order: PublicOrderBody(order), checkoutUrl: session.url, accessToken: accessToken))
         let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
-        let (keys, now, id) = (self.keys, clock.now(), order.id)
-        if database.engine == .postgres, let idempotency {
-            // One statement writes both, so it needs no BEGIN and COMMIT of its own.
-            try await database.autocommit { sql in
-                try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now, answeringKey: idempotency.key,
-                                                           of: idempotency.scope, with: answer.response)
-            }
-        } else {
-            try await database.transaction { sql in
-                try await OrderRepository(sql).setCheckout(id, session: session.id, url: session.url, at: now)
-                if let idempotency { try await keys.complete(idempotency, with: answer.response, on: sql) }
-            }
+        let record = RecordedCheckout(order: order.id, session: session.id, url: session.url, at: clock.now(),
+                                      key: idempotency.map { ($0.scope, $0.key) }, response: answer.response)
+        if try await completions.run(order.eventID, record) == nil {
+            try await Self.record([record], on: database)
         }
         return .placed(placed, answer)
     }

@@ -239,6 +239,30 @@ package struct OrderRepository: Sendable {
                                                        scope: scope, key: key, status: Int64(response.status), body: response.body))
     }
 
+    /// PostgreSQL only: the checkout sessions of several orders and the answers of their
+    /// Idempotency-Keys, in one statement (one commit outside a transaction).
+    func setCheckouts(_ checkouts: [RecordedCheckout]) async throws {
+        var rows = SQLQueryString("")
+        for (index, checkout) in checkouts.enumerated() {
+            rows += index == 0 ? "(" : ", ("
+            // Typed in every row: a NULL key in the first would leave its column untyped.
+            rows += """
+                \(bind: checkout.order.rawValue)::text, \(bind: checkout.session)::text, \(bind: checkout.url)::text, \
+                \(bind: checkout.at.milliseconds)::bigint, \(bind: checkout.key?.scope)::text, \(bind: checkout.key?.key)::text, \
+                \(bind: Int64(checkout.response.status))::bigint, \(bind: checkout.response.body)::text)
+                """
+        }
+        let query: SQLQueryString = """
+            WITH checkout (order_id, session, url, updated_at, scope, idempotency_key, status, body) AS (VALUES \(rows)),
+            sessions AS (UPDATE orders SET provider_session = checkout.session, checkout_url = checkout.url, updated_at = checkout.updated_at
+                         FROM checkout WHERE orders.id = checkout.order_id)
+            UPDATE idempotency_keys SET state = 'done', response_status = checkout.status, response_body = checkout.body
+            FROM checkout WHERE idempotency_keys.scope = checkout.scope AND idempotency_keys.idempotency_key = checkout.idempotency_key
+            """
+        // The text changes with the count of orders: not worth a prepared statement each.
+        try await AutoPrepared.unnamed { try await sql.raw(query).run() }
+    }
+
     func flagDispute(_ id: OrderID, reason: String, at time: Timestamp) async throws -> Bool {
         try await sql.raw("""
             UPDATE orders SET dispute_reason = \(bind: reason), updated_at = \(bind: time.milliseconds)
@@ -335,6 +359,17 @@ private struct InsertOrderLine: PreparedStatement {
     static let sql = "INSERT INTO order_lines (order_id, organizer_id, variant_id, quantity, unit_price) VALUES ($1, $2, $3, $4, $5)"
     let order: String, organizer: String, line: OrderLine
     var values: [StatementValue] { [.text(order), .text(organizer), .text(line.variantID.rawValue), .integer(line.quantity), .integer(line.unitPrice)] }
+}
+
+/// What the last step of a checkout records for its order: the provider's checkout session, and
+/// the answer its Idempotency-Key (`scope`, `key`; nil without one) replays from then on.
+struct RecordedCheckout: Sendable {
+    let order: OrderID
+    let session: String
+    let url: String
+    let at: Timestamp
+    let key: (scope: String, key: String)?
+    let response: StoredResponse
 }
 
 private struct SetCheckout: PreparedStatement {

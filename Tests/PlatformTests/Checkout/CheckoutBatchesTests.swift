@@ -206,6 +206,40 @@ import Testing
         }
     }
 
+    /// Twenty buyers at once, each with an Idempotency-Key: their orders' checkout sessions are
+    /// recorded together, each order gets its own, and each key then replays its own answer.
+    @Test(arguments: TestEngines.all)
+    func theCheckoutSessionsOfOrdersPlacedAtOnceAreRecordedTogether(engine: DatabaseEngine) async throws {
+        struct Recorded: Decodable { let id: String, checkoutUrl: String?, providerSession: String? }
+        try await CheckoutHarness.run(engine) { h in
+            let first = try await withThrowingTaskGroup(of: (Int, APITestClient.Reply).self) { group in
+                for index in 0..<20 {
+                    group.addTask { (index, try await h.placeOrder(key: "key-\(index)", body: h.cart(email: "buyer\(index)@example.com"))) }
+                }
+                return try await group.reduce(into: [Int: APITestClient.Reply]()) { $0[$1.0] = $1.1 }
+            }
+            #expect(first.values.map(\.status.code) == Array(repeating: 201, count: 20))
+            let recorded = try await h.database.read { sql in
+                try await sql.raw("SELECT id, checkout_url, provider_session FROM orders")
+                    .all(decoding: Recorded.self, keyDecodingStrategy: .convertFromSnakeCase)
+            }
+            let urls = Dictionary(uniqueKeysWithValues: recorded.map { ($0.id, $0.checkoutUrl) })
+            for reply in first.values {
+                let id = try #require((reply.json["order"] as? [String: Any])?["id"] as? String)
+                let url = try #require(reply.string("checkout_url"))
+                #expect(urls[id] == url, "the order's row holds the session it was answered")
+            }
+            #expect(recorded.count == 20 && recorded.allSatisfy { $0.providerSession != nil })
+            #expect(Set(recorded.compactMap(\.checkoutUrl)).count == 20)
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM idempotency_keys WHERE state = 'done' AND response_status = 201", h) == 20)
+            for (index, reply) in first {
+                let again = try await h.placeOrder(key: "key-\(index)", body: h.cart(email: "buyer\(index)@example.com"))
+                #expect(again.status.code == 201 && again.body == reply.body, "key-\(index) replays its own answer")
+            }
+            #expect(h.platform.checkout.largestCompletion > 1, "the sessions were recorded together")
+        }
+    }
+
     /// The statuses of `count` orders of one seat placed at once, sorted.
     static func placeAtOnce(_ count: Int, _ h: CheckoutHarness) async throws -> [Int] {
         try await withThrowingTaskGroup(of: Int.self) { group in
