@@ -19,24 +19,32 @@ extension Checkout {
     /// A checkout's reserve step, run in its batch's transaction as whoever placed it.
     struct BatchedReservation: Sendable {
         let scope: AuditScope
-        /// Given the batch's held seats when it has several checkouts; nil for one alone.
-        let work: @Sendable (any SQLDatabase, DeferredSeats?) async throws -> Reservation
+        /// The checkout's key, which a batch of several claims with the others' before any work.
+        let idempotency: IdempotentRequest?
+        /// Given the batch's held seats when it has several checkouts (nil for one alone), and
+        /// whether the batch claimed the checkout's key for it.
+        let work: @Sendable (any SQLDatabase, DeferredSeats?, _ keyClaimed: Bool) async throws -> Reservation
     }
 
-    /// One transaction for a batch's reserve steps. Several take their seats together at its end
-    /// and share their audit entries' insert and their reads of the event and of its organizer's
-    /// webhook endpoints (`BatchWrites`, `BatchReads`, as an inbox batch does); one alone runs as
-    /// a checkout outside a batch, its seats taken in the statement that writes its order.
+    /// One transaction for a batch's reserve steps. Several claim their Idempotency-Keys in one
+    /// statement first, write their orders and audit entries with one insert per table and take
+    /// their seats together at its end, and read the event, its organizer's fee and webhook
+    /// endpoints once (`BatchWrites`, `BatchReads`, as an inbox batch does); one alone runs as a
+    /// checkout outside a batch, its seats taken in the statement that writes its order.
+    /// - Parameter now: when the batch claims its keys.
     /// - Throws: what any step throws, or the 409 of `SeatReservation` when the batch's seats are
     ///   more than are left; nothing of the batch is then written.
-    static func reserve(_ batch: [BatchedReservation], on database: any Database) async throws -> [Reservation] {
+    static func reserve(_ batch: [BatchedReservation], on database: any Database, at now: Timestamp) async throws -> [Reservation] {
         try await database.transaction { sql in
             let (seats, writes) = batch.count > 1 ? (DeferredSeats(), BatchWrites()) : (nil, nil)
+            let claimed = batch.count > 1 ? try await claimKeys(of: batch, at: now, on: sql) : []
             let reservations = try await BatchWrites.$current.withValue(writes) {
                 try await BatchReads.$current.withValue(batch.count > 1 ? BatchReads() : nil) {
                     var reservations: [Reservation] = []
-                    for reservation in batch {
-                        reservations.append(try await AuditScope.$current.withValue(reservation.scope) { try await reservation.work(sql, seats) })
+                    for (index, reservation) in batch.enumerated() {
+                        reservations.append(try await AuditScope.$current.withValue(reservation.scope) {
+                            try await reservation.work(sql, seats, claimed.contains(index))
+                        })
                     }
                     return reservations
                 }
@@ -45,6 +53,24 @@ extension Checkout {
             try await seats?.take(on: sql)
             return reservations
         }
+    }
+}
+
+extension Checkout {
+    /// Claims the new keys of a batch in one statement. A key the batch has twice is claimed for
+    /// its first checkout only, and one in use or answered is left to its checkout's own claim,
+    /// which tells which (a replay, or a conflict that fails the batch and runs it alone).
+    /// - Returns: the indices in `batch` of the checkouts whose keys it claimed.
+    static func claimKeys(of batch: [BatchedReservation], at now: Timestamp, on sql: any SQLDatabase) async throws -> Set<Int> {
+        var first: [[String]: Int] = [:]
+        for (index, reservation) in batch.enumerated() {
+            guard let request = reservation.idempotency, first[[request.scope, request.key]] == nil else { continue }
+            first[[request.scope, request.key]] = index
+        }
+        let requests = first.values.sorted().compactMap { batch[$0].idempotency }
+        let claimed = try await IdempotencyRepository(sql).claimNew(requests.map { ($0.scope, $0.key, $0.requestHash) }, now: now,
+                                                                    retention: IdempotencyRepository.retention)
+        return Set(claimed.compactMap { first[$0] })
     }
 }
 

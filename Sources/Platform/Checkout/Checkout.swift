@@ -84,8 +84,8 @@ package struct Checkout: Sendable {
         self.payments = payments
         self.keys = IdempotencyKeys(database: database, clock: clock)
         self.admission = SeatAdmission(limit: SeatAdmission.perVariant)
-        self.batches = CheckoutBatches(maxBatch: Self.maxBatch, runners: Self.batchRunners) { [database] batch in
-            try await Self.reserve(batch, on: database)
+        self.batches = CheckoutBatches(maxBatch: Self.maxBatch, runners: Self.batchRunners) { [database, clock] batch in
+            try await Self.reserve(batch, on: database, at: clock.now())
         }
         self.completions = CheckoutBatches(maxBatch: Self.maxCompletions, runners: Self.batchRunners) { [database] batch in
             try await Self.record(batch, on: database)
@@ -128,8 +128,9 @@ package struct Checkout: Sendable {
         let provider = try validated(input)
         let accessToken = SecretToken.make(marker: "ord_tok_")
         let reservation: Reservation
-        if let variant = Self.batchable(input), let batched = try await batches.run(variant, BatchedReservation(scope: AuditScope.current) { sql, seats in
-            try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, holding: seats, on: sql)
+        if let variant = Self.batchable(input), let batched = try await batches.run(variant, BatchedReservation(scope: AuditScope.current, idempotency: idempotency) { sql, seats, keyClaimed in
+            try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, keyClaimed: keyClaimed,
+                              holding: seats, on: sql)
         }) {
             reservation = batched
         } else {
@@ -210,12 +211,14 @@ package struct Checkout: Sendable {
     }
 
     /// The reserve step in the caller's transaction; in a batch, the seats of an order not paid
-    /// here are left to `seats`, which the batch takes at its end.
+    /// here are left to `seats`, which the batch takes at its end, and its order to the batch's
+    /// insert. `keyClaimed`: the batch claimed the key already.
     private func reserve(_ input: CheckoutInput, provider: (any PaymentProvider)?, accessToken: String,
-                         idempotency: IdempotentRequest?, holding seats: DeferredSeats? = nil, on sql: any SQLDatabase) async throws -> Reservation {
+                         idempotency: IdempotentRequest?, keyClaimed: Bool = false, holding seats: DeferredSeats? = nil,
+                         on sql: any SQLDatabase) async throws -> Reservation {
         let now = clock.now()
         let minimumMinutes = provider?.minimumCheckoutMinutes ?? 0
-        if let idempotency, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
+        if let idempotency, !keyClaimed, let earlier = try await keys.claim(idempotency, at: now, on: sql) { return .earlier(earlier) }
         let live = try await BatchReads.value("live-event:\(input.eventID)") { try await EventRepository(sql).findLiveWithVariants(input.eventID) }
         guard let (event, list) = live else { throw PlatformError.notFound("event") }
         try checkRedirect(input.successURL, field: "success_url", event: event)
@@ -257,7 +260,7 @@ package struct Checkout: Sendable {
         // path locks an order's rows in this order: the order, the wallet, then the seats.
         try await payments.observers.handle(.placed(order), at: now, on: sql)
         if let seats, credit == nil, !paidNow {
-            try await OrderRepository(sql).insert(order, accessTokenHash: SecretToken.hash(accessToken))
+            try await OrderRepository(sql).insertInBatch(order, accessTokenHash: SecretToken.hash(accessToken))
             seats.hold(priced.lines, of: variants)
         } else if credit == nil, order.lines.count == 1, DatabaseEngine(of: sql) == .postgres {
             // The common cart: one statement takes the seats and writes the order and its line

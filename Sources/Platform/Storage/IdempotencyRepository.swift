@@ -30,6 +30,28 @@ struct IdempotencyRepository: Sendable {
         let requestHash: String, state: String, responseStatus: Int?, responseBody: String?, createdAt: Int64
     }
 
+    /// Claims several keys in one statement, each as `claim` would when the key is new or older
+    /// than `retention`; a key in use or answered is left as it is, for `claim` to tell which.
+    /// - Parameter requests: scope, key and request hash of each, no key twice.
+    /// - Returns: the keys claimed, as `scope` and `key`.
+    func claimNew(_ requests: [(scope: String, key: String, requestHash: String)], now: Timestamp,
+                  retention: Int64) async throws -> Set<[String]> {
+        guard !requests.isEmpty else { return [] }
+        struct Row: Decodable { let scope: String, idempotencyKey: String }
+        let rows: [[any Encodable & Sendable]] = requests.map { [$0.scope, $0.key, $0.requestHash, "in_flight", now.milliseconds] }
+        let query = BatchWrites.statement("INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, state, created_at) VALUES", rows, "")
+            + """
+             ON CONFLICT (scope, idempotency_key) DO UPDATE SET request_hash = excluded.request_hash, state = 'in_flight', \
+            response_status = NULL, response_body = NULL, created_at = excluded.created_at \
+            WHERE idempotency_keys.created_at < \(bind: now.milliseconds - retention) RETURNING scope, idempotency_key
+            """
+        // The text changes with the count of keys: not worth a prepared statement each.
+        let claimed = try await AutoPrepared.unnamed {
+            try await sql.raw(query).all(decoding: Row.self, keyDecodingStrategy: .snakeCaseColumns)
+        }
+        return Set(claimed.map { [$0.scope, $0.idempotencyKey] })
+    }
+
     func claim(scope: String, key: String, requestHash: String, now: Timestamp, retention: Int64) async throws -> IdempotencyClaim {
         // A key older than the retention window is forgotten and may be used afresh: its row is taken over.
         let claimed = try await !sql.execute(ClaimKey(scope: scope, key: key, requestHash: requestHash, now: now.milliseconds,

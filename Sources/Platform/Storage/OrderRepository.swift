@@ -63,6 +63,28 @@ package struct OrderRepository: Sendable {
         }
     }
 
+    /// In a batch of checkouts (`BatchWrites`), the order and its lines join the batch's inserts,
+    /// with its organizer's fee read once per batch (`BatchReads`); outside one, `insert`.
+    func insertInBatch(_ order: Order, accessTokenHash: String) async throws {
+        guard BatchWrites.current != nil else { return try await insert(order, accessTokenHash: accessTokenHash) }
+        let fee = try await BatchReads.value("organizer-fee:\(order.organizerID)") {
+            try await sql.raw("SELECT fee_bps FROM organizers WHERE id = \(bind: order.organizerID.rawValue)").first()?
+                .decode(column: "fee_bps", as: Int64?.self) ?? nil
+        } ?? Int64(FeePolicy.standard.basisPoints)
+        let values = InsertOrder(order: order, accessTokenHash: accessTokenHash).values.dropLast().map(\.bound) + [fee]
+        try await BatchWrites.insert(BatchedInsert(Self.batchedOrderHead, row: values), on: sql)
+        for line in order.lines {
+            let values = InsertOrderLine(order: order.id.rawValue, organizer: order.organizerID.rawValue, line: line).values.map(\.bound)
+            try await BatchWrites.insert(BatchedInsert(Self.batchedLineHead, row: values), on: sql)
+        }
+    }
+
+    private static let batchedOrderHead = """
+        INSERT INTO orders (id, organizer_id, event_id, status, seats, email, buyer_name, currency, total, provider, \
+        access_token_hash, expires_at, created_at, updated_at, credit_pack_id, credit_amount, fee_bps) VALUES
+        """
+    private static let batchedLineHead = "INSERT INTO order_lines (order_id, organizer_id, variant_id, quantity, unit_price) VALUES"
+
     /// On PostgreSQL, writes an order of one line in the statement that takes its seats (the
     /// conditional update of `InventoryRepository.reserve`), one round trip instead of three: the
     /// order and its line are written only if the seats were taken. False, with nothing written,

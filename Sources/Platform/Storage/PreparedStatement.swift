@@ -29,6 +29,14 @@ package enum StatementValue: Sendable, Encodable {
     case text(String?)
     case integer(Int64?)
 
+    /// The value as a SQLKit bind (`BatchWrites` rows).
+    var bound: any Encodable & Sendable {
+        switch self {
+        case let .text(text): text
+        case let .integer(integer): integer
+        }
+    }
+
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

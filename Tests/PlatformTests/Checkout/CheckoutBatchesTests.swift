@@ -212,12 +212,7 @@ import Testing
     func theCheckoutSessionsOfOrdersPlacedAtOnceAreRecordedTogether(engine: DatabaseEngine) async throws {
         struct Recorded: Decodable { let id: String, checkoutUrl: String?, providerSession: String? }
         try await CheckoutHarness.run(engine) { h in
-            let first = try await withThrowingTaskGroup(of: (Int, APITestClient.Reply).self) { group in
-                for index in 0..<20 {
-                    group.addTask { (index, try await h.placeOrder(key: "key-\(index)", body: h.cart(email: "buyer\(index)@example.com"))) }
-                }
-                return try await group.reduce(into: [Int: APITestClient.Reply]()) { $0[$1.0] = $1.1 }
-            }
+            let first = try await Self.placeAtOnce((0..<20).map { ("key-\($0)", h.cart(email: "buyer\($0)@example.com")) }, h)
             #expect(first.values.map(\.status.code) == Array(repeating: 201, count: 20))
             let recorded = try await h.database.read { sql in
                 try await sql.raw("SELECT id, checkout_url, provider_session FROM orders")
@@ -237,6 +232,45 @@ import Testing
                 #expect(again.status.code == 201 && again.body == reply.body, "key-\(index) replays its own answer")
             }
             #expect(h.platform.checkout.largestCompletion > 1, "the sessions were recorded together")
+        }
+    }
+
+    /// Keys claimed together answer as keys claimed alone: at once, ten buyers send their orders
+    /// again with their keys (each replays its first answer), one reuses her key with another
+    /// cart (422), ten place new ones, and one sends the same request twice (one order; the other
+    /// is told it is in progress, or replays it).
+    @Test(arguments: TestEngines.all)
+    func keysClaimedTogetherAnswerAsKeysClaimedAlone(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            let body = { (index: Int) in h.cart(email: "buyer\(index)@example.com") }
+            let first = try await Self.placeAtOnce((0..<10).map { ("key-\($0)", body($0)) }, h)
+            #expect(first.values.map(\.status.code) == Array(repeating: 201, count: 10))
+            let again = try await Self.placeAtOnce(
+                (0..<10).map { ("key-\($0)", body($0)) } + [("key-0", h.cart(quantity: 2, email: "buyer0@example.com"))]
+                    + (10..<20).map { ("key-\($0)", body($0)) } + [("key-20", body(20)), ("key-20", body(20))], h)
+            for index in 0..<10 {
+                #expect(again[index]?.status.code == 201 && again[index]?.body == first[index]?.body, "key-\(index) replays")
+            }
+            #expect(again[10]?.status.code == 422, "a key used with another cart")
+            for index in 11..<21 { #expect(again[index]?.status.code == 201) }
+            let twice = [again[21], again[22]].compactMap { $0 }
+            #expect(twice.filter { $0.status.code == 201 }.count >= 1)
+            #expect(twice.allSatisfy { $0.status.code == 201 || $0.status.code == 409 })
+            if twice.allSatisfy({ $0.status.code == 201 }) { #expect(twice[0].body == twice[1].body) }
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM orders", h) == 21)
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM idempotency_keys WHERE state = 'done' AND response_status = 201", h) == 21)
+            #expect(try await h.variantCounts() == (0, 21))
+            #expect(h.platform.checkout.largestBatch > 1, "the keys were claimed in batches")
+        }
+    }
+
+    /// The replies to `requests` (key and body) sent at once, by their index.
+    static func placeAtOnce(_ requests: [(key: String, body: String)], _ h: CheckoutHarness) async throws -> [Int: APITestClient.Reply] {
+        try await withThrowingTaskGroup(of: (Int, APITestClient.Reply).self) { group in
+            for (index, request) in requests.enumerated() {
+                group.addTask { (index, try await h.placeOrder(key: request.key, body: request.body)) }
+            }
+            return try await group.reduce(into: [Int: APITestClient.Reply]()) { $0[$1.0] = $1.1 }
         }
     }
 
