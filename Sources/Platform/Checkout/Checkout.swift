@@ -47,7 +47,8 @@ package struct PlacedOrder: Sendable {
 /// 2. `reserve`, one transaction: the Idempotency-Key is claimed, the cart priced, the seats taken
 ///    with one conditional update per variant (all lines or none), the pending order written. A
 ///    cart of one line without credit runs it in its variant's next batch (`CheckoutBatches`);
-///    other carts, and one whose batch failed, once `SeatAdmission` lets the cart's variants in;
+///    other carts, one whose batch failed, and those of a variant lately sold out
+///    (`ShortVariants`), once `SeatAdmission` lets the cart's variants in;
 /// 3. `openCheckout`: the provider's checkout, asked outside any transaction; if it fails the
 ///    seats and the key are given back at once;
 /// 4. `complete`, one transaction: the checkout session and the key's answer are recorded, with
@@ -63,6 +64,8 @@ package struct Checkout: Sendable {
     package let admission: SeatAdmission
     /// Runs the reserve transactions of one-line carts of a variant together.
     let batches: CheckoutBatches<VariantID, BatchedReservation, Reservation>
+    /// Variants lately sold out, whose checkouts run alone.
+    let shortVariants = ShortVariants()
     /// Records the checkout sessions of an event's orders together (`complete`).
     let completions: CheckoutBatches<EventID, RecordedCheckout, Void>
     /// The most checkouts one reserve transaction has taken so far, for tests and benchmarks.
@@ -127,18 +130,25 @@ package struct Checkout: Sendable {
     private func run(_ input: CheckoutInput, idempotency: IdempotentRequest?) async throws -> Outcome {
         let provider = try validated(input)
         let accessToken = SecretToken.make(marker: "ord_tok_")
+        let batchable = Self.batchable(input)
         let reservation: Reservation
-        if let variant = Self.batchable(input), let batched = try await batches.run(variant, BatchedReservation(scope: AuditScope.current, idempotency: idempotency) { sql, seats, keyClaimed in
-            try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, keyClaimed: keyClaimed,
-                              holding: seats, on: sql)
-        }) {
-            reservation = batched
-        } else {
-            reservation = try await admission.admitted(to: input.cart.lines.map(\.variantID)) {
-                try await database.transaction { sql in
-                    try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, on: sql)
+        do {
+            if let variant = batchable, !shortVariants.isShort(variant), let batched = try await batches.run(variant, BatchedReservation(
+                scope: AuditScope.current, idempotency: idempotency) { sql, seats, keyClaimed in
+                    try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, keyClaimed: keyClaimed,
+                                      holding: seats, on: sql)
+                }) {
+                reservation = batched
+            } else {
+                reservation = try await admission.admitted(to: input.cart.lines.map(\.variantID)) {
+                    try await database.transaction { sql in
+                        try await reserve(input, provider: provider, accessToken: accessToken, idempotency: idempotency, on: sql)
+                    }
                 }
             }
+        } catch {
+            if let variant = batchable, SeatReservation.isShortage(error) { shortVariants.refused(variant) }
+            throw error
         }
         switch reservation {
         case let .earlier(answer):

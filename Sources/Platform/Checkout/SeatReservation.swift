@@ -20,6 +20,14 @@ struct SeatReservation {
 
     /// The 409 of a line whose variant has fewer seats left than it asks for.
     static func shortage(of line: OrderLine, _ variants: [VariantID: TicketVariant]) -> PlatformError {
-        .conflict("not enough \(variants[line.variantID]?.name ?? "this ticket") tickets left for \(line.quantity)")
+        .conflict(shortagePrefix + "\(variants[line.variantID]?.name ?? "this ticket") tickets left for \(line.quantity)")
+    }
+
+    private static let shortagePrefix = "not enough "
+
+    /// Whether `error` is the 409 of `shortage`.
+    static func isShortage(_ error: any Error) -> Bool {
+        guard case let .conflict(detail) = error as? PlatformError else { return false }
+        return detail.hasPrefix(shortagePrefix)
     }
 }

@@ -235,6 +235,24 @@ import Testing
         }
     }
 
+    /// Once a checkout alone finds its variant sold out, the variant's next buyers run alone: no
+    /// batch of theirs fails on its seats and then runs each of them again.
+    @Test(arguments: TestEngines.all)
+    func aSoldOutVariantsBuyersAreRefusedWithoutBatches(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine, quota: 5) { h in
+            var statuses: [Int] = []
+            for index in 0..<6 { statuses.append(try await h.placeOrder(body: h.cart(email: "buyer\(index)@example.com")).status.code) }
+            #expect(statuses == Array(repeating: 201, count: 5) + [409])
+            #expect(h.platform.checkout.largestBatch == 1)
+            let refused = try await Self.placeAtOnce(20, h)
+            #expect(refused == Array(repeating: 409, count: 20))
+            #expect(h.platform.checkout.largestBatch == 1, "no batch formed")
+            #expect(h.platform.checkout.batchesFailed == 0)
+            #expect(try await h.variantCounts() == (0, 5))
+            #expect(try await Self.count("SELECT COUNT(*) AS n FROM orders", h) == 5)
+        }
+    }
+
     /// Keys claimed together answer as keys claimed alone: at once, ten buyers send their orders
     /// again with their keys (each replays its first answer), one reuses her key with another
     /// cart (422), ten place new ones, and one sends the same request twice (one order; the other
