@@ -49,7 +49,7 @@ package struct InboxWorker: Sendable {
 
     /// Due rows taken in one transaction. One commit (a disk flush on PostgreSQL) and one claim
     /// for several webhooks instead of one each.
-    static let batchSize = 16
+    static let batchSize = 32
 
     /// Processes due rows until none is left; returns how many it took.
     @discardableResult
