@@ -31,13 +31,14 @@ extension Checkout {
     /// their seats together at its end, and read the event, its organizer's fee and webhook
     /// endpoints once (`BatchWrites`, `BatchReads`, as an inbox batch does); one alone runs as a
     /// checkout outside a batch, its seats taken in the statement that writes its order.
-    /// - Parameter now: when the batch claims its keys.
+    /// - Parameter clock: when the batch claims its keys, read once its transaction has begun (a
+    ///   claim older than `IdempotencyRepository.abandonedAfter` may be taken over).
     /// - Throws: what any step throws, or the 409 of `SeatReservation` when the batch's seats are
     ///   more than are left; nothing of the batch is then written.
-    static func reserve(_ batch: [BatchedReservation], on database: any Database, at now: Timestamp) async throws -> [Reservation] {
+    static func reserve(_ batch: [BatchedReservation], on database: any Database, clock: any WallClock) async throws -> [Reservation] {
         try await database.transaction { sql in
             let (seats, writes) = batch.count > 1 ? (DeferredSeats(), BatchWrites()) : (nil, nil)
-            let claimed = batch.count > 1 ? try await claimKeys(of: batch, at: now, on: sql) : []
+            let claimed = batch.count > 1 ? try await claimKeys(of: batch, at: clock.now(), on: sql) : []
             let reservations = try await BatchWrites.$current.withValue(writes) {
                 try await BatchReads.$current.withValue(batch.count > 1 ? BatchReads() : nil) {
                     var reservations: [Reservation] = []

@@ -64,7 +64,7 @@ package struct Checkout: Sendable {
     package let admission: SeatAdmission
     /// Runs the reserve transactions of one-line carts of a variant together.
     let batches: CheckoutBatches<VariantID, BatchedReservation, Reservation>
-    /// Variants lately sold out, whose checkouts run alone.
+    /// Variants lately sold out, whose one-seat checkouts run alone.
     let shortVariants = ShortVariants()
     /// Records the checkout sessions of an event's orders together (`complete`).
     let completions: CheckoutBatches<EventID, RecordedCheckout, Void>
@@ -88,7 +88,7 @@ package struct Checkout: Sendable {
         self.keys = IdempotencyKeys(database: database, clock: clock)
         self.admission = SeatAdmission(limit: SeatAdmission.perVariant)
         self.batches = CheckoutBatches(maxBatch: Self.maxBatch, runners: Self.batchRunners) { [database, clock] batch in
-            try await Self.reserve(batch, on: database, at: clock.now())
+            try await Self.reserve(batch, on: database, clock: clock)
         }
         self.completions = CheckoutBatches(maxBatch: Self.maxCompletions, runners: Self.batchRunners) { [database] batch in
             try await Self.record(batch, on: database)
@@ -109,7 +109,8 @@ package struct Checkout: Sendable {
     ///   `DatabaseUnavailable` (503, also after 30 s in a variant's `SeatAdmission` queue
     ///   without a checkout of the variant ending; a one-line cart queued for its variant's batch
     ///   waits for the batches ahead without that bound), `CancellationError` when cancelled
-    ///   while queued in `SeatAdmission` or before joining a batch.
+    ///   while queued in `SeatAdmission`, before joining a reserve batch, or before a
+    ///   connection is had.
     package func place(_ input: CheckoutInput, idempotency: IdempotentRequest) async throws -> IdempotentAnswer {
         switch try await run(input, idempotency: idempotency) {
         case let .placed(_, answer), let .earlier(answer): answer
@@ -147,7 +148,7 @@ package struct Checkout: Sendable {
                 }
             }
         } catch {
-            if let variant = batchable, SeatReservation.isShortage(error) { shortVariants.refused(variant) }
+            if let variant = batchable, input.cart.lines[0].quantity == 1, SeatReservation.isShortage(error) { shortVariants.refused(variant) }
             throw error
         }
         switch reservation {
@@ -359,9 +360,14 @@ package struct Checkout: Sendable {
         let answer = IdempotentAnswer(response: StoredResponse(status: 201, body: String(decoding: json, as: UTF8.self)), replayed: false)
         let record = RecordedCheckout(order: order.id, session: session.id, url: session.url, at: clock.now(),
                                       key: idempotency.map { ($0.scope, $0.key) }, response: answer.response)
-        if try await completions.run(order.eventID, record) == nil {
-            try await Self.record([record], on: database)
+        let recorded: Void?
+        do {
+            recorded = try await completions.run(order.eventID, record)
+        } catch is CancellationError {
+            // The provider's checkout is open: its session is recorded alone rather than given up at the queue.
+            recorded = nil
         }
+        if recorded == nil { try await Self.record([record], on: database) }
         return .placed(placed, answer)
     }
 }

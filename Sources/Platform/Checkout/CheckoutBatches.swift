@@ -3,7 +3,8 @@ import Synchronization
 
 /// Runs the seat-taking transactions of one variant's checkouts together: while `runners` batches
 /// of them run, each in one transaction, those that arrive queue for the next, up to `maxBatch` in
-/// a batch.
+/// a batch. (`Checkout` also records the checkout sessions of an event's orders through one, keyed
+/// by event: what is said here of a variant's checkouts holds for those.)
 ///
 /// Why: each checkout of a hot variant ran its own transaction, so each paid a BEGIN, a COMMIT and
 /// a flush of the write-ahead log, and waited on the variant's row for the one before to commit.

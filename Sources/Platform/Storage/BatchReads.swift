@@ -6,7 +6,8 @@ import Synchronization
 /// event, the event's variant names, the organizer's enabled webhook endpoints), read once per
 /// batch. A batch is one transaction of at most `InboxWorker.batchSize` webhooks, so a later
 /// payment in it sees what an earlier one read, as if it had come a moment sooner. A batch of
-/// checkouts (`Checkout.reserve(_:on:)`) reads its live event and the endpoints so too. It also holds
+/// checkouts (`Checkout.reserve(_:on:clock:)`) reads its live event, its organizer's fee and the
+/// endpoints so too. It also holds
 /// the orders of the batch's payments, which the batch does write: read in one statement and each
 /// given out once, so a read after the batch may have changed one goes to the database. Set by
 /// `InboxWorker` around a batch's rows, and around a batch of checkouts; outside a batch every

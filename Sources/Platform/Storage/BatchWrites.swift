@@ -21,8 +21,9 @@ package struct BatchedInsert: Sendable {
 /// of its payment), written with one
 /// multi-row INSERT per statement instead of one each: when the batch ends, and before any command
 /// other than a payment applies, since a refund may read the tickets. Set by `InboxWorker` with
-/// `BatchReads`, and around a batch of checkouts (`Checkout.reserve(_:on:)`: their audit entries,
-/// and what an order paid at once writes); outside a batch every insert runs at once. A batch is one transaction, so its
+/// `BatchReads`, and around a batch of checkouts (`Checkout.reserve(_:on:clock:)`: their pending
+/// orders and lines, audit entries, and what an order paid at once writes); outside a batch every
+/// insert runs at once. A batch is one transaction, so its
 /// rows still appear together or not at all. A kept row is written on the connection `flush` is
 /// given, not the one `insert` was: only the batch's own transaction may insert while it is set.
 package final class BatchWrites: Sendable {

@@ -253,6 +253,19 @@ import Testing
         }
     }
 
+    /// A cart refused more seats than are left says nothing of the variant being sold out: the
+    /// buyers after it still share batches.
+    @Test(arguments: TestEngines.all)
+    func aCartAskingForMoreThanIsLeftLeavesTheBatchesAlone(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine, quota: 30) { h in
+            let refused = try await h.placeOrder(body: h.cart(quantity: 31))
+            #expect(refused.status.code == 409)
+            let statuses: [Int] = try await Self.placeAtOnce(20, h)
+            #expect(statuses == Array(repeating: 201, count: 20))
+            #expect(h.platform.checkout.largestBatch > 1, "the buyers after it shared batches")
+        }
+    }
+
     /// Keys claimed together answer as keys claimed alone: at once, ten buyers send their orders
     /// again with their keys (each replays its first answer), one reuses her key with another
     /// cart (422), ten place new ones, and one sends the same request twice (one order; the other

@@ -2,18 +2,17 @@
 import Testing
 
 @Suite struct ShortVariantsTests {
-    @Test func aVariantIsShortForTheHoldAfterItsLastRefusal() async throws {
-        let short = ShortVariants(hold: .milliseconds(300))
+    @Test func aVariantIsShortForTheHoldAfterItsLastRefusal() {
+        let short = ShortVariants(hold: .seconds(2))
         let variant = VariantID.generate(at: Timestamp(milliseconds: 1))
-        #expect(!short.isShort(variant))
-        short.refused(variant)
-        #expect(short.isShort(variant))
-        try await Task.sleep(for: .milliseconds(200))
-        short.refused(variant)
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(short.isShort(variant), "the second refusal held it longer")
-        try await Task.sleep(for: .milliseconds(200))
-        #expect(!short.isShort(variant))
-        #expect(!short.isShort(VariantID.generate(at: Timestamp(milliseconds: 2))))
+        let start = ContinuousClock.now
+        #expect(!short.isShort(variant, at: start))
+        short.refused(variant, at: start)
+        #expect(short.isShort(variant, at: start + .milliseconds(1_999)))
+        short.refused(variant, at: start + .seconds(1))
+        #expect(short.isShort(variant, at: start + .milliseconds(2_999)), "the second refusal held it longer")
+        #expect(!short.isShort(variant, at: start + .seconds(3)))
+        #expect(!short.isShort(variant, at: start + .milliseconds(2_500)), "forgotten once its hold ended")
+        #expect(!short.isShort(VariantID.generate(at: Timestamp(milliseconds: 2)), at: start))
     }
 }
