@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import PluginKit
+import SQLKit
 
 /// The one way a webhook gets in: the provider verifies it over the raw bytes, then the event is
 /// stored once per (provider, event id) and the inbox worker is woken. Nothing else happens here.
@@ -46,7 +47,7 @@ struct WebhookIngress: PaymentHost {
         }
         // In event id order, so that two batches sharing events lock them in the same order.
         let (engine, envelopes) = (database.engine, verified.sorted { $0.0.eventID < $1.0.eventID })
-        let (stored, pending) = try await database.transaction { sql in
+        let store = { @Sendable (sql: any SQLDatabase) async throws -> (Bool, Bool) in
             let inbox = WebhookInboxRepository(sql, engine: engine)
             var (stored, pending) = (false, false)
             for (envelope, status) in envelopes {
@@ -55,6 +56,9 @@ struct WebhookIngress: PaymentHost {
             }
             return (stored, pending)
         }
+        // One delivery (every provider's webhook) is one statement, its own transaction: no BEGIN
+        // and COMMIT round trips around it.
+        let (stored, pending) = envelopes.count == 1 ? try await database.autocommit(store) : try await database.transaction(store)
         if pending { signal.wake() }
         return stored
     }
