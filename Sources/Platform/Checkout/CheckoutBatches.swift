@@ -146,7 +146,7 @@ package final class CheckoutBatches<Key: Hashable & Sendable, Item: Sendable, Ou
                 defer { queues[key]?.pending.removeFirst(count) }
                 return Array(queues[key]?.pending.prefix(count) ?? [])
             }
-            let refusal = DatabaseUnavailable(reason: "the checkouts ahead of this one on its ticket have not moved for \(maxWait)")
+            let refusal = DatabaseUnavailable.queueStalled(for: maxWait)
             for pending in late { pending.answer.resume(returning: .failure(refusal)) }
         }
     }

@@ -170,7 +170,7 @@ package final class SeatAdmission: Sendable {
         switch turn {
         case .admitted: return
         case .cancelled: throw CancellationError()
-        case .timedOut: throw DatabaseUnavailable(reason: "the checkouts ahead of this one on its ticket have not moved for \(maxWait)")
+        case .timedOut: throw DatabaseUnavailable.queueStalled(for: maxWait)
         }
     }
 

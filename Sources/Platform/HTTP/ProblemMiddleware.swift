@@ -48,8 +48,7 @@ extension Problem {
             return .unauthorized("paying with credit needs a buyer session: sign in to My tickets and send its token as Authorization: Bearer")
         case let error as DatabaseUnavailable:
             logger.warning("database unavailable", metadata: ["reason": "\(error.reason)"])
-            var problem = Problem(.serviceUnavailable, kind: "database-unavailable", title: "Service unavailable",
-                                  detail: "the database cannot be reached right now; nothing was changed, try again in a moment")
+            var problem = Problem(.serviceUnavailable, kind: "database-unavailable", title: "Service unavailable", detail: error.detail)
             problem.headers[.retryAfter] = "1"
             return problem
         case IdempotencyConflict.inFlight:

@@ -73,14 +73,29 @@ struct Commit: PreparedStatement {
     var values: [StatementValue] { [] }
 }
 
-/// The database could not be reached (restarting, shutting down, the connection dropped): the
-/// request may be tried again in a moment. Answered 503 with `Retry-After`; nothing was written.
+/// The database could not be reached (restarting, shutting down, the connection dropped), or the
+/// checkouts ahead of this one on its ticket are stuck there: the request may be tried again in a
+/// moment. Answered 503 with `Retry-After`; nothing was written.
 package struct DatabaseUnavailable: Error, CustomStringConvertible {
-    /// What the driver said, without the connection's settings.
+    /// What the driver said, without the connection's settings: for the log only.
     package let reason: String
+    /// What the client is told (the problem's detail).
+    package let detail: String
     package var description: String { "the database is unavailable (\(reason))" }
 
-    package init(reason: String) { self.reason = reason }
+    package init(reason: String, detail: String = "the database cannot be reached right now; nothing was changed, try again in a moment") {
+        self.reason = reason
+        self.detail = detail
+    }
+
+    /// A checkout that waited `maxWait` in its ticket's queue (`SeatAdmission`, `CheckoutBatches`)
+    /// while none of the checkouts ahead of it finished: the database is reachable, but their work
+    /// in it is stuck (a lock held, a slow disk).
+    package static func queueStalled(for maxWait: Duration) -> DatabaseUnavailable {
+        DatabaseUnavailable(reason: "the checkouts ahead of this one on its ticket have not moved for \(maxWait)",
+                            detail: "the checkouts ahead of this one for the same ticket have not finished for \(maxWait.components.seconds) s; "
+                                + "nothing was changed, try again in a moment")
+    }
 }
 
 /// Opens the database a URL names: `postgres://` / `postgresql://` for PostgreSQL, `sqlite:PATH`

@@ -103,7 +103,7 @@ import Testing
             try await until { admission.count(b).waiting == 1 }
             #expect(admission.count(a) == (running: 1, waiting: 0))
             try await until { late.value.withLock { $0 } != nil }
-            #expect(late.value.withLock { $0 } is DatabaseUnavailable)
+            #expect((late.value.withLock { $0 } as? DatabaseUnavailable)?.detail.contains("the checkouts ahead of this one") == true)
             #expect(ContinuousClock.now - start >= .seconds(2))
             #expect(admission.count(a) == (running: 0, waiting: 0))
             #expect(admission.count(b) == (running: 1, waiting: 0))

@@ -17,6 +17,16 @@ import Testing
         #expect(problem.status == .serviceUnavailable && problem.kind == "database-unavailable")
         #expect(problem.headers[.retryAfter] == "1")
         #expect(!problem.detail.contains("10.0.0.7"), "the driver's reason stays in the log")
+        #expect(problem.detail.contains("cannot be reached"))
+    }
+
+    /// A checkout refused after waiting behind stuck ones is told that, not that the database is down.
+    @Test func aStalledQueueIsAnswered503NamingTheQueue() {
+        let problem = Problem.from(DatabaseUnavailable.queueStalled(for: .seconds(30)), maxBodyBytes: 1_000,
+                                   logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() })
+        #expect(problem.status == .serviceUnavailable && problem.kind == "database-unavailable")
+        #expect(problem.headers[.retryAfter] == "1")
+        #expect(problem.detail == "the checkouts ahead of this one for the same ticket have not finished for 30 s; nothing was changed, try again in a moment")
     }
 
     @Test func aLeaseInTimeRunsItsWork() async throws {
