@@ -25,6 +25,7 @@ package final class TestPaymentProvider: PaymentProvider {
         var beforePayoutAnswer: @Sendable ([PayoutInstruction]) async throws -> Void = { _ in }
         /// Payouts go in multiples of this (minor units), as PayPal sends forints whole.
         var payoutStep: Int64 = 1
+        var extraHandlers: [String: WebhookHandler] = [:]
     }
     private let state = Mutex(State())
     private let installed = Mutex<(any PaymentHost)?>(nil)
@@ -44,6 +45,8 @@ package final class TestPaymentProvider: PaymentProvider {
     package func answerPayouts(_ answer: @escaping @Sendable (PayoutInstruction) -> PayoutDispatch) { state.withLock { $0.payoutAnswer = answer } }
     /// Payouts from now on in multiples of `step` minor units (the rest stays available).
     package func payOutInSteps(of step: Int64) { state.withLock { $0.payoutStep = step } }
+    /// Events of `type` are handled by `handler` from now on (a test's own event type).
+    package func handle(_ type: String, with handler: @escaping WebhookHandler) { state.withLock { $0.extraHandlers[type] = handler } }
     /// Runs after the provider took a batch and before it answers (its events may come first).
     package func beforePayoutAnswer(_ hook: @escaping @Sendable ([PayoutInstruction]) async throws -> Void) {
         state.withLock { $0.beforePayoutAnswer = hook }
@@ -99,7 +102,7 @@ package final class TestPaymentProvider: PaymentProvider {
     }
 
     package var webhookHandlers: [String: WebhookHandler] {
-        [
+        let own: [String: WebhookHandler] = [
             "paid": { envelope in
                 let (order, event) = try Self.event(envelope)
                 return .paid(order: order, amount: event.amount ?? 0, currency: event.currency ?? "", paymentReference: event.reference ?? "pay")
@@ -131,6 +134,7 @@ package final class TestPaymentProvider: PaymentProvider {
             },
             "noop": { _ in .acknowledge },
         ]
+        return own.merging(state.withLock(\.extraHandlers)) { _, extra in extra }
     }
 
     /// A signed delivery of `type` for `order`, as the provider would send it.

@@ -198,6 +198,37 @@ import Testing
         }
     }
 
+    /// Work cut by the server stopping is no failure of its row: the batch is undone, nothing of it
+    /// is kept, no attempt is counted, and its rows (the cut one too) stay due for the next claim.
+    @Test(arguments: TestEngines.all)
+    func aBatchCutByTheServerStoppingLeavesItsRowsDue(engine: DatabaseEngine) async throws {
+        try await CheckoutHarness.run(engine) { h in
+            var orders: [String] = []
+            for _ in 0..<2 { orders.append(try #require(try await h.placeOrder().orderID)) }
+            struct Row: Decodable, Equatable { let eventId: String, status: String, attempts: Int }
+            @Sendable func rows() async throws -> [Row] {
+                try await h.database.read { sql in
+                    try await sql.raw("SELECT event_id, status, attempts FROM webhook_inbox ORDER BY event_id")
+                        .all(decoding: Row.self, keyDecodingStrategy: .convertFromSnakeCase)
+                }
+            }
+            // A row whose work is cut as a cancelled task's work is.
+            h.provider.handle("stopping") { _ in throw CancellationError() }
+            // Alone (a batch of one), the cut row is left as it was.
+            _ = try await h.deliver(id: "b", type: "stopping", order: orders[1])
+            #expect(await h.platform.inbox.drain(limit: 1) == 0)
+            #expect(try await rows() == [Row(eventId: "b", status: "pending", attempts: 0)])
+
+            _ = try await h.deliver(id: "a", type: "paid", order: orders[0], amount: 2_500)
+            _ = try await h.deliver(id: "c", type: "paid", order: orders[1], amount: 2_500)
+            #expect(await h.drain() == 0, "the batch was cut: none taken")
+            #expect(h.platform.inbox.batchesRolledBack == 0, "not taken again one at a time")
+            #expect(try await rows() == ["a", "b", "c"].map { Row(eventId: $0, status: "pending", attempts: 0) })
+            #expect(try await h.order(orders[0]).string("status") == "pending", "nothing of the batch was kept")
+            #expect(try await h.variantCounts() == (0, 2))
+        }
+    }
+
     @Test(arguments: TestEngines.all)
     func failingEventsBackOffAndDieAfterTheLastAttempt(engine: DatabaseEngine) async throws {
         try await CheckoutHarness.run(engine) { h in
